@@ -1,0 +1,393 @@
+/**
+ * One document's units: its lines, the inline segments of chain lines (tickers, "a | b | c" menus), and
+ * for short lines the template keys (frequent prefix, frequent suffix, dates written in words).
+ *
+ * Normalization and hashing happen in one table-driven pass over the UTF-16 text (normalize.ts); no
+ * per-line strings are built on the hot path. All offsets are UTF-16 code unit indexes into the text.
+ * Buffers are reused from document to document: an Analysis is only valid until the next analyze().
+ */
+import { FOLD, F_DROP, F_SPACE, F_EXPAND, F_SURROGATE, EXPANSIONS, foldAstral, normalize } from './normalize.js';
+
+/** Lines at most this many normalized code units long, and of at most SHORT_MAX_TOKENS tokens, get template keys. */
+export const SHORT_MAX = 120;
+export const SHORT_MAX_TOKENS = 12;
+/** Lines at least this long (normalized) make up a document's duplicate fingerprint. */
+export const FINGERPRINT_MIN = 60;
+
+/** The kinds of key a unit is counted under; each has its own key space. */
+export const enum Kind {
+  Line = 0,
+  Segment = 1,
+  Prefix = 2,
+  Suffix = 3,
+  Shape = 4,
+}
+export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+const M1 = 0x9e3779b1 | 0;
+const M2 = 0x85ebca77 | 0;
+
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/** Growable Int32 column. */
+class Col {
+  a: Int32Array;
+  constructor(n: number) {
+    this.a = new Int32Array(n);
+  }
+  grow(n: number): void {
+    if (n <= this.a.length) return;
+    let m = this.a.length * 2;
+    while (m < n) m *= 2;
+    const b = new Int32Array(m);
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
+/** Units of one document. Arrays are columns indexed by line (or segment, or extra key). */
+export class Analysis {
+  text = '';
+  nLines = 0;
+  /** Line i spans [start, end); the next line starts at next (after \n, \r\n or \r). */
+  private cStart = new Col(256);
+  private cEnd = new Col(256);
+  private cNext = new Col(256);
+  private cH1 = new Col(256);
+  private cH2 = new Col(256);
+  /** Normalized length in code units (0: the line is empty after normalization). */
+  private cLen = new Col(256);
+  private cTok = new Col(256);
+  /** First segment index and segment count (0 when the line is not a chain). */
+  private cSeg0 = new Col(256);
+  private cSegN = new Col(256);
+  /** Extra template keys of the line: index of the first and count. */
+  private cX0 = new Col(256);
+  private cXN = new Col(256);
+
+  nSegs = 0;
+  private sStart = new Col(256);
+  private sEnd = new Col(256);
+  private sH1 = new Col(256);
+  private sH2 = new Col(256);
+  private sLen = new Col(256);
+
+  nExtra = 0;
+  private xKind = new Col(64);
+  private xH1 = new Col(64);
+  private xH2 = new Col(64);
+
+  /** Duplicate fingerprint over the long lines (0,0 when the document has none). */
+  fp1 = 0;
+  fp2 = 0;
+
+  get lineStart(): Int32Array { return this.cStart.a; }
+  get lineEnd(): Int32Array { return this.cEnd.a; }
+  get lineNext(): Int32Array { return this.cNext.a; }
+  get lineH1(): Int32Array { return this.cH1.a; }
+  get lineH2(): Int32Array { return this.cH2.a; }
+  get lineLen(): Int32Array { return this.cLen.a; }
+  get lineTok(): Int32Array { return this.cTok.a; }
+  get lineSeg0(): Int32Array { return this.cSeg0.a; }
+  get lineSegN(): Int32Array { return this.cSegN.a; }
+  get lineX0(): Int32Array { return this.cX0.a; }
+  get lineXN(): Int32Array { return this.cXN.a; }
+  get segStart(): Int32Array { return this.sStart.a; }
+  get segEnd(): Int32Array { return this.sEnd.a; }
+  get segH1(): Int32Array { return this.sH1.a; }
+  get segH2(): Int32Array { return this.sH2.a; }
+  get segLen(): Int32Array { return this.sLen.a; }
+  get extraKind(): Int32Array { return this.xKind.a; }
+  get extraH1(): Int32Array { return this.xH1.a; }
+  get extraH2(): Int32Array { return this.xH2.a; }
+
+  /** @internal */
+  pushLine(start: number, end: number, next: number): number {
+    const i = this.nLines++;
+    if (i >= this.cStart.a.length) {
+      for (const c of [this.cStart, this.cEnd, this.cNext, this.cH1, this.cH2, this.cLen, this.cTok, this.cSeg0, this.cSegN, this.cX0, this.cXN]) c.grow(this.nLines);
+    }
+    this.cStart.a[i] = start;
+    this.cEnd.a[i] = end;
+    this.cNext.a[i] = next;
+    this.cSegN.a[i] = 0;
+    this.cXN.a[i] = 0;
+    return i;
+  }
+  /** @internal */
+  pushSeg(start: number, end: number, h1: number, h2: number, len: number): void {
+    const i = this.nSegs++;
+    if (i >= this.sStart.a.length) for (const c of [this.sStart, this.sEnd, this.sH1, this.sH2, this.sLen]) c.grow(this.nSegs);
+    this.sStart.a[i] = start;
+    this.sEnd.a[i] = end;
+    this.sH1.a[i] = h1;
+    this.sH2.a[i] = h2;
+    this.sLen.a[i] = len;
+  }
+  /** @internal */
+  pushExtra(kind: Kind, h1: number, h2: number): void {
+    const i = this.nExtra++;
+    if (i >= this.xKind.a.length) for (const c of [this.xKind, this.xH1, this.xH2]) c.grow(this.nExtra);
+    this.xKind.a[i] = kind;
+    this.xH1.a[i] = h1;
+    this.xH2.a[i] = h2;
+  }
+}
+
+// Hash state shared by the hashing helpers (module-level: no allocation per unit).
+let H1 = 0;
+let H2 = 0;
+let LEN = 0;
+let TOK = 0;
+let PENDING = false;
+
+function reset(): void {
+  H1 = 0x2545f491;
+  H2 = 0x6c8e9cf5;
+  LEN = 0;
+  TOK = 0;
+  PENDING = false;
+}
+
+function emitUnit(u: number): void {
+  if (u === F_SPACE) {
+    PENDING = LEN > 0;
+    return;
+  }
+  if (PENDING) {
+    H1 = Math.imul(H1 ^ F_SPACE, M1);
+    H1 = (H1 << 15) | (H1 >>> 17);
+    H2 = Math.imul(H2 ^ F_SPACE, M2);
+    H2 = (H2 << 13) | (H2 >>> 19);
+    LEN++;
+    TOK++;
+    PENDING = false;
+  } else if (LEN === 0) TOK = 1;
+  H1 = Math.imul(H1 ^ u, M1);
+  H1 = (H1 << 15) | (H1 >>> 17);
+  H2 = Math.imul(H2 ^ u, M2);
+  H2 = (H2 << 13) | (H2 >>> 19);
+  LEN++;
+}
+
+/** Fold code unit at i of s into the hash state; returns how many extra code units were consumed. */
+function emitRaw(s: string, i: number, c: number): number {
+  const f = FOLD[c]!;
+  if (f === F_DROP) return 0;
+  if (f < F_SURROGATE) {
+    emitUnit(f);
+    return 0;
+  }
+  if (f === F_EXPAND) {
+    for (const u of EXPANSIONS.get(c)!) emitUnit(u);
+    return 0;
+  }
+  const d = s.charCodeAt(i + 1);
+  if (c < 0xdc00 && d >= 0xdc00 && d <= 0xdfff) {
+    for (const u of foldAstral(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000)) emitUnit(u);
+    return 1;
+  }
+  return 0;
+}
+
+/** Finish the hash state into (FH1, FH2). */
+let FH1 = 0;
+let FH2 = 0;
+function finish(): void {
+  const a = fmix32(H1 ^ LEN);
+  const b = fmix32(H2 ^ Math.imul(LEN, 0x27d4eb2f));
+  FH1 = fmix32(a + Math.imul(b, M1));
+  FH2 = fmix32(b ^ Math.imul(FH1, M2));
+}
+
+/** Hash of an already normalized string's [from, to) range (no folding). */
+function hashNormalized(s: string, from: number, to: number, salt: number): void {
+  reset();
+  H1 ^= salt;
+  for (let i = from; i < to; i++) emitUnit(s.charCodeAt(i));
+  finish();
+}
+
+/** The 64-bit hash of a unit's normalized form, as used for counting: [h1, h2]. */
+export function unitHash(text: string): [number, number] {
+  reset();
+  for (let i = 0; i < text.length; i++) i += emitRaw(text, i, text.charCodeAt(i));
+  finish();
+  return [FH1, FH2];
+}
+
+function isSepSymbol(c: number): boolean {
+  return c === 0x7c || c === 0x2022 || c === 0xb7 || c === 0x2027 || c === 0x25cf || c === 0x25aa || c === 0x2016 || c === 0xa6 || c === 0x25e6 || c === 0x22c5;
+}
+
+/** Month and weekday names (normalized forms) that a "shape" key folds, so dates written in words match. */
+const DATE_WORDS = new Set(
+  [
+    'يناير فبراير مارس ابريل أبريل مايو يونيو يونيه يوليو يوليه اغسطس أغسطس سبتمبر اكتوبر أكتوبر نوفمبر ديسمبر',
+    'كانون شباط اذار آذار نيسان ايار أيار حزيران تموز اب آب ايلول أيلول تشرين',
+    'محرم صفر ربيع جمادى رجب شعبان رمضان شوال القعدة الحجة',
+    'الأحد الاحد الاثنين الإثنين الثلاثاء الأربعاء الاربعاء الخميس الجمعة السبت',
+    'january february march april may june july august september october november december',
+    'jan feb mar apr jun jul aug sep sept oct nov dec',
+    'monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur fri sat sun',
+    'janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre',
+    'lundi mardi mercredi jeudi vendredi samedi dimanche',
+  ]
+    .join(' ')
+    .split(' ')
+    .map((w) => normalize(w)),
+);
+
+const SALT_PREFIX = 0x50524546;
+const SALT_SUFFIX = 0x53554646;
+const SALT_SHAPE = 0x53484150;
+
+function addTemplateKeys(a: Analysis, line: number, raw: string): void {
+  const norm = normalize(raw);
+  const tokens = norm.split(' ');
+  a.lineX0[line] = a.nExtra;
+  if (tokens.length >= 3) {
+    const p = tokens[0]!.length + 1 + tokens[1]!.length;
+    hashNormalized(norm, 0, p, SALT_PREFIX);
+    a.pushExtra(Kind.Prefix, FH1, FH2);
+    const s = norm.length - tokens[tokens.length - 1]!.length - 1 - tokens[tokens.length - 2]!.length;
+    hashNormalized(norm, s, norm.length, SALT_SUFFIX);
+    a.pushExtra(Kind.Suffix, FH1, FH2);
+  }
+  let folded = false;
+  for (let t = 0; t < tokens.length; t++) {
+    const w = tokens[t]!;
+    const bare = w.length > 3 && (w.startsWith('و') || w.startsWith('ب')) && DATE_WORDS.has(w.slice(1)) ? w.slice(1) : w;
+    if (DATE_WORDS.has(bare)) {
+      tokens[t] = '\u0001';
+      folded = true;
+    }
+  }
+  if (folded) {
+    const shape = tokens.join(' ');
+    hashNormalized(shape, 0, shape.length, SALT_SHAPE);
+    a.pushExtra(Kind.Shape, FH1, FH2);
+  }
+  a.lineXN[line] = a.nExtra - a.lineX0[line]!;
+}
+
+/** Split a chain line [start, end) into segments at runs of 2+ spaces or spaced separator symbols. */
+function segmentLine(a: Analysis, line: number, s: string, start: number, end: number): void {
+  a.lineSeg0[line] = a.nSegs;
+  let segStart = -1;
+  reset();
+  let i = start;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    const f = FOLD[c]!;
+    if (f === F_SPACE || isSepSymbol(c)) {
+      let r = i;
+      let ws = 0;
+      let sym = 0;
+      for (; r < end; r++) {
+        const d = s.charCodeAt(r);
+        if (FOLD[d] === F_SPACE) ws++;
+        else if (isSepSymbol(d)) sym++;
+        else break;
+      }
+      const sep = ws >= 2 || (sym > 0 && FOLD[c] === F_SPACE && FOLD[s.charCodeAt(r - 1)] === F_SPACE && r - i >= 3);
+      if (sep) {
+        if (segStart >= 0) {
+          finish();
+          a.pushSeg(segStart, i, FH1, FH2, LEN);
+        }
+        reset();
+        segStart = -1;
+        i = r;
+        continue;
+      }
+      for (let k = i; k < r; k++) emitRaw(s, k, s.charCodeAt(k));
+      if (segStart < 0) segStart = i;
+      i = r;
+      continue;
+    }
+    if (segStart < 0) segStart = i;
+    i += 1 + emitRaw(s, i, c);
+  }
+  if (segStart >= 0) {
+    finish();
+    a.pushSeg(segStart, end, FH1, FH2, LEN);
+  }
+  a.lineSegN[line] = a.nSegs - a.lineSeg0[line]!;
+  if (a.lineSegN[line]! < 2) {
+    // Separators only at the ends: not a chain.
+    a.nSegs = a.lineSeg0[line]!;
+    a.lineSegN[line] = 0;
+  }
+}
+
+/**
+ * Analyze a document: fills `a` (reused) with its lines, segments and template keys.
+ * @param templates compute template keys for short lines (off: faster, no fuzzy matching).
+ */
+export function analyze(text: string, a: Analysis, templates = true): Analysis {
+  a.text = text;
+  a.nLines = 0;
+  a.nSegs = 0;
+  a.nExtra = 0;
+  let fp1 = 0;
+  let fp2 = 0;
+  let fpN = 0;
+  const n = text.length;
+  let start = 0;
+  while (start <= n) {
+    // One line: hash it and note whether it has separators.
+    reset();
+    let i = start;
+    let ws = 0;
+    let chain = false;
+    let prevWs = false;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) break;
+      const f = FOLD[c]!;
+      if (f === F_SPACE) {
+        PENDING = LEN > 0;
+        if (++ws >= 2 && LEN > 0) chain = true;
+        prevWs = true;
+        continue;
+      }
+      if (prevWs && isSepSymbol(c) && FOLD[text.charCodeAt(i + 1)] === F_SPACE) chain = true;
+      ws = 0;
+      prevWs = false;
+      if (f === F_DROP) continue;
+      if (f < F_SURROGATE) emitUnit(f);
+      else i += emitRaw(text, i, c);
+    }
+    const end = i;
+    let next = i;
+    if (i < n) next = text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
+    else if (start === n && a.nLines > 0) break; // no empty line after a final terminator
+    finish();
+    const li = a.pushLine(start, end, next);
+    a.lineH1[li] = FH1;
+    a.lineH2[li] = FH2;
+    a.lineLen[li] = LEN;
+    a.lineTok[li] = TOK;
+    if (LEN >= FINGERPRINT_MIN && !chain) {
+      fp1 = fmix32(fp1 ^ FH1) + Math.imul(fpN + 1, M1);
+      fp2 = fmix32(fp2 ^ FH2) + Math.imul(fpN + 1, M2);
+      fpN++;
+    }
+    if (chain && LEN > 0) segmentLine(a, li, text, start, end);
+    if (templates && LEN > 0 && LEN <= SHORT_MAX && TOK <= SHORT_MAX_TOKENS && a.lineSegN[li] === 0) addTemplateKeys(a, li, text.slice(start, end));
+    if (i >= n) break;
+    start = next;
+  }
+  a.fp1 = fpN > 0 ? fmix32(fp1 ^ fpN) : 0;
+  a.fp2 = fpN > 0 ? fmix32(fp2 ^ Math.imul(fpN, M1)) : 0;
+  return a;
+}

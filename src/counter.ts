@@ -1,0 +1,209 @@
+/**
+ * Document-frequency table: 64-bit keys (two int32 lanes) to counts, open addressing with linear probing
+ * over typed arrays. A JS Map stops at 16.7M entries and is 2-4x slower (perf-notes.md); this holds as
+ * many units as its memory budget allows and then prunes instead of growing.
+ *
+ * Per-document distinct counting: `last` holds the serial of the last document that counted a slot, so
+ * a unit that occurs five times in one page counts once, without a per-document set.
+ *
+ * Memory: 16 bytes a slot (k1, k2, count, last), load factor at most 0.7.
+ */
+
+const MAX_LOAD = 0.7;
+const BYTES_PER_SLOT = 16;
+
+export interface PruneInfo {
+  /** How many times the table was pruned. */
+  events: number;
+  /** Distinct units dropped in all. */
+  units: number;
+  /** Sum of the floors used: a unit's count can be short by at most this much. */
+  maxUndercount: number;
+}
+
+export class Counter64 {
+  private cap: number;
+  private mask: number;
+  k1: Int32Array;
+  k2: Int32Array;
+  cnt: Uint32Array;
+  private last: Int32Array;
+  size = 0;
+  /** Largest capacity the budget allows (a power of two). */
+  readonly maxCap: number;
+  readonly prune: PruneInfo = { events: 0, units: 0, maxUndercount: 0 };
+
+  /**
+   * @param budgetBytes memory the table may use, growth included (growing from C/2 to C slots needs both).
+   * @param initialCap first capacity, a power of two.
+   */
+  constructor(budgetBytes = 512 * 1024 * 1024, initialCap = 1 << 16) {
+    let maxCap = 1 << 10;
+    while (maxCap * 2 * BYTES_PER_SLOT * 1.5 <= budgetBytes && maxCap < 1 << 30) maxCap *= 2;
+    this.maxCap = maxCap;
+    let cap = 1 << 10;
+    while (cap < initialCap && cap < maxCap) cap *= 2;
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.k1 = new Int32Array(cap);
+    this.k2 = new Int32Array(cap);
+    this.cnt = new Uint32Array(cap);
+    this.last = new Int32Array(cap).fill(-1);
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  get bytes(): number {
+    return this.cap * BYTES_PER_SLOT;
+  }
+
+  /** Count key (a, b) once for document `doc` (a serial that only grows). Returns the new count. */
+  incDoc(a: number, b: number, doc: number): number {
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    const k1 = this.k1;
+    const k2 = this.k2;
+    const cnt = this.cnt;
+    for (;;) {
+      const c = cnt[i]!;
+      if (c === 0) break;
+      if (k1[i] === a && k2[i] === b) {
+        if (this.last[i] === doc) return c;
+        this.last[i] = doc;
+        return (cnt[i] = c + 1);
+      }
+      i = (i + 1) & mask;
+    }
+    k1[i] = a;
+    k2[i] = b;
+    cnt[i] = 1;
+    this.last[i] = doc;
+    if (++this.size > this.cap * MAX_LOAD) this.makeRoom();
+    return 1;
+  }
+
+  /** Add `n` to key (a, b) (merging tables and models). */
+  add(a: number, b: number, n: number): void {
+    if (n === 0) return;
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const c = this.cnt[i]!;
+      if (c === 0) break;
+      if (this.k1[i] === a && this.k2[i] === b) {
+        this.cnt[i] = Math.min(0xffffffff, c + n);
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.k1[i] = a;
+    this.k2[i] = b;
+    this.cnt[i] = Math.min(0xffffffff, n);
+    this.last[i] = -1;
+    if (++this.size > this.cap * MAX_LOAD) this.makeRoom();
+  }
+
+  /** The count of key (a, b), 0 when absent. */
+  get(a: number, b: number): number {
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    const cnt = this.cnt;
+    for (;;) {
+      const c = cnt[i]!;
+      if (c === 0) return 0;
+      if (this.k1[i] === a && this.k2[i] === b) return c;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Visit every entry (in slot order). */
+  forEach(fn: (a: number, b: number, count: number) => void): void {
+    for (let i = 0; i < this.cap; i++) {
+      const c = this.cnt[i]!;
+      if (c !== 0) fn(this.k1[i]!, this.k2[i]!, c);
+    }
+  }
+
+  private makeRoom(): void {
+    if (this.cap < this.maxCap) this.resize(this.cap * 2);
+    else this.pruneBelow();
+  }
+
+  private resize(cap: number): void {
+    const ok1 = this.k1;
+    const ok2 = this.k2;
+    const oc = this.cnt;
+    const ol = this.last;
+    const oldCap = this.cap;
+    this.cap = cap;
+    this.mask = cap - 1;
+    this.k1 = new Int32Array(cap);
+    this.k2 = new Int32Array(cap);
+    this.cnt = new Uint32Array(cap);
+    this.last = new Int32Array(cap);
+    const mask = this.mask;
+    for (let j = 0; j < oldCap; j++) {
+      const c = oc[j]!;
+      if (c === 0) continue;
+      const a = ok1[j]!;
+      const b = ok2[j]!;
+      let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+      while (this.cnt[i] !== 0) i = (i + 1) & mask;
+      this.k1[i] = a;
+      this.k2[i] = b;
+      this.cnt[i] = c;
+      this.last[i] = ol[j]!;
+    }
+  }
+
+  /**
+   * The table is at its budget: drop the units with the smallest counts (floor 1, then 2, ...) until it is
+   * at most half full. Those units had the fewest documents so far and are the least able to reach a chrome
+   * threshold; a dropped unit that comes back starts again from 1, so its final count can be short by the
+   * sum of the floors (reported as maxUndercount).
+   */
+  private pruneBelow(): void {
+    let floor = 0;
+    const target = this.cap * 0.5;
+    while (this.size > target) {
+      floor++;
+      let dropped = 0;
+      for (let i = 0; i < this.cap; i++) {
+        const c = this.cnt[i]!;
+        if (c !== 0 && c <= floor) {
+          this.cnt[i] = 0;
+          dropped++;
+        }
+      }
+      this.size -= dropped;
+      this.prune.units += dropped;
+      this.prune.maxUndercount += 1;
+    }
+    this.prune.events++;
+    this.rehashInPlace();
+  }
+
+  /** Re-place every entry after deletions; starting after an empty slot so no cluster wraps around. */
+  private rehashInPlace(): void {
+    const mask = this.mask;
+    let e = 0;
+    while (this.cnt[e] !== 0) e++;
+    for (let n = 1; n <= this.cap; n++) {
+      const j = (e + n) & mask;
+      const c = this.cnt[j]!;
+      if (c === 0) continue;
+      const a = this.k1[j]!;
+      const b = this.k2[j]!;
+      const l = this.last[j]!;
+      this.cnt[j] = 0;
+      let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+      while (this.cnt[i] !== 0) i = (i + 1) & mask;
+      this.k1[i] = a;
+      this.k2[i] = b;
+      this.cnt[i] = c;
+      this.last[i] = l;
+    }
+  }
+}

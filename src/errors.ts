@@ -1,0 +1,33 @@
+/** Every failure boilerstrip reports on purpose carries a code, and where it happened when that is known. */
+export type ErrorCode =
+  | 'E_JSON' // a JSONL line or array element is not valid JSON
+  | 'E_RECORD' // a record is not a JSON object
+  | 'E_UTF8' // (reserved) invalid UTF-8 when --strict-utf8 is asked for
+  | 'E_DOC_TOO_LARGE' // a record exceeds --max-doc-bytes
+  | 'E_GZIP' // a corrupt or truncated gzip stream
+  | 'E_INPUT' // a path that does not exist or cannot be read
+  | 'E_MODEL' // a corrupt, truncated, foreign or future-version model file
+  | 'E_MODEL_MISMATCH' // models learned under different normalization settings
+  | 'E_OPTION' // an option out of range or contradictory
+  | 'E_OUTPUT'; // the output cannot be written
+
+export class BoilerstripError extends Error {
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly field: string | undefined;
+  constructor(code: ErrorCode, message: string, where: { file?: string; line?: number; field?: string } = {}) {
+    const loc = where.file !== undefined ? `${where.file}${where.line !== undefined ? `:${where.line}` : ''}: ` : '';
+    const fld = where.field !== undefined ? ` (field "${where.field}")` : '';
+    super(`${loc}${message}${fld}`);
+    this.name = 'BoilerstripError';
+    this.code = code;
+    this.file = where.file;
+    this.line = where.line;
+    this.field = where.field;
+  }
+}
+
+export function isBoilerstripError(e: unknown): e is BoilerstripError {
+  return e instanceof BoilerstripError;
+}

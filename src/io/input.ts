@@ -1,0 +1,343 @@
+/**
+ * Inputs to records. JSONL (one object per line), one JSON array of objects (stream-json), plain text
+ * files or directories of them (one file = one document, its path is the id), any of these gzipped
+ * (detected by magic bytes), and standard input ('-'). Several inputs in one call are one corpus, read
+ * in the order given (directories in sorted order), so results never depend on timing.
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { BoilerstripError } from '../errors.js';
+import { textBlocks } from './blocks.js';
+
+export type Format = 'jsonl' | 'json' | 'text';
+export type FormatOption = Format | 'auto';
+
+/** One record as read, before any cleaning. */
+export interface RawRecord {
+  /** Input the record came from ('-' for standard input). */
+  file: string;
+  /** 1-based source line where the record starts (for JSON arrays: where the element ends). */
+  line: number;
+  format: Format;
+  /** The parsed value. */
+  value: unknown;
+  /** For JSONL: the line as read, so untouched fields are written back byte for byte. */
+  raw: string | null;
+}
+
+/** A record that could not be read; what happens to it is the caller's policy (--on-error). */
+export interface BadRecord {
+  file: string;
+  line: number;
+  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE';
+  message: string;
+  /** The raw line when there is one (for --rejects). */
+  raw: string | null;
+}
+
+export type ReadItem = RawRecord | BadRecord;
+
+export function isBad(r: ReadItem): r is BadRecord {
+  return (r as BadRecord).code !== undefined;
+}
+
+export interface ReadOptions {
+  format?: FormatOption;
+  /** Records (or text files) larger than this are rejected, never buffered whole. */
+  maxDocBytes?: number;
+  /** Concurrent file probes (format and gzip sniffing, directory walks). */
+  concurrency?: number;
+  /** Standard input, when '-' is among the inputs (tests pass their own). */
+  stdin?: NodeJS.ReadableStream;
+  /** Field names a plain text file's record gets: {[idField]: path, [textField]: content}. */
+  textField?: string;
+  idField?: string;
+  /** Counts lines that carried invalid UTF-8. */
+  onInvalidUtf8?: (file: string, line: number) => void;
+}
+
+export interface InputSource {
+  /** Path as given, or '-' for stdin. */
+  name: string;
+  gzip: boolean;
+  format: Format;
+  /** Size on disk (-1 for stdin). */
+  bytes: number;
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+async function readHead(file: string, n: number): Promise<Buffer> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Guess a format from the first bytes of the (decompressed) content. */
+export function sniffFormat(head: Buffer | string, name: string): Format {
+  const lower = name.toLowerCase().replace(/\.gz$/, '');
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.txt')) return 'text';
+  const s = typeof head === 'string' ? head : head.toString('utf8');
+  const t = s.replace(/^\ufeff/, '').trimStart();
+  if (t.startsWith('[')) return 'json';
+  if (t.startsWith('{')) return 'jsonl';
+  if (lower.endsWith('.json')) return 'json';
+  return 'text';
+}
+
+async function gunzipHead(buf: Buffer): Promise<Buffer> {
+  const gz = createGunzip();
+  const out: Buffer[] = [];
+  let n = 0;
+  return new Promise((resolve) => {
+    gz.on('data', (d: Buffer) => {
+      out.push(d);
+      n += d.length;
+      if (n >= 512) gz.destroy();
+    });
+    const done = (): void => resolve(Buffer.concat(out));
+    gz.on('close', done);
+    gz.on('end', done);
+    gz.on('error', done);
+    gz.end(buf);
+  });
+}
+
+async function walk(dir: string, out: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new BoilerstripError('E_INPUT', `cannot read directory: ${(e as Error).message}`, { file: dir });
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await walk(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+}
+
+/**
+ * Resolve inputs to sources: expand directories, check every path can be read, sniff gzip and format.
+ * Fails before the first record is read when any path is missing or unreadable.
+ */
+export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): Promise<InputSource[]> {
+  const names = inputs.length === 0 ? ['-'] : inputs;
+  if (names.filter((n) => n === '-').length > 1) throw new BoilerstripError('E_OPTION', "standard input ('-') can be read only once");
+  const files: string[] = [];
+  for (const n of names) {
+    if (n === '-') {
+      files.push(n);
+      continue;
+    }
+    let st;
+    try {
+      st = await fsp.stat(n);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new BoilerstripError('E_INPUT', code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${(e as Error).message}`, { file: n });
+    }
+    if (st.isDirectory()) {
+      const inDir: string[] = [];
+      await walk(n, inDir);
+      files.push(...inDir);
+    } else files.push(n);
+  }
+  const limit = pLimit(opts.concurrency ?? 8);
+  return Promise.all(
+    files.map((f) =>
+      limit(async (): Promise<InputSource> => {
+        if (f === '-') return { name: f, gzip: false, format: opts.format === 'auto' || !opts.format ? 'jsonl' : opts.format, bytes: -1 };
+        let head: Buffer;
+        let bytes: number;
+        try {
+          head = await readHead(f, 512);
+          bytes = (await fsp.stat(f)).size;
+        } catch (e) {
+          throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+        }
+        const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+        let format: Format;
+        if (opts.format && opts.format !== 'auto') format = opts.format;
+        else format = sniffFormat(gzip ? await gunzipHead(head) : head, f);
+        return { name: f, gzip, format, bytes };
+      }),
+    ),
+  );
+}
+
+/** The byte stream of a source, decompressed when it is gzip. Stdin is sniffed for gzip on its first bytes. */
+export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+  let stream: NodeJS.ReadableStream;
+  if (src.name === '-') stream = opts.stdin ?? process.stdin;
+  else stream = createReadStream(src.name, { highWaterMark: 1024 * 1024 });
+  const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  // Peek the first chunk to detect gzip on streams whose bytes were not sniffed.
+  let firstRes = await it.next().catch((e: unknown) => {
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: src.name });
+  });
+  if (firstRes.done) return;
+  let first = typeof firstRes.value === 'string' ? Buffer.from(firstRes.value) : firstRes.value;
+  while (first.length < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    first = Buffer.concat([first, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
+  }
+  const gzip = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
+  async function* raw(): AsyncGenerator<Buffer> {
+    yield first;
+    for (;;) {
+      let r;
+      try {
+        r = await it.next();
+      } catch (e) {
+        throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: src.name });
+      }
+      if (r.done) return;
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    }
+  }
+  if (!gzip) {
+    yield* raw();
+    return;
+  }
+  const gz = createGunzip({ chunkSize: 256 * 1024 });
+  const src2 = Readable.from(raw());
+  src2.on('error', (e) => gz.destroy(e));
+  src2.pipe(gz);
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+  } catch (e) {
+    if (e instanceof BoilerstripError) throw e;
+    const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
+    throw new BoilerstripError('E_GZIP', msg, { file: src.name });
+  } finally {
+    src2.destroy();
+  }
+}
+
+/** JSONL records of a source, in batches (one batch per decoded block). */
+export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  for await (const b of textBlocks(sourceBytes(src, opts), { file: src.name, maxLineBytes: max })) {
+    if (b.kind === 'oversize') {
+      yield [{ file: src.name, line: b.line, code: 'E_DOC_TOO_LARGE', message: `record is ${b.bytes} bytes, over --max-doc-bytes ${max}`, raw: null }];
+      continue;
+    }
+    const out: ReadItem[] = [];
+    const text = b.text;
+    let line = b.firstLine;
+    let start = 0;
+    while (start < text.length) {
+      let nl = text.indexOf('\n', start);
+      if (nl < 0) nl = text.length;
+      let end = nl;
+      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      if (end > start) {
+        const raw = text.slice(start, end);
+        // Blank lines (only whitespace) carry no record.
+        if (raw.trim().length > 0) {
+          if (b.invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(src.name, line);
+          let value: unknown;
+          try {
+            value = JSON.parse(raw);
+          } catch (e) {
+            out.push({ file: src.name, line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
+            line++;
+            start = nl + 1;
+            continue;
+          }
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            out.push({ file: src.name, line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
+          } else out.push({ file: src.name, line, format: 'jsonl', value, raw });
+        }
+      }
+      line++;
+      start = nl + 1;
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/** Elements of a top-level JSON array, streamed with stream-json. */
+export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  const { default: streamArray } = await import('stream-json/streamers/stream-array.js');
+  const pipeline = streamArray.withParserAsStream();
+  let lines = 1;
+  const counted = (async function* () {
+    for await (const chunk of sourceBytes(src, opts)) {
+      let i = chunk.indexOf(10);
+      while (i >= 0) {
+        lines++;
+        i = chunk.indexOf(10, i + 1);
+      }
+      yield chunk;
+    }
+  })();
+  const input = Readable.from(counted);
+  input.on('error', (e) => pipeline.destroy(e));
+  input.pipe(pipeline);
+  let batch: ReadItem[] = [];
+  try {
+    for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
+      const value = item.value;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        batch.push({ file: src.name, line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
+      } else batch.push({ file: src.name, line: lines, format: 'json', value, raw: null });
+      if (batch.length >= 256) {
+        yield batch;
+        batch = [];
+      }
+    }
+  } catch (e) {
+    if (batch.length > 0) yield batch;
+    if (e instanceof BoilerstripError) throw e;
+    // stream-json cannot resynchronize after a syntax error: the rest of this file is one rejection.
+    yield [{ file: src.name, line: lines, code: 'E_JSON', message: `invalid JSON array: ${(e as Error).message}`, raw: null }];
+    return;
+  } finally {
+    input.destroy();
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** A plain text file as one record: {id: path, text}. */
+export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of sourceBytes(src, opts)) {
+    n += chunk.length;
+    if (n > max) {
+      yield [{ file: src.name, line: 1, code: 'E_DOC_TOO_LARGE', message: `text file is over --max-doc-bytes ${max}`, raw: null }];
+      return;
+    }
+    parts.push(chunk);
+  }
+  let buf = Buffer.concat(parts, n);
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  const text = buf.toString('utf8');
+  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(src.name, 1);
+  yield [{ file: src.name, line: 1, format: 'text', value: { [opts.idField ?? 'id']: src.name, [opts.textField ?? 'text']: text }, raw: null }];
+}
+
+/** Every record of every source, in order, in batches. */
+export async function* readSources(sources: InputSource[], opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  for (const src of sources) {
+    if (src.format === 'jsonl') yield* readJsonl(src, opts);
+    else if (src.format === 'json') yield* readJsonArray(src, opts);
+    else yield* readTextFile(src, opts);
+  }
+}

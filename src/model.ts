@@ -1,0 +1,206 @@
+/**
+ * The model: per-site document frequencies of units (pass 1's output, pass 2's input).
+ *
+ * Keys are per site: a unit's 64-bit hash is mixed with its site's hash and its kind (line, segment,
+ * template key), so one table holds every site. Units are also counted under the shared site GLOBAL, the
+ * fallback for sites with too few documents to learn from.
+ *
+ * A model is a sum: merge adds counts and document totals, so it is exact and order-independent
+ * (strip -m (merge (learn A) (learn B)) gives the output of clean A B) as long as no document is
+ * duplicated across A and B (duplicates are recognized within one learn run; see README).
+ */
+import { Analysis, analyze, fmix32, Kind } from './analyze.js';
+import { Counter64, type PruneInfo } from './counter.js';
+import { NORM_VERSION } from './normalize.js';
+import { BoilerstripError } from './errors.js';
+
+/** Site name of the corpus-wide fallback counts. */
+export const GLOBAL_SITE = '\u0000global';
+
+export interface LearnOptions {
+  /** Count template keys (frequent prefixes and suffixes of short lines, dates in words). Default true. */
+  templates?: boolean;
+  /** Also count every unit corpus-wide, for sites too small to learn from. Default true. */
+  fallback?: boolean;
+  /** Memory the count table may use, in bytes. Default 512 MiB. */
+  maxMemory?: number;
+  /** Recognize duplicate documents (same long lines) within the site and count them once. Default true. */
+  dedup?: boolean;
+  /** Unit texts kept for inspect and reports (not used for decisions). Default 200000. */
+  maxTexts?: number;
+}
+
+export interface SiteInfo {
+  docs: number;
+}
+
+/** Settings that must agree between models that are merged. */
+export interface ModelParams {
+  normVersion: number;
+  templates: boolean;
+  fallback: boolean;
+}
+
+/** Two 32-bit hashes of a site name. */
+export function siteHash(name: string): [number, number] {
+  let a = 0x811c9dc5 | 0;
+  let b = 0x2a5c1e37 | 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return [fmix32(a ^ name.length), fmix32(b + Math.imul(name.length, 0x9e3779b1))];
+}
+
+const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593];
+
+/** Output of keyOf. */
+export const KEY = new Int32Array(2);
+
+/** The counting key of unit (h1, h2) of a kind in a site: a bijective mix, so distinct inputs stay distinct. */
+export function keyOf(h1: number, h2: number, kind: Kind, s1: number, s2: number): void {
+  let a = h1 ^ s1 ^ KIND_SALT[kind]!;
+  let b = h2 ^ s2 ^ Math.imul(kind + 1, 0x27d4eb2f);
+  a = fmix32(a + Math.imul(b, 0x9e3779b1));
+  b = fmix32(b ^ Math.imul(a, 0x85ebca6b));
+  KEY[0] = a;
+  KEY[1] = b;
+}
+
+export function keyString(a: number, b: number): string {
+  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** Per-document outcome of learning. */
+export type LearnResult = 'counted' | 'duplicate' | 'empty';
+
+export class Model {
+  readonly params: ModelParams;
+  readonly counter: Counter64;
+  readonly sites = new Map<string, SiteInfo>();
+  /** Distinct documents counted. */
+  docs = 0;
+  /** Documents recognized as duplicates and not counted. */
+  duplicates = 0;
+  /** A sample text per repeated unit key, for inspect and reports. */
+  readonly texts = new Map<string, string>();
+  readonly maxTexts: number;
+  private readonly dedup: boolean;
+  private readonly seen: Counter64 | null;
+  private readonly analysis = new Analysis();
+  private readonly siteCache = new Map<string, [number, number]>();
+  private readonly global = siteHash(GLOBAL_SITE);
+
+  constructor(opts: LearnOptions = {}, params?: ModelParams) {
+    this.params = params ?? { normVersion: NORM_VERSION, templates: opts.templates ?? true, fallback: opts.fallback ?? true };
+    const budget = opts.maxMemory ?? 512 * 1024 * 1024;
+    this.dedup = opts.dedup ?? true;
+    // The duplicate set gets a sixteenth of the budget; when full it stops admitting new fingerprints.
+    this.seen = this.dedup ? new Counter64(Math.max(1 << 20, budget / 16), 1 << 12) : null;
+    this.counter = new Counter64(budget - (this.seen ? Math.max(1 << 20, budget / 16) : 0));
+    this.maxTexts = opts.maxTexts ?? 200_000;
+  }
+
+  /** Hash of a site name (cached). */
+  siteKey(site: string): [number, number] {
+    let h = this.siteCache.get(site);
+    if (h === undefined) {
+      h = siteHash(site);
+      if (this.siteCache.size < 1_000_000) this.siteCache.set(site, h);
+    }
+    return h;
+  }
+
+  get prune(): PruneInfo {
+    return this.counter.prune;
+  }
+
+  /** Pass 1 for one document: count each of its units once for its site (and corpus-wide). */
+  learnDoc(text: string, site: string): LearnResult {
+    const a = analyze(text, this.analysis, this.params.templates);
+    let any = false;
+    for (let i = 0; i < a.nLines; i++) if (a.lineLen[i]! > 0) any = true;
+    if (!any) return 'empty';
+    const [s1, s2] = this.siteKey(site);
+    if (this.seen !== null && (a.fp1 !== 0 || a.fp2 !== 0)) {
+      const fa = a.fp1 ^ s1;
+      const fb = a.fp2 ^ s2;
+      if (this.seen.get(fa, fb) > 0) {
+        this.duplicates++;
+        return 'duplicate';
+      }
+      if (this.seen.size < this.seen.maxCap * 0.6) this.seen.add(fa, fb, 1);
+    }
+    const doc = this.docs++;
+    let info = this.sites.get(site);
+    if (info === undefined) {
+      info = { docs: 0 };
+      this.sites.set(site, info);
+    }
+    info.docs++;
+    const fallback = this.params.fallback;
+    const [g1, g2] = this.global;
+    const c = this.counter;
+    const count = (h1: number, h2: number, kind: Kind, from: number, to: number): void => {
+      keyOf(h1, h2, kind, s1, s2);
+      const n = c.incDoc(KEY[0]!, KEY[1]!, doc);
+      if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), text.slice(from, Math.min(to, from + 300)));
+      if (fallback) {
+        keyOf(h1, h2, kind, g1, g2);
+        const m = c.incDoc(KEY[0]!, KEY[1]!, doc);
+        if (m === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), text.slice(from, Math.min(to, from + 300)));
+      }
+    };
+    for (let i = 0; i < a.nLines; i++) {
+      if (a.lineLen[i] === 0) continue;
+      count(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, a.lineStart[i]!, a.lineEnd[i]!);
+      const segN = a.lineSegN[i]!;
+      for (let s = a.lineSeg0[i]!, e = s + segN; s < e; s++) {
+        if (a.segLen[s] === 0) continue;
+        count(a.segH1[s]!, a.segH2[s]!, Kind.Segment, a.segStart[s]!, a.segEnd[s]!);
+      }
+      const xN = a.lineXN[i]!;
+      for (let x = a.lineX0[i]!, e = x + xN; x < e; x++) {
+        count(a.extraH1[x]!, a.extraH2[x]!, a.extraKind[x]! as Kind, a.lineStart[i]!, a.lineEnd[i]!);
+      }
+    }
+    return 'counted';
+  }
+
+  /** Documents of a site (0 for a site never seen). */
+  siteDocs(site: string): number {
+    return this.sites.get(site)?.docs ?? 0;
+  }
+
+  /** Add another model's counts into this one. */
+  mergeFrom(other: Model): void {
+    assertCompatible(this.params, other.params);
+    other.counter.forEach((a, b, n) => this.counter.add(a, b, n));
+    for (const [name, s] of other.sites) {
+      const mine = this.sites.get(name);
+      if (mine) mine.docs += s.docs;
+      else this.sites.set(name, { docs: s.docs });
+    }
+    this.docs += other.docs;
+    this.duplicates += other.duplicates;
+    for (const [k, t] of other.texts) {
+      const mine = this.texts.get(k);
+      if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(k, t);
+    }
+    this.counter.prune.events += other.prune.events;
+    this.counter.prune.units += other.prune.units;
+    this.counter.prune.maxUndercount += other.prune.maxUndercount;
+  }
+}
+
+export function assertCompatible(a: ModelParams, b: ModelParams): void {
+  const diffs: string[] = [];
+  if (a.normVersion !== b.normVersion) diffs.push(`normalization version ${a.normVersion} vs ${b.normVersion}`);
+  if (a.templates !== b.templates) diffs.push(`template keys ${a.templates ? 'on' : 'off'} vs ${b.templates ? 'on' : 'off'}`);
+  if (a.fallback !== b.fallback) diffs.push(`corpus-wide fallback ${a.fallback ? 'on' : 'off'} vs ${b.fallback ? 'on' : 'off'}`);
+  if (diffs.length > 0) {
+    throw new BoilerstripError('E_MODEL_MISMATCH', `models were learned with different settings (${diffs.join('; ')}); their counts cannot be added`);
+  }
+}

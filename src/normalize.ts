@@ -1,0 +1,156 @@
+/**
+ * Unit normalization, table-driven so it can run inside the hashing loop (see ../shared/perf-notes.md:
+ * a regex chain makes the pipeline 5-8x slower).
+ *
+ * What a unit is normalized to before hashing, per code point:
+ *  - compatibility decomposition (NFKD: presentation forms and ligatures expand, full-width folds),
+ *    then lower case;
+ *  - every combining mark dropped (Arabic harakat, superscript alef, hamza above/below, Latin accents),
+ *    which also folds أ إ آ ٱ to ا, ئ to ي and ؤ to و;
+ *  - ى and ی to ي, ک to ك, ة to ه, tatweel dropped;
+ *  - every decimal digit of any script (\p{Nd}) to 0;
+ *  - punctuation and symbols (\p{P}, \p{S}, Arabic ، ؛ ؟ included) and format/control characters dropped;
+ *  - whitespace (NBSP included) to a single space; runs collapsed and the ends trimmed by the hashers.
+ *
+ * `normalizeReference` spells the same rules with regexes and String.normalize; tests check the table
+ * against it. NORM_VERSION goes into every model file: a model learned under other rules is refused.
+ */
+
+export const NORM_VERSION = 1;
+
+/** FOLD value: drop the code unit. */
+export const F_DROP = 0;
+/** FOLD value: whitespace. */
+export const F_SPACE = 32;
+/** FOLD value: the code unit expands to several (see EXPANSIONS). */
+export const F_EXPAND = 0xffff;
+/** FOLD value: a surrogate; the pair is folded through foldAstral. */
+export const F_SURROGATE = 0xfffe;
+
+const RE_MARK = /[\p{Mn}\p{Me}]/u;
+const RE_DIGIT = /\p{Nd}/u;
+const RE_SPACE = /[\s\p{Z}]/u;
+const RE_DROP = /[\p{P}\p{S}\p{Cf}\p{Cc}\p{Co}\p{Cn}\p{Cs}]/u;
+
+const ARABIC_FOLD: Record<string, string> = {
+  'ى': 'ي', // alef maksura
+  'ی': 'ي', // farsi yeh
+  'ې': 'ي',
+  'ک': 'ك', // keheh
+  'ة': 'ه', // ta marbuta
+  'ۀ': 'ه',
+  'ە': 'ه',
+  'ـ': '', // tatweel
+  'ς': 'σ', // final sigma: per-code-point lower casing cannot see word ends, so fold it
+};
+
+/** Fold one code point (as a string) to what it contributes to a normalized unit. */
+function foldCodePoint(ch: string): string {
+  let out = '';
+  for (const c of ch.normalize('NFKD').toLowerCase().normalize('NFKD')) {
+    if (RE_MARK.test(c)) continue;
+    const ar = ARABIC_FOLD[c];
+    if (ar !== undefined) {
+      out += ar;
+      continue;
+    }
+    if (RE_DIGIT.test(c)) out += '0';
+    else if (RE_SPACE.test(c)) out += ' ';
+    else if (RE_DROP.test(c)) continue;
+    else out += c;
+  }
+  return out;
+}
+
+/** Per UTF-16 code unit: the folded code unit, or one of the F_* markers. */
+export const FOLD = new Uint16Array(65536);
+/** Code units that fold to more than one code unit (ligatures, presentation forms). */
+export const EXPANSIONS = new Map<number, Uint16Array>();
+
+for (let c = 0; c < 65536; c++) {
+  if (c >= 0xd800 && c <= 0xdfff) {
+    FOLD[c] = F_SURROGATE;
+    continue;
+  }
+  const f = foldCodePoint(String.fromCharCode(c));
+  if (f.length === 0) FOLD[c] = F_DROP;
+  else if (f.length === 1) {
+    const u = f.charCodeAt(0);
+    FOLD[c] = u === 0xffff || u === 0xfffe ? F_DROP : u;
+  } else {
+    FOLD[c] = F_EXPAND;
+    const arr = new Uint16Array(f.length);
+    for (let i = 0; i < f.length; i++) arr[i] = f.charCodeAt(i);
+    EXPANSIONS.set(c, arr);
+  }
+}
+
+const astralCache = new Map<number, Uint16Array>();
+/** Fold an astral code point (mathematical digits, emoji, CJK extensions). Cached: they are rare. */
+export function foldAstral(cp: number): Uint16Array {
+  let r = astralCache.get(cp);
+  if (r === undefined) {
+    const f = foldCodePoint(String.fromCodePoint(cp));
+    r = new Uint16Array(f.length);
+    for (let i = 0; i < f.length; i++) r[i] = f.charCodeAt(i);
+    if (astralCache.size < 100_000) astralCache.set(cp, r);
+  }
+  return r;
+}
+
+/**
+ * The normalized form of `s`, built with the table. Slower than hashing directly (it builds a string);
+ * used for short units, display and tests.
+ */
+export function normalize(s: string): string {
+  const out: number[] = [];
+  let pending = false;
+  const emit = (u: number): void => {
+    if (u === F_SPACE) {
+      pending = out.length > 0;
+      return;
+    }
+    if (pending) {
+      out.push(F_SPACE);
+      pending = false;
+    }
+    out.push(u);
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const f = FOLD[c]!;
+    if (f === F_DROP) continue;
+    if (f === F_EXPAND) {
+      for (const u of EXPANSIONS.get(c)!) emit(u);
+    } else if (f === F_SURROGATE) {
+      const d = s.charCodeAt(i + 1);
+      if (c < 0xdc00 && d >= 0xdc00 && d <= 0xdfff) {
+        for (const u of foldAstral(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000)) emit(u);
+        i++;
+      } // a lone surrogate is dropped
+    } else emit(f);
+  }
+  let r = '';
+  for (let i = 0; i < out.length; i += 4096) r += String.fromCharCode(...out.slice(i, i + 4096));
+  return r;
+}
+
+/** The same rules written as a regex chain over the whole string: the specification tests check against. */
+export function normalizeReference(s: string): string {
+  return s
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+    .normalize('NFKD')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\p{Mn}\p{Me}]/gu, '')
+    .replace(/[ىیې]/g, 'ي')
+    .replace(/ک/g, 'ك')
+    .replace(/[ةۀە]/g, 'ه')
+    .replace(/ـ/g, '')
+    .replace(/ς/g, 'σ')
+    .replace(/\p{Nd}/gu, '0')
+    .replace(/[\s\p{Z}]+/gu, ' ')
+    .replace(/[\p{P}\p{S}\p{Cf}\p{Cc}\p{Co}\p{Cn}\uffff\ufffe]/gu, '')
+    .replace(/ +/g, ' ')
+    .trim();
+}
