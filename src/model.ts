@@ -73,6 +73,17 @@ export function keyString(a: number, b: number): string {
   return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }
 
+/** A stored sample: "kind<TAB>site<TAB>text" (texts are for inspect and reports, never for decisions). */
+function sampleText(kind: Kind, site: string, text: string, from: number, to: number): string {
+  return `${kind}\t${site}\t${text.slice(from, Math.min(to, from + 300))}`;
+}
+
+export function parseSample(s: string): { kind: Kind; site: string; text: string } {
+  const a = s.indexOf('\t');
+  const b = s.indexOf('\t', a + 1);
+  return { kind: Number(s.slice(0, a)) as Kind, site: s.slice(a + 1, b), text: s.slice(b + 1) };
+}
+
 /** Per-document outcome of learning. */
 export type LearnResult = 'counted' | 'duplicate' | 'empty';
 
@@ -146,11 +157,11 @@ export class Model {
     const count = (h1: number, h2: number, kind: Kind, from: number, to: number): void => {
       keyOf(h1, h2, kind, s1, s2);
       const n = c.incDoc(KEY[0]!, KEY[1]!, doc);
-      if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), text.slice(from, Math.min(to, from + 300)));
+      if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, site, text, from, to));
       if (fallback) {
         keyOf(h1, h2, kind, g1, g2);
         const m = c.incDoc(KEY[0]!, KEY[1]!, doc);
-        if (m === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), text.slice(from, Math.min(to, from + 300)));
+        if (m === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, GLOBAL_SITE, text, from, to));
       }
     };
     for (let i = 0; i < a.nLines; i++) {

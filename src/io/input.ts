@@ -66,6 +66,12 @@ export interface InputSource {
   format: Format;
   /** Size on disk (-1 for stdin). */
   bytes: number;
+  /** Name used in messages when it differs from the path read (the stdin spool is shown as '-'). */
+  display?: string;
+}
+
+function label(src: InputSource): string {
+  return src.display ?? src.name;
 }
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -186,7 +192,7 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
   const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   // Peek the first chunk to detect gzip on streams whose bytes were not sniffed.
   let firstRes = await it.next().catch((e: unknown) => {
-    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: src.name });
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
   });
   if (firstRes.done) return;
   let first = typeof firstRes.value === 'string' ? Buffer.from(firstRes.value) : firstRes.value;
@@ -203,7 +209,7 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
       try {
         r = await it.next();
       } catch (e) {
-        throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: src.name });
+        throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
       }
       if (r.done) return;
       yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
@@ -222,7 +228,7 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
   } catch (e) {
     if (e instanceof BoilerstripError) throw e;
     const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
-    throw new BoilerstripError('E_GZIP', msg, { file: src.name });
+    throw new BoilerstripError('E_GZIP', msg, { file: label(src) });
   } finally {
     src2.destroy();
   }
@@ -231,9 +237,9 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
 /** JSONL records of a source, in batches (one batch per decoded block). */
 export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
-  for await (const b of textBlocks(sourceBytes(src, opts), { file: src.name, maxLineBytes: max })) {
+  for await (const b of textBlocks(sourceBytes(src, opts), { file: label(src), maxLineBytes: max })) {
     if (b.kind === 'oversize') {
-      yield [{ file: src.name, line: b.line, code: 'E_DOC_TOO_LARGE', message: `record is ${b.bytes} bytes, over --max-doc-bytes ${max}`, raw: null }];
+      yield [{ file: label(src), line: b.line, code: 'E_DOC_TOO_LARGE', message: `record is ${b.bytes} bytes, over --max-doc-bytes ${max}`, raw: null }];
       continue;
     }
     const out: ReadItem[] = [];
@@ -249,19 +255,19 @@ export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): Asyn
         const raw = text.slice(start, end);
         // Blank lines (only whitespace) carry no record.
         if (raw.trim().length > 0) {
-          if (b.invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(src.name, line);
+          if (b.invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(label(src), line);
           let value: unknown;
           try {
             value = JSON.parse(raw);
           } catch (e) {
-            out.push({ file: src.name, line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
+            out.push({ file: label(src), line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
             line++;
             start = nl + 1;
             continue;
           }
           if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            out.push({ file: src.name, line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
-          } else out.push({ file: src.name, line, format: 'jsonl', value, raw });
+            out.push({ file: label(src), line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
+          } else out.push({ file: label(src), line, format: 'jsonl', value, raw });
         }
       }
       line++;
@@ -294,8 +300,8 @@ export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): 
     for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
       const value = item.value;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        batch.push({ file: src.name, line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
-      } else batch.push({ file: src.name, line: lines, format: 'json', value, raw: null });
+        batch.push({ file: label(src), line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
+      } else batch.push({ file: label(src), line: lines, format: 'json', value, raw: null });
       if (batch.length >= 256) {
         yield batch;
         batch = [];
@@ -305,7 +311,7 @@ export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): 
     if (batch.length > 0) yield batch;
     if (e instanceof BoilerstripError) throw e;
     // stream-json cannot resynchronize after a syntax error: the rest of this file is one rejection.
-    yield [{ file: src.name, line: lines, code: 'E_JSON', message: `invalid JSON array: ${(e as Error).message}`, raw: null }];
+    yield [{ file: label(src), line: lines, code: 'E_JSON', message: `invalid JSON array: ${(e as Error).message}`, raw: null }];
     return;
   } finally {
     input.destroy();
@@ -321,7 +327,7 @@ export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): A
   for await (const chunk of sourceBytes(src, opts)) {
     n += chunk.length;
     if (n > max) {
-      yield [{ file: src.name, line: 1, code: 'E_DOC_TOO_LARGE', message: `text file is over --max-doc-bytes ${max}`, raw: null }];
+      yield [{ file: label(src), line: 1, code: 'E_DOC_TOO_LARGE', message: `text file is over --max-doc-bytes ${max}`, raw: null }];
       return;
     }
     parts.push(chunk);
@@ -329,8 +335,8 @@ export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): A
   let buf = Buffer.concat(parts, n);
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const text = buf.toString('utf8');
-  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(src.name, 1);
-  yield [{ file: src.name, line: 1, format: 'text', value: { [opts.idField ?? 'id']: src.name, [opts.textField ?? 'text']: text }, raw: null }];
+  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(label(src), 1);
+  yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];
 }
 
 /** Every record of every source, in order, in batches. */

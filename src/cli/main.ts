@@ -1,0 +1,361 @@
+/**
+ * The boilerstrip command line. Thin: it checks options (all of them, before the first byte is read),
+ * then calls the runs in ../run.ts. Errors print as "boilerstrip: FILE:LINE: message" and exit 2;
+ * a closed output pipe (`| head`) exits 0 quietly; SIGINT/SIGTERM remove temporary files.
+ */
+import fs from 'node:fs';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { BoilerstripError } from '../errors.js';
+import { chromeUnits } from '../inspect.js';
+import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.js';
+import { loadModel, mergeModels, saveModel } from '../store.js';
+import { STRIP_DEFAULTS } from '../strip.js';
+import { learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+
+/** "512MB", "1GiB", "300m", "1048576" to bytes. */
+export function parseSize(s: string | number, option: string): number {
+  if (typeof s === 'number') return s;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(s);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new BoilerstripError('E_OPTION', `--${option}: "${s}" is not a size (try 512MB or 1GiB)`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+function fail(msg: string): never {
+  throw new BoilerstripError('E_OPTION', msg);
+}
+
+interface CommonArgs {
+  _: (string | number)[];
+  input?: string[];
+  output?: string;
+  quiet?: boolean;
+  'text-field': string;
+  'id-field': string;
+  'url-field': string;
+  'site-field'?: string;
+  format: string;
+  'min-docs': number;
+  'min-ratio': number;
+  'min-site-docs': number;
+  'template-ratio': number;
+  'template-min-docs': number;
+  'chain-ratio': number;
+  'max-memory': string;
+  'max-doc-bytes': string;
+  'on-error': string;
+  rejects?: string;
+  annotate?: string | boolean;
+  'on-empty': string;
+  report?: string;
+  templates: boolean;
+  fallback: boolean;
+  dedup: boolean;
+  threads?: number;
+  model?: string;
+  'tmp-dir'?: string;
+}
+
+function intIn(v: unknown, name: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`--${name} must be a whole number from ${lo} to ${hi} (got ${String(v)})`);
+  return v;
+}
+
+function numIn(v: unknown, name: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi) fail(`--${name} must be a number from ${lo} to ${hi} (got ${String(v)})`);
+  return v;
+}
+
+/** Every option checked and converted; contradictions refused. */
+export function runOptions(a: CommonArgs): RunOptions {
+  const onError = a['on-error'];
+  if (onError !== 'fail' && onError !== 'skip') fail(`--on-error must be fail or skip (got ${onError})`);
+  const onEmpty = a['on-empty'];
+  if (onEmpty !== 'keep' && onEmpty !== 'empty' && onEmpty !== 'drop') fail(`--on-empty must be keep, empty or drop (got ${onEmpty})`);
+  if (a.rejects !== undefined && onError !== 'skip') fail('--rejects needs --on-error skip (with fail, the first bad record stops the run)');
+  const format = a.format;
+  if (!['auto', 'jsonl', 'json', 'text'].includes(format)) fail(`--format must be auto, jsonl, json or text (got ${format})`);
+  const maxMemory = parseSize(a['max-memory'], 'max-memory');
+  if (maxMemory < 16 * 1024 * 1024) fail('--max-memory must be at least 16MB');
+  const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
+  if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
+  for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
+  if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
+  const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
+  if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
+  return {
+    textField: a['text-field'],
+    idField: a['id-field'],
+    urlField: a['url-field'],
+    siteField: a['site-field'],
+    format: format as RunOptions['format'],
+    minDocs: intIn(a['min-docs'], 'min-docs', 1, 1e9),
+    minRatio: numIn(a['min-ratio'], 'min-ratio', 0, 1),
+    minSiteDocs: intIn(a['min-site-docs'], 'min-site-docs', 0, 1e9),
+    templateRatio: numIn(a['template-ratio'], 'template-ratio', 0, 1),
+    templateMinDocs: intIn(a['template-min-docs'], 'template-min-docs', 1, 1e9),
+    chainRatio: numIn(a['chain-ratio'], 'chain-ratio', 0, 1),
+    maxMemory,
+    maxDocBytes,
+    onError,
+    rejects: a.rejects,
+    annotate,
+    onEmpty,
+    templates: a.templates,
+    fallback: a.fallback,
+    dedup: a.dedup,
+    collectReport: a.report !== undefined,
+    tmpDir: a['tmp-dir'],
+  };
+}
+
+function readOptions(y: Argv): Argv {
+  return y
+    .option('text-field', { type: 'string', default: 'text', describe: 'Field holding the text', group: 'Records:' })
+    .option('id-field', { type: 'string', default: 'id', describe: 'Field holding the id (text files: their path)', group: 'Records:' })
+    .option('url-field', { type: 'string', default: 'url', describe: "Field holding the URL: its host is the site", group: 'Records:' })
+    .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
+    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document)', group: 'Records:' })
+    .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
+    .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
+    .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' });
+}
+
+function learnOptions(y: Argv): Argv {
+  return y
+    .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, the rarest units are pruned (reported)', group: 'Learning:' })
+    .option('templates', { type: 'boolean', default: true, describe: 'Count template keys of short lines (use --no-templates to turn off)', group: 'Learning:' })
+    .option('fallback', { type: 'boolean', default: true, describe: 'Also count corpus-wide, for sites with few documents', group: 'Learning:' })
+    .option('dedup', { type: 'boolean', default: true, describe: 'Count duplicate documents of a site once', group: 'Learning:' });
+}
+
+function stripOptions(y: Argv): Argv {
+  return y
+    .option('min-docs', { type: 'number', default: STRIP_DEFAULTS.minDocs, describe: 'A unit is chrome in at least this many documents of its site...', group: 'Chrome threshold:' })
+    .option('min-ratio', { type: 'number', default: STRIP_DEFAULTS.minRatio, describe: '...and at least this share of them', group: 'Chrome threshold:' })
+    .option('min-site-docs', { type: 'number', default: STRIP_DEFAULTS.minSiteDocs, describe: 'Sites with fewer documents use corpus-wide counts', group: 'Chrome threshold:' })
+    .option('template-ratio', { type: 'number', default: STRIP_DEFAULTS.templateRatio, describe: 'Share of site documents a template key (prefix, suffix, date shape) needs', group: 'Chrome threshold:' })
+    .option('template-min-docs', { type: 'number', default: STRIP_DEFAULTS.templateMinDocs, describe: 'Documents a template key needs at least', group: 'Chrome threshold:' })
+    .option('chain-ratio', { type: 'number', default: STRIP_DEFAULTS.chainRatio, describe: 'A ticker/menu line goes whole when this share of its items is chrome', group: 'Chrome threshold:' });
+}
+
+function outputOptions(y: Argv): Argv {
+  return y
+    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all', group: 'Output:' })
+    .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
+    .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
+    .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
+    .option('tmp-dir', { type: 'string', describe: 'Where standard input is spooled for two passes', group: 'Output:' });
+}
+
+function progressPrinter(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
+  if (quiet || !process.stderr.isTTY) return undefined;
+  return (p) => {
+    const mb = (p.chars * 1.8) / 1e6;
+    process.stderr.write(`\rpass ${p.pass}: ${p.docs.toLocaleString('en-US')} docs, ~${mb.toFixed(0)} MB, ~${(mb / Math.max(p.seconds, 1e-3)).toFixed(1)} MB/s   `);
+  };
+}
+
+function endProgress(quiet: boolean | undefined): void {
+  if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+function sinkFor(output: string | undefined): Sink {
+  return output === undefined || output === '-' ? new StreamSink(process.stdout) : new FileSink(output);
+}
+
+function writeReport(file: string, stats: RunStats, options: RunOptions): void {
+  const { onProgress: _p, stdin: _s, ...shown } = options;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(stats.report(shown as Record<string, unknown>), null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+function summary(stats: RunStats, quiet: boolean | undefined): void {
+  if (quiet) return;
+  const r = stats;
+  const removed = r.charsIn > 0 ? ((100 * (r.charsIn - r.charsOut)) / r.charsIn).toFixed(1) : '0.0';
+  const secs = r.learnSeconds + r.stripSeconds;
+  const mbs = secs > 0 && r.bytesIn > 0 ? `, ${(r.bytesIn / 1e6 / secs).toFixed(1)} MB/s` : '';
+  const parts = [`${r.recordsIn} records in`, `${r.recordsOut} out`];
+  if (r.rejected) parts.push(`${r.rejected} rejected`);
+  if (r.dropped) parts.push(`${r.dropped} dropped`);
+  const pt = Object.values(r.passedThrough).reduce((x, y) => x + y, 0);
+  if (pt) parts.push(`${pt} without text passed through`);
+  if (r.emptied) parts.push(`${r.emptied} all-chrome kept as ${'is'}`);
+  process.stderr.write(`boilerstrip: ${parts.join(', ')}; ${r.changed} changed, ${removed}% of text removed${mbs}\n`);
+}
+
+async function cmdClean(a: CommonArgs): Promise<void> {
+  const o = runOptions(a);
+  o.onProgress = progressPrinter(a.quiet);
+  const sources = await prepareSources(a.input ?? [], o, true);
+  const stats = new RunStats();
+  stats.bytesIn = inputBytes(sources);
+  const model = await learnSources(sources, o, stats);
+  await stripSources(model, sources, sinkFor(a.output), o, stats);
+  endProgress(a.quiet);
+  if (a.report) writeReport(a.report, stats, o);
+  summary(stats, a.quiet);
+}
+
+async function cmdLearn(a: CommonArgs): Promise<void> {
+  const o = runOptions(a);
+  if (!a.model) fail('learn needs -m FILE, the model to write');
+  o.onProgress = progressPrinter(a.quiet);
+  const sources = await prepareSources(a.input ?? [], o, false);
+  const stats = new RunStats();
+  const model = await learnSources(sources, o, stats);
+  endProgress(a.quiet);
+  saveModel(model, a.model);
+  if (!a.quiet) {
+    const size = fs.statSync(a.model).size;
+    process.stderr.write(`boilerstrip: learned ${model.docs} documents (${model.duplicates} duplicates not counted) of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
+  }
+}
+
+async function cmdStrip(a: CommonArgs): Promise<void> {
+  const o = runOptions(a);
+  if (!a.model) fail('strip needs -m FILE, a model written by learn or merge');
+  o.onProgress = progressPrinter(a.quiet);
+  const model = loadModel(a.model, { maxMemory: o.maxMemory });
+  const sources = await prepareSources(a.input ?? [], o, false);
+  const stats = new RunStats();
+  stats.bytesIn = inputBytes(sources);
+  await stripSources(model, sources, sinkFor(a.output), o, stats);
+  endProgress(a.quiet);
+  if (a.report) writeReport(a.report, stats, o);
+  summary(stats, a.quiet);
+}
+
+async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean }): Promise<void> {
+  if (!a.output) fail('merge needs -o FILE, the merged model to write');
+  if (a.models.length === 0) fail('merge needs at least one model');
+  const models = a.models.map((f) => loadModel(f));
+  const merged = mergeModels(models);
+  saveModel(merged, a.output);
+  if (!a.quiet) process.stderr.write(`boilerstrip: merged ${models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units\n`);
+}
+
+async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
+  const o = runOptions(a);
+  const model = loadModel(a.modelFile);
+  const { units } = chromeUnits(model, { ...o, site: a.site, top: intIn(a.top, 'top', 1, 1e7), group: numIn(a.group, 'group', 0, 1) });
+  if (a.json) {
+    process.stdout.write(JSON.stringify({ docs: model.docs, sites: model.sites.size, units: model.counter.size, chrome: units }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(`model: ${model.docs} documents, ${model.duplicates} duplicates, ${model.sites.size} sites, ${model.counter.size} units\n`);
+  process.stdout.write('    df  share  kind      site                  text\n');
+  for (const u of units) {
+    const text = u.text.replace(/\s+/g, ' ').slice(0, 90);
+    process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${(u.site || '(no site)').slice(0, 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const run = (fn: () => Promise<void>): Promise<void> =>
+    fn().catch((e: unknown) => {
+      code = report(e);
+    });
+  const cli = yargs(argv)
+    .scriptName('boilerstrip')
+    .usage('$0 <command> [options]\n\nRemoves what repeats across the documents of a site (tickers, bylines, share bars, footers) and keeps the article.')
+    .command(
+      'clean [input..]',
+      'Learn and strip in one run (two passes; stdin is spooled to a temp file)',
+      (y) => outputOptions(stripOptions(learnOptions(readOptions(y)))).positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or not; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
+      (a) => run(() => cmdClean(a as unknown as CommonArgs)),
+    )
+    .command(
+      'learn [input..]',
+      'Pass 1 only: count units per site and write a model',
+      (y) => learnOptions(readOptions(y)).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', ''),
+      (a) => run(() => cmdLearn(a as unknown as CommonArgs)),
+    )
+    .command(
+      'merge <models..>',
+      'Sum models learned on shards (exact, order-independent)',
+      (y) => y.positional('models', { type: 'string', array: true }).option('output', { alias: 'o', type: 'string', describe: 'Merged model to write', demandOption: true }).example('$0 merge a.model b.model -o all.model', ''),
+      (a) => run(() => cmdMerge(a as unknown as { models: string[]; output?: string; quiet?: boolean })),
+    )
+    .command(
+      'strip [input..]',
+      'Pass 2 only: one streaming pass with a model (stdin to stdout)',
+      (y) => outputOptions(stripOptions(readOptions(y))).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', ''),
+      (a) => run(() => cmdStrip(a as unknown as CommonArgs)),
+    )
+    .command(
+      'inspect <modelFile>',
+      'List the units a model calls chrome, with their document frequency',
+      (y) =>
+        stripOptions(readOptions(y))
+          .positional('modelFile', { type: 'string' })
+          .option('site', { type: 'string', describe: 'Only this site' })
+          .option('top', { type: 'number', default: 50, describe: 'How many units' })
+          .option('group', { type: 'number', default: 0.25, describe: 'Group texts within this edit distance share (0: off)' })
+          .option('json', { type: 'boolean', describe: 'JSON output' })
+          .option('max-memory', { type: 'string', default: '512MB', hidden: true }),
+      (a) => run(() => cmdInspect(a as unknown as CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number })),
+    )
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'No progress or summary on stderr' })
+    .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect or bench')
+    .strictCommands()
+    .strictOptions()
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new BoilerstripError('E_OPTION', msg);
+    })
+    .help()
+    .version();
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    code = report(e);
+  }
+  return code;
+}
+
+function report(e: unknown): number {
+  if (e instanceof BoilerstripError) {
+    process.stderr.write(`boilerstrip: ${e.message}\n`);
+    return 2;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && err.code === 'EPIPE') return 0;
+  process.stderr.write(`boilerstrip: internal error: ${err?.message ?? String(e)}\n`);
+  if (process.env.BOILERSTRIP_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  return 1;
+}
+
+/** Entry from bin/boilerstrip. */
+export function cli(): void {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    removeTempFiles();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') {
+      removeTempFiles();
+      process.exit(0);
+    }
+  });
+  main(hideBin(process.argv)).then(
+    (code) => {
+      removeTempFiles();
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      removeTempFiles();
+      process.exitCode = report(e);
+    },
+  );
+}

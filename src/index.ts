@@ -1,0 +1,11 @@
+export { Model, GLOBAL_SITE, type LearnOptions, type ModelParams, type SiteInfo, type LearnResult } from './model.js';
+export { Stripper, stripText, STRIP_DEFAULTS, type StripOptions, type StripResult, type Span, type Reason } from './strip.js';
+export { saveModel, loadModel, mergeModels, FORMAT_VERSION } from './store.js';
+export { normalize, normalizeReference, NORM_VERSION } from './normalize.js';
+export { analyze, Analysis, unitHash } from './analyze.js';
+export { Counter64, type PruneInfo } from './counter.js';
+export { hostOf, siteOf } from './site.js';
+export { BoilerstripError, type ErrorCode } from './errors.js';
+export { chromeUnits, type ChromeUnit, type InspectOptions } from './inspect.js';
+export { learnSources, stripSources, RunStats, type RunOptions } from './run.js';
+export { resolveInputs, type InputSource, type Format } from './io/input.js';

@@ -1,0 +1,137 @@
+/**
+ * Records: which field is the text, which gives the site, and how a cleaned record is written back.
+ * A JSONL record is rewritten by splicing the new text value into the original line, so every other
+ * field passes through byte for byte (numbers like 1.0, escapes, key order).
+ */
+import { siteOf } from './site.js';
+
+export interface FieldOptions {
+  /** Field holding the text. Default 'text'. */
+  textField?: string;
+  /** Field holding the id. Default 'id'. */
+  idField?: string;
+  /** Field holding the URL (its host is the site). Default 'url'. */
+  urlField?: string;
+  /** Field holding an explicit site key (wins over the URL). */
+  siteField?: string;
+}
+
+export interface ResolvedFields {
+  textField: string;
+  idField: string;
+  urlField: string;
+  siteField: string | undefined;
+}
+
+export function resolveFields(o: FieldOptions = {}): ResolvedFields {
+  return { textField: o.textField ?? 'text', idField: o.idField ?? 'id', urlField: o.urlField ?? 'url', siteField: o.siteField };
+}
+
+/** Why a record's text was not cleaned (it passes through unchanged). */
+export type TextProblem = 'missing' | 'null' | 'not-string' | 'empty';
+
+export function textOf(value: Record<string, unknown>, f: ResolvedFields): string | TextProblem {
+  if (!Object.prototype.hasOwnProperty.call(value, f.textField)) return 'missing';
+  const t = value[f.textField];
+  if (t === null) return 'null';
+  if (typeof t !== 'string') return 'not-string';
+  if (t.length === 0) return 'empty';
+  return t;
+}
+
+export function siteOfRecord(value: Record<string, unknown>, f: ResolvedFields): string {
+  return siteOf(f.siteField !== undefined ? value[f.siteField] : undefined, value[f.urlField]);
+}
+
+function stringEnd(s: string, i: number): number {
+  // i is just past the opening quote; returns the index of the closing quote.
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0) return -1;
+    let b = q - 1;
+    while (s.charCodeAt(b) === 92) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+    i = q + 1;
+  }
+}
+
+function skipWs(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) i++;
+    else return i;
+  }
+}
+
+function valueEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 34) {
+    const e = stringEnd(s, i + 1);
+    return e < 0 ? -1 : e + 1;
+  }
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      const d = s.charCodeAt(j);
+      if (d === 34) {
+        j = stringEnd(s, j + 1);
+        if (j < 0) return -1;
+      } else if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+    }
+    return -1;
+  }
+  let j = i;
+  while (j < s.length) {
+    const d = s.charCodeAt(j);
+    if (d === 44 || d === 125 || d === 93 || d === 32 || d === 9 || d === 10 || d === 13) break;
+    j++;
+  }
+  return j;
+}
+
+/**
+ * Where the value of top-level key `key` sits in a JSON object text: [start, end), or null. With
+ * duplicate keys the last one wins, as in JSON.parse. The text must already be known to be valid JSON.
+ */
+export function findTopLevelValue(s: string, key: string): [number, number] | null {
+  let i = skipWs(s, 0);
+  if (s.charCodeAt(i) !== 123) return null;
+  i = skipWs(s, i + 1);
+  let found: [number, number] | null = null;
+  while (i < s.length && s.charCodeAt(i) === 34) {
+    const ke = stringEnd(s, i + 1);
+    if (ke < 0) return found;
+    let k = s.slice(i + 1, ke);
+    if (k.includes('\\')) k = JSON.parse(s.slice(i, ke + 1)) as string;
+    i = skipWs(s, ke + 1);
+    if (s.charCodeAt(i) !== 58) return found;
+    i = skipWs(s, i + 1);
+    const ve = valueEnd(s, i);
+    if (ve < 0) return found;
+    if (k === key) found = [i, ve];
+    i = skipWs(s, ve);
+    if (s.charCodeAt(i) === 44) i = skipWs(s, i + 1);
+    else break;
+  }
+  return found;
+}
+
+/** A JSONL line with its text field replaced (and, when annotate is set, a spans field appended). */
+export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null): string {
+  let out = raw;
+  if (newText !== null) {
+    const r = findTopLevelValue(raw, textField);
+    if (r !== null) out = raw.slice(0, r[0]) + JSON.stringify(newText) + raw.slice(r[1]);
+  }
+  if (annotate !== null) {
+    const close = out.lastIndexOf('}');
+    const body = out.slice(0, close).trimEnd();
+    const empty = body.endsWith('{');
+    out = `${body}${empty ? '' : ','}${JSON.stringify(annotate.field)}:${annotate.json}${out.slice(close)}`;
+  }
+  return out;
+}

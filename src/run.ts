@@ -1,0 +1,320 @@
+/**
+ * The runs behind the CLI: learn (pass 1), strip (pass 2), clean (both), over input sources, with
+ * counts of everything that went in and out. Each is a loop over record batches; the per-document work
+ * is Model.learnDoc and Stripper.strip.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { BoilerstripError } from './errors.js';
+import { isBad, readSources, resolveInputs, type BadRecord, type InputSource, type ReadOptions, type RawRecord } from './io/input.js';
+import { FileSink, tempFiles, type Sink } from './io/output.js';
+import { Model, keyString, type LearnOptions } from './model.js';
+import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
+import { Stripper, type Reason, type StripOptions } from './strip.js';
+
+export type OnError = 'fail' | 'skip';
+export type OnEmpty = 'keep' | 'empty' | 'drop';
+
+export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
+  /** Bad records: stop with an error (default) or skip and count them. */
+  onError?: OnError;
+  /** With onError 'skip': write each rejected raw line to this file. */
+  rejects?: string;
+  /** Keep the text and add the removed spans under this field instead of removing them. */
+  annotate?: string | null;
+  /** A document whose every line is chrome: keep it unchanged (default), emit it empty, or drop it. */
+  onEmpty?: OnEmpty;
+  /** Collect per-site figures and removed units for the report. */
+  collectReport?: boolean;
+  /** Called now and then with progress. */
+  onProgress?: (p: Progress) => void;
+  /** Directory for the stdin spool. */
+  tmpDir?: string;
+}
+
+export interface Progress {
+  pass: 1 | 2;
+  docs: number;
+  chars: number;
+  seconds: number;
+}
+
+interface SiteFigures {
+  docs: number;
+  changed: number;
+  emptied: number;
+  charsIn: number;
+  charsOut: number;
+  fallback: boolean;
+  threshold: number;
+}
+
+interface UnitFigures {
+  site: string;
+  reason: Reason;
+  df: number;
+  docs: number;
+  text: string;
+}
+
+/** Everything counted in a run; `report()` is what --report writes. */
+export class RunStats {
+  recordsIn = 0;
+  recordsOut = 0;
+  rejected = 0;
+  dropped = 0;
+  rejectedBy: Record<string, number> = {};
+  rejectSamples: { file: string; line: number; code: string; message: string }[] = [];
+  passedThrough: Record<TextProblem, number> = { missing: 0, null: 0, 'not-string': 0, empty: 0 };
+  cleaned = 0;
+  changed = 0;
+  emptied = 0;
+  fallbackDocs = 0;
+  charsIn = 0;
+  charsOut = 0;
+  invalidUtf8Lines = 0;
+  bytesIn = 0;
+  learnSeconds = 0;
+  stripSeconds = 0;
+  readonly sites = new Map<string, SiteFigures>();
+  readonly units = new Map<string, UnitFigures>();
+  unitsUntracked = 0;
+  model: Model | null = null;
+
+  reject(b: BadRecord): void {
+    this.rejected++;
+    this.rejectedBy[b.code] = (this.rejectedBy[b.code] ?? 0) + 1;
+    if (this.rejectSamples.length < 100) this.rejectSamples.push({ file: b.file, line: b.line, code: b.code, message: b.message });
+  }
+
+  /** records in = records out + rejected + dropped: nothing is lost without being counted. */
+  get balanced(): boolean {
+    return this.recordsIn === this.recordsOut + this.rejected + this.dropped;
+  }
+
+  report(options: Record<string, unknown> = {}): Record<string, unknown> {
+    const m = this.model;
+    const sites = [...this.sites].sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1));
+    const units = [...this.units.values()].sort((a, b) => b.docs - a.docs || b.df - a.df || (a.text < b.text ? -1 : 1));
+    const secs = this.learnSeconds + this.stripSeconds;
+    return {
+      records: {
+        in: this.recordsIn,
+        out: this.recordsOut,
+        rejected: this.rejected,
+        dropped: this.dropped,
+        balanced: this.balanced,
+        rejectedBy: this.rejectedBy,
+        passedThrough: this.passedThrough,
+        invalidUtf8Lines: this.invalidUtf8Lines,
+      },
+      docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs },
+      chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
+      throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null },
+      model: m
+        ? {
+            docs: m.docs,
+            duplicateDocs: m.duplicates,
+            sites: m.sites.size,
+            units: m.counter.size,
+            tableBytes: m.counter.bytes,
+            pruning: m.prune,
+          }
+        : null,
+      sites: sites.slice(0, 1000).map(([site, f]) => ({ site, ...f })),
+      sitesOmitted: Math.max(0, sites.length - 1000),
+      removedUnits: units.slice(0, 500),
+      removedUnitsUntracked: this.unitsUntracked,
+      rejects: this.rejectSamples,
+      options,
+    };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Standard input spooled to a temporary file (pass 1 and pass 2 both need to read it). */
+export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdir()): Promise<string> {
+  const file = path.join(tmpDir, `boilerstrip-stdin-${process.pid}-${Date.now()}.spool`);
+  tempFiles.add(file);
+  await pipeline(stdin, fs.createWriteStream(file));
+  return file;
+}
+
+function progressTicker(opts: RunOptions, pass: 1 | 2): { tick: (docs: number, chars: number) => void } {
+  const t0 = performance.now();
+  let next = 0;
+  return {
+    tick(docs, chars) {
+      if (!opts.onProgress) return;
+      const now = performance.now();
+      if (now < next) return;
+      next = now + 500;
+      opts.onProgress({ pass, docs, chars, seconds: (now - t0) / 1000 });
+    },
+  };
+}
+
+/** Pass 1 over sources: a model of per-site unit document frequencies. */
+export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats): Promise<Model> {
+  const fields = resolveFields(opts);
+  const model = new Model(opts);
+  const skip = opts.onError === 'skip';
+  const t0 = performance.now();
+  const p = progressTicker(opts, 1);
+  let chars = 0;
+  for await (const batch of readSources(sources, { ...opts, textField: fields.textField, idField: fields.idField })) {
+    for (const r of batch) {
+      if (isBad(r)) {
+        if (skip) continue;
+        throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
+      }
+      const v = r.value as Record<string, unknown>;
+      const t = textOf(v, fields);
+      if (typeof t !== 'string' || t.length === 0) continue;
+      chars += t.length;
+      model.learnDoc(t, siteOfRecord(v, fields));
+    }
+    p.tick(model.docs, chars);
+  }
+  if (stats) {
+    stats.learnSeconds += (performance.now() - t0) / 1000;
+    stats.model = model;
+  }
+  return model;
+}
+
+/** Pass 2 over sources: every record written to the sink, cleaned, with counts in stats. */
+export async function stripSources(model: Model, sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<RunStats> {
+  const fields = resolveFields(opts);
+  const skip = opts.onError === 'skip';
+  const onEmpty = opts.onEmpty ?? 'keep';
+  const annotate = opts.annotate ?? null;
+  const stripper = new Stripper(model, opts);
+  const collect = opts.collectReport ?? false;
+  if (collect) stripper.removedUnits = [];
+  const rejects = skip && opts.rejects ? new FileSink(opts.rejects) : null;
+  const t0 = performance.now();
+  const p = progressTicker(opts, 2);
+  stats.model = model;
+  const readOpts: ReadOptions = {
+    ...opts,
+    textField: fields.textField,
+    idField: fields.idField,
+    onInvalidUtf8: () => {
+      stats.invalidUtf8Lines++;
+    },
+  };
+  try {
+    for await (const batch of readSources(sources, readOpts)) {
+      for (const r of batch) {
+        stats.recordsIn++;
+        if (isBad(r)) {
+          if (!skip) throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
+          stats.reject(r);
+          if (rejects && r.raw !== null) await rejects.write(r.raw + '\n');
+          continue;
+        }
+        const line = processRecord(r, model, stripper, fields, onEmpty, annotate, stats, collect);
+        if (line === null) continue;
+        stats.recordsOut++;
+        const w = sink.write(line + '\n');
+        if (w) await w;
+      }
+      p.tick(stats.cleaned, stats.charsIn);
+    }
+    await sink.close();
+    if (rejects) await rejects.close();
+  } catch (e) {
+    sink.abort();
+    rejects?.abort();
+    throw e;
+  }
+  stats.stripSeconds += (performance.now() - t0) / 1000;
+  return stats;
+}
+
+function processRecord(
+  r: RawRecord,
+  model: Model,
+  stripper: Stripper,
+  fields: ReturnType<typeof resolveFields>,
+  onEmpty: OnEmpty,
+  annotate: string | null,
+  stats: RunStats,
+  collect: boolean,
+): string | null {
+  const v = r.value as Record<string, unknown>;
+  const t = textOf(v, fields);
+  if (typeof t !== 'string') {
+    stats.passedThrough[t]++;
+    return r.raw ?? JSON.stringify(v);
+  }
+  const site = siteOfRecord(v, fields);
+  const res = stripper.strip(t, site);
+  stats.cleaned++;
+  if (res.fallback) stats.fallbackDocs++;
+  let newText: string | null = res.spans.length > 0 ? res.text : null;
+  if (res.emptied) {
+    stats.emptied++;
+    if (onEmpty === 'drop') {
+      stats.dropped++;
+      return null;
+    }
+    if (onEmpty === 'keep') newText = null;
+  }
+  if (newText !== null) stats.changed++;
+  const outText = newText ?? t;
+  stats.charsIn += t.length;
+  stats.charsOut += outText.length;
+  if (collect) {
+    let f = stats.sites.get(site);
+    if (f === undefined) {
+      const th = stripper.thresholds(site);
+      f = { docs: 0, changed: 0, emptied: 0, charsIn: 0, charsOut: 0, fallback: th.fallback, threshold: th.t };
+      stats.sites.set(site, f);
+    }
+    f.docs++;
+    if (newText !== null) f.changed++;
+    if (res.emptied) f.emptied++;
+    f.charsIn += t.length;
+    f.charsOut += outText.length;
+    for (const u of stripper.removedUnits!) {
+      const k = keyString(u.k1, u.k2);
+      const have = stats.units.get(k);
+      if (have) have.docs++;
+      else if (stats.units.size < 100_000) stats.units.set(k, { site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) });
+      else stats.unitsUntracked++;
+    }
+  }
+  const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
+  if (annotate !== null) newText = null; // annotate keeps the text
+  if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
+  const out: Record<string, unknown> = { ...v };
+  if (newText !== null) out[fields.textField] = newText;
+  if (ann !== null) out[ann.field] = res.spans;
+  return JSON.stringify(out);
+}
+
+/** Resolve inputs, spooling stdin when it must be read twice. */
+export async function prepareSources(inputs: string[], opts: RunOptions, twoPass: boolean): Promise<InputSource[]> {
+  let names = inputs.length === 0 ? ['-'] : inputs;
+  if (twoPass && names.includes('-')) {
+    const spool = await spoolStdin(opts.stdin ?? process.stdin, opts.tmpDir);
+    names = names.map((n) => (n === '-' ? spool : n));
+    const sources = await resolveInputs(names, opts);
+    // Report the spool as standard input in messages.
+    return sources.map((s) => (s.name === spool ? { ...s, name: spool, display: '-' } : s));
+  }
+  return resolveInputs(names, opts);
+}
+
+export function inputBytes(sources: InputSource[]): number {
+  let n = 0;
+  for (const s of sources) if (s.bytes > 0) n += s.bytes;
+  return n;
+}
