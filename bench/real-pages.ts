@@ -1,0 +1,179 @@
+/**
+ * Real pages with human gold text (../shared/eval-data; research-only licenses: read at run time, never
+ * shipped): CleanPortalEval (4 portals, 12-30 pages each) and the Dragnet domains with 5+ pages.
+ * HTML is turned into text the way a naive scraper does: scripts, styles and comments dropped, block
+ * tags to newlines, other tags removed, entities decoded. Each method cleans the pages of a set (sites
+ * from the index files); output and gold are compared as bags of normalized words.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { normalize } from '../src/normalize.js';
+import { bagScore } from '../src/sim/score.js';
+import type { Peer } from '../src/sim/peers.js';
+import type { QualityRow } from './quality.js';
+
+export interface RealPage {
+  file: string;
+  site: string;
+  text: string;
+  gold: string;
+}
+
+export interface RealSet {
+  name: string;
+  pages: RealPage[];
+}
+
+/** Files of a .tar.gz (ustar; regular files only). */
+export function readTarGz(file: string): Map<string, Buffer> {
+  const buf = gunzipSync(fs.readFileSync(file));
+  const out = new Map<string, Buffer>();
+  let p = 0;
+  let longName: string | null = null;
+  while (p + 512 <= buf.length) {
+    const hdr = buf.subarray(p, p + 512);
+    if (hdr.every((b) => b === 0)) break;
+    let name = hdr.toString('utf8', 0, 100).replace(/\0.*$/s, '');
+    const prefix = hdr.toString('utf8', 345, 500).replace(/\0.*$/s, '');
+    if (prefix) name = `${prefix}/${name}`;
+    const size = parseInt(hdr.toString('utf8', 124, 136).replace(/\0.*$/s, '').trim() || '0', 8);
+    const type = String.fromCharCode(hdr[156]!);
+    const data = buf.subarray(p + 512, p + 512 + size);
+    if (type === 'L') longName = data.toString('utf8').replace(/\0.*$/s, '');
+    else {
+      if (longName) {
+        name = longName;
+        longName = null;
+      }
+      if (type === '0' || type === '\0') out.set(name, Buffer.from(data));
+    }
+    p += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+const BLOCK = /<\/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|section|article|header|footer|nav|aside|blockquote|form|title|pre|dd|dt|dl|hr|figure|figcaption|main|option|select|label|button)\b[^>]*>/gi;
+
+function decodeEntities(s: string): string {
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“', copy: '©', reg: '®', middot: '·', bull: '•', raquo: '»', laquo: '«' };
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const cp = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return cp > 0 && cp < 0x110000 ? String.fromCodePoint(cp) : m;
+    }
+    return named[e.toLowerCase()] ?? m;
+  });
+}
+
+/** What a naive scraper gets from a page. */
+export function htmlToText(html: string): string {
+  const t = html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<head\b[\s\S]*?<\/head\s*>/gi, (h) => (/<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(h)?.[1] ?? '') + '\n')
+    .replace(BLOCK, '\n')
+    .replace(/<[^>]*>/g, ' ');
+  return decodeEntities(t)
+    .split('\n')
+    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
+    .filter((l) => l.length > 0)
+    .join('\n');
+}
+
+function readIndex(file: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+    const [f, domain] = line.split('\t');
+    if (f && domain) m.set(f, domain);
+  }
+  return m;
+}
+
+export function defaultEvalDir(): string {
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  return path.resolve(here, '../../../shared/eval-data');
+}
+
+/** The real-page sets that are present. */
+export function realPageSets(dir = defaultEvalDir()): RealSet[] {
+  const sets: RealSet[] = [];
+  const cpe = path.join(dir, 'cleanportaleval');
+  if (fs.existsSync(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'))) {
+    const files = readTarGz(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'));
+    const index = readIndex(path.join(cpe, 'index_cleanportaleval.tsv'));
+    const pages: RealPage[] = [];
+    for (const [f, site] of [...index].sort()) {
+      const html = files.get(`CleanPortalEval-master/input/${f}`);
+      const gold = files.get(`CleanPortalEval-master/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
+      if (!html || !gold) continue;
+      const g = gold
+        .toString('utf8')
+        .replace(/^\s*URL:.*$/m, '')
+        .replace(/<[phl]>/g, '');
+      pages.push({ file: f, site, text: htmlToText(html.toString('utf8')), gold: decodeEntities(g) });
+    }
+    sets.push({ name: 'CleanPortalEval', pages });
+  }
+  const dn = path.join(dir, 'dragnet-seomoz');
+  if (fs.existsSync(path.join(dn, 'dragnet_html_gold.tar.gz'))) {
+    const files = readTarGz(path.join(dn, 'dragnet_html_gold.tar.gz'));
+    const index = readIndex(path.join(dn, 'index_dragnet.tsv'));
+    const perSite = new Map<string, number>();
+    for (const d of index.values()) perSite.set(d, (perSite.get(d) ?? 0) + 1);
+    const pages: RealPage[] = [];
+    for (const [f, site] of [...index].sort()) {
+      if ((perSite.get(site) ?? 0) < 5) continue;
+      const html = files.get(`dragnet_data/input/${f}`);
+      const gold = files.get(`dragnet_data/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
+      if (!html || !gold) continue;
+      const g = gold.toString('utf8').split('!@#$%^&*()  COMMENTS')[0]!;
+      pages.push({ file: f, site, text: htmlToText(html.toString('latin1').includes('\ufffd') ? html.toString('latin1') : html.toString('utf8')), gold: g });
+    }
+    sets.push({ name: 'Dragnet (domains with 5+ pages)', pages });
+  }
+  return sets;
+}
+
+const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
+
+/** Score every method on one set: micro precision/recall/F1 over word bags. */
+export function scoreRealPages(set: RealSet, peers: Peer[]): QualityRow[] {
+  const docs = set.pages.map((p) => ({ text: p.text, site: p.site }));
+  const goldWords = set.pages.map((p) => words(p.gold));
+  const rows: QualityRow[] = [];
+  for (const peer of peers) {
+    const removed = peer.run(docs);
+    let tp = 0;
+    let outN = 0;
+    let goldN = 0;
+    let damaged = 0;
+    let chromeIn = 0;
+    let chromeKept = 0;
+    set.pages.forEach((p, i) => {
+      const mask = new Uint8Array(p.text.length);
+      for (const r of removed[i]!) mask.fill(1, r[0], r[1]);
+      let kept = '';
+      let s = 0;
+      for (let j = 0; j <= p.text.length; j++) {
+        if (j === p.text.length || mask[j]) {
+          if (j > s) kept += p.text.slice(s, j) + '\n';
+          s = j + 1;
+        }
+      }
+      const all = bagScore(words(p.text), goldWords[i]!);
+      const b = bagScore(words(kept), goldWords[i]!);
+      tp += b.tp;
+      outN += b.outN;
+      goldN += b.goldN;
+      chromeIn += all.outN - all.tp;
+      chromeKept += b.outN - b.tp;
+      const docRecallBase = all.tp;
+      if (docRecallBase > 0 && b.tp / docRecallBase < 0.95) damaged++;
+    });
+    const precision = outN > 0 ? tp / outN : 1;
+    const recall = goldN > 0 ? tp / goldN : 1;
+    rows.push({ method: peer.name, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, chromeLeft: chromeIn > 0 ? chromeKept / chromeIn : 0, damaged: damaged / set.pages.length });
+  }
+  return rows;
+}
