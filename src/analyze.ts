@@ -8,9 +8,10 @@
  */
 import { FOLD, F_DROP, F_SPACE, F_EXPAND, F_SURROGATE, EXPANSIONS, foldAstral, normalize } from './normalize.js';
 
-/** Lines at most this many normalized code units long, and of at most SHORT_MAX_TOKENS tokens, get template keys. */
-export const SHORT_MAX = 120;
+/** Lines of at most LABEL_LINE_TOKENS tokens (and SHORT_MAX code units) get label keys; of SHORT_MAX_TOKENS, shape keys. */
+export const SHORT_MAX = 200;
 export const SHORT_MAX_TOKENS = 12;
+export const LABEL_LINE_TOKENS = 24;
 /** Lines at least this long (normalized) make up a document's duplicate fingerprint. */
 export const FINGERPRINT_MIN = 60;
 
@@ -21,8 +22,15 @@ export const enum Kind {
   Prefix = 2,
   Suffix = 3,
   Shape = 4,
+  /** First HEAD_TOKENS tokens of a lead paragraph or of a line ending in an ellipsis (teasers). */
+  Head = 5,
 }
-export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape'] as const;
+export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head'] as const;
+/** Tokens in a head key; lines need at least HEAD_MIN_TOKENS to get one. */
+export const HEAD_TOKENS = 6;
+export const HEAD_MIN_TOKENS = 8;
+/** The first this many lines of HEAD_MIN_TOKENS+ tokens of a document are its lead, whose head is counted. */
+export const LEAD_LINES = 6;
 export type KindName = (typeof KIND_NAMES)[number];
 
 const M1 = 0x9e3779b1 | 0;
@@ -69,6 +77,8 @@ export class Analysis {
   /** First segment index and segment count (0 when the line is not a chain). */
   private cSeg0 = new Col(256);
   private cSegN = new Col(256);
+  /** 1 when the line ends in an ellipsis (a teaser). */
+  private cEll = new Col(256);
   /** Extra template keys of the line: index of the first and count. */
   private cX0 = new Col(256);
   private cXN = new Col(256);
@@ -99,6 +109,7 @@ export class Analysis {
   get lineSeg0(): Int32Array { return this.cSeg0.a; }
   get lineSegN(): Int32Array { return this.cSegN.a; }
   get lineX0(): Int32Array { return this.cX0.a; }
+  get lineEll(): Int32Array { return this.cEll.a; }
   get lineXN(): Int32Array { return this.cXN.a; }
   get segStart(): Int32Array { return this.sStart.a; }
   get segEnd(): Int32Array { return this.sEnd.a; }
@@ -113,13 +124,14 @@ export class Analysis {
   pushLine(start: number, end: number, next: number): number {
     const i = this.nLines++;
     if (i >= this.cStart.a.length) {
-      for (const c of [this.cStart, this.cEnd, this.cNext, this.cH1, this.cH2, this.cLen, this.cTok, this.cSeg0, this.cSegN, this.cX0, this.cXN]) c.grow(this.nLines);
+      for (const c of [this.cStart, this.cEnd, this.cNext, this.cH1, this.cH2, this.cLen, this.cTok, this.cSeg0, this.cSegN, this.cX0, this.cXN, this.cEll]) c.grow(this.nLines);
     }
     this.cStart.a[i] = start;
     this.cEnd.a[i] = end;
     this.cNext.a[i] = next;
     this.cSegN.a[i] = 0;
     this.cXN.a[i] = 0;
+    this.cEll.a[i] = 0;
     return i;
   }
   /** @internal */
@@ -148,6 +160,10 @@ let H2 = 0;
 let LEN = 0;
 let TOK = 0;
 let PENDING = false;
+// Hash state after the first HEAD_TOKENS tokens of the line (captured when the next token starts).
+let HD1 = 0;
+let HD2 = 0;
+let HDLEN = 0;
 
 function reset(): void {
   H1 = 0x2545f491;
@@ -163,6 +179,11 @@ function emitUnit(u: number): void {
     return;
   }
   if (PENDING) {
+    if (TOK === HEAD_TOKENS) {
+      HD1 = H1;
+      HD2 = H2;
+      HDLEN = LEN;
+    }
     H1 = Math.imul(H1 ^ F_SPACE, M1);
     H1 = (H1 << 15) | (H1 >>> 17);
     H2 = Math.imul(H2 ^ F_SPACE, M2);
@@ -250,18 +271,32 @@ const SALT_PREFIX = 0x50524546;
 const SALT_SUFFIX = 0x53554646;
 const SALT_SHAPE = 0x53484150;
 
-function addTemplateKeys(a: Analysis, line: number, raw: string): void {
-  const norm = normalize(raw);
-  const tokens = norm.split(' ');
-  a.lineX0[line] = a.nExtra;
-  if (tokens.length >= 3) {
-    const p = tokens[0]!.length + 1 + tokens[1]!.length;
-    hashNormalized(norm, 0, p, SALT_PREFIX);
-    a.pushExtra(Kind.Prefix, FH1, FH2);
-    const s = norm.length - tokens[tokens.length - 1]!.length - 1 - tokens[tokens.length - 2]!.length;
-    hashNormalized(norm, s, norm.length, SALT_SUFFIX);
-    a.pushExtra(Kind.Suffix, FH1, FH2);
+/** Label separators: "بقلم: X", "الرياض - واس", "Posted by X | Jan 5". */
+const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|]\s+/gu;
+/** Labels are at most this many tokens. */
+const LABEL_MAX_TOKENS = 3;
+
+function addTemplateKeys(a: Analysis, raw: string, tok: number): void {
+  // Label keys: the text before the first separator (prefix) and after the last (suffix), when short.
+  LABEL_SEP.lastIndex = 0;
+  const seps = [...raw.matchAll(LABEL_SEP)];
+  if (seps.length > 0) {
+    const first = seps[0]!;
+    const head = normalize(raw.slice(0, first.index));
+    if (/\p{L}/u.test(head) && head.split(' ').length <= LABEL_MAX_TOKENS && head.length < normalize(raw).length) {
+      hashNormalized(head, 0, head.length, SALT_PREFIX);
+      a.pushExtra(Kind.Prefix, FH1, FH2);
+    }
+    const last = seps[seps.length - 1]!;
+    const tail = normalize(raw.slice(last.index + last[0].length));
+    if (/\p{L}/u.test(tail) && tail.split(' ').length <= LABEL_MAX_TOKENS && tail.length < normalize(raw).length) {
+      hashNormalized(tail, 0, tail.length, SALT_SUFFIX);
+      a.pushExtra(Kind.Suffix, FH1, FH2);
+    }
   }
+  if (tok > SHORT_MAX_TOKENS) return;
+  // Shape key: the line with month and weekday names folded (dates written in words).
+  const tokens = normalize(raw).split(' ');
   let folded = false;
   for (let t = 0; t < tokens.length; t++) {
     const w = tokens[t]!;
@@ -276,7 +311,15 @@ function addTemplateKeys(a: Analysis, line: number, raw: string): void {
     hashNormalized(shape, 0, shape.length, SALT_SHAPE);
     a.pushExtra(Kind.Shape, FH1, FH2);
   }
-  a.lineXN[line] = a.nExtra - a.lineX0[line]!;
+}
+
+/** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
+function endsWithEllipsis(s: string, start: number, end: number): boolean {
+  let e = end;
+  while (e > start && FOLD[s.charCodeAt(e - 1)] === F_SPACE) e--;
+  if (e <= start) return false;
+  const c = s.charCodeAt(e - 1);
+  return c === 0x2026 || (c === 0x2e && e - 2 >= start && s.charCodeAt(e - 2) === 0x2e);
 }
 
 /** Split a chain line [start, end) into segments at runs of 2+ spaces or spaced separator symbols. */
@@ -338,9 +381,15 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
   a.nLines = 0;
   a.nSegs = 0;
   a.nExtra = 0;
-  let fp1 = 0;
-  let fp2 = 0;
-  let fpN = 0;
+  // Duplicate fingerprint: the two longest plain lines (an article's paragraphs, whatever chrome around
+  // them changed between two scrapes of the page).
+  let aLen = -1;
+  let aH1 = 0;
+  let aH2 = 0;
+  let bLen = -1;
+  let bH1 = 0;
+  let bH2 = 0;
+  let leads = 0;
   const n = text.length;
   let start = 0;
   while (start <= n) {
@@ -378,16 +427,46 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
     a.lineLen[li] = LEN;
     a.lineTok[li] = TOK;
     if (LEN >= FINGERPRINT_MIN && !chain) {
-      fp1 = fmix32(fp1 ^ FH1) + Math.imul(fpN + 1, M1);
-      fp2 = fmix32(fp2 ^ FH2) + Math.imul(fpN + 1, M2);
-      fpN++;
+      if (LEN > aLen || (LEN === aLen && FH1 < aH1)) {
+        bLen = aLen;
+        bH1 = aH1;
+        bH2 = aH2;
+        aLen = LEN;
+        aH1 = FH1;
+        aH2 = FH2;
+      } else if (LEN > bLen || (LEN === bLen && FH1 < bH1)) {
+        bLen = LEN;
+        bH1 = FH1;
+        bH2 = FH2;
+      }
     }
-    if (chain && LEN > 0) segmentLine(a, li, text, start, end);
-    if (templates && LEN > 0 && LEN <= SHORT_MAX && TOK <= SHORT_MAX_TOKENS && a.lineSegN[li] === 0) addTemplateKeys(a, li, text.slice(start, end));
+    const tok = TOK;
+    const len = LEN;
+    const hd1 = HD1;
+    const hd2 = HD2;
+    const hdlen = HDLEN;
+    if (chain && len > 0) segmentLine(a, li, text, start, end);
+    a.lineX0[li] = a.nExtra;
+    if (templates && len > 0 && a.lineSegN[li] === 0) {
+      if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) addTemplateKeys(a, text.slice(start, end), tok);
+      if (tok >= HEAD_MIN_TOKENS) {
+        const ell = endsWithEllipsis(text, start, end);
+        if (ell) a.lineEll[li] = 1;
+        if (ell || leads < LEAD_LINES) {
+          H1 = hd1;
+          H2 = hd2;
+          LEN = hdlen;
+          finish();
+          a.pushExtra(Kind.Head, FH1 ^ 0x48454144, FH2);
+        }
+        leads++;
+      }
+    }
+    a.lineXN[li] = a.nExtra - a.lineX0[li]!;
     if (i >= n) break;
     start = next;
   }
-  a.fp1 = fpN > 0 ? fmix32(fp1 ^ fpN) : 0;
-  a.fp2 = fpN > 0 ? fmix32(fp2 ^ Math.imul(fpN, M1)) : 0;
+  a.fp1 = aLen >= 0 ? fmix32(aH1 + Math.imul(bH1, M1)) : 0;
+  a.fp2 = aLen >= 0 ? fmix32(aH2 ^ Math.imul(bH2 + 1, M2)) : 0;
   return a;
 }

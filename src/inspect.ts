@@ -39,8 +39,8 @@ export function chromeUnits(model: Model, opts: InspectOptions = {}): { units: C
     let th = thresholds.get(site);
     if (th === undefined) {
       if (site === GLOBAL_SITE) {
-        const t = stripper.thresholds('\u0000no-such-site');
-        th = { t: t.t, tt: t.tt, docs: model.docs };
+        const t = stripper.thresholds(GLOBAL_SITE);
+        th = { t: t.gt, tt: t.gtt, docs: model.docs };
       } else {
         const t = stripper.thresholds(site);
         th = { t: t.t, tt: t.tt, docs: model.siteDocs(site) };

@@ -54,7 +54,7 @@ export function siteHash(name: string): [number, number] {
   return [fmix32(a ^ name.length), fmix32(b + Math.imul(name.length, 0x9e3779b1))];
 }
 
-const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593];
+const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667];
 
 /** Output of keyOf. */
 export const KEY = new Int32Array(2);

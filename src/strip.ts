@@ -9,9 +9,10 @@
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
 import { Analysis, analyze, Kind } from './analyze.js';
+import { FOLD } from './normalize.js';
 import { GLOBAL_SITE, KEY, keyOf, type Model } from './model.js';
 
-export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'gap';
+export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'gap';
 const EXTRA_REASON: Record<number, Reason> = { [Kind.Prefix]: 'prefix', [Kind.Suffix]: 'suffix', [Kind.Shape]: 'shape' };
 
 /** A removed range: [start, end) in UTF-16 code units of the original text, and why. */
@@ -30,6 +31,25 @@ export interface StripOptions {
   templateMinDocs?: number;
   /** A chain line goes whole when this share of its segments is chrome. Default 0.5. */
   chainRatio?: number;
+  /** A line ending in an ellipsis whose first words open this many documents' lines is a teaser. Default 2. */
+  teaserDocs?: number;
+  /** Runs of at least this many repeated lines around a chrome line are a list (0: off). Default 3. */
+  blockMin?: number;
+  /** A line is "repeated" for the list rule in at least this many documents of its site. Default 2. */
+  blockDocs?: number;
+}
+
+export interface Thresholds {
+  /** Documents of the site. */
+  docs: number;
+  /** Line threshold. */
+  t: number;
+  /** Template threshold. */
+  tt: number;
+  /** The site is small: corpus-wide counts are consulted too, against gt and gtt. */
+  fallback: boolean;
+  gt: number;
+  gtt: number;
 }
 
 export interface ResolvedStripOptions {
@@ -39,9 +59,12 @@ export interface ResolvedStripOptions {
   templateRatio: number;
   templateMinDocs: number;
   chainRatio: number;
+  teaserDocs: number;
+  blockMin: number;
+  blockDocs: number;
 }
 
-export const STRIP_DEFAULTS: ResolvedStripOptions = { minDocs: 5, minRatio: 0.02, minSiteDocs: 20, templateRatio: 0.05, templateMinDocs: 10, chainRatio: 0.5 };
+export const STRIP_DEFAULTS: ResolvedStripOptions = { minDocs: 5, minRatio: 0.02, minSiteDocs: 20, templateRatio: 0.05, templateMinDocs: 10, chainRatio: 0.5, teaserDocs: 2, blockMin: 3, blockDocs: 2 };
 
 export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions {
   return {
@@ -51,6 +74,9 @@ export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions 
     templateRatio: o.templateRatio ?? STRIP_DEFAULTS.templateRatio,
     templateMinDocs: o.templateMinDocs ?? STRIP_DEFAULTS.templateMinDocs,
     chainRatio: o.chainRatio ?? STRIP_DEFAULTS.chainRatio,
+    teaserDocs: o.teaserDocs ?? STRIP_DEFAULTS.teaserDocs,
+    blockMin: o.blockMin ?? STRIP_DEFAULTS.blockMin,
+    blockDocs: o.blockDocs ?? STRIP_DEFAULTS.blockDocs,
   };
 }
 
@@ -79,6 +105,8 @@ const KEPT = 0;
 const BLANK = 1;
 const REMOVED = 2;
 const PARTIAL = 3;
+const TEASER = 4;
+const TEASER_OK = 5;
 
 /** Reusable pass-2 state: one per thread. */
 export class Stripper {
@@ -95,51 +123,97 @@ export class Stripper {
     opts: StripOptions = {},
   ) {
     this.opts = resolveStripOptions(opts);
+    [this.g1, this.g2] = model.siteKey(GLOBAL_SITE);
   }
 
-  /** The thresholds a site's documents are judged by, and which counts they use. */
-  thresholds(site: string): { site: string; docs: number; t: number; tt: number; fallback: boolean } {
+  /** The thresholds a site's documents are judged by; small sites are also judged by corpus-wide counts. */
+  thresholds(site: string): Thresholds {
     const m = this.model;
-    let docs = m.siteDocs(site);
-    let key = site;
-    let fallback = false;
-    if (docs < this.opts.minSiteDocs && m.params.fallback) {
-      key = GLOBAL_SITE;
-      docs = m.docs;
-      fallback = true;
-    }
-    const t = Math.max(this.opts.minDocs, Math.ceil(this.opts.minRatio * docs));
-    const tt = Math.max(this.opts.minDocs, this.opts.templateMinDocs, Math.ceil(this.opts.templateRatio * docs));
-    return { site: key, docs, t, tt, fallback };
+    const o = this.opts;
+    const docs = m.siteDocs(site);
+    const fallback = docs < o.minSiteDocs && m.params.fallback;
+    return {
+      docs,
+      t: Math.max(o.minDocs, Math.ceil(o.minRatio * docs)),
+      tt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * docs)),
+      fallback,
+      gt: Math.max(o.minDocs, Math.ceil(o.minRatio * m.docs)),
+      gtt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * m.docs)),
+    };
   }
+
+  // Per-lookup outputs of judge(): the deciding count and its key.
+  private df = 0;
+  private k1 = 0;
+  private k2 = 0;
+
+  /** Is unit (h1, h2) of a kind chrome? Site counts against `t`; for small sites also corpus counts against `gt`. */
+  private judge(h1: number, h2: number, kind: Kind, t: number, gt: number, fallback: boolean): boolean {
+    const c = this.model.counter;
+    keyOf(h1, h2, kind, this.s1, this.s2);
+    this.k1 = KEY[0]!;
+    this.k2 = KEY[1]!;
+    this.df = c.get(this.k1, this.k2);
+    if (this.df >= t) return true;
+    if (!fallback) return false;
+    const sdf = this.df;
+    const sk1 = this.k1;
+    const sk2 = this.k2;
+    keyOf(h1, h2, kind, this.g1, this.g2);
+    const g = c.get(KEY[0]!, KEY[1]!);
+    if (g >= gt) {
+      this.df = g;
+      this.k1 = KEY[0]!;
+      this.k2 = KEY[1]!;
+      return true;
+    }
+    this.df = sdf;
+    this.k1 = sk1;
+    this.k2 = sk2;
+    return false;
+  }
+
+  private s1 = 0;
+  private s2 = 0;
+  private readonly g1: number;
+  private readonly g2: number;
+  private lineDf = new Int32Array(256);
+  /** Largest document frequency of a line's label/shape keys. */
+  private xDf = new Int32Array(256);
 
   strip(text: string, site: string): StripResult {
     const m = this.model;
+    const o = this.opts;
     const a = analyze(text, this.a, m.params.templates);
     const th = this.thresholds(site);
-    const [s1, s2] = m.siteKey(th.site);
-    const c = m.counter;
+    [this.s1, this.s2] = m.siteKey(site);
     const n = a.nLines;
-    if (this.state.length < n) this.state = new Uint8Array(n * 2);
+    if (this.state.length < n) {
+      this.state = new Uint8Array(n * 2);
+      this.lineDf = new Int32Array(n * 2);
+      this.xDf = new Int32Array(n * 2);
+    }
     const state = this.state;
+    const lineDf = this.lineDf;
     const reason = this.reason;
     const removed = this.removedUnits;
     if (removed) removed.length = 0;
-    let anyRemoved = false;
-    let anyKept = false;
+    const fb = th.fallback;
+    const note = (r: Reason, start: number, end: number): void => {
+      removed?.push({ k1: this.k1, k2: this.k2, df: this.df, reason: r, start, end });
+    };
 
     for (let i = 0; i < n; i++) {
       if (a.lineLen[i] === 0) {
         state[i] = BLANK;
         continue;
       }
-      keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, s1, s2);
-      const df = c.get(KEY[0]!, KEY[1]!);
-      if (df >= th.t) {
+      const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, th.gt, fb);
+      lineDf[i] = this.df;
+      if (isLine) {
         state[i] = REMOVED;
         reason[i] = 'line';
-        anyRemoved = true;
-        removed?.push({ k1: KEY[0]!, k2: KEY[1]!, df, reason: 'line', start: a.lineStart[i]!, end: a.lineEnd[i]! });
+        note('line', a.lineStart[i]!, a.lineEnd[i]!);
         continue;
       }
       const segN = a.lineSegN[i]!;
@@ -152,58 +226,178 @@ export class Stripper {
           this.segChrome[s] = 0;
           if (a.segLen[s0 + s] === 0) continue;
           nonEmpty++;
-          keyOf(a.segH1[s0 + s]!, a.segH2[s0 + s]!, Kind.Segment, s1, s2);
-          const sdf = c.get(KEY[0]!, KEY[1]!);
-          if (sdf >= th.t) {
+          // Chain items (ticker headlines, menu entries) slide with crawl time: an absolute count decides,
+          // in the site or across the corpus (network-wide tickers on aggregators).
+          if (this.judge(a.segH1[s0 + s]!, a.segH2[s0 + s]!, Kind.Segment, o.minDocs, o.minDocs, m.params.fallback)) {
             this.segChrome[s] = 1;
             chrome++;
-            removed?.push({ k1: KEY[0]!, k2: KEY[1]!, df: sdf, reason: 'segment', start: a.segStart[s0 + s]!, end: a.segEnd[s0 + s]! });
+            note('segment', a.segStart[s0 + s]!, a.segEnd[s0 + s]!);
           }
         }
-        if (chrome > 0 && chrome >= this.opts.chainRatio * nonEmpty) {
+        if (chrome > 0 && chrome >= o.chainRatio * nonEmpty) {
           state[i] = REMOVED;
           reason[i] = 'chain';
-          anyRemoved = true;
           continue;
         }
         if (chrome > 0) {
           state[i] = PARTIAL;
-          anyRemoved = true;
-          anyKept = true;
-          // Remember which segments go: encode in a side array per line start.
           this.partials.set(i, this.segChrome.slice(0, segN));
           continue;
         }
       }
-      const xN = a.lineXN[i]!;
       let templ: Reason | null = null;
-      for (let x = a.lineX0[i]!, e = x + xN; x < e; x++) {
+      this.xDf[i] = 0;
+      for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e; x++) {
         const kind = a.extraKind[x]! as Kind;
-        keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, s1, s2);
-        const xdf = c.get(KEY[0]!, KEY[1]!);
-        if (xdf >= th.tt) {
-          templ = EXTRA_REASON[kind]!;
-          removed?.push({ k1: KEY[0]!, k2: KEY[1]!, df: xdf, reason: templ, start: a.lineStart[i]!, end: a.lineEnd[i]! });
+        if (kind === Kind.Head) {
+          // A teaser: the first words of another page's lead, cut off with an ellipsis.
+          if (a.lineEll[i] && a.lineTok[i]! <= 40 && this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, o.teaserDocs, Infinity, false)) templ = 'teaser';
+        } else {
+          if (this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, th.tt, th.gtt, fb)) templ = EXTRA_REASON[kind]!;
+          if (this.df > this.xDf[i]!) this.xDf[i] = this.df;
+        }
+        if (templ !== null) {
+          note(templ, a.lineStart[i]!, a.lineEnd[i]!);
           break;
         }
       }
       if (templ !== null) {
-        state[i] = REMOVED;
+        state[i] = templ === 'teaser' ? TEASER : REMOVED;
         reason[i] = templ;
-        anyRemoved = true;
         continue;
       }
       state[i] = KEPT;
-      anyKept = true;
     }
+    this.resolveTeasers(n);
+    if (o.blockMin > 0) this.blocks(a, n);
+    this.rescueTitle(a, n, th);
 
+    let anyRemoved = false;
+    let anyKept = false;
+    for (let i = 0; i < n; i++) {
+      const st = state[i];
+      if (st === REMOVED) anyRemoved = true;
+      else if (st === PARTIAL) anyRemoved = anyKept = true;
+      else if (st === KEPT) anyKept = true;
+    }
     if (!anyRemoved) {
       this.partials.clear();
-      return { text, spans: [], emptied: false, fallback: th.fallback };
+      return { text, spans: [], emptied: false, fallback: fb };
     }
     const out = this.rebuild(a, n);
     this.partials.clear();
-    return { ...out, emptied: !anyKept, fallback: th.fallback };
+    return { ...out, emptied: !anyKept, fallback: fb };
+  }
+
+  /**
+   * A teaser candidate (a line cut with an ellipsis whose opening words open another page's lead) goes
+   * when it sits among chrome: both its neighbours are removed, other teasers, or the document's ends.
+   * An article's own lead that happens to end in ".." has its body next to it and stays.
+   */
+  private resolveTeasers(n: number): void {
+    const state = this.state;
+    const chromeAt = (i: number): boolean => i < 0 || i >= n || state[i] === REMOVED || state[i] === TEASER;
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== TEASER) continue;
+      let p = i - 1;
+      while (p >= 0 && state[p] === BLANK) p--;
+      let q = i + 1;
+      while (q < n && state[q] === BLANK) q++;
+      state[i] = chromeAt(p) && chromeAt(q) ? TEASER_OK : KEPT;
+    }
+    for (let i = 0; i < n; i++) if (state[i] === TEASER_OK) state[i] = REMOVED;
+  }
+
+  /**
+   * Lists: a run of 3+ consecutive non-blank lines that each occur in 2+ documents of the site (or are
+   * chrome already), holding at least one chrome line, is chrome whole: related and most-read lists
+   * whose items recirculate too few times to pass the threshold on their own.
+   */
+  private blocks(a: Analysis, n: number): void {
+    const state = this.state;
+    const weak = (i: number): boolean => state[i] === REMOVED || (state[i] === KEPT && a.lineSegN[i] === 0 && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
+    let i = 0;
+    while (i < n) {
+      if (state[i] === BLANK || !weak(i)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let len = 0;
+      let anchor = false;
+      let last = i;
+      while (j < n && (state[j] === BLANK || weak(j))) {
+        if (state[j] !== BLANK) {
+          len++;
+          last = j;
+          if (state[j] === REMOVED) anchor = true;
+        }
+        j++;
+      }
+      if (len >= this.opts.blockMin && anchor) {
+        for (let k = i; k <= last; k++) {
+          if (state[k] === KEPT) {
+            state[k] = REMOVED;
+            this.reason[k] = 'block';
+          }
+        }
+      }
+      i = j;
+    }
+  }
+
+  /**
+   * An article's own title is chrome on other pages (their related lists); on its own page it stands
+   * just above the body. Of the lines removed by document frequency between the first body paragraph and
+   * the nearest kept line above it (at most 6 lines up), the one with the fewest documents is put back.
+   */
+  private rescueTitle(a: Analysis, n: number, th: Thresholds): void {
+    const state = this.state;
+    let lead = -1;
+    for (let i = 0; i < n; i++) {
+      if (state[i] === KEPT && a.lineTok[i]! >= 4) {
+        lead = i;
+        break;
+      }
+    }
+    if (lead < 0) return;
+    let best = -1;
+    let bestScore = 0;
+    let seen = 0;
+    for (let i = lead - 1; i >= 0 && seen < 6; i--) {
+      const st = state[i];
+      if (st === BLANK) continue;
+      seen++;
+      // A kept line that other pages repeat (a byline just under the threshold) does not end the search;
+      // a unique kept line (the title itself, or body) does.
+      if (st !== REMOVED) {
+        if (st === KEPT && this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) continue;
+        return;
+      }
+      const r = this.reason[i];
+      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && this.lineDf[i]! * 2 <= Math.max(th.docs, 2)) {
+        const score = this.titleScore(a, i);
+        if (best < 0 || score < bestScore) {
+          best = i;
+          bestScore = score;
+        }
+      }
+    }
+    if (best >= 0) state[best] = KEPT;
+  }
+
+  /**
+   * Lower is more title-like: a headline shows up as a ticker item on other pages, bylines and datelines
+   * carry dates (6+ digits), captions and breadcrumbs are one or two words, and among the rest the line
+   * repeated on fewer pages wins.
+   */
+  private titleScore(a: Analysis, i: number): number {
+    keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Segment, this.s1, this.s2);
+    const inTickers = this.model.counter.get(KEY[0]!, KEY[1]!) > 0;
+    let digits = 0;
+    const t = a.text;
+    for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
+    return (inTickers ? 0 : 1e6) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0) + Math.min(this.lineDf[i]!, 9999);
   }
 
   private readonly partials = new Map<number, Uint8Array>();

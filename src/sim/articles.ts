@@ -78,6 +78,11 @@ export function loadSaudiNewsNet(dir: string, maxFiles = Infinity): ArticlePool 
     const t = normalize(a.title);
     titleCount.set(t, (titleCount.get(t) ?? 0) + 1);
   }
+  // Residual templated chrome: short paragraphs opening with words that open paragraphs of many articles
+  // ("رابط الخبر بصحيفة الوئام: <title>", "للتواصل مع الكاتب ...").
+  const openCount = new Map<string, number>();
+  const opening = (n: string): string => n.split(' ').slice(0, 3).join(' ');
+  for (const a of raw) for (const o of new Set(a.paras.map((p) => opening(normalize(p))))) openCount.set(o, (openCount.get(o) ?? 0) + 1);
   const articles: Article[] = [];
   const sentences: string[] = [];
   for (const a of raw) {
@@ -86,6 +91,7 @@ export function loadSaudiNewsNet(dir: string, maxFiles = Infinity): ArticlePool 
     for (const p of a.paras) {
       const n = normalize(p);
       if (n.length < 25 || paraCount.get(n)! > 1) continue;
+      if (n.split(' ').length <= 24 && openCount.get(opening(n))! >= 40) continue;
       paras.push(...splitLong(p, 700));
     }
     if (paras.length === 0) continue;
