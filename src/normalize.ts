@@ -41,6 +41,10 @@ const ARABIC_FOLD: Record<string, string> = {
   'ۀ': 'ه',
   'ە': 'ه',
   'ـ': '', // tatweel
+  'ٱ': 'ا', // alef wasla (no decomposition in Unicode)
+  'ٲ': 'ا',
+  'ٳ': 'ا',
+  'ٵ': 'ا',
   'ς': 'σ', // final sigma: per-code-point lower casing cannot see word ends, so fold it
 };
 
@@ -143,6 +147,7 @@ export function normalizeReference(s: string): string {
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\p{Mn}\p{Me}]/gu, '')
+    .replace(/[ٱٲٳٵ]/g, 'ا')
     .replace(/[ىیې]/g, 'ي')
     .replace(/ک/g, 'ك')
     .replace(/[ةۀە]/g, 'ه')

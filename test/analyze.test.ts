@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Analysis, analyze, unitHash } from '../src/analyze.js';
+
+const seed000 = fs.readFileSync(new URL('../seeds/000_f31126efb5fa09ff.txt', import.meta.url), 'utf8');
+
+describe('analyze: lines and segments', () => {
+  it('splits the seed ticker into its headlines at the NBSP runs', () => {
+    const a = analyze(seed000, new Analysis());
+    expect(a.lineSegN[0]).toBeGreaterThan(40);
+    const first = seed000.slice(a.segStart[a.lineSeg0[0]!]!, a.segEnd[a.lineSeg0[0]!]!);
+    expect(first).toBe('تعزيز التعاون المغربي-الفرنسي في مجال الهجرة.. وضع أجندة شاملة تُعزز التنقل النظامي');
+    // Every segment is a headline: no separators inside, none empty.
+    for (let s = a.lineSeg0[0]!; s < a.lineSeg0[0]! + a.lineSegN[0]!; s++) {
+      const t = seed000.slice(a.segStart[s]!, a.segEnd[s]!);
+      expect(t).not.toMatch(/\u00a0\u00a0/);
+      expect(t.trim().length).toBeGreaterThan(0);
+      expect(unitHash(t)).toEqual([a.segH1[s], a.segH2[s]]);
+    }
+  });
+
+  it('splits menus on spaced separators but not words with a single space', () => {
+    const a = analyze('سياسة | اقتصاد | رياضة\nهذه جملة عادية\na|b c', new Analysis());
+    expect(a.lineSegN[0]).toBe(3);
+    expect(a.lineSegN[1]).toBe(0);
+    expect(a.lineSegN[2]).toBe(0);
+  });
+
+  it('gives UTF-16 offsets for \\n, \\r\\n and \\r line ends', () => {
+    const text = 'one\r\ntwo\rthree\nfour';
+    const a = analyze(text, new Analysis());
+    const lines = [];
+    for (let i = 0; i < a.nLines; i++) lines.push(text.slice(a.lineStart[i]!, a.lineEnd[i]!));
+    expect(lines).toEqual(['one', 'two', 'three', 'four']);
+    expect(a.lineNext[0]).toBe(5);
+    expect(a.lineNext[a.nLines - 1]).toBe(text.length);
+  });
+
+  it('line hashes match the hash of the line text, and empty lines are length 0', () => {
+    const text = 'Hello World\n\n  \n***\nشكرا على الإبلاغ!';
+    const a = analyze(text, new Analysis());
+    expect(a.nLines).toBe(5);
+    expect([a.lineLen[1], a.lineLen[2], a.lineLen[3]]).toEqual([0, 0, 0]);
+    expect([a.lineH1[4], a.lineH2[4]]).toEqual(unitHash('شكرا على الإبلاغ!'));
+  });
+
+  it('gives short labelled lines template keys and marks ellipsis teasers', () => {
+    const a = analyze('بقلم: محمد العتيبي\nالرياض - واس\nمنشور الاثنين 2 ديسمبر 2024\n' + 'كلمة '.repeat(12) + '...', new Analysis());
+    expect(a.lineXN[0]).toBeGreaterThan(0);
+    expect(a.lineXN[1]).toBeGreaterThan(0);
+    expect(a.lineXN[2]).toBeGreaterThan(0);
+    expect(a.lineEll[3]).toBe(1);
+  });
+
+  it('the duplicate fingerprint ignores chrome around the same paragraphs', () => {
+    const body = 'فقرة أولى طويلة بما يكفي لتكون من متن المقال وليست من القوالب المتكررة في الموقع\nفقرة ثانية طويلة أيضا تحمل جزءا آخر من المقال الذي نشره الموقع اليوم';
+    const a = analyze(`شريط أخبار 1\n${body}\nمقالات ذات صلة`, new Analysis());
+    const fp = [a.fp1, a.fp2];
+    const b = analyze(`شريط آخر مختلف تماما\n${body}\nالأكثر قراءة`, new Analysis());
+    expect([b.fp1, b.fp2]).toEqual(fp);
+    const c = analyze('سطر قصير', new Analysis());
+    expect([c.fp1, c.fp2]).toEqual([0, 0]);
+  });
+});

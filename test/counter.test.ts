@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { Counter64 } from '../src/counter.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) | 0;
+  };
+}
+
+describe('Counter64', () => {
+  it('keeps keys that differ in one lane apart (no 32-bit collisions)', () => {
+    const c = new Counter64(1 << 24, 1 << 10);
+    c.incDoc(1, 2, 0);
+    c.incDoc(1, 3, 1);
+    c.incDoc(4, 2, 2);
+    c.incDoc(1, 2, 3);
+    expect(c.get(1, 2)).toBe(2);
+    expect(c.get(1, 3)).toBe(1);
+    expect(c.get(4, 2)).toBe(1);
+    expect(c.get(4, 3)).toBe(0);
+  });
+
+  it('counts a key once per document', () => {
+    const c = new Counter64(1 << 24);
+    for (let i = 0; i < 5; i++) c.incDoc(7, 7, 0);
+    c.incDoc(7, 7, 1);
+    c.incDoc(7, 7, 1);
+    expect(c.get(7, 7)).toBe(2);
+  });
+
+  it('matches a Map reference through many resizes', () => {
+    const r = rng(3);
+    const c = new Counter64(1 << 28, 1 << 10);
+    const ref = new Map<string, number>();
+    const keys: [number, number][] = [];
+    for (let i = 0; i < 50_000; i++) keys.push([r(), r()]);
+    for (let doc = 0; doc < 400_000; doc++) {
+      const k = keys[Math.abs(r()) % keys.length]!;
+      c.incDoc(k[0], k[1], doc);
+      const s = `${k[0]},${k[1]}`;
+      ref.set(s, (ref.get(s) ?? 0) + 1);
+    }
+    expect(c.size).toBe(ref.size);
+    expect(c.capacity).toBeGreaterThan(1 << 10);
+    for (const [s, n] of ref) {
+      const [a, b] = s.split(',').map(Number);
+      expect(c.get(a!, b!)).toBe(n);
+    }
+    expect(c.prune.events).toBe(0);
+  });
+
+  it('stays within its memory budget by pruning the rarest keys, and says so', () => {
+    const budget = 4 * 1024 * 1024;
+    const c = new Counter64(budget, 1 << 10);
+    const r = rng(11);
+    // 20 frequent keys in every document, plus a flood of unique ones.
+    for (let doc = 0; doc < 300_000; doc++) {
+      for (let k = 0; k < 20; k++) c.incDoc(k, k * 31, doc);
+      c.incDoc(r(), r(), doc);
+    }
+    expect(c.bytes * 1.5).toBeLessThanOrEqual(budget);
+    expect(c.prune.events).toBeGreaterThan(0);
+    expect(c.prune.units).toBeGreaterThan(0);
+    for (let k = 0; k < 20; k++) expect(c.get(k, k * 31)).toBe(300_000);
+  });
+
+  it('add() merges counts', () => {
+    const a = new Counter64(1 << 24);
+    a.add(1, 1, 5);
+    a.add(1, 1, 7);
+    a.add(2, 2, 1);
+    expect(a.get(1, 1)).toBe(12);
+    expect(a.size).toBe(2);
+  });
+});

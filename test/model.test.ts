@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Model } from '../src/model.js';
+import { loadModel, mergeModels, saveModel } from '../src/store.js';
+import { Stripper } from '../src/strip.js';
+import { BoilerstripError } from '../src/errors.js';
+import { tag } from './helpers/words.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-model-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function corpus(n: number, seed: number): { text: string; site: string }[] {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const site = `s${(i * seed) % 3}.com`;
+    out.push({ site, text: `شريط الأخبار العاجلة\nعنوان فريد ${tag(i * 7919 + seed)} عن موضوع ${tag(i)}\nفقرة من المتن ${tag(i)} ${tag(seed)} لا تتكرر في أي صفحة أخرى من الموقع على الإطلاق\nجميع الحقوق محفوظة ${site}` });
+  }
+  return out;
+}
+
+function learn(docs: { text: string; site: string }[]): Model {
+  const m = new Model({ maxMemory: 64 << 20 });
+  for (const d of docs) m.learnDoc(d.text, d.site);
+  return m;
+}
+
+function stripAll(m: Model, docs: { text: string; site: string }[]): string[] {
+  const s = new Stripper(m, { minDocs: 3 });
+  return docs.map((d) => s.strip(d.text, d.site).text);
+}
+
+describe('model files', () => {
+  it('round-trips: a loaded model strips exactly like the one saved', () => {
+    const docs = corpus(60, 1);
+    const m = learn(docs);
+    const f = path.join(dir, 'a.model');
+    saveModel(m, f);
+    const back = loadModel(f);
+    expect(back.docs).toBe(m.docs);
+    expect(back.counter.size).toBe(m.counter.size);
+    expect([...back.sites]).toEqual([...m.sites].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    expect(stripAll(back, docs)).toEqual(stripAll(m, docs));
+    expect(stripAll(m, docs)[0]).not.toContain('شريط الأخبار العاجلة');
+  });
+
+  it('merge is exact and order-independent: merged shards strip like one model', () => {
+    const a = corpus(40, 1);
+    const b = corpus(50, 2);
+    const whole = learn([...a, ...b]);
+    const ab = mergeModels([learn(a), learn(b)]);
+    const ba = mergeModels([learn(b), learn(a)]);
+    for (const m of [ab, ba]) {
+      expect(m.docs).toBe(whole.docs);
+      expect(m.counter.size).toBe(whole.counter.size);
+      expect(stripAll(m, [...a, ...b])).toEqual(stripAll(whole, [...a, ...b]));
+    }
+    const f1 = path.join(dir, 'ab.model');
+    const f2 = path.join(dir, 'ba.model');
+    saveModel(ab, f1);
+    saveModel(ba, f2);
+    expect(fs.readFileSync(f1).equals(fs.readFileSync(f2))).toBe(true);
+  });
+
+  it('refuses corrupt, truncated, foreign and future-version files with a clear message', () => {
+    const m = learn(corpus(20, 3));
+    const f = path.join(dir, 'c.model');
+    saveModel(m, f);
+    const good = fs.readFileSync(f);
+    const cases: [string, Buffer, RegExp][] = [
+      ['flip', Buffer.from(good.map((b, i) => (i === good.length - 40 ? b ^ 0xff : b))), /checksum|corrupt/],
+      ['truncated', good.subarray(0, good.length - 100), /truncated|corrupt/],
+      ['foreign', Buffer.from('{"this": "is json, not a model"}\n'.repeat(3)), /not a boilerstrip model/],
+      ['empty', Buffer.alloc(0), /too short|not a boilerstrip model/],
+      ['future', Buffer.concat([good.subarray(0, 8), Buffer.from([99, 0, 0, 0]), good.subarray(12)]), /newer than this boilerstrip/],
+      ['trailing', Buffer.concat([good, Buffer.from('xx')]), /trailing|checksum/],
+    ];
+    for (const [name, bytes, msg] of cases) {
+      const p = path.join(dir, `${name}.model`);
+      fs.writeFileSync(p, bytes);
+      let err: unknown;
+      try {
+        loadModel(p);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, name).toBeInstanceOf(BoilerstripError);
+      expect((err as BoilerstripError).code).toBe('E_MODEL');
+      expect((err as Error).message).toContain(p);
+      expect((err as Error).message, name).toMatch(msg);
+    }
+  });
+
+  it('refuses to merge models learned with different settings, and says which', () => {
+    const a = new Model({ templates: true });
+    const b = new Model({ templates: false });
+    expect(() => mergeModels([a, b])).toThrow(/template keys on vs off/);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { Model } from '../src/model.js';
+import { Stripper, type Span } from '../src/strip.js';
+import { body, tag } from './helpers/words.js';
+
+function apply(text: string, spans: Span[]): string {
+  let out = '';
+  let pos = 0;
+  for (const [s, e] of spans) {
+    out += text.slice(pos, s);
+    pos = e;
+  }
+  return out + text.slice(pos);
+}
+
+function site(n: number, make: (i: number) => string): { model: Model; docs: string[] } {
+  const docs = Array.from({ length: n }, (_, i) => make(i));
+  const model = new Model();
+  for (const d of docs) model.learnDoc(d, 'news.example');
+  return { model, docs };
+}
+
+
+describe('strip', () => {
+  it('removes lines repeated across the site and keeps the article; spans rebuild the output', () => {
+    const { model, docs } = site(30, (i) => `شكرا على الإبلاغ!\n\n\nعنوان المقال ${tag(i * 13)}\n${body(i)}\n${body(i + 1000)}\n\nانقر هنا لقراءة الخبر من مصدره.`);
+    const s = new Stripper(model);
+    for (const d of docs) {
+      const r = s.strip(d, 'news.example');
+      expect(r.text).not.toContain('شكرا على الإبلاغ');
+      expect(r.text).not.toContain('انقر هنا');
+      expect(r.text.startsWith('عنوان المقال')).toBe(true);
+      expect(apply(d, r.spans)).toBe(r.text);
+      // Spans are ordered and disjoint.
+      for (let k = 1; k < r.spans.length; k++) expect(r.spans[k]![0]).toBeGreaterThanOrEqual(r.spans[k - 1]![1]);
+    }
+  });
+
+  it('leaves a corpus with no repeated units byte-identical', () => {
+    const { model, docs } = site(25, (i) => `${body(i)}\n\n${body(i + 500)}\r\n${body(i + 900)}`);
+    const s = new Stripper(model);
+    for (const d of docs) {
+      const r = s.strip(d, 'news.example');
+      expect(r.text).toBe(d);
+      expect(r.spans).toEqual([]);
+    }
+  });
+
+  it('removes chrome items from a ticker and the whole ticker when most items are chrome', () => {
+    const heads = Array.from({ length: 40 }, (_, i) => `خبر عاجل ${tag(i * 31)} عن حدث مهم`);
+    const { model, docs } = site(30, (i) => `${heads.slice(i % 10, (i % 10) + 8).join('\u00a0\u00a0\u00a0\u00a0')}\n${body(i)}`);
+    const s = new Stripper(model);
+    const r = s.strip(docs[15]!, 'news.example');
+    expect(r.text).toBe(body(15));
+    expect(r.spans[0]![2]).toBe('chain');
+  });
+
+  it('keeps one blank line between kept paragraphs when chrome between them goes', () => {
+    const { model, docs } = site(30, (i) => `${body(i)}\n\nاقرأ المزيد من الأخبار\n\n${body(i + 300)}`);
+    const r = new Stripper(model).strip(docs[3]!, 'news.example');
+    expect(r.text).toBe(`${body(3)}\n\n${body(303)}`);
+  });
+
+  it('ends the output the way the input ended (no dangling newline)', () => {
+    const { model, docs } = site(30, (i) => `${body(i)}\nجميع الحقوق محفوظة`);
+    const r = new Stripper(model).strip(docs[0]!, 'news.example');
+    expect(r.text).toBe(body(0));
+  });
+
+  it('reports a document that is all chrome as emptied', () => {
+    const { model } = site(30, (i) => `قائمة الموقع\nجميع الحقوق محفوظة\n${body(i)}`);
+    const r = new Stripper(model).strip('قائمة الموقع\nجميع الحقوق محفوظة', 'news.example');
+    expect(r.emptied).toBe(true);
+    expect(r.text).toBe('');
+  });
+
+  it("keeps an article's own title that other pages list as related", () => {
+    const titles = Array.from({ length: 40 }, (_, i) => `عنوان خبر مهم ${tag(i * 17)} في المدينة`);
+    const { model, docs } = site(40, (i) => {
+      const related = [1, 2, 3, 4, 5].map((k) => titles[(i + k) % 40]).join('\n');
+      return `القائمة الرئيسية\n${titles[i]}\nبقلم: محرر الموقع\n${body(i)}\n${body(i + 77)}\nمقالات ذات صلة\n${related}\nجميع الحقوق محفوظة`;
+    });
+    const s = new Stripper(model);
+    for (const i of [3, 20, 33]) {
+      const r = s.strip(docs[i]!, 'news.example');
+      expect(r.text.startsWith(`${titles[i]}\n`)).toBe(true);
+      expect(r.text).not.toContain('مقالات ذات صلة');
+      expect(r.text).not.toContain(titles[(i + 1) % 40]!);
+    }
+  });
+
+  it('uses corpus-wide counts for a site with too few documents', () => {
+    const model = new Model();
+    for (let i = 0; i < 30; i++) model.learnDoc(`Share on Facebook\n${body(i)}`, `big${i % 3}.example`);
+    for (let i = 0; i < 3; i++) model.learnDoc(`Share on Facebook\n${body(100 + i)}`, 'tiny.example');
+    const r = new Stripper(model).strip(`Share on Facebook\n${body(100)}`, 'tiny.example');
+    expect(r.fallback).toBe(true);
+    expect(r.text).toBe(body(100));
+  });
+
+  it('counts duplicate documents once', () => {
+    const model = new Model();
+    const dup = `${body(1)}\n${body(2)}`;
+    for (let i = 0; i < 10; i++) model.learnDoc(`ticker ${tag(i)}\n${dup}`, 'dup.example');
+    expect(model.duplicates).toBe(9);
+    const r = new Stripper(model, { minDocs: 2 }).strip(`ticker ${tag(0)}\n${dup}`, 'dup.example');
+    expect(r.text).toContain(body(1));
+  });
+});
