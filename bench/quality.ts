@@ -58,11 +58,12 @@ export function printRows(title: string, rows: QualityRow[]): void {
 }
 
 async function main(): Promise<void> {
-  const nDocs = Number(arg('docs', '4000'));
-  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
+  const smoke = process.argv.includes('--smoke');
+  const nDocs = Number(arg('docs', smoke ? '300' : '4000'));
+  const seeds = arg('seeds', smoke ? '1' : '1,2,3').split(',').map(Number);
   const out: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, sim: [] as unknown[] };
   const t0 = performance.now();
-  const pool = loadPool();
+  const pool = loadPool({ maxFiles: smoke ? 1 : undefined });
   console.log(`article pool: ${pool.source}, ${pool.articles.length} articles (${((performance.now() - t0) / 1000).toFixed(1)} s to load)`);
   const peers = [...standardPeers(), boilerstripPeer()];
   for (const seed of seeds) {
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     console.log('  boilerstrip, damaged by case: ' + Object.entries(bs.byCase).map(([k, v]) => `${k} ${v.damaged}/${v.docs}`).join(', '));
     (out.sim as unknown[]).push({ seed, docs: docs.length, sites, rows, byLabel: bs.byLabel, byCase: bs.byCase });
   }
-  if (!process.argv.includes('--no-real')) {
+  if (!process.argv.includes('--no-real') && !smoke) {
     const sets = realPageSets();
     if (sets.length === 0) console.log('\nreal pages: ../shared/eval-data not found, skipped');
     for (const set of sets) {

@@ -118,6 +118,13 @@ export class Counter64 {
     }
   }
 
+  /** Remove every entry (capacity kept). */
+  clear(): void {
+    this.cnt.fill(0);
+    this.last.fill(-1);
+    this.size = 0;
+  }
+
   /** Visit every entry (in slot order). */
   forEach(fn: (a: number, b: number, count: number) => void): void {
     for (let i = 0; i < this.cap; i++) {

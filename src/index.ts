@@ -9,3 +9,6 @@ export { BoilerstripError, type ErrorCode } from './errors.js';
 export { chromeUnits, type ChromeUnit, type InspectOptions } from './inspect.js';
 export { learnSources, stripSources, RunStats, type RunOptions } from './run.js';
 export { resolveInputs, type InputSource, type Format } from './io/input.js';
+export { learn, strip, clean, cleanRecord, learnStream, stripStream, type Rec, type RecordSource, type CleanOptions } from './api.js';
+export { simulate, simRecord, type SimDoc, type SimOptions, type Label, type GoldSpan } from './sim/generate.js';
+export { loadPool, type ArticlePool } from './sim/articles.js';

@@ -114,6 +114,15 @@ export class Model {
     this.maxTexts = opts.maxTexts ?? 200_000;
   }
 
+  /**
+   * Start a new duplicate scope. Duplicates are recognized within one input file (and within one
+   * learnDoc sequence between calls): that keeps merge exact, since learning files separately and
+   * merging then counts exactly what learning them together counts.
+   */
+  newDedupScope(): void {
+    this.seen?.clear();
+  }
+
   /** Hash of a site name (cached). */
   siteKey(site: string): [number, number] {
     let h = this.siteCache.get(site);

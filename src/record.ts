@@ -30,12 +30,18 @@ export function resolveFields(o: FieldOptions = {}): ResolvedFields {
 /** Why a record's text was not cleaned (it passes through unchanged). */
 export type TextProblem = 'missing' | 'null' | 'not-string' | 'empty';
 
-export function textOf(value: Record<string, unknown>, f: ResolvedFields): string | TextProblem {
-  if (!Object.prototype.hasOwnProperty.call(value, f.textField)) return 'missing';
+const MISSING = { problem: 'missing' } as const;
+const NULL = { problem: 'null' } as const;
+const NOT_STRING = { problem: 'not-string' } as const;
+const EMPTY = { problem: 'empty' } as const;
+
+/** The record's text, or why it has none to clean. */
+export function textOf(value: Record<string, unknown>, f: ResolvedFields): string | { readonly problem: TextProblem } {
+  if (!Object.prototype.hasOwnProperty.call(value, f.textField)) return MISSING;
   const t = value[f.textField];
-  if (t === null) return 'null';
-  if (typeof t !== 'string') return 'not-string';
-  if (t.length === 0) return 'empty';
+  if (t === null) return NULL;
+  if (typeof t !== 'string') return NOT_STRING;
+  if (t.length === 0) return EMPTY;
   return t;
 }
 

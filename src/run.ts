@@ -167,7 +167,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const t0 = performance.now();
   const p = progressTicker(opts, 1);
   let chars = 0;
-  for await (const batch of readSources(sources, { ...opts, textField: fields.textField, idField: fields.idField })) {
+  for await (const batch of readSources(sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
     for (const r of batch) {
       if (isBad(r)) {
         if (skip) continue;
@@ -175,7 +175,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       }
       const v = r.value as Record<string, unknown>;
       const t = textOf(v, fields);
-      if (typeof t !== 'string' || t.length === 0) continue;
+      if (typeof t !== 'string') continue;
       chars += t.length;
       model.learnDoc(t, siteOfRecord(v, fields));
     }
@@ -251,7 +251,7 @@ function processRecord(
   const v = r.value as Record<string, unknown>;
   const t = textOf(v, fields);
   if (typeof t !== 'string') {
-    stats.passedThrough[t]++;
+    stats.passedThrough[t.problem]++;
     return r.raw ?? JSON.stringify(v);
   }
   const site = siteOfRecord(v, fields);

@@ -70,7 +70,22 @@ function numIn(v: unknown, name: string, lo: number, hi: number): number {
 }
 
 /** Every option checked and converted; contradictions refused. */
-export function runOptions(a: CommonArgs): RunOptions {
+export function runOptions(args: CommonArgs): RunOptions {
+  // Commands declare only the options they use; the rest take their defaults here.
+  const defaults: Partial<CommonArgs> = {
+    'min-docs': STRIP_DEFAULTS.minDocs,
+    'min-ratio': STRIP_DEFAULTS.minRatio,
+    'min-site-docs': STRIP_DEFAULTS.minSiteDocs,
+    'template-ratio': STRIP_DEFAULTS.templateRatio,
+    'template-min-docs': STRIP_DEFAULTS.templateMinDocs,
+    'chain-ratio': STRIP_DEFAULTS.chainRatio,
+    'max-memory': '512MB',
+    'on-empty': 'keep',
+    templates: true,
+    fallback: true,
+    dedup: true,
+  };
+  const a = { ...defaults, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as CommonArgs;
   const onError = a['on-error'];
   if (onError !== 'fail' && onError !== 'skip') fail(`--on-error must be fail or skip (got ${onError})`);
   const onEmpty = a['on-empty'];
@@ -126,6 +141,7 @@ function readOptions(y: Argv): Argv {
 
 function learnOptions(y: Argv): Argv {
   return y
+    .option('threads', { type: 'number', describe: 'Worker threads for both passes (default: the number of cores); output is the same for every N', group: 'Learning:' })
     .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, the rarest units are pruned (reported)', group: 'Learning:' })
     .option('templates', { type: 'boolean', default: true, describe: 'Count template keys of short lines (use --no-templates to turn off)', group: 'Learning:' })
     .option('fallback', { type: 'boolean', default: true, describe: 'Also count corpus-wide, for sites with few documents', group: 'Learning:' })
@@ -274,7 +290,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'learn [input..]',
       'Pass 1 only: count units per site and write a model',
-      (y) => learnOptions(readOptions(y)).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', ''),
+      (y) => learnOptions(readOptions(y)).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', ''),
       (a) => run(() => cmdLearn(a as unknown as CommonArgs)),
     )
     .command(
@@ -286,7 +302,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'strip [input..]',
       'Pass 2 only: one streaming pass with a model (stdin to stdout)',
-      (y) => outputOptions(stripOptions(readOptions(y))).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', ''),
+      (y) => outputOptions(stripOptions(readOptions(y))).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', ''),
       (a) => run(() => cmdStrip(a as unknown as CommonArgs)),
     )
     .command(
@@ -352,6 +368,7 @@ export function cli(): void {
     (code) => {
       removeTempFiles();
       process.exitCode = code;
+      if (process.env.BOILERSTRIP_PEAK_RSS) process.stderr.write(`boilerstrip-peak-rss: ${process.resourceUsage().maxRSS * 1024}\n`);
     },
     (e: unknown) => {
       removeTempFiles();

@@ -339,9 +339,10 @@ export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): A
   yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];
 }
 
-/** Every record of every source, in order, in batches. */
-export async function* readSources(sources: InputSource[], opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+/** Every record of every source, in order, in batches. `onSource` is called as each source starts. */
+export async function* readSources(sources: InputSource[], opts: ReadOptions = {}, onSource?: (src: InputSource) => void): AsyncGenerator<ReadItem[]> {
   for (const src of sources) {
+    onSource?.(src);
     if (src.format === 'jsonl') yield* readJsonl(src, opts);
     else if (src.format === 'json') yield* readJsonArray(src, opts);
     else yield* readTextFile(src, opts);

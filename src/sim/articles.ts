@@ -20,6 +20,8 @@ export interface ArticlePool {
   articles: Article[];
   /** Sentences of every article, for remixed bodies when a crawl needs more articles than the pool has. */
   sentences: string[];
+  /** Words in running order (seeds only): remixed paragraphs are drawn word by word, so none repeats. */
+  words?: string[];
   source: 'saudinewsnet' | 'seeds';
 }
 
@@ -113,7 +115,8 @@ export function seedPool(seedDir: string): ArticlePool {
       for (const s of l.split(SENTENCE_END)) if (s.trim().length > 30) sentences.push(s.trim());
     }
   }
-  return { articles: [], sentences: [...new Set(sentences)], source: 'seeds' };
+  const words = sentences.join(' ').split(/\s+/).filter((w) => w.length > 0);
+  return { articles: [], sentences: [...new Set(sentences)], words, source: 'seeds' };
 }
 
 export function defaultSeedDir(): string {

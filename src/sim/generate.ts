@@ -230,10 +230,17 @@ export function* simulate(pool: ArticlePool, opts: SimOptions = {}): Generator<S
     }
     // Remixed article: paragraphs of 2-4 random sentences; the title from a sentence's first words.
     remix++;
-    const paragraphs = Array.from({ length: rng.int(3, 9) }, () => rng.sample(pool.sentences, rng.int(1, 3)).join(' '));
+    const vocab = pool.words;
+    if (vocab !== undefined) {
+      // Few sentences to draw from (the seeds): words drawn in proportion to their use, so every
+      // paragraph is new.
+      const para = (lo: number, hi: number): string => rng.sample(vocab, rng.int(lo, hi)).join(' ');
+      return { title: para(5, 10), paragraphs: Array.from({ length: rng.int(3, 9) }, () => `${para(15, 45)}.`) };
+    }
+    const paragraphs = Array.from({ length: rng.int(3, 9) }, () => rng.sample(pool.sentences, rng.int(2, 4)).join(' '));
     const words = rng.pick(pool.sentences).split(' ');
     const k = rng.int(0, Math.max(0, words.length - 10));
-    const title = `${words.slice(k, k + rng.int(5, 10)).join(' ')} ${remix % 1000 === 0 ? '' : ''}`.trim();
+    const title = words.slice(k, k + rng.int(5, 10)).join(' ');
     return { title, paragraphs };
   };
 

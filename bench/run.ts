@@ -1,0 +1,176 @@
+/**
+ * bench/run: throughput and memory of boilerstrip, per stage (tinybench) and end to end, on a crawl
+ * generated at run time by the simulator, with mawk's two-pass exact-line job beside it as the baseline.
+ *
+ *   npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1]
+ *   npm run bench:smoke            (tiny sizes, a few iterations: CI runs it so the benches never rot)
+ *
+ * What it measures:
+ *  - stages, in one process on an in-memory sample: decode (UTF-8 bytes to string), parse (JSON.parse of
+ *    lines), analyze (normalize + segment + hash), count (pass 1 per document), strip (pass 2 per
+ *    document), serialize (splice the cleaned text back into the line). MB/s is input bytes per second.
+ *  - end to end: `boilerstrip clean FILE -o /dev/null` in a fresh process, wall time, MB/s of the JSONL
+ *    input, peak RSS; and `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl.
+ *
+ * Reading: the ratio column is boilerstrip's MB/s over mawk's, both measured in this run on this
+ * machine (these machines are noisy: compare within one run, not across runs). mawk does much less
+ * (identical lines, one table, no JSON); boilerstrip normalizes, segments, counts per site and rewrites
+ * JSON. Results of a run are in bench/RESULTS.md.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { transcode } from 'node:buffer';
+import { Bench } from 'tinybench';
+import { Analysis, analyze } from '../src/analyze.js';
+import { Model } from '../src/model.js';
+import { spliceRecord } from '../src/record.js';
+import { loadPool } from '../src/sim/articles.js';
+import { writeCrawl } from '../src/sim/crawl-file.js';
+import { Stripper } from '../src/strip.js';
+import { parseSize } from '../src/cli/main.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/boilerstrip');
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
+}
+
+const smoke = process.argv.includes('--smoke');
+
+export interface E2E {
+  what: string;
+  bytes: number;
+  seconds: number;
+  mbps: number;
+  peakRssMB: number | null;
+}
+
+/** Run a command, timing it; peak RSS from /usr/bin/time when it is there. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; rssMB: number | null; stderr: string; status: number | null } {
+  const useTime = fs.existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const r = useTime
+    ? spawnSync('/usr/bin/time', ['-f', 'BSRSS %M', cmd, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 })
+    : spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  const m = /BSRSS (\d+)/.exec(r.stderr ?? '');
+  const rss = m ? Number(m[1]) / 1024 : /boilerstrip-peak-rss: (\d+)/.exec(r.stderr ?? '') ? Number(/boilerstrip-peak-rss: (\d+)/.exec(r.stderr)![1]) / 1e6 : null;
+  return { seconds, rssMB: rss, stderr: r.stderr ?? '', status: r.status };
+}
+
+export function endToEnd(file: string, threads: number): E2E {
+  const bytes = fs.statSync(file).size;
+  const r = timed(process.execPath, [BIN, 'clean', file, '-o', '/dev/null', '--quiet', '--threads', String(threads)], { BOILERSTRIP_PEAK_RSS: '1' });
+  if (r.status !== 0) throw new Error(`boilerstrip failed: ${r.stderr}`);
+  return { what: `boilerstrip clean (--threads ${threads})`, bytes, seconds: r.seconds, mbps: bytes / 1e6 / r.seconds, peakRssMB: r.rssMB };
+}
+
+export function mawkBaseline(plain: string, jsonlBytes: number): E2E | null {
+  const which = spawnSync('sh', ['-c', 'command -v mawk'], { encoding: 'utf8' });
+  if (which.status !== 0) return null;
+  const r = timed('sh', ['-c', `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' "$0" "$0" > /dev/null`, plain]);
+  if (r.status !== 0) throw new Error(`mawk failed: ${r.stderr}`);
+  // MB/s over the JSONL size, so the figures compare the same crawl.
+  return { what: 'mawk two-pass exact lines (plain text)', bytes: fs.statSync(plain).size, seconds: r.seconds, mbps: jsonlBytes / 1e6 / r.seconds, peakRssMB: r.rssMB };
+}
+
+async function stages(file: string, sampleBytes: number): Promise<{ name: string; mbps: number; docsPerSec: number }[]> {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(Math.min(sampleBytes, fs.fstatSync(fd).size));
+  fs.readSync(fd, buf, 0, buf.length, 0);
+  fs.closeSync(fd);
+  const cut = buf.lastIndexOf(10) + 1;
+  const bytes = buf.subarray(0, cut);
+  const text = bytes.toString('utf8');
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const recs = lines.map((l) => JSON.parse(l) as { text: string; url?: string });
+  const sites = recs.map((r) => (r.url ? new URL(r.url).host.replace(/^www\./, '') : ''));
+  const model = new Model({ maxMemory: 256 << 20 });
+  recs.forEach((r, i) => model.learnDoc(r.text, sites[i]!));
+  const stripper = new Stripper(model);
+  const stripped = recs.map((r, i) => stripper.strip(r.text, sites[i]!).text);
+  const a = new Analysis();
+  const n = bytes.length;
+  const iterations = smoke ? 2 : 5;
+  const bench = new Bench({ iterations, warmup: !smoke, time: 0 });
+  let sink = 0;
+  bench
+    .add('decode: UTF-8 to string (V8 decoder)', () => {
+      sink += bytes.toString('utf8').length;
+    })
+    .add('decode: transcode to UTF-16, then slice', () => {
+      sink += transcode(bytes, 'utf8', 'ucs2').toString('ucs2').length;
+    })
+    .add('parse: JSON.parse of each line', () => {
+      for (const l of lines) sink += (JSON.parse(l) as { text: string }).text.length;
+    })
+    .add('analyze: normalize + segment + hash', () => {
+      for (const r of recs) sink += analyze(r.text, a).nLines;
+    })
+    .add('count: pass 1 per document (analyze + count)', () => {
+      const m = new Model({ maxMemory: 256 << 20 });
+      recs.forEach((r, i) => m.learnDoc(r.text, sites[i]!));
+      sink += m.docs;
+    })
+    .add('strip: pass 2 per document (analyze + lookup + rebuild)', () => {
+      recs.forEach((r, i) => (sink += stripper.strip(r.text, sites[i]!).text.length));
+    })
+    .add('serialize: splice cleaned text into the line', () => {
+      lines.forEach((l, i) => (sink += spliceRecord(l, 'text', stripped[i]!, null).length));
+    });
+  await bench.run();
+  if (sink === 0) throw new Error('benchmarks did no work');
+  return bench.tasks.map((t) => {
+    const r = t.result as { state?: string; latency?: { mean: number } } | undefined;
+    const ms = r?.latency?.mean ?? NaN;
+    return { name: t.name, mbps: n / 1e6 / (ms / 1000), docsPerSec: recs.length / (ms / 1000) };
+  });
+}
+
+async function main(): Promise<void> {
+  const sizes = arg('sizes', arg('size', smoke ? '2MB' : '300MB'))
+    .split(',')
+    .map((s) => parseSize(s, 'size'));
+  const threadsList = arg('threads', smoke ? '1' : `1,${os.cpus().length}`)
+    .split(',')
+    .map(Number);
+  const seed = Number(arg('seed', '1'));
+  const dir = fs.mkdtempSync(path.join(arg('tmp-dir', os.tmpdir()), 'boilerstrip-bench-'));
+  console.log(`boilerstrip bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
+  try {
+    const t0 = performance.now();
+    const pool = loadPool({ maxFiles: smoke ? 1 : undefined });
+    console.log(`article pool: ${pool.source} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    for (const size of sizes) {
+      const jsonl = path.join(dir, `crawl-${size}.jsonl`);
+      const plain = path.join(dir, `crawl-${size}.txt`);
+      const g0 = performance.now();
+      const st = writeCrawl(pool, { jsonl, plain }, { seed, bytes: size, sites: 400, tinySites: 60 });
+      console.log(`\ncrawl: ${(st.bytes / 1e6).toFixed(1)} MB JSONL, ${st.docs} documents (generated in ${((performance.now() - g0) / 1000).toFixed(1)} s)`);
+      if (size === sizes[0]) {
+        const rows = await stages(jsonl, smoke ? 1 << 20 : 20 << 20);
+        console.log('\nstage (in memory, single thread)                          MB/s     docs/s');
+        for (const r of rows) console.log(`${r.name.padEnd(56)} ${r.mbps.toFixed(1).padStart(8)} ${r.docsPerSec.toFixed(0).padStart(10)}`);
+      }
+      const base = mawkBaseline(plain, st.bytes);
+      const e2e: E2E[] = threadsList.map((t) => endToEnd(jsonl, t));
+      console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
+      if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
+      else console.log('mawk not installed: no baseline (apt-get install mawk)');
+      for (const e of e2e) {
+        console.log(`${e.what.padEnd(46)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
+      }
+      fs.rmSync(jsonl, { force: true });
+      fs.rmSync(plain, { force: true });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith('run.js')) void main();

@@ -1,0 +1,105 @@
+/**
+ * The library API over records (plain objects): async iterables in, cleaned records out, and Node
+ * object-mode stream wrappers for pipelines. The CLI uses the same Model and Stripper with faster I/O.
+ *
+ *   const model = await learn(records);                 // pass 1
+ *   for await (const rec of strip(records, model)) ...  // pass 2
+ *   for await (const rec of clean(() => readRecords())) // both (the source is read twice)
+ */
+import { Transform, Writable } from 'node:stream';
+import { Model, type LearnOptions } from './model.js';
+import { resolveFields, siteOfRecord, textOf, type FieldOptions } from './record.js';
+import { Stripper, type Span, type StripOptions } from './strip.js';
+
+export type Rec = Record<string, unknown>;
+export type RecordSource = AsyncIterable<Rec> | Iterable<Rec>;
+
+export interface CleanOptions extends FieldOptions, StripOptions, LearnOptions {
+  /** Keep the text and add the removed spans under this field. */
+  annotate?: string | null;
+  /** A record whose every line is chrome: keep it unchanged (default), emit it with empty text, or drop it. */
+  onEmpty?: 'keep' | 'empty' | 'drop';
+}
+
+/** Pass 1: count the units of every record's text, per site. */
+export async function learn(records: RecordSource, opts: CleanOptions = {}, into?: Model): Promise<Model> {
+  const fields = resolveFields(opts);
+  const model = into ?? new Model(opts);
+  for await (const rec of records) {
+    const t = textOf(rec, fields);
+    if (typeof t === 'string') model.learnDoc(t, siteOfRecord(rec, fields));
+  }
+  return model;
+}
+
+/** Clean one record with a Stripper: a new object (or null when onEmpty is 'drop' and it was all chrome). */
+export function cleanRecord(rec: Rec, stripper: Stripper, opts: CleanOptions = {}): Rec | null {
+  const fields = resolveFields(opts);
+  const t = textOf(rec, fields);
+  if (typeof t !== 'string') return rec;
+  const r = stripper.strip(t, siteOfRecord(rec, fields));
+  let text: string = r.text;
+  if (r.emptied) {
+    const on = opts.onEmpty ?? 'keep';
+    if (on === 'drop') return null;
+    if (on === 'keep') text = t;
+  }
+  const out: Rec = { ...rec };
+  if (opts.annotate) out[opts.annotate] = r.spans as Span[];
+  else out[fields.textField] = text;
+  return out;
+}
+
+/** Pass 2: each record with its chrome removed (records without text pass through unchanged). */
+export async function* strip(records: RecordSource, model: Model, opts: CleanOptions = {}): AsyncGenerator<Rec> {
+  const stripper = new Stripper(model, opts);
+  for await (const rec of records) {
+    const out = cleanRecord(rec, stripper, opts);
+    if (out !== null) yield out;
+  }
+}
+
+/**
+ * Both passes. The source must be readable twice: an array (or other re-iterable), or a function that
+ * returns a fresh iterable each time it is called.
+ */
+export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource), opts: CleanOptions = {}): AsyncGenerator<Rec> {
+  const open = typeof source === 'function' ? source : (): RecordSource => source;
+  const model = await learn(open(), opts);
+  yield* strip(open(), model, opts);
+}
+
+/** An object-mode Writable that learns from the records written to it; `.model` holds the counts. */
+export function learnStream(opts: CleanOptions = {}, model = new Model(opts)): Writable & { model: Model } {
+  const fields = resolveFields(opts);
+  const w = new Writable({
+    objectMode: true,
+    write(rec: Rec, _enc, cb) {
+      try {
+        const t = textOf(rec, fields);
+        if (typeof t === 'string') model.learnDoc(t, siteOfRecord(rec, fields));
+        cb();
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+  });
+  return Object.assign(w, { model });
+}
+
+/** An object-mode Transform that cleans each record with a model. */
+export function stripStream(model: Model, opts: CleanOptions = {}): Transform {
+  const stripper = new Stripper(model, opts);
+  return new Transform({
+    objectMode: true,
+    transform(rec: Rec, _enc, cb) {
+      try {
+        const out = cleanRecord(rec, stripper, opts);
+        if (out === null) cb();
+        else cb(null, out);
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+  });
+}

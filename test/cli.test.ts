@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPool } from '../src/sim/articles.js';
+import { simRecord, simulate } from '../src/sim/generate.js';
+import { BIN, ROOT, run, tmpdir } from './helpers/cli.js';
+
+const dir = tmpdir('bs-cli-');
+const seedsDir = path.join(ROOT, 'seeds');
+const seedFiles = fs.readdirSync(seedsDir).sort();
+const seedText = (f: string): string => fs.readFileSync(path.join(seedsDir, f), 'utf8');
+let crawl = '';
+let shardA = '';
+let shardB = '';
+
+beforeAll(() => {
+  // A small simulated crawl, bodies from the seeds (no external data), split into two shards by URL.
+  const docs = [...simulate(seedPool(seedsDir), { seed: 5, docs: 600 })];
+  const lines = docs.map(simRecord);
+  crawl = path.join(dir, 'crawl.jsonl');
+  fs.writeFileSync(crawl, lines.join('\n') + '\n');
+  shardA = path.join(dir, 'a.jsonl');
+  shardB = path.join(dir, 'b.jsonl');
+  fs.writeFileSync(shardA, lines.filter((_, i) => i % 2 === 0).join('\n') + '\n');
+  fs.writeFileSync(shardB, lines.filter((_, i) => i % 2 === 1).join('\n') + '\n');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('boilerstrip clean on the seeds', () => {
+  it('removes the chrome shared by 000 and 002 and keeps every body paragraph', () => {
+    const r = run(['clean', 'seeds/', '--min-docs', '2', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string });
+    expect(recs.map((x) => path.basename(x.id))).toEqual(seedFiles);
+    for (const rec of recs) {
+      const orig = seedText(path.basename(rec.id));
+      if (/^00[02]_/.test(path.basename(rec.id))) {
+        expect(rec.text).not.toContain('شكرا على الإبلاغ!');
+        expect(rec.text).not.toContain('سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص.');
+        expect(rec.text).not.toContain('انقر هنا لقراءة الخبر من مصدره.');
+      }
+      // Body paragraphs: long lines that are not tickers.
+      const others = seedFiles.filter((f) => f !== path.basename(rec.id)).map(seedText);
+      const paras = orig.split('\n').filter((l) => l.length > 60 && !/\u00a0{2}/.test(l) && !others.some((o) => o.includes(l)));
+      expect(paras.length).toBeGreaterThan(0);
+      for (const p of paras) expect(rec.text, p.slice(0, 40)).toContain(p);
+    }
+  });
+
+  it('writes a report whose counts balance', () => {
+    const rep = path.join(dir, 'seeds-report.json');
+    const r = run(['clean', 'seeds/', '--min-docs', '2', '-o', path.join(dir, 'seeds.jsonl'), '--report', rep, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(rep, 'utf8'));
+    expect(report.records).toMatchObject({ in: 5, out: 5, rejected: 0, balanced: true });
+    expect(report.removedUnits.map((u: { text: string }) => u.text)).toContain('شكرا على الإبلاغ!');
+  });
+});
+
+describe('same input, same output', () => {
+  it('stdin gives what the file gives', () => {
+    const a = run(['clean', crawl, '--quiet']);
+    const b = run(['clean', '--quiet'], { input: fs.readFileSync(crawl) });
+    const c = run(['clean', '-', '--quiet'], { input: fs.readFileSync(crawl) });
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    expect(c.stdout).toBe(a.stdout);
+    expect(a.stdout).not.toBe(fs.readFileSync(crawl, 'utf8'));
+  });
+
+  it('gzip gives what plain gives', () => {
+    const gz = path.join(dir, 'crawl.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(crawl)));
+    const renamed = path.join(dir, 'crawl-no-extension');
+    fs.writeFileSync(renamed, gzipSync(fs.readFileSync(crawl)));
+    const plain = run(['clean', crawl, '--quiet']).stdout;
+    expect(run(['clean', gz, '--quiet']).stdout).toBe(plain);
+    expect(run(['clean', renamed, '--quiet']).stdout).toBe(plain);
+  });
+
+  it('learn + merge + strip gives byte for byte what clean gives', () => {
+    const ma = path.join(dir, 'a.model');
+    const mb = path.join(dir, 'b.model');
+    const all = path.join(dir, 'all.model');
+    expect(run(['learn', shardA, '-m', ma, '--quiet']).status).toBe(0);
+    expect(run(['learn', shardB, '-m', mb, '--quiet']).status).toBe(0);
+    expect(run(['merge', mb, ma, '-o', all, '--quiet']).status).toBe(0);
+    const stripped = run(['strip', '-m', all, shardA, shardB, '--quiet']);
+    expect(stripped.status, stripped.stderr).toBe(0);
+    const cleaned = run(['clean', shardA, shardB, '--quiet']);
+    expect(stripped.stdout).toBe(cleaned.stdout);
+    // strip streams stdin to stdout too.
+    const viaStdin = run(['strip', '-m', all, '--quiet'], { input: fs.readFileSync(shardA) });
+    expect(cleaned.stdout.startsWith(viaStdin.stdout)).toBe(true);
+  });
+
+  it('--annotate keeps the text and gives spans that rebuild the cleaned text', () => {
+    const plain = run(['clean', crawl, '--quiet']).stdout.trim().split('\n');
+    const ann = run(['clean', crawl, '--annotate', '--quiet']).stdout.trim().split('\n');
+    const orig = fs.readFileSync(crawl, 'utf8').trim().split('\n');
+    expect(ann).toHaveLength(orig.length);
+    for (let i = 0; i < orig.length; i++) {
+      const o = JSON.parse(orig[i]!);
+      const a = JSON.parse(ann[i]!);
+      expect(a.text).toBe(o.text);
+      let rebuilt = '';
+      let pos = 0;
+      for (const [s, e] of a.boilerstrip_spans as [number, number, string][]) {
+        rebuilt += o.text.slice(pos, s);
+        pos = e;
+      }
+      rebuilt += o.text.slice(pos);
+      expect(rebuilt).toBe(JSON.parse(plain[i]!).text);
+    }
+  });
+});
+
+describe('failures', () => {
+  it('a malformed line stops the run with FILE:LINE and exit 2, and leaves no output file', () => {
+    const bad = path.join(dir, 'bad.jsonl');
+    fs.writeFileSync(bad, '{"text":"a"}\n{"text":"b"}\n{"text": oops}\n{"text":"d"}\n');
+    const out = path.join(dir, 'bad-out.jsonl');
+    const r = run(['clean', bad, '-o', out, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^boilerstrip: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: invalid JSON`));
+    expect(r.stderr).not.toMatch(/at .*\.js/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('--on-error skip counts and writes rejects, and records balance', () => {
+    const bad = path.join(dir, 'bad2.jsonl');
+    fs.writeFileSync(bad, '{"text":"a"}\n[1]\n{"text": oops}\n{"id":4}\n{"text":null}\n{"text":""}\n{"text":7}\n');
+    const rej = path.join(dir, 'rejects.jsonl');
+    const rep = path.join(dir, 'bad2-report.json');
+    const r = run(['clean', bad, '--on-error', 'skip', '--rejects', rej, '--report', rep, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(rej, 'utf8')).toBe('[1]\n{"text": oops}\n');
+    const report = JSON.parse(fs.readFileSync(rep, 'utf8'));
+    expect(report.records).toMatchObject({ in: 7, out: 5, rejected: 2, balanced: true, passedThrough: { missing: 1, null: 1, empty: 1, 'not-string': 1 } });
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['{"text":"a"}', '{"id":4}', '{"text":null}', '{"text":""}', '{"text":7}']);
+  });
+
+  it('a closed pipe ends quietly with status 0', () => {
+    const big = path.join(dir, 'big.jsonl');
+    fs.writeFileSync(big, fs.readFileSync(crawl, 'utf8').repeat(20));
+    const r = spawnSync('bash', ['-c', `set -o pipefail; node ${BIN} clean ${big} | head -1 > /dev/null`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+
+  it('rejects bad options before reading anything', () => {
+    for (const args of [
+      ['clean', crawl, '--min-ratio', '2'],
+      ['clean', crawl, '--min-docs', '0'],
+      ['clean', crawl, '--rejects', 'x.jsonl'],
+      ['clean', crawl, '--max-memory', 'lots'],
+      ['clean', crawl, '--on-empty', 'explode'],
+      ['clean', crawl, '--no-such-option'],
+    ]) {
+      const r = run([...args, '--quiet']);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^boilerstrip: /);
+    }
+  });
+
+  it('names a missing input, an unwritable output and a bad model', () => {
+    expect(run(['clean', 'no/such/file.jsonl']).stderr).toMatch(/no\/such\/file\.jsonl: no such file/);
+    const r = run(['clean', crawl, '-o', '/proc/forbidden/out.jsonl']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot write output/);
+    const fake = path.join(dir, 'fake.model');
+    fs.writeFileSync(fake, 'not a model at all, just text');
+    expect(run(['strip', '-m', fake, crawl]).stderr).toMatch(/fake\.model: not a boilerstrip model/);
+  });
+});
+
+describe('inspect', () => {
+  it('lists what the model calls chrome', () => {
+    const m = path.join(dir, 'seeds.model');
+    expect(run(['learn', 'seeds/', '-m', m, '--quiet']).status).toBe(0);
+    const r = run(['inspect', m, '--min-docs', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('شكرا على الإبلاغ!');
+    const j = JSON.parse(run(['inspect', m, '--min-docs', '2', '--json']).stdout);
+    expect(j.docs).toBe(5);
+  });
+});

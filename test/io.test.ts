@@ -1,0 +1,113 @@
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { textBlocks } from '../src/io/blocks.js';
+import { readSources, isBad, type InputSource, type ReadItem } from '../src/io/input.js';
+import { findTopLevelValue, spliceRecord } from '../src/record.js';
+
+function chunked(buf: Buffer, sizes: number[]): Readable {
+  const parts: Buffer[] = [];
+  let p = 0;
+  let k = 0;
+  while (p < buf.length) {
+    const n = sizes[k++ % sizes.length]!;
+    parts.push(buf.subarray(p, p + n));
+    p += n;
+  }
+  return Readable.from(parts, { objectMode: false });
+}
+
+async function readAll(buf: Buffer, sizes: number[], maxDocBytes?: number): Promise<ReadItem[]> {
+  const src: InputSource = { name: '-', gzip: false, format: 'jsonl', bytes: -1 };
+  const out: ReadItem[] = [];
+  for await (const b of readSources([src], { stdin: chunked(buf, sizes), maxDocBytes })) out.push(...b);
+  return out;
+}
+
+const LINES = ['{"id":1,"text":"شكرا على الإبلاغ! 🙂 ٣"}', '{"id":2,"text":"ünïcödé\\nline two"}', '{"id":3,"text":"ﻻ إله"}'];
+
+describe('reading JSONL', () => {
+  it('gives the same records whatever the chunk sizes, even cut inside multi-byte characters', async () => {
+    const buf = Buffer.from(LINES.join('\n') + '\n', 'utf8');
+    const expected = await readAll(buf, [buf.length]);
+    expect(expected.map((r) => (r as { value: unknown }).value)).toEqual(LINES.map((l) => JSON.parse(l)));
+    for (let cut = 1; cut < buf.length; cut++) {
+      const got = await readAll(buf, [cut, buf.length]);
+      expect(got, `cut at byte ${cut}`).toEqual(expected);
+    }
+    for (const size of [1, 2, 3, 5, 7]) expect(await readAll(buf, [size])).toEqual(expected);
+  });
+
+  it('handles CRLF, a BOM, blank lines, a last line without newline, and an empty input', async () => {
+    const buf = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${LINES[0]}\r\n\r\n${LINES[1]}\r\n${LINES[2]}`)]);
+    const got = await readAll(buf, [4]);
+    expect(got.map((r) => (r as { line: number }).line)).toEqual([1, 3, 4]);
+    expect(got.every((r) => !isBad(r))).toBe(true);
+    expect(await readAll(Buffer.alloc(0), [1])).toEqual([]);
+  });
+
+  it('reports bad lines with their source line numbers, after skipped ones too', async () => {
+    const buf = Buffer.from(`${LINES[0]}\n{"broken": \n[1,2]\n\n${LINES[1]}\n"just a string"\n`);
+    const got = await readAll(buf, [3]);
+    const bad = got.filter(isBad);
+    expect(bad.map((b) => [b.line, b.code])).toEqual([
+      [2, 'E_JSON'],
+      [3, 'E_RECORD'],
+      [6, 'E_RECORD'],
+    ]);
+    expect(got.filter((r) => !isBad(r)).map((r) => r.line)).toEqual([1, 5]);
+  });
+
+  it('turns invalid UTF-8 into U+FFFD without losing the record', async () => {
+    const buf = Buffer.concat([Buffer.from('{"text":"ab'), Buffer.from([0xff, 0xfe, 0xd8]), Buffer.from('cd شكرا"}\n')]);
+    const got = await readAll(buf, [2]);
+    expect(got).toHaveLength(1);
+    expect((got[0] as { value: { text: string } }).value.text).toContain('\ufffd');
+  });
+
+  it('rejects a record over --max-doc-bytes without buffering it, then goes on', async () => {
+    const big = `{"text":"${'x'.repeat(10_000)}"}`;
+    const buf = Buffer.from(`${LINES[0]}\n${big}\n${LINES[1]}\n`);
+    const got = await readAll(buf, [1000], 2000);
+    expect(got.map((r) => (isBad(r) ? `bad:${r.line}:${r.code}` : `ok:${r.line}`))).toEqual(['ok:1', 'bad:2:E_DOC_TOO_LARGE', 'ok:3']);
+  });
+
+  it('reads gzip (multi-member) and numbers lines across members', async () => {
+    const gz = Buffer.concat([gzipSync(`${LINES[0]}\n`), gzipSync(`${LINES[1]}\n{bad\n`)]);
+    const got = await readAll(gz, [5]);
+    expect(got.map((r) => (isBad(r) ? `bad:${r.line}` : `ok:${r.line}`))).toEqual(['ok:1', 'ok:2', 'bad:3']);
+  });
+
+  it('textBlocks keeps line numbers across blocks', async () => {
+    const text = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const blocks = [];
+    for await (const b of textBlocks(Readable.from([Buffer.from(text)]), { file: 'x', blockBytes: 100 })) blocks.push(b);
+    let line = 1;
+    for (const b of blocks) {
+      if (b.kind !== 'text') throw new Error('unexpected');
+      expect(b.firstLine).toBe(line);
+      line += b.text.split('\n').length - 1;
+    }
+    expect(line).toBe(1001);
+  });
+});
+
+describe('splicing cleaned text into JSON lines', () => {
+  it('replaces only the top-level text value; other fields pass byte for byte', () => {
+    const raw = '{"id": 1.0, "meta": {"text": "nested"}, "text" : "old \\"q\\" text", "n": 1e3, "u":"\\u00e9"}';
+    const out = spliceRecord(raw, 'text', 'new', null);
+    expect(out).toBe('{"id": 1.0, "meta": {"text": "nested"}, "text" : "new", "n": 1e3, "u":"\\u00e9"}');
+    expect(JSON.parse(out).meta.text).toBe('nested');
+  });
+
+  it('takes the last of duplicate keys, like JSON.parse', () => {
+    const raw = '{"text":"a","text":"b"}';
+    const r = findTopLevelValue(raw, 'text')!;
+    expect(raw.slice(r[0], r[1])).toBe('"b"');
+  });
+
+  it('appends an annotation field', () => {
+    expect(spliceRecord('{"text":"x"}', 'text', null, { field: 'spans', json: '[[0,1,"line"]]' })).toBe('{"text":"x","spans":[[0,1,"line"]]}');
+    expect(JSON.parse(spliceRecord('{ }', 'text', null, { field: 'spans', json: '[]' }))).toEqual({ spans: [] });
+  });
+});
