@@ -276,27 +276,42 @@ const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|]\s+/gu;
 /** Labels are at most this many tokens. */
 const LABEL_MAX_TOKENS = 3;
 
-function addTemplateKeys(a: Analysis, raw: string, tok: number): void {
+/** Quick test before the slow path: does the line hold a label separator, and a digit? */
+function templateHints(s: string, start: number, end: number): number {
+  let hints = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58 || c === 0xff1a) hints |= 1;
+    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) hints |= 1;
+    else if (FOLD[c] === 48) hints |= 2;
+  }
+  return hints;
+}
+
+function addTemplateKeys(a: Analysis, raw: string, tok: number, hints: number): void {
+  const norm = normalize(raw);
   // Label keys: the text before the first separator (prefix) and after the last (suffix), when short.
-  LABEL_SEP.lastIndex = 0;
-  const seps = [...raw.matchAll(LABEL_SEP)];
-  if (seps.length > 0) {
-    const first = seps[0]!;
-    const head = normalize(raw.slice(0, first.index));
-    if (/\p{L}/u.test(head) && head.split(' ').length <= LABEL_MAX_TOKENS && head.length < normalize(raw).length) {
-      hashNormalized(head, 0, head.length, SALT_PREFIX);
-      a.pushExtra(Kind.Prefix, FH1, FH2);
-    }
-    const last = seps[seps.length - 1]!;
-    const tail = normalize(raw.slice(last.index + last[0].length));
-    if (/\p{L}/u.test(tail) && tail.split(' ').length <= LABEL_MAX_TOKENS && tail.length < normalize(raw).length) {
-      hashNormalized(tail, 0, tail.length, SALT_SUFFIX);
-      a.pushExtra(Kind.Suffix, FH1, FH2);
+  if (hints & 1) {
+    LABEL_SEP.lastIndex = 0;
+    const seps = [...raw.matchAll(LABEL_SEP)];
+    if (seps.length > 0) {
+      const first = seps[0]!;
+      const head = normalize(raw.slice(0, first.index));
+      if (/\p{L}/u.test(head) && head.split(' ').length <= LABEL_MAX_TOKENS && head.length < norm.length) {
+        hashNormalized(head, 0, head.length, SALT_PREFIX);
+        a.pushExtra(Kind.Prefix, FH1, FH2);
+      }
+      const last = seps[seps.length - 1]!;
+      const tail = normalize(raw.slice(last.index + last[0].length));
+      if (/\p{L}/u.test(tail) && tail.split(' ').length <= LABEL_MAX_TOKENS && tail.length < norm.length) {
+        hashNormalized(tail, 0, tail.length, SALT_SUFFIX);
+        a.pushExtra(Kind.Suffix, FH1, FH2);
+      }
     }
   }
-  if (tok > SHORT_MAX_TOKENS) return;
-  // Shape key: the line with month and weekday names folded (dates written in words).
-  const tokens = normalize(raw).split(' ');
+  if (tok > SHORT_MAX_TOKENS || !(hints & 2)) return;
+  // Shape key: the line with month and weekday names folded (dates written in words come with digits).
+  const tokens = norm.split(' ');
   let folded = false;
   for (let t = 0; t < tokens.length; t++) {
     const w = tokens[t]!;
@@ -393,29 +408,77 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
   const n = text.length;
   let start = 0;
   while (start <= n) {
-    // One line: hash it and note whether it has separators.
-    reset();
+    // One line: hash it and note whether it has separators. The hash state lives in locals here (the
+    // hot loop); rare code units (expansions, surrogates) go through emitRaw on the shared state.
+    let h1 = 0x2545f491;
+    let h2 = 0x6c8e9cf5;
+    let len = 0;
+    let tok = 0;
+    let pending = false;
+    let hd1 = 0;
+    let hd2 = 0;
+    let hdlen = 0;
     let i = start;
     let ws = 0;
     let chain = false;
-    let prevWs = false;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c === 10 || c === 13) break;
       const f = FOLD[c]!;
       if (f === F_SPACE) {
-        PENDING = LEN > 0;
-        if (++ws >= 2 && LEN > 0) chain = true;
-        prevWs = true;
+        pending = len > 0;
+        if (++ws >= 2 && len > 0) chain = true;
         continue;
       }
-      if (prevWs && isSepSymbol(c) && FOLD[text.charCodeAt(i + 1)] === F_SPACE) chain = true;
-      ws = 0;
-      prevWs = false;
+      if (ws > 0) {
+        if (isSepSymbol(c) && FOLD[text.charCodeAt(i + 1)] === F_SPACE) chain = true;
+        ws = 0;
+      }
       if (f === F_DROP) continue;
-      if (f < F_SURROGATE) emitUnit(f);
-      else i += emitRaw(text, i, c);
+      if (f < F_SURROGATE) {
+        if (pending) {
+          if (tok === HEAD_TOKENS) {
+            hd1 = h1;
+            hd2 = h2;
+            hdlen = len;
+          }
+          h1 = Math.imul(h1 ^ F_SPACE, M1);
+          h1 = (h1 << 15) | (h1 >>> 17);
+          h2 = Math.imul(h2 ^ F_SPACE, M2);
+          h2 = (h2 << 13) | (h2 >>> 19);
+          len++;
+          tok++;
+          pending = false;
+        } else if (len === 0) tok = 1;
+        h1 = Math.imul(h1 ^ f, M1);
+        h1 = (h1 << 15) | (h1 >>> 17);
+        h2 = Math.imul(h2 ^ f, M2);
+        h2 = (h2 << 13) | (h2 >>> 19);
+        len++;
+      } else {
+        H1 = h1;
+        H2 = h2;
+        LEN = len;
+        TOK = tok;
+        PENDING = pending;
+        HD1 = hd1;
+        HD2 = hd2;
+        HDLEN = hdlen;
+        i += emitRaw(text, i, c);
+        h1 = H1;
+        h2 = H2;
+        len = LEN;
+        tok = TOK;
+        pending = PENDING;
+        hd1 = HD1;
+        hd2 = HD2;
+        hdlen = HDLEN;
+      }
     }
+    H1 = h1;
+    H2 = h2;
+    LEN = len;
+    TOK = tok;
     const end = i;
     let next = i;
     if (i < n) next = text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
@@ -424,31 +487,29 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
     const li = a.pushLine(start, end, next);
     a.lineH1[li] = FH1;
     a.lineH2[li] = FH2;
-    a.lineLen[li] = LEN;
-    a.lineTok[li] = TOK;
-    if (LEN >= FINGERPRINT_MIN && !chain) {
-      if (LEN > aLen || (LEN === aLen && FH1 < aH1)) {
+    a.lineLen[li] = len;
+    a.lineTok[li] = tok;
+    if (len >= FINGERPRINT_MIN && !chain) {
+      if (len > aLen || (len === aLen && FH1 < aH1)) {
         bLen = aLen;
         bH1 = aH1;
         bH2 = aH2;
-        aLen = LEN;
+        aLen = len;
         aH1 = FH1;
         aH2 = FH2;
-      } else if (LEN > bLen || (LEN === bLen && FH1 < bH1)) {
-        bLen = LEN;
+      } else if (len > bLen || (len === bLen && FH1 < bH1)) {
+        bLen = len;
         bH1 = FH1;
         bH2 = FH2;
       }
     }
-    const tok = TOK;
-    const len = LEN;
-    const hd1 = HD1;
-    const hd2 = HD2;
-    const hdlen = HDLEN;
     if (chain && len > 0) segmentLine(a, li, text, start, end);
     a.lineX0[li] = a.nExtra;
     if (templates && len > 0 && a.lineSegN[li] === 0) {
-      if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) addTemplateKeys(a, text.slice(start, end), tok);
+      if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) {
+        const hints = templateHints(text, start, end);
+        if (hints !== 0) addTemplateKeys(a, text.slice(start, end), tok, hints);
+      }
       if (tok >= HEAD_MIN_TOKENS) {
         const ell = endsWithEllipsis(text, start, end);
         if (ell) a.lineEll[li] = 1;
