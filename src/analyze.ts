@@ -6,12 +6,19 @@
  * per-line strings are built on the hot path. All offsets are UTF-16 code unit indexes into the text.
  * Buffers are reused from document to document: an Analysis is only valid until the next analyze().
  */
-import { FOLD, F_DROP, F_SPACE, F_EXPAND, F_SURROGATE, EXPANSIONS, foldAstral, normalize } from './normalize.js';
+import { FOLD as FOLD_TABLE, F_EXPAND, EXPANSIONS, foldAstral, normalize } from './normalize.js';
+
+const FOLD: Uint16Array = FOLD_TABLE;
+
+// The FOLD markers as local constants: V8 reads imported bindings through a cell, slower in hot loops.
+const F_DROP = 0;
+const F_SPACE = 32;
+const F_SURROGATE = 0xfffe;
 
 /** Lines of at most LABEL_LINE_TOKENS tokens (and SHORT_MAX code units) get label keys; of SHORT_MAX_TOKENS, shape keys. */
 export const SHORT_MAX = 200;
 export const SHORT_MAX_TOKENS = 12;
-export const LABEL_LINE_TOKENS = 24;
+export const LABEL_LINE_TOKENS = 16;
 /** Lines at least this long (normalized) make up a document's duplicate fingerprint. */
 export const FINGERPRINT_MIN = 60;
 
@@ -245,9 +252,9 @@ export function unitHash(text: string): [number, number] {
   return [FH1, FH2];
 }
 
-function isSepSymbol(c: number): boolean {
-  return c === 0x7c || c === 0x2022 || c === 0xb7 || c === 0x2027 || c === 0x25cf || c === 0x25aa || c === 0x2016 || c === 0xa6 || c === 0x25e6 || c === 0x22c5;
-}
+/** Chain separator symbols (| • · ‧ ● ▪ ‖ ¦ ◦ ⋅) when spaced. */
+const SEP_SYMBOL = new Uint8Array(65536);
+for (const c of [0x7c, 0x2022, 0xb7, 0x2027, 0x25cf, 0x25aa, 0x2016, 0xa6, 0x25e6, 0x22c5]) SEP_SYMBOL[c] = 1;
 
 /** Month and weekday names (normalized forms) that a "shape" key folds, so dates written in words match. */
 const DATE_WORDS = new Set(
@@ -277,13 +284,13 @@ const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|]\s+/gu;
 const LABEL_MAX_TOKENS = 3;
 
 /** Quick test before the slow path: does the line hold a label separator, and a digit? */
-function templateHints(s: string, start: number, end: number): number {
+function templateHints(s: string, start: number, end: number, digits: boolean): number {
   let hints = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 58 || c === 0xff1a) hints |= 1;
     else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) hints |= 1;
-    else if (FOLD[c] === 48) hints |= 2;
+    else if (digits && FOLD[c] === 48) hints |= 2;
   }
   return hints;
 }
@@ -341,43 +348,87 @@ function endsWithEllipsis(s: string, start: number, end: number): boolean {
 function segmentLine(a: Analysis, line: number, s: string, start: number, end: number): void {
   a.lineSeg0[line] = a.nSegs;
   let segStart = -1;
-  reset();
+  // Hash state in locals, as in analyze's line loop.
+  let h1 = 0x2545f491;
+  let h2 = 0x6c8e9cf5;
+  let len = 0;
+  let pending = false;
   let i = start;
   while (i < end) {
     const c = s.charCodeAt(i);
     const f = FOLD[c]!;
-    if (f === F_SPACE || isSepSymbol(c)) {
+    if (f === F_SPACE || SEP_SYMBOL[c] === 1) {
       let r = i;
       let ws = 0;
       let sym = 0;
       for (; r < end; r++) {
         const d = s.charCodeAt(r);
         if (FOLD[d] === F_SPACE) ws++;
-        else if (isSepSymbol(d)) sym++;
+        else if (SEP_SYMBOL[d] === 1) sym++;
         else break;
       }
-      const sep = ws >= 2 || (sym > 0 && FOLD[c] === F_SPACE && FOLD[s.charCodeAt(r - 1)] === F_SPACE && r - i >= 3);
+      const sep = ws >= 2 || (sym > 0 && f === F_SPACE && FOLD[s.charCodeAt(r - 1)] === F_SPACE && r - i >= 3);
       if (sep) {
         if (segStart >= 0) {
+          H1 = h1;
+          H2 = h2;
+          LEN = len;
           finish();
-          a.pushSeg(segStart, i, FH1, FH2, LEN);
+          a.pushSeg(segStart, i, FH1, FH2, len);
         }
-        reset();
+        h1 = 0x2545f491;
+        h2 = 0x6c8e9cf5;
+        len = 0;
+        pending = false;
         segStart = -1;
         i = r;
         continue;
       }
-      for (let k = i; k < r; k++) emitRaw(s, k, s.charCodeAt(k));
+      // Not a separator: a plain space (symbols between words fold away).
+      if (ws > 0) pending = len > 0;
       if (segStart < 0) segStart = i;
       i = r;
       continue;
     }
     if (segStart < 0) segStart = i;
+    if (f === F_DROP) {
+      i++;
+      continue;
+    }
+    if (f < F_SURROGATE) {
+      if (pending) {
+        h1 = Math.imul(h1 ^ F_SPACE, M1);
+        h1 = (h1 << 15) | (h1 >>> 17);
+        h2 = Math.imul(h2 ^ F_SPACE, M2);
+        h2 = (h2 << 13) | (h2 >>> 19);
+        len++;
+        pending = false;
+      }
+      h1 = Math.imul(h1 ^ f, M1);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ f, M2);
+      h2 = (h2 << 13) | (h2 >>> 19);
+      len++;
+      i++;
+      continue;
+    }
+    H1 = h1;
+    H2 = h2;
+    LEN = len;
+    PENDING = pending;
+    TOK = 1;
     i += 1 + emitRaw(s, i, c);
+    h1 = H1;
+    h2 = H2;
+    len = LEN;
+    pending = PENDING;
   }
   if (segStart >= 0) {
+    H1 = h1;
+    H2 = h2;
+    LEN = len;
     finish();
-    a.pushSeg(segStart, end, FH1, FH2, LEN);
+    a.pushSeg(segStart, end, FH1, FH2, len);
   }
   a.lineSegN[line] = a.nSegs - a.lineSeg0[line]!;
   if (a.lineSegN[line]! < 2) {
@@ -385,6 +436,96 @@ function segmentLine(a: Analysis, line: number, s: string, start: number, end: n
     a.nSegs = a.lineSeg0[line]!;
     a.lineSegN[line] = 0;
   }
+}
+
+/** Line hashing results (one line at a time): end index, hash lanes, lengths, head state, chain flag. */
+const LS = new Int32Array(10);
+const L_END = 0, L_H1 = 1, L_H2 = 2, L_LEN = 3, L_TOK = 4, L_HD1 = 5, L_HD2 = 6, L_HDLEN = 7, L_CHAIN = 8;
+
+/**
+ * Hash one line from `start` (the hot loop of pass 1 and pass 2, kept small so V8 optimizes it well):
+ * normalizes through FOLD, collapses spaces, counts tokens, keeps the state after HEAD_TOKENS tokens,
+ * and notes separators that make the line a chain.
+ */
+function hashLine(text: string, start: number, n: number): void {
+  let h1 = 0x2545f491;
+  let h2 = 0x6c8e9cf5;
+  let len = 0;
+  let tok = 0;
+  let pending = false;
+  let hd1 = 0;
+  let hd2 = 0;
+  let hdlen = 0;
+  let i = start;
+  let ws = 0;
+  let chain = false;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) break;
+    const f = FOLD[c]!;
+    if (f === F_SPACE) {
+      pending = len > 0;
+      if (++ws >= 2 && len > 0) chain = true;
+      continue;
+    }
+    if (ws > 0) {
+      if (SEP_SYMBOL[c] === 1 && FOLD[text.charCodeAt(i + 1)] === F_SPACE) chain = true;
+      ws = 0;
+    }
+    if (f === F_DROP) continue;
+    if (f < F_SURROGATE) {
+      if (pending) {
+        if (tok === HEAD_TOKENS) {
+          hd1 = h1;
+          hd2 = h2;
+          hdlen = len;
+        }
+        h1 = Math.imul(h1 ^ F_SPACE, M1);
+        h1 = (h1 << 15) | (h1 >>> 17);
+        h2 = Math.imul(h2 ^ F_SPACE, M2);
+        h2 = (h2 << 13) | (h2 >>> 19);
+        len++;
+        tok++;
+        pending = false;
+      } else if (len === 0) tok = 1;
+      h1 = Math.imul(h1 ^ f, M1);
+      h1 = (h1 << 15) | (h1 >>> 17);
+      h2 = Math.imul(h2 ^ f, M2);
+      h2 = (h2 << 13) | (h2 >>> 19);
+      len++;
+    } else {
+      H1 = h1;
+      H2 = h2;
+      LEN = len;
+      TOK = tok;
+      PENDING = pending;
+      HD1 = hd1;
+      HD2 = hd2;
+      HDLEN = hdlen;
+      i += emitRaw(text, i, c);
+      h1 = H1;
+      h2 = H2;
+      len = LEN;
+      tok = TOK;
+      pending = PENDING;
+      hd1 = HD1;
+      hd2 = HD2;
+      hdlen = HDLEN;
+    }
+  }
+  H1 = h1;
+  H2 = h2;
+  LEN = len;
+  TOK = tok;
+  LS[L_END] = i;
+  LS[L_H1] = h1;
+  LS[L_H2] = h2;
+  LS[L_LEN] = len;
+  LS[L_TOK] = tok;
+  LS[L_HD1] = hd1;
+  LS[L_HD2] = hd2;
+  LS[L_HDLEN] = hdlen;
+  LS[L_CHAIN] = chain ? 1 : 0;
 }
 
 /**
@@ -408,77 +549,17 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
   const n = text.length;
   let start = 0;
   while (start <= n) {
-    // One line: hash it and note whether it has separators. The hash state lives in locals here (the
-    // hot loop); rare code units (expansions, surrogates) go through emitRaw on the shared state.
-    let h1 = 0x2545f491;
-    let h2 = 0x6c8e9cf5;
-    let len = 0;
-    let tok = 0;
-    let pending = false;
-    let hd1 = 0;
-    let hd2 = 0;
-    let hdlen = 0;
-    let i = start;
-    let ws = 0;
-    let chain = false;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 || c === 13) break;
-      const f = FOLD[c]!;
-      if (f === F_SPACE) {
-        pending = len > 0;
-        if (++ws >= 2 && len > 0) chain = true;
-        continue;
-      }
-      if (ws > 0) {
-        if (isSepSymbol(c) && FOLD[text.charCodeAt(i + 1)] === F_SPACE) chain = true;
-        ws = 0;
-      }
-      if (f === F_DROP) continue;
-      if (f < F_SURROGATE) {
-        if (pending) {
-          if (tok === HEAD_TOKENS) {
-            hd1 = h1;
-            hd2 = h2;
-            hdlen = len;
-          }
-          h1 = Math.imul(h1 ^ F_SPACE, M1);
-          h1 = (h1 << 15) | (h1 >>> 17);
-          h2 = Math.imul(h2 ^ F_SPACE, M2);
-          h2 = (h2 << 13) | (h2 >>> 19);
-          len++;
-          tok++;
-          pending = false;
-        } else if (len === 0) tok = 1;
-        h1 = Math.imul(h1 ^ f, M1);
-        h1 = (h1 << 15) | (h1 >>> 17);
-        h2 = Math.imul(h2 ^ f, M2);
-        h2 = (h2 << 13) | (h2 >>> 19);
-        len++;
-      } else {
-        H1 = h1;
-        H2 = h2;
-        LEN = len;
-        TOK = tok;
-        PENDING = pending;
-        HD1 = hd1;
-        HD2 = hd2;
-        HDLEN = hdlen;
-        i += emitRaw(text, i, c);
-        h1 = H1;
-        h2 = H2;
-        len = LEN;
-        tok = TOK;
-        pending = PENDING;
-        hd1 = HD1;
-        hd2 = HD2;
-        hdlen = HDLEN;
-      }
-    }
-    H1 = h1;
-    H2 = h2;
+    hashLine(text, start, n);
+    const i = LS[L_END]!;
+    const len = LS[L_LEN]!;
+    const tok = LS[L_TOK]!;
+    const hd1 = LS[L_HD1]!;
+    const hd2 = LS[L_HD2]!;
+    const hdlen = LS[L_HDLEN]!;
+    const chain = LS[L_CHAIN] === 1;
+    H1 = LS[L_H1]!;
+    H2 = LS[L_H2]!;
     LEN = len;
-    TOK = tok;
     const end = i;
     let next = i;
     if (i < n) next = text.charCodeAt(i) === 13 && text.charCodeAt(i + 1) === 10 ? i + 2 : i + 1;
@@ -507,7 +588,7 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
     a.lineX0[li] = a.nExtra;
     if (templates && len > 0 && a.lineSegN[li] === 0) {
       if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) {
-        const hints = templateHints(text, start, end);
+        const hints = templateHints(text, start, end, tok <= SHORT_MAX_TOKENS);
         if (hints !== 0) addTemplateKeys(a, text.slice(start, end), tok, hints);
       }
       if (tok >= HEAD_MIN_TOKENS) {

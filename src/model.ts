@@ -9,7 +9,10 @@
  * (strip -m (merge (learn A) (learn B)) gives the output of clean A B) as long as no document is
  * duplicated across A and B (duplicates are recognized within one learn run; see README).
  */
-import { Analysis, analyze, fmix32, Kind } from './analyze.js';
+import { Analysis, analyze as analyzeImported, fmix32 as fmix32Imported, Kind } from './analyze.js';
+
+const analyze = analyzeImported;
+const fmix32 = fmix32Imported;
 import { Counter64, type PruneInfo } from './counter.js';
 import { NORM_VERSION } from './normalize.js';
 import { BoilerstripError } from './errors.js';

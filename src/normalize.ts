@@ -102,40 +102,53 @@ export function foldAstral(cp: number): Uint16Array {
   return r;
 }
 
+let NBUF = new Uint16Array(1024);
+
 /**
  * The normalized form of `s`, built with the table. Slower than hashing directly (it builds a string);
  * used for short units, display and tests.
  */
 export function normalize(s: string): string {
-  const out: number[] = [];
+  if (NBUF.length < s.length * 4 + 16) NBUF = new Uint16Array(s.length * 4 + 16);
+  const out = NBUF;
+  let n = 0;
   let pending = false;
   const emit = (u: number): void => {
     if (u === F_SPACE) {
-      pending = out.length > 0;
+      pending = n > 0;
       return;
     }
     if (pending) {
-      out.push(F_SPACE);
+      out[n++] = F_SPACE;
       pending = false;
     }
-    out.push(u);
+    out[n++] = u;
   };
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const f = FOLD[c]!;
     if (f === F_DROP) continue;
-    if (f === F_EXPAND) {
+    if (f < F_SURROGATE) {
+      if (f === F_SPACE) pending = n > 0;
+      else {
+        if (pending) {
+          out[n++] = F_SPACE;
+          pending = false;
+        }
+        out[n++] = f;
+      }
+    } else if (f === F_EXPAND) {
       for (const u of EXPANSIONS.get(c)!) emit(u);
-    } else if (f === F_SURROGATE) {
+    } else {
       const d = s.charCodeAt(i + 1);
       if (c < 0xdc00 && d >= 0xdc00 && d <= 0xdfff) {
         for (const u of foldAstral(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000)) emit(u);
         i++;
       } // a lone surrogate is dropped
-    } else emit(f);
+    }
   }
   let r = '';
-  for (let i = 0; i < out.length; i += 4096) r += String.fromCharCode(...out.slice(i, i + 4096));
+  for (let i = 0; i < n; i += 8192) r += String.fromCharCode.apply(null, out.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
   return r;
 }
 

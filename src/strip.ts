@@ -10,7 +10,11 @@
  */
 import { Analysis, analyze, Kind } from './analyze.js';
 import { FOLD } from './normalize.js';
-import { GLOBAL_SITE, KEY, keyOf, type Model } from './model.js';
+import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
+
+// Module-local aliases: imported bindings are slower to reach in hot paths.
+const KEY: Int32Array = KEY_OUT;
+const keyOf = keyOfImported;
 
 export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'gap';
 const EXTRA_REASON: Record<number, Reason> = { [Kind.Prefix]: 'prefix', [Kind.Suffix]: 'suffix', [Kind.Shape]: 'shape' };
