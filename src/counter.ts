@@ -21,6 +21,14 @@ export interface PruneInfo {
   maxUndercount: number;
 }
 
+/** A table's arrays, shareable with worker threads. */
+export interface SharedCounter {
+  k1: Int32Array;
+  k2: Int32Array;
+  cnt: Uint32Array;
+  size: number;
+}
+
 export class Counter64 {
   private cap: number;
   private mask: number;
@@ -84,6 +92,17 @@ export class Counter64 {
     return 1;
   }
 
+  /**
+   * Make room for `n` entries without growing again (within the budget). Call before adding another
+   * table's entries: inserting keys in another table's slot order into a smaller table makes long
+   * linear-probing clusters.
+   */
+  reserve(n: number): void {
+    let cap = this.cap;
+    while (n > cap * MAX_LOAD && cap < this.maxCap) cap *= 2;
+    if (cap > this.cap) this.resize(cap);
+  }
+
   /** Add `n` to key (a, b) (merging tables and models). */
   add(a: number, b: number, n: number): void {
     if (n === 0) return;
@@ -116,6 +135,66 @@ export class Counter64 {
       if (this.k1[i] === a && this.k2[i] === b) return c;
       i = (i + 1) & mask;
     }
+  }
+
+  /**
+   * Subtract one from key (a, b) (undoing a document's count); an entry that reaches 0 is removed,
+   * with backward-shift deletion so no probe chain is broken.
+   */
+  decrement(a: number, b: number): void {
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const c = this.cnt[i]!;
+      if (c === 0) return;
+      if (this.k1[i] === a && this.k2[i] === b) break;
+      i = (i + 1) & mask;
+    }
+    if (this.cnt[i]! > 1) {
+      this.cnt[i]!--;
+      return;
+    }
+    // Backward-shift deletion.
+    let hole = i;
+    let j = (i + 1) & mask;
+    while (this.cnt[j] !== 0) {
+      const home = (this.k1[j]! ^ Math.imul(this.k2[j]!, 0x9e3779b1)) & mask;
+      // Move j into the hole when its home is not in (hole, j] (cyclically).
+      const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!inRange) {
+        this.k1[hole] = this.k1[j]!;
+        this.k2[hole] = this.k2[j]!;
+        this.cnt[hole] = this.cnt[j]!;
+        this.last[hole] = this.last[j]!;
+        hole = j;
+      }
+      j = (j + 1) & mask;
+    }
+    this.cnt[hole] = 0;
+    this.size--;
+  }
+
+  /** The table's arrays in SharedArrayBuffers, so worker threads can read it without a copy. */
+  toShared(): SharedCounter {
+    const mk = <T extends Int32Array | Uint32Array>(src: T, C: new (b: SharedArrayBuffer) => T): T => {
+      const t = new C(new SharedArrayBuffer(src.byteLength));
+      t.set(src);
+      return t;
+    };
+    return { k1: mk(this.k1, Int32Array), k2: mk(this.k2, Int32Array), cnt: mk(this.cnt, Uint32Array), size: this.size };
+  }
+
+  /** A read-only table over shared arrays (from toShared, in a worker). */
+  static fromShared(s: SharedCounter): Counter64 {
+    const c = new Counter64(1 << 20, 1 << 10);
+    c.cap = s.k1.length;
+    c.mask = c.cap - 1;
+    c.k1 = s.k1;
+    c.k2 = s.k2;
+    c.cnt = s.cnt;
+    c.last = new Int32Array(0);
+    c.size = s.size;
+    return c;
   }
 
   /** Remove every entry (capacity kept). */

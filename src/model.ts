@@ -87,6 +87,96 @@ export function parseSample(s: string): { kind: Kind; site: string; text: string
   return { kind: Number(s.slice(0, a)) as Kind, site: s.slice(a + 1, b), text: s.slice(b + 1) };
 }
 
+/**
+ * Fingerprints of the documents counted so far in the current duplicate scope (one input file), with
+ * where each was seen (chunk, line), so parallel runs can agree on which copy counts: the first in file order.
+ */
+export class DupSet {
+  private cap: number;
+  k1: Int32Array;
+  k2: Int32Array;
+  hi: Int32Array;
+  lo: Int32Array;
+  used: Uint8Array;
+  size = 0;
+  constructor(
+    readonly maxSize: number,
+    cap = 1 << 12,
+  ) {
+    this.cap = cap;
+    this.k1 = new Int32Array(cap);
+    this.k2 = new Int32Array(cap);
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.used = new Uint8Array(cap);
+  }
+  private slot(a: number, b: number): number {
+    const mask = this.cap - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    while (this.used[i] === 1 && (this.k1[i] !== a || this.k2[i] !== b)) i = (i + 1) & mask;
+    return i;
+  }
+  has(a: number, b: number): boolean {
+    return this.used[this.slot(a, b)] === 1;
+  }
+  /** Remember (a, b) seen at (hi, lo); false when the set is full (then it only answers has()). */
+  add(a: number, b: number, hi: number, lo: number): boolean {
+    if (this.size >= this.maxSize) return false;
+    if ((this.size + 1) * 10 > this.cap * 7) this.grow();
+    const i = this.slot(a, b);
+    if (this.used[i] === 1) return true;
+    this.used[i] = 1;
+    this.k1[i] = a;
+    this.k2[i] = b;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.size++;
+    return true;
+  }
+  private grow(): void {
+    const o = { k1: this.k1, k2: this.k2, hi: this.hi, lo: this.lo, used: this.used, cap: this.cap };
+    this.cap *= 2;
+    this.k1 = new Int32Array(this.cap);
+    this.k2 = new Int32Array(this.cap);
+    this.hi = new Int32Array(this.cap);
+    this.lo = new Int32Array(this.cap);
+    this.used = new Uint8Array(this.cap);
+    this.size = 0;
+    for (let j = 0; j < o.cap; j++) if (o.used[j] === 1) this.add(o.k1[j]!, o.k2[j]!, o.hi[j]!, o.lo[j]!);
+  }
+  clear(): void {
+    this.used.fill(0);
+    this.size = 0;
+  }
+  /** The entries as compact arrays (for sending to the main thread). */
+  entries(): { k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array } {
+    const out = { k1: new Int32Array(this.size), k2: new Int32Array(this.size), hi: new Int32Array(this.size), lo: new Int32Array(this.size) };
+    let n = 0;
+    for (let j = 0; j < this.cap; j++) {
+      if (this.used[j] !== 1) continue;
+      out.k1[n] = this.k1[j]!;
+      out.k2[n] = this.k2[j]!;
+      out.hi[n] = this.hi[j]!;
+      out.lo[n] = this.lo[j]!;
+      n++;
+    }
+    return out;
+  }
+}
+
+/** Everything a worker thread's model sends back to be merged. */
+export interface ModelParts {
+  params: ModelParams;
+  k1: Int32Array;
+  k2: Int32Array;
+  cnt: Uint32Array;
+  sites: [string, number][];
+  docs: number;
+  duplicates: number;
+  texts: [string, string][];
+  prune: PruneInfo;
+}
+
 /** Per-document outcome of learning. */
 export type LearnResult = 'counted' | 'duplicate' | 'empty';
 
@@ -102,18 +192,20 @@ export class Model {
   readonly texts = new Map<string, string>();
   readonly maxTexts: number;
   private readonly dedup: boolean;
-  private readonly seen: Counter64 | null;
+  /** Duplicate fingerprints of the current scope (null when dedup is off). */
+  seen: DupSet | null;
   private readonly analysis = new Analysis();
   private readonly siteCache = new Map<string, [number, number]>();
   private readonly global = siteHash(GLOBAL_SITE);
 
-  constructor(opts: LearnOptions = {}, params?: ModelParams) {
+  constructor(opts: LearnOptions = {}, params?: ModelParams, counter?: Counter64) {
     this.params = params ?? { normVersion: NORM_VERSION, templates: opts.templates ?? true, fallback: opts.fallback ?? true };
     const budget = opts.maxMemory ?? 512 * 1024 * 1024;
     this.dedup = opts.dedup ?? true;
     // The duplicate set gets a sixteenth of the budget; when full it stops admitting new fingerprints.
-    this.seen = this.dedup ? new Counter64(Math.max(1 << 20, budget / 16), 1 << 12) : null;
-    this.counter = new Counter64(budget - (this.seen ? Math.max(1 << 20, budget / 16) : 0));
+    const dupBytes = this.dedup ? Math.max(1 << 20, budget / 16) : 0;
+    this.seen = this.dedup ? new DupSet(Math.floor(dupBytes / 2 / 17)) : null;
+    this.counter = counter ?? new Counter64(budget - dupBytes);
     this.maxTexts = opts.maxTexts ?? 200_000;
   }
 
@@ -124,6 +216,11 @@ export class Model {
    */
   newDedupScope(): void {
     this.seen?.clear();
+  }
+
+  /** Count duplicates against this set from now on (a worker thread keeps one per file). */
+  useDedupScope(set: DupSet): void {
+    if (this.dedup) this.seen = set;
   }
 
   /** Hash of a site name (cached). */
@@ -141,7 +238,7 @@ export class Model {
   }
 
   /** Pass 1 for one document: count each of its units once for its site (and corpus-wide). */
-  learnDoc(text: string, site: string): LearnResult {
+  learnDoc(text: string, site: string, posHi = -1, posLo = -1): LearnResult {
     const a = analyze(text, this.analysis, this.params.templates);
     let any = false;
     for (let i = 0; i < a.nLines; i++) if (a.lineLen[i]! > 0) any = true;
@@ -150,11 +247,11 @@ export class Model {
     if (this.seen !== null && (a.fp1 !== 0 || a.fp2 !== 0)) {
       const fa = a.fp1 ^ s1;
       const fb = a.fp2 ^ s2;
-      if (this.seen.get(fa, fb) > 0) {
+      if (this.seen.has(fa, fb)) {
         this.duplicates++;
         return 'duplicate';
       }
-      if (this.seen.size < this.seen.maxCap * 0.6) this.seen.add(fa, fb, 1);
+      this.seen.add(fa, fb, posHi, posLo);
     }
     const doc = this.docs++;
     let info = this.sites.get(site);
@@ -192,6 +289,80 @@ export class Model {
     return 'counted';
   }
 
+  /**
+   * Undo learnDoc for a document that was counted but is a duplicate of an earlier one (parallel
+   * runs find these only when their chunks meet). Each key the document counted loses one.
+   */
+  unlearnDoc(text: string, site: string): void {
+    const a = analyze(text, this.analysis, this.params.templates);
+    const [s1, s2] = this.siteKey(site);
+    const [g1, g2] = this.global;
+    const keys = new Set<string>();
+    const c = this.counter;
+    const un = (h1: number, h2: number, kind: Kind): void => {
+      for (const [x1, x2] of this.params.fallback ? [[s1, s2], [g1, g2]] : [[s1, s2]]) {
+        keyOf(h1, h2, kind, x1!, x2!);
+        const k = `${KEY[0]},${KEY[1]}`;
+        if (keys.has(k)) continue;
+        keys.add(k);
+        c.decrement(KEY[0]!, KEY[1]!);
+      }
+    };
+    for (let i = 0; i < a.nLines; i++) {
+      if (a.lineLen[i] === 0) continue;
+      un(a.lineH1[i]!, a.lineH2[i]!, Kind.Line);
+      for (let x = a.lineSeg0[i]!, e = x + a.lineSegN[i]!; x < e; x++) if (a.segLen[x] !== 0) un(a.segH1[x]!, a.segH2[x]!, Kind.Segment);
+      for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e; x++) un(a.extraH1[x]!, a.extraH2[x]!, a.extraKind[x]! as Kind);
+    }
+    this.docs--;
+    this.duplicates++;
+    const info = this.sites.get(site);
+    if (info) info.docs--;
+  }
+
+  /** This model's state for the main thread (arrays moved, not copied). */
+  toParts(): ModelParts {
+    const c = this.counter;
+    return {
+      params: this.params,
+      k1: c.k1,
+      k2: c.k2,
+      cnt: c.cnt,
+      sites: [...this.sites].map(([n, i]) => [n, i.docs] as [string, number]),
+      docs: this.docs,
+      duplicates: this.duplicates,
+      texts: [...this.texts],
+      prune: { ...c.prune },
+    };
+  }
+
+  /** Add a worker thread's model into this one. */
+  addParts(p: ModelParts): void {
+    assertCompatible(this.params, p.params);
+    const c = this.counter;
+    let entries = 0;
+    for (let i = 0; i < p.cnt.length; i++) if (p.cnt[i] !== 0) entries++;
+    c.reserve(c.size + entries);
+    for (let i = 0; i < p.cnt.length; i++) {
+      const n = p.cnt[i]!;
+      if (n !== 0) c.add(p.k1[i]!, p.k2[i]!, n);
+    }
+    for (const [name, docs] of p.sites) {
+      const mine = this.sites.get(name);
+      if (mine) mine.docs += docs;
+      else this.sites.set(name, { docs });
+    }
+    this.docs += p.docs;
+    this.duplicates += p.duplicates;
+    for (const [k, t] of p.texts) {
+      const mine = this.texts.get(k);
+      if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(k, t);
+    }
+    c.prune.events += p.prune.events;
+    c.prune.units += p.prune.units;
+    c.prune.maxUndercount += p.prune.maxUndercount;
+  }
+
   /** Documents of a site (0 for a site never seen). */
   siteDocs(site: string): number {
     return this.sites.get(site)?.docs ?? 0;
@@ -200,6 +371,7 @@ export class Model {
   /** Add another model's counts into this one. */
   mergeFrom(other: Model): void {
     assertCompatible(this.params, other.params);
+    this.counter.reserve(this.counter.size + other.counter.size);
     other.counter.forEach((a, b, n) => this.counter.add(a, b, n));
     for (const [name, s] of other.sites) {
       const mine = this.sites.get(name);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
-import { isBad, readSources, resolveInputs, type BadRecord, type InputSource, type ReadOptions, type RawRecord } from './io/input.js';
+import { isBad, readSources, resolveInputs, type BadRecord, type InputSource, type ReadOptions, type RawRecord, type ReadItem } from './io/input.js';
 import { FileSink, tempFiles, type Sink } from './io/output.js';
 import { Model, keyString, type LearnOptions } from './model.js';
 import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
@@ -18,6 +18,8 @@ export type OnError = 'fail' | 'skip';
 export type OnEmpty = 'keep' | 'empty' | 'drop';
 
 export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
+  /** Worker threads for both passes (plain JSONL files are split into chunks). Default 1. */
+  threads?: number;
   /** Bad records: stop with an error (default) or skip and count them. */
   onError?: OnError;
   /** With onError 'skip': write each rejected raw line to this file. */
@@ -82,6 +84,32 @@ export class RunStats {
   readonly units = new Map<string, UnitFigures>();
   unitsUntracked = 0;
   model: Model | null = null;
+
+  /** Add counts gathered elsewhere (a worker thread's chunk). `lineOffset` turns chunk lines into file lines. */
+  absorb(o: RunStats, lineOffset = 0): void {
+    const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'unitsUntracked'] as const;
+    for (const k of nums) this[k] += o[k];
+    for (const [k, v] of Object.entries(o.rejectedBy)) this.rejectedBy[k] = (this.rejectedBy[k] ?? 0) + v;
+    for (const r of o.rejectSamples) if (this.rejectSamples.length < 100) this.rejectSamples.push({ ...r, line: r.line + lineOffset });
+    for (const k of Object.keys(o.passedThrough) as TextProblem[]) this.passedThrough[k] += o.passedThrough[k];
+    for (const [site, f] of o.sites) {
+      const mine = this.sites.get(site);
+      if (!mine) this.sites.set(site, { ...f });
+      else {
+        mine.docs += f.docs;
+        mine.changed += f.changed;
+        mine.emptied += f.emptied;
+        mine.charsIn += f.charsIn;
+        mine.charsOut += f.charsOut;
+      }
+    }
+    for (const [k, u] of o.units) {
+      const mine = this.units.get(k);
+      if (mine) mine.docs += u.docs;
+      else if (this.units.size < 100_000) this.units.set(k, { ...u });
+      else this.unitsUntracked++;
+    }
+  }
 
   reject(b: BadRecord): void {
     this.rejected++;
@@ -166,20 +194,28 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const skip = opts.onError === 'skip';
   const t0 = performance.now();
   const p = progressTicker(opts, 1);
+  const threads = opts.threads ?? 1;
   let chars = 0;
-  for await (const batch of readSources(sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
-    for (const r of batch) {
-      if (isBad(r)) {
-        if (skip) continue;
-        throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
-      }
-      const v = r.value as Record<string, unknown>;
-      const t = textOf(v, fields);
-      if (typeof t !== 'string') continue;
-      chars += t.length;
-      model.learnDoc(t, siteOfRecord(v, fields));
+  for (const group of groupSources(sources, threads)) {
+    if (group.parallel) {
+      const { learnParallel } = await import('./parallel/pool.js');
+      await learnParallel(model, group.sources, opts, threads, () => p.tick(model.docs, chars));
+      continue;
     }
-    p.tick(model.docs, chars);
+    for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
+      for (const r of batch) {
+        if (isBad(r)) {
+          if (skip) continue;
+          throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
+        }
+        const v = r.value as Record<string, unknown>;
+        const t = textOf(v, fields);
+        if (typeof t !== 'string') continue;
+        chars += t.length;
+        model.learnDoc(t, siteOfRecord(v, fields));
+      }
+      p.tick(model.docs, chars);
+    }
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
@@ -188,44 +224,92 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   return model;
 }
 
+/** Pass-2 state over batches of records: one per thread. */
+export class StripContext {
+  readonly fields: ReturnType<typeof resolveFields>;
+  readonly skip: boolean;
+  readonly onEmpty: OnEmpty;
+  readonly annotate: string | null;
+  readonly stripper: Stripper;
+  readonly collect: boolean;
+  constructor(
+    readonly model: Model,
+    opts: RunOptions,
+    readonly stats: RunStats,
+  ) {
+    this.fields = resolveFields(opts);
+    this.skip = opts.onError === 'skip';
+    this.onEmpty = opts.onEmpty ?? 'keep';
+    this.annotate = opts.annotate ?? null;
+    this.stripper = new Stripper(model, opts);
+    this.collect = opts.collectReport ?? false;
+    if (this.collect) this.stripper.removedUnits = [];
+  }
+
+  /**
+   * Clean a batch: output lines go to `out`, rejected raw lines to `rejects`. In fail mode the first bad
+   * record stops the batch and is returned (the caller raises it, knowing the absolute line).
+   */
+  batch(items: ReadItem[], out: string[], rejects: string[] | null): BadRecord | null {
+    const stats = this.stats;
+    for (const r of items) {
+      stats.recordsIn++;
+      if (isBad(r)) {
+        if (!this.skip) {
+          stats.recordsIn--;
+          return r;
+        }
+        stats.reject(r);
+        if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
+        continue;
+      }
+      const line = processRecord(r, this.model, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect);
+      if (line === null) continue;
+      stats.recordsOut++;
+      out.push(line + '\n');
+    }
+    return null;
+  }
+}
+
 /** Pass 2 over sources: every record written to the sink, cleaned, with counts in stats. */
 export async function stripSources(model: Model, sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<RunStats> {
-  const fields = resolveFields(opts);
-  const skip = opts.onError === 'skip';
-  const onEmpty = opts.onEmpty ?? 'keep';
-  const annotate = opts.annotate ?? null;
-  const stripper = new Stripper(model, opts);
-  const collect = opts.collectReport ?? false;
-  if (collect) stripper.removedUnits = [];
-  const rejects = skip && opts.rejects ? new FileSink(opts.rejects) : null;
+  const ctx = new StripContext(model, opts, stats);
+  const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects) : null;
   const t0 = performance.now();
   const p = progressTicker(opts, 2);
   stats.model = model;
   const readOpts: ReadOptions = {
     ...opts,
-    textField: fields.textField,
-    idField: fields.idField,
+    textField: ctx.fields.textField,
+    idField: ctx.fields.idField,
     onInvalidUtf8: () => {
       stats.invalidUtf8Lines++;
     },
   };
+  const threads = opts.threads ?? 1;
+  const emit = async (out: string[], rej: string[]): Promise<void> => {
+    for (const l of out) {
+      const w = sink.write(l);
+      if (w) await w;
+    }
+    if (rejects) for (const l of rej) await rejects.write(l);
+  };
   try {
-    for await (const batch of readSources(sources, readOpts)) {
-      for (const r of batch) {
-        stats.recordsIn++;
-        if (isBad(r)) {
-          if (!skip) throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
-          stats.reject(r);
-          if (rejects && r.raw !== null) await rejects.write(r.raw + '\n');
-          continue;
-        }
-        const line = processRecord(r, model, stripper, fields, onEmpty, annotate, stats, collect);
-        if (line === null) continue;
-        stats.recordsOut++;
-        const w = sink.write(line + '\n');
-        if (w) await w;
+    for (const group of groupSources(sources, threads)) {
+      if (group.parallel) {
+        const { stripParallel } = await import('./parallel/pool.js');
+        await stripParallel(model, group.sources, opts, threads, stats, emit, () => p.tick(stats.cleaned, stats.charsIn));
+        continue;
       }
-      p.tick(stats.cleaned, stats.charsIn);
+      for await (const batch of readSources(group.sources, readOpts)) {
+        const out: string[] = [];
+        const rej: string[] = [];
+        const bad = ctx.batch(batch, out, rej);
+        await emit(out, rej);
+        if (bad) throw new BoilerstripError(bad.code, bad.message, { file: bad.file, line: bad.line });
+        p.tick(stats.cleaned, stats.charsIn);
+      }
     }
     await sink.close();
     if (rejects) await rejects.close();
@@ -236,6 +320,21 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   }
   stats.stripSeconds += (performance.now() - t0) / 1000;
   return stats;
+}
+
+/**
+ * Consecutive sources that worker threads can split (plain JSONL files) form parallel groups; the rest
+ * (stdin, gzip, JSON arrays, text files) stream on the main thread. Order is kept.
+ */
+export function groupSources(sources: InputSource[], threads: number): { parallel: boolean; sources: InputSource[] }[] {
+  const groups: { parallel: boolean; sources: InputSource[] }[] = [];
+  for (const s of sources) {
+    const parallel = threads > 1 && s.format === 'jsonl' && !s.gzip && s.name !== '-' && s.bytes > 0;
+    const last = groups[groups.length - 1];
+    if (last && last.parallel === parallel) last.sources.push(s);
+    else groups.push({ parallel, sources: [s] });
+  }
+  return groups;
 }
 
 function processRecord(

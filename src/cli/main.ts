@@ -11,6 +11,7 @@ import { chromeUnits } from '../inspect.js';
 import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.js';
 import { loadModel, mergeModels, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
+import { defaultThreads } from '../parallel/pool.js';
 import { learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
@@ -123,6 +124,7 @@ export function runOptions(args: CommonArgs): RunOptions {
     fallback: a.fallback,
     dedup: a.dedup,
     collectReport: a.report !== undefined,
+    threads: a.threads === undefined ? defaultThreads() : intIn(a.threads, 'threads', 1, 256),
     tmpDir: a['tmp-dir'],
   };
 }
@@ -136,12 +138,12 @@ function readOptions(y: Argv): Argv {
     .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document)', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
-    .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' });
+    .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })
+    .option('threads', { type: 'number', describe: 'Worker threads (default: the number of cores); output is the same for every N', group: 'Records:' });
 }
 
 function learnOptions(y: Argv): Argv {
   return y
-    .option('threads', { type: 'number', describe: 'Worker threads for both passes (default: the number of cores); output is the same for every N', group: 'Learning:' })
     .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, the rarest units are pruned (reported)', group: 'Learning:' })
     .option('templates', { type: 'boolean', default: true, describe: 'Count template keys of short lines (use --no-templates to turn off)', group: 'Learning:' })
     .option('fallback', { type: 'boolean', default: true, describe: 'Also count corpus-wide, for sites with few documents', group: 'Learning:' })

@@ -234,6 +234,48 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
   }
 }
 
+/**
+ * The records of a decoded block of JSONL lines whose first line is `firstLine` of `file`. Blank lines
+ * carry no record; a bad line becomes a BadRecord (the caller applies --on-error).
+ */
+export function parseJsonlBlock(text: string, file: string, firstLine: number, invalidUtf8: boolean, opts: ReadOptions = {}): ReadItem[] {
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  const out: ReadItem[] = [];
+  let line = firstLine;
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    let end = nl;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    if (end > start) {
+      const raw = text.slice(start, end);
+      // Blank lines (only whitespace) carry no record.
+      if (raw.trim().length > 0) {
+        if (invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(file, line);
+        let value: unknown;
+        let bad: string | null = null;
+        if (raw.length * 3 > max && Buffer.byteLength(raw, 'utf8') > max) {
+          out.push({ file, line, code: 'E_DOC_TOO_LARGE', message: `record is ${Buffer.byteLength(raw, 'utf8')} bytes, over --max-doc-bytes ${max}`, raw: null });
+        } else {
+          try {
+            value = JSON.parse(raw);
+          } catch (e) {
+            bad = `invalid JSON: ${(e as Error).message}`;
+          }
+          if (bad !== null) out.push({ file, line, code: 'E_JSON', message: bad, raw });
+          else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            out.push({ file, line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
+          } else out.push({ file, line, format: 'jsonl', value, raw });
+        }
+      }
+    }
+    line++;
+    start = nl + 1;
+  }
+  return out;
+}
+
 /** JSONL records of a source, in batches (one batch per decoded block). */
 export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
@@ -242,37 +284,7 @@ export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): Asyn
       yield [{ file: label(src), line: b.line, code: 'E_DOC_TOO_LARGE', message: `record is ${b.bytes} bytes, over --max-doc-bytes ${max}`, raw: null }];
       continue;
     }
-    const out: ReadItem[] = [];
-    const text = b.text;
-    let line = b.firstLine;
-    let start = 0;
-    while (start < text.length) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--;
-      if (end > start) {
-        const raw = text.slice(start, end);
-        // Blank lines (only whitespace) carry no record.
-        if (raw.trim().length > 0) {
-          if (b.invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(label(src), line);
-          let value: unknown;
-          try {
-            value = JSON.parse(raw);
-          } catch (e) {
-            out.push({ file: label(src), line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
-            line++;
-            start = nl + 1;
-            continue;
-          }
-          if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            out.push({ file: label(src), line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
-          } else out.push({ file: label(src), line, format: 'jsonl', value, raw });
-        }
-      }
-      line++;
-      start = nl + 1;
-    }
+    const out = parseJsonlBlock(b.text, label(src), b.firstLine, b.invalidUtf8, opts);
     if (out.length > 0) yield out;
   }
 }

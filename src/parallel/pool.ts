@@ -1,0 +1,218 @@
+/**
+ * Worker threads for both passes over plain JSONL files. Files are cut into chunks at line boundaries;
+ * chunks go to the threads in file order, a bounded number at a time; results are combined in chunk
+ * order. Pass 1 sums the threads' models and then settles duplicates that different threads each
+ * counted once (the copy first in file order counts, as in a single-thread run). Pass 2 shares the
+ * model's table with the threads (SharedArrayBuffer) and writes their output in chunk order.
+ * The output is byte-identical for every thread count (unless the table hits --max-memory: pruning
+ * then depends on what each thread saw, and the report says it happened).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { BoilerstripError, type ErrorCode } from '../errors.js';
+import { decode } from '../io/blocks.js';
+import { isBad, parseJsonlBlock, type InputSource } from '../io/input.js';
+import { Model, type ModelParts } from '../model.js';
+import { resolveFields, siteOfRecord, textOf } from '../record.js';
+import { RunStats, type RunOptions } from '../run.js';
+import { planChunks, readChunk, type Chunk } from './plan.js';
+import type { ChunkBad, WorkerInit } from './worker.js';
+
+/** Options that can cross to a thread (no functions or streams). */
+function portable(opts: RunOptions): RunOptions {
+  const { onProgress: _a, onInvalidUtf8: _b, stdin: _c, ...rest } = opts;
+  return rest;
+}
+
+export function defaultThreads(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+interface ChunkReply {
+  type: 'chunk';
+  index: number;
+  lines: number;
+  bad: ChunkBad | null;
+  out?: string;
+  rejects?: string[];
+  stats?: RunStats;
+}
+
+/** Run chunks through `threads` workers, at most `window` in flight; replies handed over in chunk order. */
+async function runChunks(
+  init: WorkerInit,
+  chunks: Chunk[],
+  threads: number,
+  onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>,
+): Promise<Worker[]> {
+  const workers = Array.from({ length: Math.max(1, Math.min(threads, chunks.length || 1)) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.BS_YOUNG ?? 48) } }));
+  const window = workers.length * 2;
+  let next = 0;
+  let done = 0;
+  let stop = false;
+  const pending = new Map<number, ChunkReply>();
+  let failure: unknown = null;
+  await new Promise<void>((resolve, reject) => {
+    const idle: Worker[] = [];
+    const dispatch = (): void => {
+      while (!stop && idle.length > 0 && next < chunks.length && next - done < window) {
+        const w = idle.pop()!;
+        w.postMessage({ type: 'chunk', chunk: chunks[next++] });
+      }
+      if ((stop || done === chunks.length) && idle.length === workers.length) resolve();
+    };
+    let draining = Promise.resolve();
+    for (const w of workers) {
+      w.on('error', (e) => {
+        failure = e;
+        stop = true;
+        reject(e);
+      });
+      w.on('message', (m: ChunkReply) => {
+        if (m.type !== 'chunk') return;
+        pending.set(m.index, m);
+        idle.push(w);
+        // Hand replies over strictly in order.
+        draining = draining.then(async () => {
+          while (pending.has(done)) {
+            const r = pending.get(done)!;
+            pending.delete(done);
+            if (!stop) {
+              try {
+                if (!(await onReply(r, chunks[done]!))) stop = true;
+              } catch (e) {
+                failure = e;
+                stop = true;
+              }
+            }
+            done++;
+          }
+          dispatch();
+        });
+      });
+      idle.push(w);
+    }
+    if (chunks.length === 0) resolve();
+    else dispatch();
+  }).catch(async (e) => {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  });
+  if (failure) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw failure;
+  }
+  return workers;
+}
+
+function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
+  return new BoilerstripError(b.code as ErrorCode, b.message, { file, line });
+}
+
+/** Pass 1 over splittable sources with worker threads, added into `model`. */
+export async function learnParallel(model: Model, sources: InputSource[], opts: RunOptions, threads: number, tick: () => void): Promise<void> {
+  const chunks = planChunks(sources);
+  const lineBase = new Map<number, number>(); // chunk index -> lines before it in its file
+  let fileLines = 0;
+  let lastFile = -1;
+  const workers = await runChunks({ mode: 'learn', opts: portable(opts) }, chunks, threads, async (r, c) => {
+    if (c.fileIndex !== lastFile) {
+      fileLines = 0;
+      lastFile = c.fileIndex;
+    }
+    lineBase.set(c.index, fileLines);
+    fileLines += r.lines;
+    if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
+    tick();
+    return true;
+  });
+  // Collect each thread's model and duplicate fingerprints.
+  const finished = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<{ parts: ModelParts; dups: { fileIndex: number; k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array }[] }>((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+          w.postMessage({ type: 'finish' });
+        }),
+    ),
+  );
+  await Promise.all(workers.map((w) => w.terminate()));
+  for (const f of finished) model.addParts(f.parts);
+  // Duplicates counted by two threads: the copy first in file order keeps its count, the others lose it.
+  const first = new Map<string, [number, number]>();
+  const all: { key: string; hi: number; lo: number }[] = [];
+  for (const f of finished) {
+    for (const d of f.dups) {
+      for (let i = 0; i < d.k1.length; i++) {
+        const key = `${d.fileIndex},${d.k1[i]},${d.k2[i]}`;
+        const pos: [number, number] = [d.hi[i]!, d.lo[i]!];
+        all.push({ key, hi: pos[0], lo: pos[1] });
+        const best = first.get(key);
+        if (!best || pos[0] < best[0] || (pos[0] === best[0] && pos[1] < best[1])) first.set(key, pos);
+      }
+    }
+  }
+  const losers = all.filter((x) => {
+    const b = first.get(x.key)!;
+    return b[0] !== x.hi || b[1] !== x.lo;
+  });
+  if (losers.length > 0) unlearnAt(model, chunks, losers, opts);
+}
+
+/** Re-read the documents at (chunk, line) positions and take their counts back out. */
+function unlearnAt(model: Model, chunks: Chunk[], at: { hi: number; lo: number }[], opts: RunOptions): void {
+  const fields = resolveFields(opts);
+  const byChunk = new Map<number, Set<number>>();
+  for (const x of at) {
+    let s = byChunk.get(x.hi);
+    if (!s) byChunk.set(x.hi, (s = new Set()));
+    s.add(x.lo);
+  }
+  for (const [ci, lines] of byChunk) {
+    const c = chunks[ci]!;
+    const fd = fs.openSync(c.file, 'r');
+    try {
+      const d = decode(readChunk(c, fd));
+      for (const r of parseJsonlBlock(d.text, c.label, 1, d.invalid, opts)) {
+        if (isBad(r) || !lines.has(r.line)) continue;
+        const v = r.value as Record<string, unknown>;
+        const t = textOf(v, fields);
+        if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** Pass 2 over splittable sources with worker threads; output handed to `emit` in input order. */
+export async function stripParallel(
+  model: Model,
+  sources: InputSource[],
+  opts: RunOptions,
+  threads: number,
+  stats: RunStats,
+  emit: (out: string[], rejects: string[]) => Promise<void>,
+  tick: () => void,
+): Promise<void> {
+  const chunks = planChunks(sources);
+  const shared = { params: model.params, counter: model.counter.toShared(), sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
+  let fileLines = 0;
+  let lastFile = -1;
+  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, chunks, threads, async (r, c) => {
+    if (c.fileIndex !== lastFile) {
+      fileLines = 0;
+      lastFile = c.fileIndex;
+    }
+    const base = fileLines;
+    fileLines += r.lines;
+    if (r.stats) stats.absorb(r.stats, base);
+    await emit(r.out ? [r.out] : [], r.rejects ?? []);
+    if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
+    tick();
+    return true;
+  });
+  await Promise.all(workers.map((w) => w.terminate()));
+}

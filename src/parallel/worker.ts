@@ -1,0 +1,111 @@
+/**
+ * A worker thread: learns from (pass 1) or strips (pass 2) chunks of JSONL files sent by pool.ts.
+ * Line numbers it reports are relative to the chunk; the main thread makes them absolute.
+ */
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { decode } from '../io/blocks.js';
+import { isBad, parseJsonlBlock } from '../io/input.js';
+import { Counter64, type SharedCounter } from '../counter.js';
+import { DupSet, Model, type ModelParams } from '../model.js';
+import { resolveFields, siteOfRecord, textOf } from '../record.js';
+import { RunStats, StripContext, type RunOptions } from '../run.js';
+import { countLines, readChunk, type Chunk } from './plan.js';
+
+export interface WorkerInit {
+  mode: 'learn' | 'strip';
+  opts: RunOptions;
+  shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
+}
+
+export type WorkerRequest = { type: 'chunk'; chunk: Chunk } | { type: 'finish' };
+
+/** A bad record in fail mode: where (relative line) and what. */
+export interface ChunkBad {
+  line: number;
+  code: string;
+  message: string;
+}
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const fds = new Map<string, number>();
+const fdOf = (file: string): number => {
+  let fd = fds.get(file);
+  if (fd === undefined) {
+    fd = fs.openSync(file, 'r');
+    fds.set(file, fd);
+  }
+  return fd;
+};
+
+function decodeChunk(c: Chunk): { text: string; invalid: boolean; lines: number } {
+  const bytes = readChunk(c, fdOf(c.file));
+  const d = decode(bytes);
+  return { text: d.text, invalid: d.invalid, lines: countLines(bytes) };
+}
+
+if (init.mode === 'learn') {
+  const opts = init.opts;
+  const fields = resolveFields(opts);
+  const skip = opts.onError === 'skip';
+  const model = new Model(opts);
+  // One duplicate scope per file, kept across that file's chunks.
+  const scopes = new Map<number, DupSet>();
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'finish') {
+      const parts = model.toParts();
+      const dups = [...scopes].map(([fileIndex, set]) => ({ fileIndex, ...set.entries() }));
+      port.postMessage({ type: 'finished', parts, dups }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
+      return;
+    }
+    const c = m.chunk;
+    let scope = scopes.get(c.fileIndex);
+    if (scope === undefined) {
+      scope = new DupSet(model.seen?.maxSize ?? 0);
+      scopes.set(c.fileIndex, scope);
+    }
+    model.useDedupScope(scope);
+    const { text, invalid, lines } = decodeChunk(c);
+    let bad: ChunkBad | null = null;
+    for (const r of parseJsonlBlock(text, c.label, 1, invalid, opts)) {
+      if (isBad(r)) {
+        if (skip) continue;
+        bad = { line: r.line, code: r.code, message: r.message };
+        break;
+      }
+      const v = r.value as Record<string, unknown>;
+      const t = textOf(v, fields);
+      if (typeof t === 'string') model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
+    }
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs });
+  });
+} else {
+  const sh = init.shared!;
+  const model = new Model({ dedup: false, maxMemory: 1 << 22 }, sh.params, Counter64.fromShared(sh.counter));
+  for (const [name, docs] of sh.sites) model.sites.set(name, { docs });
+  model.docs = sh.docs;
+  const opts = init.opts;
+  port.on('message', (m: WorkerRequest) => {
+    if (m.type === 'finish') {
+      port.postMessage({ type: 'finished' });
+      return;
+    }
+    const c = m.chunk;
+    const stats = new RunStats();
+    const ctx = new StripContext(model, opts, stats);
+    const { text, invalid, lines } = decodeChunk(c);
+    const items = parseJsonlBlock(text, c.label, 1, invalid, {
+      ...opts,
+      onInvalidUtf8: () => {
+        stats.invalidUtf8Lines++;
+      },
+    });
+    const out: string[] = [];
+    const rejects: string[] = [];
+    const b = ctx.batch(items, out, rejects);
+    const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
+    stats.model = null;
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: out.join(''), rejects, stats });
+  });
+}
