@@ -76,6 +76,11 @@ for (let c = 0; c < 65536; c++) {
     FOLD[c] = F_SURROGATE;
     continue;
   }
+  // CJK unified ideographs have no decomposition and no case: themselves (a quick path for start-up).
+  if (c >= 0x4e00 && c <= 0x9fff) {
+    FOLD[c] = c;
+    continue;
+  }
   const f = foldCodePoint(String.fromCharCode(c));
   if (f.length === 0) FOLD[c] = F_DROP;
   else if (f.length === 1) {

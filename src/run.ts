@@ -299,7 +299,13 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     for (const group of groupSources(sources, threads)) {
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
-        await stripParallel(model, group.sources, opts, threads, stats, emit, () => p.tick(stats.cleaned, stats.charsIn));
+        await stripParallel(model, group.sources, opts, threads, stats, async (bytes, rej) => {
+          if (bytes) {
+            const w = sink.writeBytes(bytes);
+            if (w) await w;
+          }
+          if (rejects) for (const l of rej) await rejects.write(l);
+        }, () => p.tick(stats.cleaned, stats.charsIn));
         continue;
       }
       for await (const batch of readSources(group.sources, readOpts)) {

@@ -23,6 +23,8 @@ export function removeTempFiles(): void {
 
 export interface Sink {
   write(s: string): void | Promise<void>;
+  /** Write bytes that are already UTF-8 (worker threads encode their own output). */
+  writeBytes(b: Buffer): void | Promise<void>;
   /** Flush and make the output visible (rename into place). */
   close(): Promise<void>;
   /** Drop the output (temporary file removed). */
@@ -39,6 +41,11 @@ abstract class Buffered implements Sink {
     this.parts.push(s);
     this.size += s.length;
     if (this.size >= FLUSH_AT) return this.flush();
+  }
+  writeBytes(b: Buffer): void | Promise<void> {
+    const f = this.flush();
+    if (f) return f.then(() => this.emit(b));
+    return this.emit(b);
   }
   protected flush(): void | Promise<void> {
     if (this.size === 0) return;
@@ -124,6 +131,9 @@ export class StringSink implements Sink {
   readonly parts: string[] = [];
   write(s: string): void {
     this.parts.push(s);
+  }
+  writeBytes(b: Buffer): void {
+    this.parts.push(b.toString('utf8'));
   }
   async close(): Promise<void> {}
   abort(): void {}

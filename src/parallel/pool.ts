@@ -34,7 +34,8 @@ interface ChunkReply {
   index: number;
   lines: number;
   bad: ChunkBad | null;
-  out?: string;
+  /** UTF-8 output of the chunk (moved from the thread). */
+  out?: ArrayBuffer;
   rejects?: string[];
   stats?: RunStats;
 }
@@ -174,12 +175,24 @@ function unlearnAt(model: Model, chunks: Chunk[], at: { hi: number; lo: number }
     const c = chunks[ci]!;
     const fd = fs.openSync(c.file, 'r');
     try {
-      const d = decode(readChunk(c, fd));
-      for (const r of parseJsonlBlock(d.text, c.label, 1, d.invalid, opts)) {
-        if (isBad(r) || !lines.has(r.line)) continue;
-        const v = r.value as Record<string, unknown>;
-        const t = textOf(v, fields);
-        if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
+      const bytes = readChunk(c, fd);
+      // Walk line starts; decode and parse only the lines asked for.
+      let line = 1;
+      let start = 0;
+      while (start < bytes.length) {
+        let nl = bytes.indexOf(10, start);
+        if (nl < 0) nl = bytes.length;
+        if (lines.has(line)) {
+          const d = decode(bytes.subarray(start, nl));
+          for (const r of parseJsonlBlock(d.text, c.label, line, d.invalid, opts)) {
+            if (isBad(r)) continue;
+            const v = r.value as Record<string, unknown>;
+            const t = textOf(v, fields);
+            if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
+          }
+        }
+        line++;
+        start = nl + 1;
       }
     } finally {
       fs.closeSync(fd);
@@ -194,7 +207,7 @@ export async function stripParallel(
   opts: RunOptions,
   threads: number,
   stats: RunStats,
-  emit: (out: string[], rejects: string[]) => Promise<void>,
+  emit: (out: Buffer | null, rejects: string[]) => Promise<void>,
   tick: () => void,
 ): Promise<void> {
   const chunks = planChunks(sources);
@@ -209,7 +222,7 @@ export async function stripParallel(
     const base = fileLines;
     fileLines += r.lines;
     if (r.stats) stats.absorb(r.stats, base);
-    await emit(r.out ? [r.out] : [], r.rejects ?? []);
+    await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? []);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();
     return true;

@@ -106,6 +106,9 @@ if (init.mode === 'learn') {
     const b = ctx.batch(items, out, rejects);
     const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
     stats.model = null;
-    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: out.join(''), rejects, stats });
+    // Encoded here and moved, not copied: the main thread only writes bytes.
+    const bytes = Buffer.from(out.join(''), 'utf8');
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats }, [ab]);
   });
 }
