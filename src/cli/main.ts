@@ -361,10 +361,10 @@ export function cli(): void {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') {
-      removeTempFiles();
-      process.exit(0);
-    }
+    removeTempFiles();
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`boilerstrip: cannot write output: ${e.message}\n`);
+    process.exit(2);
   });
   main(hideBin(process.argv)).then(
     (code) => {

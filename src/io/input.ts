@@ -132,6 +132,16 @@ async function walk(dir: string, out: string[]): Promise<void> {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) await walk(p, out);
     else if (e.isFile()) out.push(p);
+    else if (e.isSymbolicLink()) {
+      let st;
+      try {
+        st = await fsp.stat(p);
+      } catch (err) {
+        throw new BoilerstripError('E_INPUT', `cannot read: ${(err as Error).message}`, { file: p });
+      }
+      if (st.isDirectory()) await walk(p, out);
+      else if (st.isFile()) out.push(p);
+    }
   }
 }
 

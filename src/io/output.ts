@@ -115,7 +115,22 @@ export class StreamSink extends Buffered {
   }
   protected emit(b: Buffer): void | Promise<void> {
     if (!this.stream.write(b)) {
-      return new Promise((resolve) => this.stream.once('drain', resolve));
+      return new Promise((resolve, reject) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('error', fail);
+          this.stream.off('close', done);
+          resolve();
+        };
+        const fail = (e: Error): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          reject(new BoilerstripError('E_OUTPUT', `cannot write output: ${e.message}`));
+        };
+        this.stream.once('drain', done);
+        this.stream.once('close', done);
+        this.stream.once('error', fail);
+      });
     }
   }
   async close(): Promise<void> {

@@ -1,0 +1,139 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, run, tmpdir } from './helpers/cli.js';
+import { body } from './helpers/words.js';
+
+const dir = tmpdir('bs-bad-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const corpus = (n: number): string => Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, text: `قائمة\n${body(i)}` })).join('\n') + '\n';
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function report(file: string): { records: { in: number; out: number; rejected: number; dropped: number; balanced: boolean; rejectedBy: Record<string, number>; invalidUtf8Lines: number } } {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+describe('bad input', () => {
+  it('a JSON array with a broken element: FILE:LINE error; with skip, the rest of the file is one rejection', () => {
+    const f = path.join(dir, 'arr.json');
+    fs.writeFileSync(f, `[\n${JSON.stringify({ text: 'a' })},\n${JSON.stringify({ text: 'b' })},\n{"text": nope}\n]\n`);
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:\\d+: invalid JSON array`));
+    const rep = path.join(dir, 'arr.report.json');
+    const s = run(['clean', f, '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout.trim().split('\n')).toEqual(['{"text":"a"}', '{"text":"b"}']);
+    expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true });
+  });
+
+  it('invalid UTF-8, NUL bytes, CR line ends and a last line without newline', () => {
+    const f = path.join(dir, 'mixed.jsonl');
+    fs.writeFileSync(f, Buffer.concat([Buffer.from('{"text":"a\\u0000b"}\r\n{"text":"bad '), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(' utf8"}\r\n{"text":"last"}')]));
+    const rep = path.join(dir, 'mixed.report.json');
+    const r = run(['clean', f, '--report', rep, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).text);
+    expect(out).toEqual(['a\u0000b', 'bad \ufffd(\ufffd utf8', 'last']);
+    expect(report(rep).records).toMatchObject({ in: 3, out: 3, balanced: true, invalidUtf8Lines: 1 });
+  });
+
+  it('an empty input gives empty output and balanced counts', () => {
+    const f = path.join(dir, 'empty.jsonl');
+    fs.writeFileSync(f, '');
+    const rep = path.join(dir, 'empty.report.json');
+    const r = run(['clean', f, '--report', rep, '--quiet']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(report(rep).records).toMatchObject({ in: 0, out: 0, balanced: true });
+  });
+
+  it('a record over --max-doc-bytes: a clear message, or a counted rejection with skip', () => {
+    const f = path.join(dir, 'big.jsonl');
+    fs.writeFileSync(f, `${JSON.stringify({ text: 'small' })}\n${JSON.stringify({ text: 'x'.repeat(3_000_000) })}\n${JSON.stringify({ text: 'after' })}\n`);
+    const r = run(['clean', f, '--max-doc-bytes', '1MB', '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:2: record is \\d+ bytes, over --max-doc-bytes 1000000`));
+    const rep = path.join(dir, 'big.report.json');
+    const s = run(['clean', f, '--max-doc-bytes', '1MB', '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(s.stdout.trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['small', 'after']);
+    expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true, rejectedBy: { E_DOC_TOO_LARGE: 1 } });
+  });
+
+  it('a truncated gzip stream is named', () => {
+    const f = path.join(dir, 'cut.jsonl.gz');
+    const gz = gzipSync(corpus(200));
+    fs.writeFileSync(f, gz.subarray(0, gz.length - 30));
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}: gzip stream is (truncated|corrupt)`));
+  });
+
+  it('a directory with an unreadable entry is refused before anything is read', () => {
+    const d = path.join(dir, 'tree');
+    fs.mkdirSync(d);
+    fs.writeFileSync(path.join(d, 'a.txt'), 'text');
+    fs.symlinkSync(path.join(d, 'missing-target'), path.join(d, 'b.txt'));
+    const r = run(['clean', d, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/b\.txt: cannot read/);
+  });
+
+  it('merging models learned with other settings is refused, saying which', () => {
+    const f = path.join(dir, 'c.jsonl');
+    fs.writeFileSync(f, corpus(20));
+    expect(run(['learn', f, '-m', path.join(dir, 'a.model'), '--quiet']).status).toBe(0);
+    expect(run(['learn', f, '-m', path.join(dir, 'b.model'), '--no-templates', '--quiet']).status).toBe(0);
+    const r = run(['merge', path.join(dir, 'a.model'), path.join(dir, 'b.model'), '-o', path.join(dir, 'ab.model')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/template keys on vs off/);
+    expect(fs.existsSync(path.join(dir, 'ab.model'))).toBe(false);
+  });
+});
+
+describe('faults', () => {
+  it('a full disk on stdout: a clear error and a non-zero exit', () => {
+    const f = path.join(dir, 'c2.jsonl');
+    fs.writeFileSync(f, corpus(3000));
+    const r = spawnSync('bash', ['-c', `node ${BIN} clean ${f} > /dev/full`], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot write output/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('SIGTERM while reading stdin removes the spool file', async () => {
+    const tmp = path.join(dir, 'spool');
+    fs.mkdirSync(tmp);
+    const child = spawn(process.execPath, [BIN, 'clean', '--tmp-dir', tmp, '--quiet'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin.write(corpus(500));
+    // Wait until the spool exists, then stop the run.
+    for (let i = 0; i < 100 && fs.readdirSync(tmp).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.readdirSync(tmp).length).toBe(1);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code).toBe(143);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  it('SIGINT during a run to a file removes the partial output', async () => {
+    const f = path.join(dir, 'c3.jsonl');
+    fs.writeFileSync(f, corpus(50));
+    const model = path.join(dir, 'c3.model');
+    expect(run(['learn', f, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(out);
+    // strip streams: stdin stays open, so the run is caught with its partial file on disk.
+    const child = spawn(process.execPath, [BIN, 'strip', '-m', model, '-o', path.join(out, 'clean.jsonl'), '--quiet'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.stdin.write(corpus(2000));
+    for (let i = 0; i < 100 && fs.readdirSync(out).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(fs.readdirSync(out)[0]).toMatch(/partial$/);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+});
