@@ -188,6 +188,8 @@ export class Model {
   docs = 0;
   /** Documents recognized as duplicates and not counted. */
   duplicates = 0;
+  /** Units in fewer documents than this were dropped (1: nothing dropped). See pruneBelow. */
+  prunedBelow = 1;
   /** A sample text per repeated unit key, for inspect and reports. */
   readonly texts = new Map<string, string>();
   readonly maxTexts: number;
@@ -363,6 +365,30 @@ export class Model {
     c.prune.maxUndercount += p.prune.maxUndercount;
   }
 
+  /**
+   * Drop units in fewer than `k` documents. Exact for a final model (learned on the whole corpus, or
+   * merged from all shards) stripped with thresholds of at least k: no decision compares a count below
+   * 2 (Stripper refuses lower thresholds on such a model). On a shard model that will still be merged it
+   * is not exact: a unit spread thinly over shards loses counts.
+   */
+  pruneBelow(k: number): number {
+    if (k <= 1) return 0;
+    const c = this.counter;
+    const before = c.size;
+    const keep: [number, number, number][] = [];
+    c.forEach((a, b, n) => {
+      if (n >= k) keep.push([a, b, n]);
+    });
+    c.clear();
+    c.reserve(keep.length);
+    for (const [a, b, n] of keep) c.add(a, b, n);
+    for (const key of [...this.texts.keys()]) {
+      if (c.get(parseInt(key.slice(0, 8), 16) | 0, parseInt(key.slice(8), 16) | 0) === 0) this.texts.delete(key);
+    }
+    this.prunedBelow = Math.max(this.prunedBelow, k);
+    return before - c.size;
+  }
+
   /** Documents of a site (0 for a site never seen). */
   siteDocs(site: string): number {
     return this.sites.get(site)?.docs ?? 0;
@@ -380,6 +406,7 @@ export class Model {
     }
     this.docs += other.docs;
     this.duplicates += other.duplicates;
+    this.prunedBelow = Math.max(this.prunedBelow, other.prunedBelow);
     for (const [k, t] of other.texts) {
       const mine = this.texts.get(k);
       if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(k, t);

@@ -26,6 +26,8 @@ interface Header {
   docs: number;
   duplicates: number;
   prune: { events: number; units: number; maxUndercount: number };
+  /** Units in fewer documents than this were dropped (absent in older files: 1). */
+  prunedBelow?: number;
   sites: [string, number][];
   entries: number;
   texts: number;
@@ -105,6 +107,7 @@ export function saveModel(model: Model, file: string): void {
       docs: model.docs,
       duplicates: model.duplicates,
       prune: { ...c.prune },
+      prunedBelow: model.prunedBelow,
       sites: [...model.sites].map(([name, s]) => [name, s.docs] as [string, number]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
       entries: c.size,
       texts: textKeys.length,
@@ -259,6 +262,7 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     model.docs = header.docs;
     model.duplicates = header.duplicates;
     Object.assign(c.prune, header.prune);
+    model.prunedBelow = header.prunedBelow ?? 1;
     return model;
   } catch (e) {
     if (e instanceof BoilerstripError) throw e;

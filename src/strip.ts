@@ -10,6 +10,7 @@
  */
 import { Analysis, analyze, Kind } from './analyze.js';
 import { FOLD } from './normalize.js';
+import { BoilerstripError } from './errors.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
 
 // Module-local aliases: imported bindings are slower to reach in hot paths.
@@ -128,6 +129,18 @@ export class Stripper {
   ) {
     this.opts = resolveStripOptions(opts);
     [this.g1, this.g2] = model.siteKey(GLOBAL_SITE);
+    const least = Math.min(this.opts.minDocs, this.opts.teaserDocs, this.opts.blockMin > 0 ? this.opts.blockDocs : Infinity, 2);
+    if (model.prunedBelow > least) {
+      throw new BoilerstripError(
+        'E_OPTION',
+        `the model was pruned of units in fewer than ${model.prunedBelow} documents; thresholds below that (--min-docs ${this.opts.minDocs}) would judge differently than on the full model`,
+      );
+    }
+  }
+
+  /** The smallest document count any decision compares against: entries below it can be pruned exactly. */
+  static get leastCountUsed(): number {
+    return 2;
   }
 
   /** The thresholds a site's documents are judged by; small sites are also judged by corpus-wide counts. */
@@ -397,7 +410,8 @@ export class Stripper {
    */
   private titleScore(a: Analysis, i: number): number {
     keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Segment, this.s1, this.s2);
-    const inTickers = this.model.counter.get(KEY[0]!, KEY[1]!) > 0;
+    // (2+: a count of 1 never decides anything, so models pruned below 2 judge the same.)
+    const inTickers = this.model.counter.get(KEY[0]!, KEY[1]!) >= 2;
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;

@@ -249,13 +249,18 @@ async function cmdStrip(a: CommonArgs): Promise<void> {
   summary(stats, a.quiet);
 }
 
-async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean }): Promise<void> {
+async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean; 'prune-below': number }): Promise<void> {
   if (!a.output) fail('merge needs -o FILE, the merged model to write');
   if (a.models.length === 0) fail('merge needs at least one model');
+  const k = intIn(a['prune-below'], 'prune-below', 1, 2);
   const models = a.models.map((f) => loadModel(f));
   const merged = mergeModels(models);
+  const dropped = merged.pruneBelow(k);
   saveModel(merged, a.output);
-  if (!a.quiet) process.stderr.write(`boilerstrip: merged ${models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units\n`);
+  if (!a.quiet) {
+    const size = fs.statSync(a.output).size;
+    process.stderr.write(`boilerstrip: merged ${models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${(size / 1e6).toFixed(1)} MB\n`);
+  }
 }
 
 async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
@@ -298,8 +303,13 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'merge <models..>',
       'Sum models learned on shards (exact, order-independent)',
-      (y) => y.positional('models', { type: 'string', array: true }).option('output', { alias: 'o', type: 'string', describe: 'Merged model to write', demandOption: true }).example('$0 merge a.model b.model -o all.model', ''),
-      (a) => run(() => cmdMerge(a as unknown as { models: string[]; output?: string; quiet?: boolean })),
+      (y) =>
+        y
+          .positional('models', { type: 'string', array: true })
+          .option('output', { alias: 'o', type: 'string', describe: 'Merged model to write', demandOption: true })
+          .option('prune-below', { type: 'number', default: 1, describe: 'Drop units in fewer documents (2: exact for the final model, much smaller to ship)' })
+          .example('$0 merge a.model b.model -o all.model --prune-below 2', ''),
+      (a) => run(() => cmdMerge(a as unknown as { models: string[]; output?: string; quiet?: boolean; 'prune-below': number })),
     )
     .command(
       'strip [input..]',
