@@ -396,25 +396,10 @@ export class Model {
 
   /** Add another model's counts into this one. */
   mergeFrom(other: Model): void {
-    assertCompatible(this.params, other.params);
-    this.counter.reserve(this.counter.size + other.counter.size);
-    other.counter.forEach((a, b, n) => this.counter.add(a, b, n));
-    for (const [name, s] of other.sites) {
-      const mine = this.sites.get(name);
-      if (mine) mine.docs += s.docs;
-      else this.sites.set(name, { docs: s.docs });
-    }
-    this.docs += other.docs;
-    this.duplicates += other.duplicates;
+    this.addParts(other.toParts());
     this.prunedBelow = Math.max(this.prunedBelow, other.prunedBelow);
-    for (const [k, t] of other.texts) {
-      const mine = this.texts.get(k);
-      if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(k, t);
-    }
-    this.counter.prune.events += other.prune.events;
-    this.counter.prune.units += other.prune.units;
-    this.counter.prune.maxUndercount += other.prune.maxUndercount;
   }
+
 }
 
 export function assertCompatible(a: ModelParams, b: ModelParams): void {

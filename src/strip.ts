@@ -51,8 +51,10 @@ export interface Thresholds {
   t: number;
   /** Template threshold. */
   tt: number;
-  /** The site is small: corpus-wide counts are consulted too, against gt and gtt. */
+  /** The site has fewer than minSiteDocs documents: its line threshold is a share of its pages. */
   fallback: boolean;
+  /** Corpus-wide counts are consulted too, against gt and gtt. */
+  corpus: boolean;
   gt: number;
   gtt: number;
 }
@@ -106,6 +108,9 @@ export interface RemovedUnit {
   end: number;
 }
 
+/** Share of a small site's pages a line must be on (see thresholds). */
+const SMALL_SITE_SHARE = 0.4;
+
 const KEPT = 0;
 const BLANK = 1;
 const REMOVED = 2;
@@ -148,12 +153,17 @@ export class Stripper {
     const m = this.model;
     const o = this.opts;
     const docs = m.siteDocs(site);
-    const fallback = docs < o.minSiteDocs && m.params.fallback;
+    const small = docs < o.minSiteDocs;
+    let t = Math.max(o.minDocs, Math.ceil(o.minRatio * docs));
+    // A small site cannot show a unit in --min-docs of its pages when it has barely more: a share of its
+    // pages decides (never fewer than 2), next to the corpus-wide counts.
+    if (small) t = Math.max(2, Math.min(t, Math.ceil(SMALL_SITE_SHARE * docs)));
     return {
       docs,
-      t: Math.max(o.minDocs, Math.ceil(o.minRatio * docs)),
+      t,
       tt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * docs)),
-      fallback,
+      fallback: small,
+      corpus: m.params.fallback,
       gt: Math.max(o.minDocs, Math.ceil(o.minRatio * m.docs)),
       gtt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * m.docs)),
     };
@@ -215,7 +225,7 @@ export class Stripper {
     const reason = this.reason;
     const removed = this.removedUnits;
     if (removed) removed.length = 0;
-    const fb = th.fallback;
+    const fb = th.corpus;
     const note = (r: Reason, start: number, end: number): void => {
       removed?.push({ k1: this.k1, k2: this.k2, df: this.df, reason: r, start, end });
     };
@@ -299,11 +309,11 @@ export class Stripper {
     }
     if (!anyRemoved) {
       this.partials.clear();
-      return { text, spans: [], emptied: false, fallback: fb };
+      return { text, spans: [], emptied: false, fallback: th.fallback };
     }
     const out = this.rebuild(a, n);
     this.partials.clear();
-    return { ...out, emptied: !anyKept, fallback: fb };
+    return { ...out, emptied: !anyKept, fallback: th.fallback };
   }
 
   /**
@@ -393,7 +403,7 @@ export class Stripper {
       }
       const r = this.reason[i];
       if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && this.lineDf[i]! * 2 <= Math.max(th.docs, 2)) {
-        const score = this.titleScore(a, i);
+        const score = this.titleScore(a, i, th);
         if (best < 0 || score < bestScore) {
           best = i;
           bestScore = score;
@@ -405,17 +415,25 @@ export class Stripper {
 
   /**
    * Lower is more title-like: a headline shows up as a ticker item on other pages, bylines and datelines
-   * carry dates (6+ digits), captions and breadcrumbs are one or two words, and among the rest the line
-   * repeated on fewer pages wins.
+   * follow a site template or carry dates (6+ digits), captions and breadcrumbs are one or two words, and
+   * among the rest the line repeated on fewer pages wins.
    */
-  private titleScore(a: Analysis, i: number): number {
+  private titleScore(a: Analysis, i: number, th: Thresholds): number {
+    // A line whose label or date shape is a site template (a byline, a dateline) is no title.
+    let templated = false;
+    for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e && !templated; x++) {
+      const kind = a.extraKind[x]! as Kind;
+      if (kind === Kind.Head) continue;
+      keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
+      if (this.model.counter.get(KEY[0]!, KEY[1]!) >= th.tt) templated = true;
+    }
     keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Segment, this.s1, this.s2);
     // (2+: a count of 1 never decides anything, so models pruned below 2 judge the same.)
     const inTickers = this.model.counter.get(KEY[0]!, KEY[1]!) >= 2;
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-    return (inTickers ? 0 : 1e6) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0) + Math.min(this.lineDf[i]!, 9999);
+    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0) + Math.min(this.lineDf[i]!, 9999);
   }
 
   private readonly partials = new Map<number, Uint8Array>();

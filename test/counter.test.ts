@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Counter64 } from '../src/counter.js';
+import { rngInt } from './helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) | 0;
-  };
-}
 
 describe('Counter64', () => {
   it('keeps keys that differ in one lane apart (no 32-bit collisions)', () => {
@@ -33,7 +25,7 @@ describe('Counter64', () => {
   });
 
   it('matches a Map reference through many resizes', () => {
-    const r = rng(3);
+    const r = rngInt(3);
     const c = new Counter64(1 << 28, 1 << 10);
     const ref = new Map<string, number>();
     const keys: [number, number][] = [];
@@ -56,7 +48,7 @@ describe('Counter64', () => {
   it('stays within its memory budget by pruning the rarest keys, and says so', () => {
     const budget = 4 * 1024 * 1024;
     const c = new Counter64(budget, 1 << 10);
-    const r = rng(11);
+    const r = rngInt(11);
     // 20 frequent keys in every document, plus a flood of unique ones.
     for (let doc = 0; doc < 300_000; doc++) {
       for (let k = 0; k < 20; k++) c.incDoc(k, k * 31, doc);

@@ -11,6 +11,7 @@ import { loadModel, saveModel } from '../src/store.js';
 import type { InputSource } from '../src/io/input.js';
 import { body, tag } from './helpers/words.js';
 import { tmpdir } from './helpers/cli.js';
+import { rng } from './helpers/rng.js';
 
 /**
  * Fuzzing, fixed seed, bounded: random and mutated JSONL, gzip and model bytes. Whatever goes in, the
@@ -20,15 +21,6 @@ import { tmpdir } from './helpers/cli.js';
 const dir = tmpdir('bs-fuzz-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function goodCorpus(n: number): Buffer {
   const lines = [];

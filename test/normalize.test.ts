@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { normalize, normalizeReference } from '../src/normalize.js';
 import { unitHash } from '../src/analyze.js';
+import { rng } from './helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('normalize', () => {
   it('folds Arabic letter forms, harakat and tatweel', () => {

@@ -47,7 +47,7 @@ async function runChunks(
   threads: number,
   onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>,
 ): Promise<Worker[]> {
-  const workers = Array.from({ length: Math.max(1, Math.min(threads, chunks.length || 1)) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.BS_YOUNG ?? 48) } }));
+  const workers = Array.from({ length: Math.max(1, Math.min(threads, chunks.length || 1)) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
   const window = workers.length * 2;
   let next = 0;
   let done = 0;

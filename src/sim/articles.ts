@@ -93,7 +93,7 @@ export function loadSaudiNewsNet(dir: string, maxFiles = Infinity): ArticlePool 
     for (const p of a.paras) {
       const n = normalize(p);
       if (n.length < 25 || paraCount.get(n)! > 1) continue;
-      if (n.split(' ').length <= 24 && openCount.get(opening(n))! >= 40) continue;
+      if (openCount.get(opening(n))! >= 40) continue;
       paras.push(...splitLong(p, 700));
     }
     if (paras.length === 0) continue;
