@@ -323,7 +323,7 @@ export class Stripper {
    */
   private resolveTeasers(n: number): void {
     const state = this.state;
-    const chromeAt = (i: number): boolean => i < 0 || i >= n || state[i] === REMOVED || state[i] === TEASER;
+    const chromeAt = (i: number): boolean => i < 0 || i >= n || state[i] === REMOVED || state[i] === TEASER || state[i] === TEASER_OK;
     for (let i = 0; i < n; i++) {
       if (state[i] !== TEASER) continue;
       let p = i - 1;
