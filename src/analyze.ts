@@ -278,8 +278,8 @@ const SALT_PREFIX = 0x50524546;
 const SALT_SUFFIX = 0x53554646;
 const SALT_SHAPE = 0x53484150;
 
-/** Label separators: "بقلم: X", "الرياض - واس", "Posted by X | Jan 5". */
-const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|]\s+/gu;
+/** Label separators: "بقلم: X", "الرياض - واس", "Posted by X | Jan 5", breadcrumbs "الرئيسية » سياسة". */
+const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|»›>]\s+/gu;
 /** Labels are at most this many tokens. */
 const LABEL_MAX_TOKENS = 3;
 
@@ -289,7 +289,7 @@ function templateHints(s: string, start: number, end: number, digits: boolean): 
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 58 || c === 0xff1a) hints |= 1;
-    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) hints |= 1;
+    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124 || c === 0xbb || c === 0x203a || c === 62) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) hints |= 1;
     else if (digits && FOLD[c] === 48) hints |= 2;
   }
   return hints;
@@ -334,6 +334,8 @@ function addTemplateKeys(a: Analysis, raw: string, tok: number, hints: number): 
     a.pushExtra(Kind.Shape, FH1, FH2);
   }
 }
+
+const CUT_SALT = 0x2e2e2e2e;
 
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
 function endsWithEllipsis(s: string, start: number, end: number): boolean {
@@ -566,6 +568,13 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
     else if (start === n && a.nLines > 0) break; // no empty line after a final terminator
     finish();
     const li = a.pushLine(start, end, next);
+    // A line cut off with an ellipsis (a teaser) is not the line it was cut from, even when the cut
+    // came after its last word: it gets a key of its own.
+    const cut = len > 0 && endsWithEllipsis(text, start, end);
+    if (cut) {
+      FH1 ^= CUT_SALT;
+      a.lineEll[li] = 1;
+    }
     a.lineH1[li] = FH1;
     a.lineH2[li] = FH2;
     a.lineLen[li] = len;
@@ -592,9 +601,7 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
         if (hints !== 0) addTemplateKeys(a, text.slice(start, end), tok, hints);
       }
       if (tok >= HEAD_MIN_TOKENS) {
-        const ell = endsWithEllipsis(text, start, end);
-        if (ell) a.lineEll[li] = 1;
-        if (ell || leads < LEAD_LINES) {
+        if (cut || leads < LEAD_LINES) {
           H1 = hd1;
           H2 = hd2;
           LEN = hdlen;

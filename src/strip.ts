@@ -376,7 +376,7 @@ export class Stripper {
   /**
    * An article's own title is chrome on other pages (their related lists); on its own page it stands
    * just above the body. Of the lines removed by document frequency between the first body paragraph and
-   * the nearest kept line above it (at most 6 lines up), the one with the fewest documents is put back.
+   * the nearest unique kept line above it (at most 6 lines up), the most title-like is put back.
    */
   private rescueTitle(a: Analysis, n: number, th: Thresholds): void {
     const state = this.state;
@@ -402,8 +402,8 @@ export class Stripper {
         return;
       }
       const r = this.reason[i];
-      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && this.lineDf[i]! * 2 <= Math.max(th.docs, 2)) {
-        const score = this.titleScore(a, i, th);
+      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && this.lineDf[i]! < Math.max(th.docs, 2)) {
+        const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
           bestScore = score;
@@ -415,8 +415,8 @@ export class Stripper {
 
   /**
    * Lower is more title-like: a headline shows up as a ticker item on other pages, bylines and datelines
-   * follow a site template or carry dates (6+ digits), captions and breadcrumbs are one or two words, and
-   * among the rest the line repeated on fewer pages wins.
+   * follow a site template or carry dates (6+ digits), captions and breadcrumbs are one or two words;
+   * among the rest the line nearest the body wins (the caller adds the distance).
    */
   private titleScore(a: Analysis, i: number, th: Thresholds): number {
     // A line whose label or date shape is a site template (a byline, a dateline) is no title.
@@ -433,7 +433,7 @@ export class Stripper {
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0) + Math.min(this.lineDf[i]!, 9999);
+    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0);
   }
 
   private readonly partials = new Map<number, Uint8Array>();
