@@ -280,6 +280,8 @@ const SALT_SHAPE = 0x53484150;
 
 /** Label separators: "بقلم: X", "الرياض - واس", "Posted by X | Jan 5", breadcrumbs "الرئيسية » سياسة". */
 const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|»›>]\s+/gu;
+/** Lines with suffix labels are at most this many tokens. */
+const SUFFIX_LINE_TOKENS = 6;
 /** Labels are at most this many tokens. */
 const LABEL_MAX_TOKENS = 3;
 
@@ -308,8 +310,9 @@ function addTemplateKeys(a: Analysis, raw: string, tok: number, hints: number): 
         hashNormalized(head, 0, head.length, SALT_PREFIX);
         a.pushExtra(Kind.Prefix, FH1, FH2);
       }
+      // Suffix labels only on short lines ("الرياض - واس"): headlines end in " - فيديو" too.
       const last = seps[seps.length - 1]!;
-      const tail = normalize(raw.slice(last.index + last[0].length));
+      const tail = tok <= SUFFIX_LINE_TOKENS ? normalize(raw.slice(last.index + last[0].length)) : '';
       if (/\p{L}/u.test(tail) && tail.split(' ').length <= LABEL_MAX_TOKENS && tail.length < norm.length) {
         hashNormalized(tail, 0, tail.length, SALT_SUFFIX);
         a.pushExtra(Kind.Suffix, FH1, FH2);
