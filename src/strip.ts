@@ -425,7 +425,9 @@ export class Stripper {
       const kind = a.extraKind[x]! as Kind;
       if (kind === Kind.Head) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
-      if (this.model.counter.get(KEY[0]!, KEY[1]!) >= th.tt) templated = true;
+      // (A label counted mostly through this very line, recirculating in lists, does not count.)
+      const df = this.model.counter.get(KEY[0]!, KEY[1]!);
+      if (df >= th.tt && df >= 2 * this.lineDf[i]!) templated = true;
     }
     keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Segment, this.s1, this.s2);
     // (2+: a count of 1 never decides anything, so models pruned below 2 judge the same.)
