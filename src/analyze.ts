@@ -329,7 +329,7 @@ function addTemplateKeys(a: Analysis, raw: string, tok: number, hints: number): 
     if (DATE_WORDS.has(bare)) {
       tokens[t] = '\u0001';
       folded = true;
-    }
+    } else if (/^0+$/.test(w)) tokens[t] = '0'; // day 2 and day 15 have one shape
   }
   if (folded) {
     const shape = tokens.join(' ');

@@ -71,7 +71,7 @@ export interface ResolvedStripOptions {
   blockDocs: number;
 }
 
-export const STRIP_DEFAULTS: ResolvedStripOptions = { minDocs: 5, minRatio: 0.02, minSiteDocs: 20, templateRatio: 0.05, templateMinDocs: 10, chainRatio: 0.5, teaserDocs: 2, blockMin: 3, blockDocs: 2 };
+export const STRIP_DEFAULTS: ResolvedStripOptions = { minDocs: 5, minRatio: 0.02, minSiteDocs: 20, templateRatio: 0.05, templateMinDocs: 10, chainRatio: 0.1, teaserDocs: 2, blockMin: 3, blockDocs: 2 };
 
 export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions {
   return {
@@ -402,7 +402,8 @@ export class Stripper {
         return;
       }
       const r = this.reason[i];
-      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && this.lineDf[i]! < Math.max(th.docs, 2)) {
+      // One- and two-word lines (captions, breadcrumbs, "EPA") are not put back.
+      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && a.lineTok[i]! >= 3 && this.lineDf[i]! < Math.max(th.docs, 2)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
@@ -415,8 +416,8 @@ export class Stripper {
 
   /**
    * Lower is more title-like: a headline shows up as a ticker item on other pages, bylines and datelines
-   * follow a site template or carry dates (6+ digits), captions and breadcrumbs are one or two words;
-   * among the rest the line nearest the body wins (the caller adds the distance).
+   * follow a site template or carry dates (6+ digits); among the rest the line nearest the body wins (the
+   * caller adds the distance).
    */
   private titleScore(a: Analysis, i: number, th: Thresholds): number {
     // A line whose label or date shape is a site template (a byline, a dateline) is no title.
@@ -435,7 +436,7 @@ export class Stripper {
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0) + (a.lineTok[i]! < 3 ? 1e4 : 0);
+    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
   }
 
   private readonly partials = new Map<number, Uint8Array>();
