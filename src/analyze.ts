@@ -286,7 +286,7 @@ const SUFFIX_LINE_TOKENS = 6;
 const LABEL_MAX_TOKENS = 3;
 
 /** Quick test before the slow path: does the line hold a label separator, and a digit? */
-function templateHints(s: string, start: number, end: number, digits: boolean): number {
+export function templateHints(s: string, start: number, end: number, digits: boolean): number {
   let hints = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);

@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, Kind } from './analyze.js';
+import { Analysis, analyze, Kind, templateHints } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
@@ -398,7 +398,7 @@ export class Stripper {
       // A kept line that other pages repeat (a byline just under the threshold) does not end the search;
       // a unique kept line (the title itself, or body) does.
       if (st !== REMOVED) {
-        if (st === KEPT && this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) continue;
+        if (st === KEPT && ((this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) || datelineLike(a, i))) continue;
         return;
       }
       const r = this.reason[i];
@@ -436,6 +436,7 @@ export class Stripper {
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
+    if (datelineLike(a, i)) templated = true;
     return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
   }
 
@@ -542,6 +543,11 @@ export class Stripper {
     drop(pos, a.lineEnd[i]!, 'segment');
     keep(a.lineEnd[i]!, a.lineNext[i]!);
   }
+}
+
+/** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */
+function datelineLike(a: Analysis, i: number): boolean {
+  return a.lineTok[i]! <= 5 && (templateHints(a.text, a.lineStart[i]!, a.lineEnd[i]!, false) & 1) === 1;
 }
 
 /** Convenience: strip one text with a model (allocates a Stripper; use Stripper for many). */
