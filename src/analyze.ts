@@ -278,50 +278,70 @@ const SALT_PREFIX = 0x50524546;
 const SALT_SUFFIX = 0x53554646;
 const SALT_SHAPE = 0x53484150;
 
-/** Label separators: "بقلم: X", "الرياض - واس", "Posted by X | Jan 5", breadcrumbs "الرئيسية » سياسة". */
-const LABEL_SEP = /\s*[:：]\s*|\s+[-–—|»›>]\s+/gu;
+// Label separators (templateHints): "بقلم: X", "الرياض - واس", "Posted by X | Jan 5", breadcrumbs "الرئيسية » سياسة".
 /** Lines with suffix labels are at most this many tokens. */
 const SUFFIX_LINE_TOKENS = 6;
 /** Labels are at most this many tokens. */
 const LABEL_MAX_TOKENS = 3;
 
 /** Quick test before the slow path: does the line hold a label separator, and a digit? */
+// Where templateHints found the first and last label separator (code unit index of the separator).
+let SEP_FIRST = -1;
+let SEP_LAST = -1;
+
 export function templateHints(s: string, start: number, end: number, digits: boolean): number {
   let hints = 0;
+  SEP_FIRST = -1;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c === 58 || c === 0xff1a) hints |= 1;
-    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124 || c === 0xbb || c === 0x203a || c === 62) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) hints |= 1;
+    let sep = false;
+    if (c === 58 || c === 0xff1a) sep = true;
+    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124 || c === 0xbb || c === 0x203a || c === 62) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) sep = true;
     else if (digits && FOLD[c] === 48) hints |= 2;
+    if (sep) {
+      hints |= 1;
+      if (SEP_FIRST < 0) SEP_FIRST = i;
+      SEP_LAST = i;
+    }
   }
   return hints;
 }
 
-function addTemplateKeys(a: Analysis, raw: string, tok: number, hints: number): void {
-  const norm = normalize(raw);
+/** Hash raw [from, to) as a unit (folded, like unitHash) with a salt; returns whether it holds a letter. */
+function hashRaw(s: string, from: number, to: number, salt: number): boolean {
+  reset();
+  H1 ^= salt;
+  let letter = false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    const f = FOLD[c]!;
+    if (f !== F_DROP && f !== F_SPACE && f !== 48) letter = true;
+    i += emitRaw(s, i, c);
+  }
+  finish();
+  return letter;
+}
+
+/** Does raw [from, to) hold anything that survives normalization? */
+function hasContent(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const f = FOLD[s.charCodeAt(i)]!;
+    if (f !== F_DROP && f !== F_SPACE) return true;
+  }
+  return false;
+}
+
+function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok: number, hints: number): void {
   // Label keys: the text before the first separator (prefix) and after the last (suffix), when short.
+  // Hashed straight from the raw text: the same keys as hashing the normalized label.
   if (hints & 1) {
-    LABEL_SEP.lastIndex = 0;
-    const seps = [...raw.matchAll(LABEL_SEP)];
-    if (seps.length > 0) {
-      const first = seps[0]!;
-      const head = normalize(raw.slice(0, first.index));
-      if (/\p{L}/u.test(head) && head.split(' ').length <= LABEL_MAX_TOKENS && head.length < norm.length) {
-        hashNormalized(head, 0, head.length, SALT_PREFIX);
-        a.pushExtra(Kind.Prefix, FH1, FH2);
-      }
-      // Suffix labels only on short lines ("الرياض - واس"): headlines end in " - فيديو" too.
-      const last = seps[seps.length - 1]!;
-      const tail = tok <= SUFFIX_LINE_TOKENS ? normalize(raw.slice(last.index + last[0].length)) : '';
-      if (/\p{L}/u.test(tail) && tail.split(' ').length <= LABEL_MAX_TOKENS && tail.length < norm.length) {
-        hashNormalized(tail, 0, tail.length, SALT_SUFFIX);
-        a.pushExtra(Kind.Suffix, FH1, FH2);
-      }
-    }
+    if (hashRaw(s, start, SEP_FIRST, SALT_PREFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, SEP_FIRST + 1, end)) a.pushExtra(Kind.Prefix, FH1, FH2);
+    // Suffix labels only on short lines ("الرياض - واس"): headlines end in " - فيديو" too.
+    if (tok <= SUFFIX_LINE_TOKENS && hashRaw(s, SEP_LAST + 1, end, SALT_SUFFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, start, SEP_LAST)) a.pushExtra(Kind.Suffix, FH1, FH2);
   }
   if (tok > SHORT_MAX_TOKENS || !(hints & 2)) return;
   // Shape key: the line with month and weekday names folded (dates written in words come with digits).
-  const tokens = norm.split(' ');
+  const tokens = normalize(s.slice(start, end)).split(' ');
   let folded = false;
   for (let t = 0; t < tokens.length; t++) {
     const w = tokens[t]!;
@@ -601,7 +621,7 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
     if (templates && len > 0 && a.lineSegN[li] === 0) {
       if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) {
         const hints = templateHints(text, start, end, tok <= SHORT_MAX_TOKENS);
-        if (hints !== 0) addTemplateKeys(a, text.slice(start, end), tok, hints);
+        if (hints !== 0) addTemplateKeys(a, text, start, end, tok, hints);
       }
       if (tok >= HEAD_MIN_TOKENS) {
         if (cut || leads < LEAD_LINES) {
