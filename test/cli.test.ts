@@ -178,6 +178,14 @@ describe('failures', () => {
   });
 });
 
+describe('bench', () => {
+  it('times clean beside the mawk baseline on a generated crawl', () => {
+    const r = run(['bench', '--size', '1MB', '--threads', '1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/boilerstrip clean \(--threads 1\)\s+[\d.]+\s+[\d.]+/);
+  });
+});
+
 describe('inspect', () => {
   it('lists what the model calls chrome', () => {
     const m = path.join(dir, 'seeds.model');

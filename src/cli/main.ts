@@ -12,6 +12,7 @@ import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.j
 import { loadModel, mergeModels, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/pool.js';
+import { runBench } from '../bench-cli.js';
 import { learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
@@ -329,6 +330,26 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', describe: 'JSON output' })
           .option('max-memory', { type: 'string', default: '512MB', hidden: true }),
       (a) => run(() => cmdInspect(a as unknown as CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number })),
+    )
+    .command(
+      'bench',
+      'End-to-end throughput on this machine: a generated crawl or your own dump, mawk beside it',
+      (y) =>
+        y
+          .option('size', { type: 'string', default: '100MB', describe: 'Size of the generated crawl' })
+          .option('input', { type: 'string', describe: 'Benchmark on this JSONL file instead' })
+          .option('threads', { type: 'string', describe: 'Thread counts to time, comma-separated (default: 1 and the number of cores)' })
+          .option('seed', { type: 'number', default: 1, describe: 'Generator seed' })
+          .option('keep', { type: 'boolean', describe: 'Keep the generated crawl' })
+          .example('$0 bench --size 1GB', '')
+          .example('$0 bench --input dump.jsonl --threads 1,2', ''),
+      (a) =>
+        run(async () => {
+          const threads = String(a.threads ?? `1,${defaultThreads()}`)
+            .split(',')
+            .map((t) => intIn(Number(t), 'threads', 1, 256));
+          await runBench({ size: parseSize(String(a.size), 'size'), input: a.input as string | undefined, threads, seed: intIn(a.seed, 'seed', 0, 2 ** 31), keep: a.keep as boolean | undefined });
+        }),
     )
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'No progress or summary on stderr' })
     .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect or bench')
