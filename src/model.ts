@@ -29,7 +29,7 @@ export interface LearnOptions {
   maxMemory?: number;
   /** Recognize duplicate documents (same long lines) within the site and count them once. Default true. */
   dedup?: boolean;
-  /** Unit texts kept for inspect and reports (not used for decisions). Default 200000. */
+  /** Unit texts kept for inspect and reports (not used for decisions). Default 50000. */
   maxTexts?: number;
 }
 
@@ -78,7 +78,7 @@ export function keyString(a: number, b: number): string {
 
 /** A stored sample: "kind<TAB>site<TAB>text" (texts are for inspect and reports, never for decisions). */
 function sampleText(kind: Kind, site: string, text: string, from: number, to: number): string {
-  return `${kind}\t${site}\t${text.slice(from, Math.min(to, from + 300))}`;
+  return `${kind}\t${site}\t${text.slice(from, Math.min(to, from + 160))}`;
 }
 
 export function parseSample(s: string): { kind: Kind; site: string; text: string } {
@@ -182,7 +182,7 @@ export type LearnResult = 'counted' | 'duplicate' | 'empty';
 
 export class Model {
   readonly params: ModelParams;
-  readonly counter: Counter64;
+  counter: Counter64;
   readonly sites = new Map<string, SiteInfo>();
   /** Distinct documents counted. */
   docs = 0;
@@ -208,7 +208,7 @@ export class Model {
     const dupBytes = this.dedup ? Math.max(1 << 20, budget / 16) : 0;
     this.seen = this.dedup ? new DupSet(Math.floor(dupBytes / 2 / 17)) : null;
     this.counter = counter ?? new Counter64(budget - dupBytes);
-    this.maxTexts = opts.maxTexts ?? 200_000;
+    this.maxTexts = opts.maxTexts ?? 50_000;
   }
 
   /**
@@ -218,6 +218,12 @@ export class Model {
    */
   newDedupScope(): void {
     this.seen?.clear();
+  }
+
+  /** Read counts from another table holding the same entries (a shared-memory copy); pruning info kept. */
+  useCounter(c: Counter64, prune: PruneInfo): void {
+    Object.assign(c.prune, prune);
+    this.counter = c;
   }
 
   /** Count duplicates against this set from now on (a worker thread keeps one per file). */

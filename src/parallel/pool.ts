@@ -14,6 +14,7 @@ import { BoilerstripError, type ErrorCode } from '../errors.js';
 import { decode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock, type InputSource } from '../io/input.js';
 import { Model, type ModelParts } from '../model.js';
+import { Counter64 } from '../counter.js';
 import { resolveFields, siteOfRecord, textOf } from '../record.js';
 import { RunStats, type RunOptions } from '../run.js';
 import { planChunks, readChunk, type Chunk } from './plan.js';
@@ -117,7 +118,10 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
   const lineBase = new Map<number, number>(); // chunk index -> lines before it in its file
   let fileLines = 0;
   let lastFile = -1;
-  const workers = await runChunks({ mode: 'learn', opts: portable(opts) }, chunks, threads, async (r, c) => {
+  // The memory budget is shared: each thread's table gets its part of --max-memory.
+  const budget = opts.maxMemory ?? 512 * 1024 * 1024;
+  const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, Math.min(threads, chunks.length)))) };
+  const workers = await runChunks({ mode: 'learn', opts: perThread }, chunks, threads, async (r, c) => {
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;
@@ -140,7 +144,11 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
     ),
   );
   await Promise.all(workers.map((w) => w.terminate()));
-  for (const f of finished) model.addParts(f.parts);
+  // One thread's table at a time, each released once added, so the peak stays near the budget.
+  for (let k = 0; k < finished.length; k++) {
+    model.addParts(finished[k]!.parts);
+    (finished[k] as { parts: ModelParts | null }).parts = null;
+  }
   // Duplicates counted by two threads: the copy first in file order keeps its count, the others lose it.
   const first = new Map<string, [number, number]>();
   const all: { key: string; hi: number; lo: number }[] = [];
@@ -211,7 +219,10 @@ export async function stripParallel(
   tick: () => void,
 ): Promise<void> {
   const chunks = planChunks(sources);
-  const shared = { params: model.params, counter: model.counter.toShared(), sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
+  // The table moves into shared memory (and the model reads it from there): one copy, not two.
+  const counter = model.counter.toShared();
+  model.useCounter(Counter64.fromShared(counter), model.counter.prune);
+  const shared = { params: model.params, counter, sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
   let fileLines = 0;
   let lastFile = -1;
   const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, chunks, threads, async (r, c) => {
