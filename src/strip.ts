@@ -28,13 +28,13 @@ export interface StripOptions {
   minDocs?: number;
   /** ...and at least this share of its site's documents. Default 0.02. */
   minRatio?: number;
-  /** Sites with fewer documents use corpus-wide counts. Default 20. */
+  /** Sites with fewer documents need a line on 40% of their pages (at least 2) instead of minDocs. Default 20. */
   minSiteDocs?: number;
   /** Template keys (prefix/suffix/date shape) must reach this share of the site's documents. Default 0.05. */
   templateRatio?: number;
   /** Template keys also need at least this many documents: generalizing wants more evidence. Default 10. */
   templateMinDocs?: number;
-  /** A chain line goes whole when this share of its segments is chrome. Default 0.5. */
+  /** A chain line goes whole when this share of its segments is chrome. Default 0.1 (any one, for up to 10 items). */
   chainRatio?: number;
   /** A line ending in an ellipsis whose first words open this many documents' lines is a teaser. Default 2. */
   teaserDocs?: number;

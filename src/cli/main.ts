@@ -155,7 +155,7 @@ function stripOptions(y: Argv): Argv {
   return y
     .option('min-docs', { type: 'number', default: STRIP_DEFAULTS.minDocs, describe: 'A unit is chrome in at least this many documents of its site...', group: 'Chrome threshold:' })
     .option('min-ratio', { type: 'number', default: STRIP_DEFAULTS.minRatio, describe: '...and at least this share of them', group: 'Chrome threshold:' })
-    .option('min-site-docs', { type: 'number', default: STRIP_DEFAULTS.minSiteDocs, describe: 'Sites with fewer documents use corpus-wide counts', group: 'Chrome threshold:' })
+    .option('min-site-docs', { type: 'number', default: STRIP_DEFAULTS.minSiteDocs, describe: 'Smaller sites need a line on 40% of their pages (at least 2)', group: 'Chrome threshold:' })
     .option('template-ratio', { type: 'number', default: STRIP_DEFAULTS.templateRatio, describe: 'Share of site documents a template key (prefix, suffix, date shape) needs', group: 'Chrome threshold:' })
     .option('template-min-docs', { type: 'number', default: STRIP_DEFAULTS.templateMinDocs, describe: 'Documents a template key needs at least', group: 'Chrome threshold:' })
     .option('chain-ratio', { type: 'number', default: STRIP_DEFAULTS.chainRatio, describe: 'A ticker/menu line goes whole when this share of its items is chrome', group: 'Chrome threshold:' });
