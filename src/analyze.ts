@@ -180,6 +180,10 @@ function reset(): void {
   PENDING = false;
 }
 
+/**
+ * One folded code unit into the shared hash state. hashLine and segmentLine inline these same steps in
+ * locals (the hot loops); test/analyze checks that their hashes equal unitHash's.
+ */
 function emitUnit(u: number): void {
   if (u === F_SPACE) {
     PENDING = LEN > 0;

@@ -143,10 +143,6 @@ export class Stripper {
     }
   }
 
-  /** The smallest document count any decision compares against: entries below it can be pruned exactly. */
-  static get leastCountUsed(): number {
-    return 2;
-  }
 
   /** The thresholds a site's documents are judged by; small sites are also judged by corpus-wide counts. */
   thresholds(site: string): Thresholds {
