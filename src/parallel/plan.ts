@@ -18,7 +18,8 @@ export interface Chunk {
   end: number;
 }
 
-export const CHUNK_BYTES = 8 * 1024 * 1024;
+/** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */
+export const CHUNK_BYTES = Number(process.env.BOILERSTRIP_CHUNK_BYTES) > 0 ? Number(process.env.BOILERSTRIP_CHUNK_BYTES) : 8 * 1024 * 1024;
 
 /** Cut each file near every `chunkBytes`, just after a newline. */
 export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Chunk[] {

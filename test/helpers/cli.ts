@@ -8,9 +8,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.join(ROOT, 'bin/boilerstrip');
 
 /** Run the CLI (the built dist/, as a user would). */
-export function run(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): SpawnSyncReturns<string> {
+export function run(args: string[], opts: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
   if (!fs.existsSync(path.join(ROOT, 'dist/src/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
-  return spawnSync(process.execPath, [BIN, ...args], { input: opts.input, cwd: opts.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  return spawnSync(process.execPath, [BIN, ...args], { input: opts.input, cwd: opts.cwd ?? ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, ...opts.env } });
 }
 
 export function tmpdir(prefix: string): string {
