@@ -19,7 +19,7 @@ export interface Chunk {
 }
 
 /** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */
-export const CHUNK_BYTES = Number(process.env.BOILERSTRIP_CHUNK_BYTES) > 0 ? Number(process.env.BOILERSTRIP_CHUNK_BYTES) : 8 * 1024 * 1024;
+export const CHUNK_BYTES = Number(process.env.BOILERSTRIP_CHUNK_BYTES) > 0 ? Number(process.env.BOILERSTRIP_CHUNK_BYTES) : 1024 * 1024;
 
 /** Cut each file near every `chunkBytes`, just after a newline. */
 export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Chunk[] {
