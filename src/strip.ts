@@ -56,6 +56,8 @@ export interface Thresholds {
   /** Corpus-wide counts are consulted too, against gt and gtt. */
   corpus: boolean;
   gt: number;
+  /** Corpus-wide line threshold for long lines. */
+  gtLong: number;
   gtt: number;
 }
 
@@ -110,6 +112,8 @@ export interface RemovedUnit {
 
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
+/** Lines of at most this many words of site-less records use the lower corpus-wide threshold. */
+const UNKNOWN_SITE_SHORT = 16;
 
 const KEPT = 0;
 const BLANK = 1;
@@ -160,7 +164,11 @@ export class Stripper {
       tt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * docs)),
       fallback: small,
       corpus: m.params.fallback,
-      gt: Math.max(o.minDocs, Math.ceil(o.minRatio * m.docs)),
+      // Records without a site (no URL, no site field) mix every template: their short lines are judged by
+      // the corpus-wide counts against an average site's threshold (long ones, which may be a wire story
+      // republished across sites, against the corpus threshold).
+      gt: site === '' && m.sites.size > 1 ? Math.max(o.minDocs, Math.ceil((o.minRatio * m.docs) / m.sites.size)) : Math.max(o.minDocs, Math.ceil(o.minRatio * m.docs)),
+      gtLong: Math.max(o.minDocs, Math.ceil(o.minRatio * m.docs)),
       gtt: Math.max(o.minDocs, o.templateMinDocs, Math.ceil(o.templateRatio * m.docs)),
     };
   }
@@ -231,7 +239,7 @@ export class Stripper {
         state[i] = BLANK;
         continue;
       }
-      const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, th.gt, fb);
+      const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);
       lineDf[i] = this.df;
       if (isLine) {
         state[i] = REMOVED;
