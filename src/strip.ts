@@ -112,6 +112,8 @@ export interface RemovedUnit {
 
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
+/** Lines longer than this (in words) are never list items for the list rule. */
+const BLOCK_ITEM_TOKENS = 30;
 /** Lines of at most this many words of site-less records use the lower corpus-wide threshold. */
 const UNKNOWN_SITE_SHORT = 16;
 
@@ -346,7 +348,9 @@ export class Stripper {
    */
   private blocks(a: Analysis, n: number): void {
     const state = this.state;
-    const weak = (i: number): boolean => state[i] === REMOVED || (state[i] === KEPT && a.lineSegN[i] === 0 && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
+    // List items are titles and teasers: a long paragraph that recurs (an article republished) is no item.
+    const weak = (i: number): boolean =>
+      state[i] === REMOVED || (state[i] === KEPT && a.lineSegN[i] === 0 && a.lineTok[i]! <= BLOCK_ITEM_TOKENS && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
     let i = 0;
     while (i < n) {
       if (state[i] === BLANK || !weak(i)) {
@@ -406,8 +410,9 @@ export class Stripper {
         return;
       }
       const r = this.reason[i];
-      // One- and two-word lines (captions, breadcrumbs, "EPA") are not put back.
-      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && a.lineTok[i]! >= 3 && this.lineDf[i]! < Math.max(th.docs, 2)) {
+      // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
+      // with a list are.
+      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
