@@ -2,7 +2,6 @@
 export type ErrorCode =
   | 'E_JSON' // a JSONL line or array element is not valid JSON
   | 'E_RECORD' // a record is not a JSON object
-  | 'E_UTF8' // (reserved) invalid UTF-8 when --strict-utf8 is asked for
   | 'E_DOC_TOO_LARGE' // a record exceeds --max-doc-bytes
   | 'E_GZIP' // a corrupt or truncated gzip stream
   | 'E_INPUT' // a path that does not exist or cannot be read

@@ -7,7 +7,6 @@
  * take the ordinary decoder, which is faster on them.
  */
 import { transcode } from 'node:buffer';
-import { BoilerstripError } from '../errors.js';
 
 export interface TextBlock {
   kind: 'text';
@@ -149,9 +148,4 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer | Uint8Array | st
     return;
   }
   yield* flush(true);
-}
-
-/** For callers that want one error rather than oversize markers. */
-export function oversizeError(file: string, b: OversizeBlock, max: number): BoilerstripError {
-  return new BoilerstripError('E_DOC_TOO_LARGE', `record is ${b.bytes} bytes, over --max-doc-bytes ${max}`, { file, line: b.line });
 }

@@ -2,7 +2,6 @@
  * The simple methods people use today, run in the same process on the same documents so their figures
  * stand beside boilerstrip's. Each takes all documents and returns the removed ranges per document.
  */
-import { unitHash } from '../analyze.js';
 import { Model } from '../model.js';
 import { normalize } from '../normalize.js';
 import { Stripper, type StripOptions } from '../strip.js';
@@ -111,4 +110,3 @@ export function standardPeers(): Peer[] {
   return [keepEverything, exactLines(5), ccnet, perSiteLines()];
 }
 
-export { unitHash };
