@@ -204,7 +204,7 @@ function summary(stats: RunStats, quiet: boolean | undefined): void {
   if (r.dropped) parts.push(`${r.dropped} dropped`);
   const pt = Object.values(r.passedThrough).reduce((x, y) => x + y, 0);
   if (pt) parts.push(`${pt} without text passed through`);
-  if (r.emptied) parts.push(`${r.emptied} all-chrome kept as ${'is'}`);
+  if (r.emptied) parts.push(`${r.emptied} all chrome (written per --on-empty)`);
   process.stderr.write(`boilerstrip: ${parts.join(', ')}; ${r.changed} changed, ${removed}% of text removed${mbs}\n`);
 }
 
