@@ -13,12 +13,14 @@ import { FileSink, tempFiles, type Sink } from './io/output.js';
 import { Model, keyString, type LearnOptions } from './model.js';
 import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
 import { Stripper, type Reason, type StripOptions } from './strip.js';
+import { defaultThreads } from './parallel/threads.js';
 
 export type OnError = 'fail' | 'skip';
 export type OnEmpty = 'keep' | 'empty' | 'drop';
 
 export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
-  /** Worker threads for both passes (plain JSONL files are split into chunks). Default 1. */
+  /** Worker threads for both passes (plain JSONL files are split into chunks). Default: the number of cores
+   * for 64 MB or more of plain JSONL, else 1. */
   threads?: number;
   /** Bad records: stop with an error (default) or skip and count them. */
   onError?: OnError;
@@ -194,7 +196,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const skip = opts.onError === 'skip';
   const t0 = performance.now();
   const p = progressTicker(opts, 1);
-  const threads = opts.threads ?? 1;
+  const threads = threadsFor(sources, opts);
   let chars = 0;
   for (const group of groupSources(sources, threads)) {
     if (group.parallel) {
@@ -287,7 +289,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
       stats.invalidUtf8Lines++;
     },
   };
-  const threads = opts.threads ?? 1;
+  const threads = threadsFor(sources, opts);
   const emit = async (out: string[], rej: string[]): Promise<void> => {
     for (const l of out) {
       const w = sink.write(l);
@@ -326,6 +328,17 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   }
   stats.stripSeconds += (performance.now() - t0) / 1000;
   return stats;
+}
+
+/** Below this much splittable input, starting threads costs more than it saves. */
+export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
+
+/** --threads when given; else the number of cores for 64 MB or more of plain JSONL, else 1. */
+export function threadsFor(sources: InputSource[], opts: RunOptions): number {
+  if (opts.threads !== undefined) return opts.threads;
+  let bytes = 0;
+  for (const s of sources) if (s.format === 'jsonl' && !s.gzip && s.bytes > 0) bytes += s.bytes;
+  return bytes >= THREADS_MIN_BYTES ? defaultThreads() : 1;
 }
 
 /**

@@ -11,7 +11,7 @@ import { chromeUnits } from '../inspect.js';
 import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.js';
 import { loadModel, mergeModels, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
-import { defaultThreads } from '../parallel/pool.js';
+import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
 import { learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
 
@@ -125,7 +125,7 @@ export function runOptions(args: CommonArgs): RunOptions {
     fallback: a.fallback,
     dedup: a.dedup,
     collectReport: a.report !== undefined,
-    threads: a.threads === undefined ? defaultThreads() : intIn(a.threads, 'threads', 1, 256),
+    threads: a.threads === undefined ? undefined : intIn(a.threads, 'threads', 1, 256),
     tmpDir: a['tmp-dir'],
   };
 }
@@ -140,7 +140,7 @@ function readOptions(y: Argv): Argv {
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
     .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })
-    .option('threads', { type: 'number', describe: 'Worker threads (default: the number of cores); output is the same for every N', group: 'Records:' });
+    .option('threads', { type: 'number', describe: 'Worker threads (default: the number of cores from 64 MB of plain JSONL up, else 1); output is the same for every N', group: 'Records:' });
 }
 
 function learnOptions(y: Argv): Argv {

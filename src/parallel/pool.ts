@@ -8,7 +8,6 @@
  * then depends on what each thread saw, and the report says it happened).
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BoilerstripError, type ErrorCode } from '../errors.js';
 import { decode } from '../io/blocks.js';
@@ -26,9 +25,7 @@ function portable(opts: RunOptions): RunOptions {
   return rest;
 }
 
-export function defaultThreads(): number {
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
+export { defaultThreads } from './threads.js';
 
 interface ChunkReply {
   type: 'chunk';
