@@ -198,7 +198,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const p = progressTicker(opts, 1);
   const threads = threadsFor(sources, opts);
   let chars = 0;
-  for (const group of groupSources(sources, threads)) {
+  for (const group of groupSources(sources, threads, 1)) {
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
       await learnParallel(model, group.sources, opts, threads, () => p.tick(model.docs, chars));
@@ -298,7 +298,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     if (rejects) for (const l of rej) await rejects.write(l);
   };
   try {
-    for (const group of groupSources(sources, threads)) {
+    for (const group of groupSources(sources, threads, 2)) {
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
         await stripParallel(model, group.sources, opts, threads, stats, async (bytes, rej) => {
@@ -333,22 +333,23 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
 /** Below this much splittable input, starting threads costs more than it saves. */
 export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
-/** --threads when given; else the number of cores for 64 MB or more of plain JSONL, else 1. */
+/** --threads when given; else the number of cores for 64 MB or more of JSONL (gzip counted 4x), else 1. */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
   if (opts.threads !== undefined) return opts.threads;
   let bytes = 0;
-  for (const s of sources) if (s.format === 'jsonl' && !s.gzip && s.bytes > 0) bytes += s.bytes;
+  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
   return bytes >= THREADS_MIN_BYTES ? defaultThreads() : 1;
 }
 
 /**
- * Consecutive sources that worker threads can split (plain JSONL files) form parallel groups; the rest
- * (stdin, gzip, JSON arrays, text files) stream on the main thread. Order is kept.
+ * Consecutive JSONL sources form parallel groups: files (plain ones cut by offset, gzip ones cut as they
+ * are decompressed) and, in pass 2, stdin; JSON arrays and text files stream on the main thread. Order is kept.
  */
-export function groupSources(sources: InputSource[], threads: number): { parallel: boolean; sources: InputSource[] }[] {
+export function groupSources(sources: InputSource[], threads: number, pass: 1 | 2): { parallel: boolean; sources: InputSource[] }[] {
   const groups: { parallel: boolean; sources: InputSource[] }[] = [];
   for (const s of sources) {
-    const parallel = threads > 1 && s.format === 'jsonl' && !s.gzip && s.name !== '-' && s.bytes > 0;
+    // Pass 1 may need to read a chunk again (duplicates two threads both counted): stdin cannot be.
+    const parallel = threads > 1 && s.format === 'jsonl' && (s.name !== '-' || pass === 2);
     const last = groups[groups.length - 1];
     if (last && last.parallel === parallel) last.sources.push(s);
     else groups.push({ parallel, sources: [s] });

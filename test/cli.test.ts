@@ -110,6 +110,15 @@ describe('same input, same output', () => {
     const m = path.join(dir, 'threads.model');
     expect(run(['learn', crawl, shardA, '-m', m, '--quiet', '--threads', '3'], { env }).status).toBe(0);
     expect(run(['strip', '-m', m, crawl, shardA, '--quiet', '--threads', '2'], { env }).stdout).toBe(one.stdout);
+    // gzip inputs are cut into the same chunks as they are decompressed; stdin too, in pass 2.
+    const gz = path.join(dir, 'crawl-threads.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(crawl)));
+    const viaGz = run(['clean', gz, shardA, '--quiet', '--threads', '3'], { env });
+    expect(viaGz.status, viaGz.stderr).toBe(0);
+    expect(viaGz.stdout).toBe(one.stdout);
+    const viaStdin = run(['strip', '-m', m, '-', '--quiet', '--threads', '2'], { env, input: fs.readFileSync(crawl) });
+    expect(one.stdout.startsWith(viaStdin.stdout)).toBe(true);
+    expect(viaStdin.stdout.length).toBeGreaterThan(0);
   });
 
   it('shard order does not change any record', () => {

@@ -4,9 +4,11 @@
  * on which thread finished first.
  */
 import fs from 'node:fs';
-import type { InputSource } from '../io/input.js';
+import { sourceBytes, type InputSource, type ReadOptions } from '../io/input.js';
 
 export interface Chunk {
+  /** The chunk's bytes, when they come from a stream (gzip, stdin) rather than a file range. */
+  bytes?: Buffer;
   /** Global index, in input order. */
   index: number;
   /** Index of the file among the group's sources (the duplicate scope). */
@@ -58,6 +60,7 @@ export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Ch
 
 /** The bytes of a chunk, without a leading byte-order mark at the start of its file. */
 export function readChunk(c: Chunk, fd: number): Buffer {
+  if (c.bytes) return c.start === 0 && c.bytes.length >= 3 && c.bytes[0] === 0xef && c.bytes[1] === 0xbb && c.bytes[2] === 0xbf ? c.bytes.subarray(3) : c.bytes;
   const buf = Buffer.allocUnsafe(c.end - c.start);
   let off = 0;
   while (off < buf.length) {
@@ -79,4 +82,48 @@ export function countLines(b: Buffer): number {
   }
   if (b.length > 0 && b[b.length - 1] !== 10) n++;
   return n;
+}
+
+/**
+ * Chunks of a byte stream (gzip or stdin): the same cuts planChunks makes on a file, at the first newline
+ * at or after every chunkBytes of (decompressed) content, so they are the same however the stream arrives.
+ */
+export async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: number, opts: ReadOptions = {}, chunkBytes = CHUNK_BYTES): AsyncGenerator<Chunk> {
+  let buf: Buffer = Buffer.alloc(0);
+  let start = 0; // absolute offset of buf[0]
+  let index = firstIndex;
+  const label = src.display ?? src.name;
+  let searchFrom = 0;
+  for await (const b of sourceBytes(src, opts)) {
+    buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
+    while (buf.length > chunkBytes) {
+      const nl = buf.indexOf(10, Math.max(chunkBytes, searchFrom));
+      if (nl < 0) {
+        searchFrom = buf.length;
+        break;
+      }
+      const bytes = buf.subarray(0, nl + 1);
+      yield { index: index++, fileIndex, file: src.name, label, start, end: start + bytes.length, bytes };
+      start += bytes.length;
+      buf = buf.subarray(nl + 1);
+      searchFrom = 0;
+    }
+  }
+  if (buf.length > 0) yield { index: index++, fileIndex, file: src.name, label, start, end: start + buf.length, bytes: buf };
+}
+
+/** Chunks of every source in order: file ranges for plain files, streamed chunks for gzip and stdin. */
+export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}): AsyncGenerator<Chunk> {
+  let index = 0;
+  for (let f = 0; f < sources.length; f++) {
+    const src = sources[f]!;
+    if (!src.gzip && src.name !== '-') {
+      for (const c of planChunks([src])) yield { ...c, index: index++, fileIndex: f };
+    } else {
+      for await (const c of streamChunks(src, f, index, opts)) {
+        index = c.index + 1;
+        yield c;
+      }
+    }
+  }
 }

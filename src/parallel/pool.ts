@@ -16,7 +16,7 @@ import { Model, type ModelParts } from '../model.js';
 import { Counter64 } from '../counter.js';
 import { resolveFields, siteOfRecord, textOf } from '../record.js';
 import { RunStats, type RunOptions } from '../run.js';
-import { planChunks, readChunk, type Chunk } from './plan.js';
+import { feedChunks, readChunk, streamChunks, type Chunk } from './plan.js';
 import type { ChunkBad, WorkerInit } from './worker.js';
 
 /** Options that can cross to a thread (no functions or streams). */
@@ -38,66 +38,85 @@ interface ChunkReply {
   stats?: RunStats;
 }
 
-/** Run chunks through `threads` workers, at most `window` in flight; replies handed over in chunk order. */
-async function runChunks(
-  init: WorkerInit,
-  chunks: Chunk[],
-  threads: number,
-  onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>,
-): Promise<Worker[]> {
-  const workers = Array.from({ length: Math.max(1, Math.min(threads, chunks.length || 1)) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
+/**
+ * Run chunks through `threads` workers, at most 2 per worker in flight; replies are handed to onReply
+ * strictly in chunk order (onReply returning false stops the run). Chunks come from an async feed, so a
+ * gzip or stdin stream is cut while the threads work. The workers are returned alive (learn asks them
+ * for their models next).
+ */
+async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: number, onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<Worker[]> {
+  const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
   const window = workers.length * 2;
+  const idle: Worker[] = [...workers];
+  const meta = new Map<number, Chunk>();
+  const pending = new Map<number, ChunkReply>();
   let next = 0;
   let done = 0;
   let stop = false;
-  const pending = new Map<number, ChunkReply>();
+  let exhausted = false;
   let failure: unknown = null;
-  await new Promise<void>((resolve, reject) => {
-    const idle: Worker[] = [];
-    const dispatch = (): void => {
-      while (!stop && idle.length > 0 && next < chunks.length && next - done < window) {
-        const w = idle.pop()!;
-        w.postMessage({ type: 'chunk', chunk: chunks[next++] });
-      }
-      if ((stop || done === chunks.length) && idle.length === workers.length) resolve();
-    };
-    let draining = Promise.resolve();
-    for (const w of workers) {
-      w.on('error', (e) => {
-        failure = e;
-        stop = true;
-        reject(e);
-      });
-      w.on('message', (m: ChunkReply) => {
-        if (m.type !== 'chunk') return;
-        pending.set(m.index, m);
-        idle.push(w);
-        // Hand replies over strictly in order.
-        draining = draining.then(async () => {
-          while (pending.has(done)) {
-            const r = pending.get(done)!;
-            pending.delete(done);
-            if (!stop) {
-              try {
-                if (!(await onReply(r, chunks[done]!))) stop = true;
-              } catch (e) {
-                failure = e;
-                stop = true;
-              }
-            }
-            done++;
-          }
-          dispatch();
-        });
-      });
+  let wake: (() => void) | null = null;
+  const signal = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  for (const w of workers) {
+    w.on('error', (e) => {
+      failure ??= e;
+      stop = true;
+      signal();
+    });
+    w.on('message', (m: ChunkReply) => {
+      if (m.type !== 'chunk') return;
+      pending.set(m.index, m);
       idle.push(w);
+      signal();
+    });
+  }
+  for (;;) {
+    // Hand over the replies that are next in order.
+    while (pending.has(done)) {
+      const r = pending.get(done)!;
+      pending.delete(done);
+      if (!stop) {
+        try {
+          if (!(await onReply(r, meta.get(done)!))) stop = true;
+        } catch (e) {
+          failure ??= e;
+          stop = true;
+        }
+      }
+      meta.delete(done);
+      done++;
     }
-    if (chunks.length === 0) resolve();
-    else dispatch();
-  }).catch(async (e) => {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
-  });
+    if ((stop || exhausted) && done === next) break;
+    if (!stop && !exhausted && idle.length > 0 && next - done < window) {
+      let it: IteratorResult<Chunk>;
+      try {
+        it = await feed.next();
+      } catch (e) {
+        failure ??= e;
+        stop = true;
+        continue;
+      }
+      if (it.done) {
+        exhausted = true;
+        continue;
+      }
+      const c = it.value;
+      meta.set(c.index, { ...c, bytes: undefined });
+      const w = idle.pop()!;
+      if (c.bytes) {
+        const ab = c.bytes.buffer.slice(c.bytes.byteOffset, c.bytes.byteOffset + c.bytes.length) as ArrayBuffer;
+        w.postMessage({ type: 'chunk', chunk: { ...c, bytes: undefined }, bytes: ab }, [ab]);
+      } else w.postMessage({ type: 'chunk', chunk: c });
+      next++;
+      continue;
+    }
+    if (failure && done === next) break;
+    await new Promise<void>((r) => (wake = r));
+  }
   if (failure) {
     await Promise.all(workers.map((w) => w.terminate()));
     throw failure;
@@ -111,19 +130,18 @@ function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
 
 /** Pass 1 over splittable sources with worker threads, added into `model`. */
 export async function learnParallel(model: Model, sources: InputSource[], opts: RunOptions, threads: number, tick: () => void): Promise<void> {
-  const chunks = planChunks(sources);
-  const lineBase = new Map<number, number>(); // chunk index -> lines before it in its file
+  const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
   // The memory budget is shared: each thread's table gets its part of --max-memory.
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
-  const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, Math.min(threads, chunks.length)))) };
-  const workers = await runChunks({ mode: 'learn', opts: perThread }, chunks, threads, async (r, c) => {
+  const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, threads))) };
+  const workers = await runChunks({ mode: 'learn', opts: perThread }, feedChunks(sources, opts), threads, async (r, c) => {
+    chunks[c.index] = c;
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;
     }
-    lineBase.set(c.index, fileLines);
     fileLines += r.lines;
     if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
     tick();
@@ -164,11 +182,14 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
     const b = first.get(x.key)!;
     return b[0] !== x.hi || b[1] !== x.lo;
   });
-  if (losers.length > 0) unlearnAt(model, chunks, losers, opts);
+  if (losers.length > 0) await unlearnAt(model, sources, chunks, losers, opts);
 }
 
-/** Re-read the documents at (chunk, line) positions and take their counts back out. */
-function unlearnAt(model: Model, chunks: Chunk[], at: { hi: number; lo: number }[], opts: RunOptions): void {
+/**
+ * Re-read the documents at (chunk, line) positions and take their counts back out. File chunks are read
+ * again at their offsets; chunks of a gzip file are cut again from a fresh decompression (same cuts).
+ */
+async function unlearnAt(model: Model, sources: InputSource[], chunks: Chunk[], at: { hi: number; lo: number }[], opts: RunOptions): Promise<void> {
   const fields = resolveFields(opts);
   const byChunk = new Map<number, Set<number>>();
   for (const x of at) {
@@ -176,31 +197,46 @@ function unlearnAt(model: Model, chunks: Chunk[], at: { hi: number; lo: number }
     if (!s) byChunk.set(x.hi, (s = new Set()));
     s.add(x.lo);
   }
+  const take = (c: Chunk, bytes: Buffer, lines: Set<number>): void => {
+    // Walk line starts; decode and parse only the lines asked for.
+    let line = 1;
+    let start = 0;
+    while (start < bytes.length) {
+      let nl = bytes.indexOf(10, start);
+      if (nl < 0) nl = bytes.length;
+      if (lines.has(line)) {
+        const d = decode(bytes.subarray(start, nl));
+        for (const r of parseJsonlBlock(d.text, c.label, line, d.invalid, opts)) {
+          if (isBad(r)) continue;
+          const v = r.value as Record<string, unknown>;
+          const t = textOf(v, fields);
+          if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
+        }
+      }
+      line++;
+      start = nl + 1;
+    }
+  };
+  const streamed = new Set<number>();
   for (const [ci, lines] of byChunk) {
     const c = chunks[ci]!;
+    const src = sources[c.fileIndex]!;
+    if (src.gzip || src.name === '-') {
+      streamed.add(c.fileIndex);
+      continue;
+    }
     const fd = fs.openSync(c.file, 'r');
     try {
-      const bytes = readChunk(c, fd);
-      // Walk line starts; decode and parse only the lines asked for.
-      let line = 1;
-      let start = 0;
-      while (start < bytes.length) {
-        let nl = bytes.indexOf(10, start);
-        if (nl < 0) nl = bytes.length;
-        if (lines.has(line)) {
-          const d = decode(bytes.subarray(start, nl));
-          for (const r of parseJsonlBlock(d.text, c.label, line, d.invalid, opts)) {
-            if (isBad(r)) continue;
-            const v = r.value as Record<string, unknown>;
-            const t = textOf(v, fields);
-            if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
-          }
-        }
-        line++;
-        start = nl + 1;
-      }
+      take(c, readChunk(c, fd), lines);
     } finally {
       fs.closeSync(fd);
+    }
+  }
+  for (const f of streamed) {
+    const first = chunks.findIndex((c) => c !== undefined && c.fileIndex === f);
+    for await (const c of streamChunks(sources[f]!, f, first, opts)) {
+      const lines = byChunk.get(c.index);
+      if (lines) take(c, readChunk(c, -1), lines);
     }
   }
 }
@@ -215,14 +251,13 @@ export async function stripParallel(
   emit: (out: Buffer | null, rejects: string[]) => Promise<void>,
   tick: () => void,
 ): Promise<void> {
-  const chunks = planChunks(sources);
   // The table moves into shared memory (and the model reads it from there): one copy, not two.
   const counter = model.counter.toShared();
   model.useCounter(Counter64.fromShared(counter), model.counter.prune);
   const shared = { params: model.params, counter, sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
   let fileLines = 0;
   let lastFile = -1;
-  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, chunks, threads, async (r, c) => {
+  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, feedChunks(sources, opts), threads, async (r, c) => {
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;

@@ -18,7 +18,7 @@ export interface WorkerInit {
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
-export type WorkerRequest = { type: 'chunk'; chunk: Chunk } | { type: 'finish' };
+export type WorkerRequest = { type: 'chunk'; chunk: Chunk; bytes?: ArrayBuffer } | { type: 'finish' };
 
 /** A bad record in fail mode: where (relative line) and what. */
 export interface ChunkBad {
@@ -40,7 +40,7 @@ const fdOf = (file: string): number => {
 };
 
 function decodeChunk(c: Chunk): { text: string; invalid: boolean; lines: number } {
-  const bytes = readChunk(c, fdOf(c.file));
+  const bytes = readChunk(c, c.bytes ? -1 : fdOf(c.file));
   const d = decode(bytes);
   return { text: d.text, invalid: d.invalid, lines: countLines(bytes) };
 }
@@ -59,7 +59,7 @@ if (init.mode === 'learn') {
       port.postMessage({ type: 'finished', parts, dups }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
       return;
     }
-    const c = m.chunk;
+    const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     let scope = scopes.get(c.fileIndex);
     if (scope === undefined) {
       scope = new DupSet(model.seen?.maxSize ?? 0);
@@ -91,7 +91,7 @@ if (init.mode === 'learn') {
       port.postMessage({ type: 'finished' });
       return;
     }
-    const c = m.chunk;
+    const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     const stats = new RunStats();
     const ctx = new StripContext(model, opts, stats);
     const { text, invalid, lines } = decodeChunk(c);
