@@ -98,3 +98,20 @@ describe('model files', () => {
     expect(() => mergeModels([a, b])).toThrow(/template keys on vs off/);
   });
 });
+
+describe('pruning the final model', () => {
+  it('merge --prune-below 2 keeps every decision and refuses thresholds below 2', () => {
+    const docs = [...corpus(60, 1), ...corpus(50, 2)];
+    const full = learn(docs);
+    const pruned = mergeModels([learn(docs)]);
+    const dropped = pruned.pruneBelow(2);
+    expect(dropped).toBeGreaterThan(0);
+    expect(pruned.counter.size).toBeLessThan(full.counter.size);
+    expect(stripAll(pruned, docs)).toEqual(stripAll(full, docs));
+    const f = path.join(dir, 'pruned.model');
+    saveModel(pruned, f);
+    const back = loadModel(f);
+    expect(back.prunedBelow).toBe(2);
+    expect(() => new Stripper(back, { minDocs: 1 })).toThrow(/pruned/);
+  });
+});
