@@ -45,7 +45,8 @@ interface ChunkReply {
  * for their models next).
  */
 async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: number, onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<Worker[]> {
-  const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
+  const workers = lease(Math.max(1, threads));
+  for (const w of workers) w.postMessage({ type: 'init', init });
   const window = workers.length * 2;
   const idle: Worker[] = [...workers];
   const meta = new Map<number, Chunk>();
@@ -117,11 +118,48 @@ async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: 
     if (failure && done === next) break;
     await new Promise<void>((r) => (wake = r));
   }
+  for (const w of workers) {
+    w.removeAllListeners('message');
+    w.removeAllListeners('error');
+  }
   if (failure) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await discard(workers);
     throw failure;
   }
   return workers;
+}
+
+/**
+ * Threads kept between passes (and runs), so clean starts them once: leased for a pass, given back
+ * unreferenced (they do not keep the process alive), discarded after a failure.
+ */
+const idleThreads: Worker[] = [];
+/** Threads that learned from more than this are not kept for pass 2. */
+const REUSE_MAX_BYTES = 256 * 1024 * 1024;
+
+function lease(n: number): Worker[] {
+  const ws = idleThreads.splice(0, n);
+  while (ws.length < n) ws.push(new Worker(new URL('./worker.js', import.meta.url)));
+  for (const w of ws) w.ref();
+  return ws;
+}
+
+function giveBack(ws: Worker[]): void {
+  for (const w of ws) {
+    w.removeAllListeners('message');
+    w.removeAllListeners('error');
+    w.unref();
+    idleThreads.push(w);
+  }
+}
+
+async function discard(ws: Worker[]): Promise<void> {
+  await Promise.all(ws.map((w) => w.terminate()));
+}
+
+/** End the kept threads (library users who want the process to have none left). */
+export async function closeThreads(): Promise<void> {
+  await discard(idleThreads.splice(0));
 }
 
 function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
@@ -136,8 +174,10 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
   // The memory budget is shared: each thread's table gets its part of --max-memory.
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
   const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, threads))) };
+  let bytes = 0;
   const workers = await runChunks({ mode: 'learn', opts: perThread }, feedChunks(sources, opts), threads, async (r, c) => {
     chunks[c.index] = c;
+    bytes += c.end - c.start;
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;
@@ -148,17 +188,26 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
     return true;
   });
   // Collect each thread's model and duplicate fingerprints.
-  const finished = await Promise.all(
-    workers.map(
-      (w) =>
-        new Promise<{ parts: ModelParts; dups: { fileIndex: number; k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array }[] }>((resolve, reject) => {
-          w.once('message', resolve);
-          w.once('error', reject);
-          w.postMessage({ type: 'finish' });
-        }),
-    ),
-  );
-  await Promise.all(workers.map((w) => w.terminate()));
+  let finished: { parts: ModelParts; dups: { fileIndex: number; k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array }[] }[];
+  try {
+    finished = await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<(typeof finished)[number]>((resolve, reject) => {
+            w.once('message', resolve);
+            w.once('error', reject);
+            w.postMessage({ type: 'finish' });
+          }),
+      ),
+    );
+  } catch (e) {
+    await discard(workers);
+    throw e;
+  }
+  // Keeping the threads saves their start-up (~0.4 s) for pass 2; after a large pass 1 their heaps are
+  // large too, and fresh threads keep the peak lower.
+  if (bytes < REUSE_MAX_BYTES) giveBack(workers);
+  else await discard(workers);
   // One thread's table at a time, each released once added, so the peak stays near the budget.
   for (let k = 0; k < finished.length; k++) {
     model.addParts(finished[k]!.parts);
@@ -270,5 +319,5 @@ export async function stripParallel(
     tick();
     return true;
   });
-  await Promise.all(workers.map((w) => w.terminate()));
+  giveBack(workers);
 }

@@ -3,7 +3,7 @@
  * Line numbers it reports are relative to the chunk; the main thread makes them absolute.
  */
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { decode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
@@ -18,7 +18,7 @@ export interface WorkerInit {
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
-export type WorkerRequest = { type: 'chunk'; chunk: Chunk; bytes?: ArrayBuffer } | { type: 'finish' };
+export type WorkerRequest = { type: 'init'; init: WorkerInit } | { type: 'chunk'; chunk: Chunk; bytes?: ArrayBuffer } | { type: 'finish' };
 
 /** A bad record in fail mode: where (relative line) and what. */
 export interface ChunkBad {
@@ -27,7 +27,6 @@ export interface ChunkBad {
   message: string;
 }
 
-const init = workerData as WorkerInit;
 const port = parentPort!;
 const fds = new Map<string, number>();
 const fdOf = (file: string): number => {
@@ -45,18 +44,22 @@ function decodeChunk(c: Chunk): { text: string; invalid: boolean; lines: number 
   return { text: d.text, invalid: d.invalid, lines: countLines(bytes) };
 }
 
-if (init.mode === 'learn') {
+type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
+
+/** Pass 1: a model of this thread's chunks; `finish` sends it back with the duplicate fingerprints. */
+function learner(init: WorkerInit): Handler {
   const opts = init.opts;
   const fields = resolveFields(opts);
   const skip = opts.onError === 'skip';
   const model = new Model(opts);
   // One duplicate scope per file, kept across that file's chunks.
   const scopes = new Map<number, DupSet>();
-  port.on('message', (m: WorkerRequest) => {
+  return (m) => {
     if (m.type === 'finish') {
       const parts = model.toParts();
       const dups = [...scopes].map(([fileIndex, set]) => ({ fileIndex, ...set.entries() }));
       port.postMessage({ type: 'finished', parts, dups }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
+      handler = null; // the model's memory goes with it
       return;
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
@@ -79,14 +82,17 @@ if (init.mode === 'learn') {
       if (typeof t === 'string') model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
     }
     port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs });
-  });
-} else {
+  };
+}
+
+/** Pass 2: strips chunks with the shared model table. */
+function stripper(init: WorkerInit): Handler {
   const sh = init.shared!;
   const model = new Model({ dedup: false, maxMemory: 1 << 22 }, sh.params, Counter64.fromShared(sh.counter));
   for (const [name, docs] of sh.sites) model.sites.set(name, { docs });
   model.docs = sh.docs;
   const opts = init.opts;
-  port.on('message', (m: WorkerRequest) => {
+  return (m) => {
     if (m.type === 'finish') {
       port.postMessage({ type: 'finished' });
       return;
@@ -110,5 +116,17 @@ if (init.mode === 'learn') {
     const bytes = Buffer.from(out.join(''), 'utf8');
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
     port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats }, [ab]);
-  });
+  };
 }
+
+// A thread serves pass after pass: each starts with an init message.
+let handler: Handler | null = null;
+port.on('message', (m: WorkerRequest) => {
+  if (m.type === 'init') {
+    for (const fd of fds.values()) fs.closeSync(fd);
+    fds.clear();
+    handler = m.init.mode === 'learn' ? learner(m.init) : stripper(m.init);
+    return;
+  }
+  handler!(m);
+});
