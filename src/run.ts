@@ -201,7 +201,8 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   for (const group of groupSources(sources, threads, 1)) {
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
-      await learnParallel(model, group.sources, opts, threads, () => p.tick(model.docs, chars));
+      let docs = model.docs;
+      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)));
       continue;
     }
     for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {

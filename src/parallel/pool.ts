@@ -167,7 +167,7 @@ function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
 }
 
 /** Pass 1 over splittable sources with worker threads, added into `model`. */
-export async function learnParallel(model: Model, sources: InputSource[], opts: RunOptions, threads: number, tick: () => void): Promise<void> {
+export async function learnParallel(model: Model, sources: InputSource[], opts: RunOptions, threads: number, tick: (records: number, chars: number) => void): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
@@ -184,7 +184,8 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
     }
     fileLines += r.lines;
     if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
-    tick();
+    // Progress: lines and (about) characters of the chunk.
+    tick(r.lines, (c.end - c.start) / 1.8);
     return true;
   });
   // Collect each thread's model and duplicate fingerprints.
