@@ -89,8 +89,4 @@ async function main(): Promise<void> {
   if (json) fs.writeFileSync(json, JSON.stringify(out, null, 2));
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, 'dist/'))) {
-  void main();
-} else if (process.argv[1]?.endsWith('quality.js')) {
-  void main();
-}
+if (process.argv[1]?.endsWith('quality.js')) void main();

@@ -26,7 +26,3 @@ export class BoilerstripError extends Error {
     this.field = where.field;
   }
 }
-
-export function isBoilerstripError(e: unknown): e is BoilerstripError {
-  return e instanceof BoilerstripError;
-}

@@ -266,7 +266,7 @@ export class StripContext {
         if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
         continue;
       }
-      const line = processRecord(r, this.model, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect);
+      const line = processRecord(r, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect);
       if (line === null) continue;
       stats.recordsOut++;
       out.push(line, '\n'); // (no copy of the line to append its newline)
@@ -360,7 +360,6 @@ export function groupSources(sources: InputSource[], threads: number, pass: 1 | 
 
 function processRecord(
   r: RawRecord,
-  model: Model,
   stripper: Stripper,
   fields: ReturnType<typeof resolveFields>,
   onEmpty: OnEmpty,

@@ -93,7 +93,8 @@ describe('same input, same output', () => {
     expect(stripped.stdout).toBe(cleaned.stdout);
     // strip streams stdin to stdout too.
     const viaStdin = run(['strip', '-m', all, '--quiet'], { input: fs.readFileSync(shardA) });
-    expect(cleaned.stdout.startsWith(viaStdin.stdout)).toBe(true);
+    const shardALines = fs.readFileSync(shardA, 'utf8').trim().split('\n').length;
+    expect(viaStdin.stdout).toBe(cleaned.stdout.split('\n').slice(0, shardALines).join('\n') + '\n');
   });
 
   it('the output is byte-identical for every thread count, with chunks cut all through the crawl', () => {
@@ -117,8 +118,8 @@ describe('same input, same output', () => {
     expect(viaGz.status, viaGz.stderr).toBe(0);
     expect(viaGz.stdout).toBe(one.stdout);
     const viaStdin = run(['strip', '-m', m, '-', '--quiet', '--threads', '2'], { env, input: fs.readFileSync(crawl) });
-    expect(one.stdout.startsWith(viaStdin.stdout)).toBe(true);
-    expect(viaStdin.stdout.length).toBeGreaterThan(0);
+    const crawlLines = fs.readFileSync(crawl, 'utf8').trim().split('\n').length;
+    expect(viaStdin.stdout).toBe(one.stdout.split('\n').slice(0, crawlLines).join('\n') + '\n');
   });
 
   it('shard order does not change any record', () => {

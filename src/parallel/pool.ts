@@ -157,11 +157,6 @@ async function discard(ws: Worker[]): Promise<void> {
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
-/** End the kept threads (library users who want the process to have none left). */
-export async function closeThreads(): Promise<void> {
-  await discard(idleThreads.splice(0));
-}
-
 function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
   return new BoilerstripError(b.code as ErrorCode, b.message, { file, line });
 }
