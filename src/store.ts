@@ -16,7 +16,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Counter64 } from './counter.js';
 import { BoilerstripError } from './errors.js';
-import { Model, type ModelParams, keyString } from './model.js';
+import { Model, assertCompatible, type ModelParams, keyString } from './model.js';
 
 export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
 export const FORMAT_VERSION = 1;
@@ -207,6 +207,8 @@ class ChunkReader {
 export interface LoadOptions {
   /** Memory for the count table; raised when the model needs more. */
   maxMemory?: number;
+  /** Add the file's counts into this model instead of making a new one (merging file by file). */
+  into?: Model;
 }
 
 /** Read a model file. A corrupt, truncated, foreign or future-version file is an E_MODEL error. */
@@ -243,26 +245,38 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     }
     const minSize = r.offset + header.entries * 12 + header.texts * 12 + 4;
     if (size < minSize) throw new BoilerstripError('E_MODEL', `model file is truncated: ${size} bytes, its header promises at least ${minSize}`, { file });
+    const into = opts.into;
+    if (into) assertCompatible(into.params, header.params);
     const need = Math.ceil(header.entries / 0.7) * 16 * 2 * 1.5;
-    const model = new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, need, 1 << 22), dedup: false, maxTexts: Math.max(header.texts, 1) }, header.params);
+    const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, need, 1 << 22), dedup: false, maxTexts: Math.max(header.texts, 50_000) }, header.params);
     const c = model.counter;
+    c.reserve(c.size + header.entries);
     r.records(header.entries, (a, b, n) => c.add(a, b, n));
     for (let i = 0; i < header.texts; i++) {
       const a = r.i32();
       const b = r.i32();
       const len = r.u32();
       if (len > size) throw new BoilerstripError('E_MODEL', 'model texts are corrupt', { file });
-      model.texts.set(keyString(a, b), r.take(len).toString('utf8'));
+      const k = keyString(a, b);
+      const t = r.take(len).toString('utf8');
+      const mine = model.texts.get(k);
+      if (mine === undefined ? model.texts.size < model.maxTexts : t < mine) model.texts.set(k, t);
     }
     const expected = r.crc >>> 0;
     const stored = r.take(4).readUInt32LE(0);
     if (stored !== expected) throw new BoilerstripError('E_MODEL', 'model checksum does not match: the file is corrupt', { file });
     if (r.offset !== size) throw new BoilerstripError('E_MODEL', `model file has ${size - r.offset} bytes of trailing garbage`, { file });
-    for (const [name, docs] of header.sites) model.sites.set(name, { docs });
-    model.docs = header.docs;
-    model.duplicates = header.duplicates;
-    Object.assign(c.prune, header.prune);
-    model.prunedBelow = header.prunedBelow ?? 1;
+    for (const [name, docs] of header.sites) {
+      const mine = model.sites.get(name);
+      if (mine) mine.docs += docs;
+      else model.sites.set(name, { docs });
+    }
+    model.docs += header.docs;
+    model.duplicates += header.duplicates;
+    c.prune.events += header.prune.events;
+    c.prune.units += header.prune.units;
+    c.prune.maxUndercount += header.prune.maxUndercount;
+    model.prunedBelow = Math.max(model.prunedBelow, header.prunedBelow ?? 1);
     return model;
   } catch (e) {
     if (e instanceof BoilerstripError) throw e;
@@ -270,6 +284,25 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Sum model files one at a time into the first (exact and order-independent): only one table in memory,
+ * sized up front from the files' sizes (12 bytes an entry at most).
+ */
+export function mergeModelFiles(files: string[]): Model {
+  if (files.length === 0) throw new BoilerstripError('E_OPTION', 'merge needs at least one model');
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += fs.statSync(f).size;
+    } catch {
+      /* loadModel names the missing file */
+    }
+  }
+  const merged = loadModel(files[0]!, { maxMemory: Math.ceil(bytes / 12 / 0.7) * 16 * 2 * 1.5 });
+  for (const f of files.slice(1)) loadModel(f, { into: merged });
+  return merged;
 }
 
 /** Sum models (exact and order-independent). Settings must agree. */

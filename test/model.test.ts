@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Model } from '../src/model.js';
-import { loadModel, mergeModels, saveModel } from '../src/store.js';
+import { loadModel, mergeModelFiles, mergeModels, saveModel } from '../src/store.js';
 import { Stripper } from '../src/strip.js';
 import { BoilerstripError } from '../src/errors.js';
 import { tag } from './helpers/words.js';
@@ -61,6 +61,14 @@ describe('model files', () => {
     saveModel(ab, f1);
     saveModel(ba, f2);
     expect(fs.readFileSync(f1).equals(fs.readFileSync(f2))).toBe(true);
+    // Merging the files one at a time (what `boilerstrip merge` does) writes the same model.
+    const fa = path.join(dir, 'a-part.model');
+    const fb = path.join(dir, 'b-part.model');
+    saveModel(learn(a), fa);
+    saveModel(learn(b), fb);
+    const f3 = path.join(dir, 'files.model');
+    saveModel(mergeModelFiles([fb, fa]), f3);
+    expect(fs.readFileSync(f3).equals(fs.readFileSync(f1))).toBe(true);
   });
 
   it('refuses corrupt, truncated, foreign and future-version files with a clear message', () => {

@@ -9,7 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
 import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.js';
-import { loadModel, mergeModels, saveModel } from '../store.js';
+import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
@@ -254,13 +254,12 @@ async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean;
   if (!a.output) fail('merge needs -o FILE, the merged model to write');
   if (a.models.length === 0) fail('merge needs at least one model');
   const k = intIn(a['prune-below'], 'prune-below', 1, 2);
-  const models = a.models.map((f) => loadModel(f));
-  const merged = mergeModels(models);
+  const merged = mergeModelFiles(a.models);
   const dropped = merged.pruneBelow(k);
   saveModel(merged, a.output);
   if (!a.quiet) {
     const size = fs.statSync(a.output).size;
-    process.stderr.write(`boilerstrip: merged ${models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${(size / 1e6).toFixed(1)} MB\n`);
+    process.stderr.write(`boilerstrip: merged ${a.models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${(size / 1e6).toFixed(1)} MB\n`);
   }
 }
 
