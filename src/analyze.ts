@@ -560,8 +560,9 @@ function hashLine(text: string, start: number, n: number): void {
 /**
  * Analyze a document: fills `a` (reused) with its lines, segments and template keys.
  * @param templates compute template keys for short lines (off: faster, no fuzzy matching).
+ * @param leadHeads also key the lead lines' heads (pass 1 counts them; pass 2 judges only teasers' heads).
  */
-export function analyze(text: string, a: Analysis, templates = true): Analysis {
+export function analyze(text: string, a: Analysis, templates = true, leadHeads = true): Analysis {
   a.text = text;
   a.nLines = 0;
   a.nSegs = 0;
@@ -628,7 +629,7 @@ export function analyze(text: string, a: Analysis, templates = true): Analysis {
         if (hints !== 0) addTemplateKeys(a, text, start, end, tok, hints);
       }
       if (tok >= HEAD_MIN_TOKENS) {
-        if (cut || leads < LEAD_LINES) {
+        if (cut || (leadHeads && leads < LEAD_LINES)) {
           H1 = hd1;
           H2 = hd2;
           LEN = hdlen;

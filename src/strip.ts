@@ -217,7 +217,7 @@ export class Stripper {
   strip(text: string, site: string): StripResult {
     const m = this.model;
     const o = this.opts;
-    const a = analyze(text, this.a, m.params.templates);
+    const a = analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
     const n = a.nLines;
