@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'E_MODEL' // a corrupt, truncated, foreign or future-version model file
   | 'E_MODEL_MISMATCH' // models learned under different normalization settings
   | 'E_OPTION' // an option out of range or contradictory
-  | 'E_OUTPUT'; // the output cannot be written
+  | 'E_OUTPUT' // the output cannot be written
+  | 'E_INTERNAL'; // a bug: boilerstrip's own state is inconsistent
 
 export class BoilerstripError extends Error {
   readonly code: ErrorCode;

@@ -245,6 +245,11 @@ export class Model {
     return this.counter.prune;
   }
 
+  /** The analysis of the document of the last learnDoc (valid until the next call). */
+  get lastAnalysis(): Analysis {
+    return this.analysis;
+  }
+
   /** Pass 1 for one document: count each of its units once for its site (and corpus-wide). */
   learnDoc(text: string, site: string, posHi = -1, posLo = -1): LearnResult {
     const a = analyze(text, this.analysis, this.params.templates);

@@ -13,6 +13,7 @@ import { FileSink, tempFiles, type Sink } from './io/output.js';
 import { Model, keyString, type LearnOptions } from './model.js';
 import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
 import { Stripper, type Reason, type StripOptions } from './strip.js';
+import { roomForCache, SerialSideWriter, SideStore } from './side.js';
 import { defaultThreads } from './parallel/threads.js';
 
 export type OnError = 'fail' | 'skip';
@@ -34,8 +35,10 @@ export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, Re
   collectReport?: boolean;
   /** Called now and then with progress. */
   onProgress?: (p: Progress) => void;
-  /** Directory for the stdin spool. */
+  /** Directory for the stdin spool and clean's analysis cache. */
   tmpDir?: string;
+  /** clean: keep pass 1's analyses for pass 2 in a temporary file (about a fifth of the input). Default true. */
+  cacheAnalysis?: boolean;
 }
 
 export interface Progress {
@@ -82,6 +85,8 @@ export class RunStats {
   bytesIn = 0;
   learnSeconds = 0;
   stripSeconds = 0;
+  /** clean kept pass 1's analyses for pass 2 (null: not a clean run). */
+  analysisCached: boolean | null = null;
   readonly sites = new Map<string, SiteFigures>();
   readonly units = new Map<string, UnitFigures>();
   unitsUntracked = 0;
@@ -142,7 +147,7 @@ export class RunStats {
       },
       docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs },
       chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
-      throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null },
+      throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached },
       model: m
         ? {
             docs: m.docs,
@@ -190,7 +195,7 @@ function progressTicker(opts: RunOptions, pass: 1 | 2): { tick: (docs: number, c
 }
 
 /** Pass 1 over sources: a model of per-site unit document frequencies. */
-export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats): Promise<Model> {
+export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null): Promise<Model> {
   const fields = resolveFields(opts);
   const model = new Model(opts);
   const skip = opts.onError === 'skip';
@@ -198,13 +203,16 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const p = progressTicker(opts, 1);
   const threads = threadsFor(sources, opts);
   let chars = 0;
+  let g = 0;
   for (const group of groupSources(sources, threads, 1)) {
+    const gi = g++;
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
       let docs = model.docs;
-      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)));
+      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi) } : undefined);
       continue;
     }
+    const side = cache ? new SerialSideWriter(cache.serialFile(gi)) : null;
     for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
       for (const r of batch) {
         if (isBad(r)) {
@@ -216,15 +224,37 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
         if (typeof t !== 'string') continue;
         chars += t.length;
         model.learnDoc(t, siteOfRecord(v, fields));
+        side?.add(model.lastAnalysis);
       }
       p.tick(model.docs, chars);
     }
+    side?.end();
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
     stats.model = model;
   }
   return model;
+}
+
+/**
+ * Both passes over sources (what `clean` does). Pass 1 keeps each document's analysis in a temporary
+ * cache that pass 2 reads instead of analyzing again (see side.ts), unless opts.cacheAnalysis is false or
+ * the temporary directory lacks the room; the output is the same either way.
+ */
+export async function cleanSources(sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<Model> {
+  const tmp = opts.tmpDir ?? os.tmpdir();
+  let bytes = 0;
+  for (const s of sources) bytes += s.bytes > 0 ? (s.gzip ? s.bytes * 5 : s.bytes) : 0;
+  const cache = opts.cacheAnalysis !== false && roomForCache(tmp, bytes) ? new SideStore(tmp) : null;
+  stats.analysisCached = cache !== null;
+  try {
+    const model = await learnSources(sources, opts, stats, cache);
+    await stripSources(model, sources, sink, opts, stats, cache);
+    return model;
+  } finally {
+    cache?.dispose();
+  }
 }
 
 /** Pass-2 state over batches of records: one per thread. */
@@ -276,7 +306,7 @@ export class StripContext {
 }
 
 /** Pass 2 over sources: every record written to the sink, cleaned, with counts in stats. */
-export async function stripSources(model: Model, sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<RunStats> {
+export async function stripSources(model: Model, sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats(), cache?: SideStore | null): Promise<RunStats> {
   const ctx = new StripContext(model, opts, stats);
   const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects) : null;
   const t0 = performance.now();
@@ -299,7 +329,10 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     if (rejects) for (const l of rej) await rejects.write(l);
   };
   try {
+    let g = 0;
     for (const group of groupSources(sources, threads, 2)) {
+      // Pass 1 made the same groups (clean reads files, and stdin spooled to one).
+      const cached = cache?.groups[g++];
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
         await stripParallel(model, group.sources, opts, threads, stats, async (bytes, rej) => {
@@ -308,9 +341,10 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
             if (w) await w;
           }
           if (rejects) for (const l of rej) await rejects.write(l);
-        }, () => p.tick(stats.cleaned, stats.charsIn));
+        }, () => p.tick(stats.cleaned, stats.charsIn), cached?.kind === 'chunks' ? cached.blocks : undefined);
         continue;
       }
+      ctx.stripper.cache = cached?.kind === 'serial' ? cached.file.reader(group.sources.map((s) => s.display ?? s.name).join(', ')) : null;
       for await (const batch of readSources(group.sources, readOpts)) {
         const out: string[] = [];
         const rej: string[] = [];

@@ -11,6 +11,7 @@
 import { Analysis, analyze, Kind, templateHints } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
+import type { SideReader } from './side.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
 
 // Module-local aliases: imported bindings are slower to reach in hot paths.
@@ -133,6 +134,8 @@ export class Stripper {
   readonly opts: ResolvedStripOptions;
   /** Filled per document when set: the units removed (for --report). */
   removedUnits: RemovedUnit[] | null = null;
+  /** Pass 1's analyses of the documents to come, in order (clean's analysis cache); null: analyze. */
+  cache: SideReader | null = null;
 
   constructor(
     readonly model: Model,
@@ -217,7 +220,7 @@ export class Stripper {
   strip(text: string, site: string): StripResult {
     const m = this.model;
     const o = this.opts;
-    const a = analyze(text, this.a, m.params.templates, false);
+    const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
     const n = a.nLines;

@@ -122,6 +122,39 @@ describe('same input, same output', () => {
     expect(viaStdin.stdout).toBe(one.stdout.split('\n').slice(0, crawlLines).join('\n') + '\n');
   });
 
+  it('the analysis cache changes nothing, for any mix of inputs and threads, and leaves nothing behind', () => {
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(64 * 1024) };
+    // A JSON array (read on the main thread), gzip (cut into chunks as it is decompressed), bad records
+    // and records without text (skipped and passed through in both passes alike).
+    const arr = path.join(dir, 'cache-b.json');
+    fs.writeFileSync(arr, `[${fs.readFileSync(shardB, 'utf8').trim().split('\n').join(',\n')}]`);
+    const gz = path.join(dir, 'cache-a.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(fs.readFileSync(shardA)));
+    const odd = path.join(dir, 'cache-odd.jsonl');
+    fs.writeFileSync(odd, ['{"text": oops}', '{"id":1}', '{"text":null}', '{"text":""}', ...fs.readFileSync(shardA, 'utf8').trim().split('\n').slice(0, 40), '[2]'].join('\n') + '\n');
+    const tmp = path.join(dir, 'cache-tmp');
+    fs.mkdirSync(tmp);
+    const inputs = [crawl, arr, gz, odd, '--on-error', 'skip', '--quiet', '--tmp-dir', tmp];
+    const rep = path.join(dir, 'cache-report.json');
+    const base = run(['clean', ...inputs, '--threads', '1', '--no-cache-analysis'], { env });
+    expect(base.status, base.stderr).toBe(0);
+    for (const t of ['1', '3']) {
+      const r = run(['clean', ...inputs, '--threads', t, '--report', rep], { env });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout, `--threads ${t}`).toBe(base.stdout);
+      expect(JSON.parse(fs.readFileSync(rep, 'utf8')).throughput.analysisCached).toBe(true);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }
+    // stdin is spooled and cached like a file.
+    const viaStdin = run(['clean', '-', '--quiet', '--threads', '2', '--tmp-dir', tmp], { env, input: fs.readFileSync(crawl) });
+    expect(viaStdin.stdout).toBe(run(['clean', crawl, '--quiet', '--no-cache-analysis'], { env }).stdout);
+    // A failing run removes its cache too.
+    const bad = path.join(dir, 'cache-bad.jsonl');
+    fs.writeFileSync(bad, fs.readFileSync(crawl, 'utf8') + '{"text": oops}\n');
+    expect(run(['clean', bad, '--quiet', '--threads', '2', '--tmp-dir', tmp], { env }).status).toBe(2);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
   it('shard order does not change any record', () => {
     const ab = run(['clean', shardA, shardB, '--quiet']).stdout.trim().split('\n');
     const ba = run(['clean', shardB, shardA, '--quiet']).stdout.trim().split('\n');

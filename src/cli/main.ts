@@ -13,7 +13,7 @@ import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
-import { learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
+import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
@@ -59,6 +59,7 @@ interface CommonArgs {
   threads?: number;
   model?: string;
   'tmp-dir'?: string;
+  'cache-analysis'?: boolean;
 }
 
 function intIn(v: unknown, name: string, lo: number, hi: number): number {
@@ -127,6 +128,7 @@ export function runOptions(args: CommonArgs): RunOptions {
     collectReport: a.report !== undefined,
     threads: a.threads === undefined ? undefined : intIn(a.threads, 'threads', 1, 256),
     tmpDir: a['tmp-dir'],
+    cacheAnalysis: a['cache-analysis'],
   };
 }
 
@@ -167,7 +169,7 @@ function outputOptions(y: Argv): Argv {
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
-    .option('tmp-dir', { type: 'string', describe: 'Where standard input is spooled for two passes', group: 'Output:' });
+    .option('tmp-dir', { type: 'string', describe: 'Temporary files: the stdin spool, clean\'s analysis cache (default: the system\'s)', group: 'Output:' });
 }
 
 function progressPrinter(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
@@ -214,8 +216,7 @@ async function cmdClean(a: CommonArgs): Promise<void> {
   const sources = await prepareSources(a.input ?? [], o, true);
   const stats = new RunStats();
   stats.bytesIn = inputBytes(sources);
-  const model = await learnSources(sources, o, stats);
-  await stripSources(model, sources, sinkFor(a.output), o, stats);
+  await cleanSources(sources, sinkFor(a.output), o, stats);
   endProgress(a.quiet);
   if (a.report) writeReport(a.report, stats, o);
   summary(stats, a.quiet);
@@ -291,7 +292,10 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'clean [input..]',
       'Learn and strip in one run (two passes; stdin is spooled to a temp file)',
-      (y) => outputOptions(stripOptions(learnOptions(readOptions(y)))).positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or not; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
+      (y) =>
+        outputOptions(stripOptions(learnOptions(readOptions(y))))
+          .option('cache-analysis', { type: 'boolean', default: true, describe: 'Keep pass 1\'s analyses in --tmp-dir for pass 2 (about a fifth of the input; skipped when the room is not there)', group: 'Output:' })
+          .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or not; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
       (a) => run(() => cmdClean(a as unknown as CommonArgs)),
     )
     .command(

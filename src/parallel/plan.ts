@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { sourceBytes, type InputSource, type ReadOptions } from '../io/input.js';
+import type { BlockAt } from '../side.js';
 
 export interface Chunk {
   /** The chunk's bytes, when they come from a stream (gzip, stdin) rather than a file range. */
@@ -18,6 +19,8 @@ export interface Chunk {
   label: string;
   start: number;
   end: number;
+  /** Pass 2 of clean: the chunk's analyses from pass 1 (see side.ts). */
+  side?: BlockAt;
 }
 
 /** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */

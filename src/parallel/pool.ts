@@ -18,6 +18,7 @@ import { resolveFields, siteOfRecord, textOf } from '../record.js';
 import { RunStats, type RunOptions } from '../run.js';
 import { feedChunks, readChunk, streamChunks, type Chunk } from './plan.js';
 import type { ChunkBad, WorkerInit } from './worker.js';
+import type { BlockAt } from '../side.js';
 
 /** Options that can cross to a thread (no functions or streams). */
 function portable(opts: RunOptions): RunOptions {
@@ -36,6 +37,8 @@ interface ChunkReply {
   out?: ArrayBuffer;
   rejects?: string[];
   stats?: RunStats;
+  /** Pass 1 with the analysis cache: where the thread wrote the chunk's analyses. */
+  side?: BlockAt;
 }
 
 /**
@@ -65,6 +68,12 @@ async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: 
   for (const w of workers) {
     w.on('error', (e) => {
       failure ??= e;
+      stop = true;
+      signal();
+    });
+    // A thread that dies never answers for its chunks in flight: fail now rather than wait for them.
+    w.on('exit', (code) => {
+      failure ??= new Error(`a worker thread stopped (exit code ${code})`);
       stop = true;
       signal();
     });
@@ -115,12 +124,13 @@ async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: 
       next++;
       continue;
     }
-    if (failure && done === next) break;
+    if (failure) break;
     await new Promise<void>((r) => (wake = r));
   }
   for (const w of workers) {
     w.removeAllListeners('message');
     w.removeAllListeners('error');
+    w.removeAllListeners('exit');
   }
   if (failure) {
     await discard(workers);
@@ -148,12 +158,18 @@ function giveBack(ws: Worker[]): void {
   for (const w of ws) {
     w.removeAllListeners('message');
     w.removeAllListeners('error');
+    w.removeAllListeners('exit');
     w.unref();
     idleThreads.push(w);
   }
 }
 
 async function discard(ws: Worker[]): Promise<void> {
+  // Threads still busy may fail too before they stop: their errors are no longer anyone's to report.
+  for (const w of ws) {
+    w.removeAllListeners();
+    w.on('error', () => {});
+  }
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
@@ -162,7 +178,14 @@ function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
 }
 
 /** Pass 1 over splittable sources with worker threads, added into `model`. */
-export async function learnParallel(model: Model, sources: InputSource[], opts: RunOptions, threads: number, tick: (records: number, chars: number) => void): Promise<void> {
+export async function learnParallel(
+  model: Model,
+  sources: InputSource[],
+  opts: RunOptions,
+  threads: number,
+  tick: (records: number, chars: number) => void,
+  cache?: { dir: string; blocks: BlockAt[] },
+): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
@@ -170,8 +193,9 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
   const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, threads))) };
   let bytes = 0;
-  const workers = await runChunks({ mode: 'learn', opts: perThread }, feedChunks(sources, opts), threads, async (r, c) => {
+  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir }, feedChunks(sources, opts), threads, async (r, c) => {
     chunks[c.index] = c;
+    if (cache && r.side) cache.blocks[c.index] = r.side;
     bytes += c.end - c.start;
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
@@ -192,6 +216,7 @@ export async function learnParallel(model: Model, sources: InputSource[], opts: 
           new Promise<(typeof finished)[number]>((resolve, reject) => {
             w.once('message', resolve);
             w.once('error', reject);
+            w.once('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code})`)));
             w.postMessage({ type: 'finish' });
           }),
       ),
@@ -286,6 +311,11 @@ async function unlearnAt(model: Model, sources: InputSource[], chunks: Chunk[], 
   }
 }
 
+/** Chunks with the blocks pass 1 wrote for them (same chunks: the cuts depend only on the bytes). */
+async function* withCache(feed: AsyncGenerator<Chunk>, blocks: BlockAt[] | undefined): AsyncGenerator<Chunk> {
+  for await (const c of feed) yield blocks?.[c.index] ? { ...c, side: blocks[c.index] } : c;
+}
+
 /** Pass 2 over splittable sources with worker threads; output handed to `emit` in input order. */
 export async function stripParallel(
   model: Model,
@@ -295,6 +325,7 @@ export async function stripParallel(
   stats: RunStats,
   emit: (out: Buffer | null, rejects: string[]) => Promise<void>,
   tick: () => void,
+  cached?: BlockAt[],
 ): Promise<void> {
   // The table moves into shared memory (and the model reads it from there): one copy, not two.
   const counter = model.counter.toShared();
@@ -302,7 +333,7 @@ export async function stripParallel(
   const shared = { params: model.params, counter, sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
   let fileLines = 0;
   let lastFile = -1;
-  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, feedChunks(sources, opts), threads, async (r, c) => {
+  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, withCache(feedChunks(sources, opts), cached), threads, async (r, c) => {
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;

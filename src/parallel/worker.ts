@@ -3,7 +3,9 @@
  * Line numbers it reports are relative to the chunk; the main thread makes them absolute.
  */
 import fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import path from 'node:path';
+import { parentPort, threadId } from 'node:worker_threads';
+import { readBlock, SideFile, SideReader, SideWriter } from '../side.js';
 import { decode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
@@ -15,6 +17,8 @@ import { countLines, readChunk, type Chunk } from './plan.js';
 export interface WorkerInit {
   mode: 'learn' | 'strip';
   opts: RunOptions;
+  /** Pass 1 of clean: write each chunk's analyses to a file of this thread in this directory. */
+  cacheDir?: string;
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
@@ -46,6 +50,8 @@ function decodeChunk(c: Chunk): { text: string; invalid: boolean; lines: number 
 
 type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
 
+let passes = 0;
+
 /** Pass 1: a model of this thread's chunks; `finish` sends it back with the duplicate fingerprints. */
 function learner(init: WorkerInit): Handler {
   const opts = init.opts;
@@ -54,8 +60,12 @@ function learner(init: WorkerInit): Handler {
   const model = new Model(opts);
   // One duplicate scope per file, kept across that file's chunks.
   const scopes = new Map<number, DupSet>();
+  // A file per pass 1 this thread serves (a run has one per parallel group of sources).
+  const sideFile = init.cacheDir !== undefined ? new SideFile(path.join(init.cacheDir, `t${threadId}-${passes++}.side`)) : null;
+  const side = sideFile ? new SideWriter() : null;
   return (m) => {
     if (m.type === 'finish') {
+      sideFile?.close();
       const parts = model.toParts();
       const dups = [...scopes].map(([fileIndex, set]) => ({ fileIndex, ...set.entries() }));
       port.postMessage({ type: 'finished', parts, dups }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
@@ -79,9 +89,13 @@ function learner(init: WorkerInit): Handler {
       }
       const v = r.value as Record<string, unknown>;
       const t = textOf(v, fields);
-      if (typeof t === 'string') model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
+      if (typeof t === 'string') {
+        model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
+        side?.add(model.lastAnalysis);
+      }
     }
-    port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs });
+    const at = side && sideFile && bad === null ? sideFile.append(side.take()) : undefined;
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs, side: at });
   };
 }
 
@@ -100,6 +114,14 @@ function stripper(init: WorkerInit): Handler {
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     const stats = new RunStats();
     const ctx = new StripContext(model, opts, stats);
+    if (c.side) {
+      let block: Int32Array | null = readBlock(fdOf(c.side.file), c.side.off, c.side.bytes);
+      ctx.stripper.cache = new SideReader(() => {
+        const b = block;
+        block = null;
+        return b;
+      }, c.label);
+    }
     const { text, invalid, lines } = decodeChunk(c);
     const items = parseJsonlBlock(text, c.label, 1, invalid, {
       ...opts,

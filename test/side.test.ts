@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Analysis, analyze } from '../src/analyze.js';
+import { BoilerstripError } from '../src/errors.js';
+import { SideReader, SideWriter } from '../src/side.js';
+import { seedPool } from '../src/sim/articles.js';
+import { simulate } from '../src/sim/generate.js';
+import { ROOT, tmpdir } from './helpers/cli.js';
+
+/** Every column analyze fills, as plain arrays (segments and extras per line, so order is checked too). */
+function columns(a: Analysis): unknown {
+  const lines = [];
+  for (let i = 0; i < a.nLines; i++) {
+    const segs = [];
+    for (let s = a.lineSeg0[i]!; s < a.lineSeg0[i]! + a.lineSegN[i]!; s++) segs.push([a.segStart[s], a.segEnd[s], a.segH1[s], a.segH2[s], a.segLen[s]]);
+    const extras = [];
+    for (let x = a.lineX0[i]!; x < a.lineX0[i]! + a.lineXN[i]!; x++) extras.push([a.extraKind[x], a.extraH1[x], a.extraH2[x]]);
+    lines.push([a.lineStart[i], a.lineEnd[i], a.lineNext[i], a.lineH1[i], a.lineH2[i], a.lineLen[i], a.lineTok[i], a.lineEll[i], segs, extras]);
+  }
+  return { text: a.text, lines };
+}
+
+describe('the analysis cache (side.ts)', () => {
+  const texts = [
+    ...[...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 3, docs: 150 })].map((d) => d.text),
+    ...fs.readdirSync(path.join(ROOT, 'seeds')).map((f) => fs.readFileSync(path.join(ROOT, 'seeds', f), 'utf8')),
+    '',
+    'no terminator',
+    'crlf\r\nlines\r\n\r\nand a lone\rcarriage return\n',
+    'a | b | c\nالرياض - واس\nPosted by: X at November 7, 2012 1:56 PM\nقال إن ... \u2026\n',
+  ];
+
+  it('gives back, record by record, exactly what analyze computed (blocks of any size)', () => {
+    const w = new SideWriter();
+    const blocks: Buffer[] = [];
+    texts.forEach((t, i) => {
+      w.add(analyze(t, new Analysis()));
+      if (i % 7 === 6) blocks.push(w.take());
+    });
+    blocks.push(w.take());
+    const queue = blocks.map((b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).subarray(1));
+    const r = new SideReader(() => queue.shift() ?? null, 'test');
+    const a = new Analysis();
+    for (const t of texts) expect(columns(r.next(t, a))).toEqual(columns(analyze(t, new Analysis())));
+    expect(() => r.next('one more', a)).toThrow(/ended early/);
+  });
+
+  it('refuses a record that is not the analysis of the text it is asked for', () => {
+    const w = new SideWriter();
+    w.add(analyze('first document', new Analysis()));
+    const b = w.take();
+    let given = false;
+    const r = new SideReader(() => (given ? null : ((given = true), new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).subarray(1))), 'in.jsonl');
+    let err: unknown;
+    try {
+      r.next('another, longer document', new Analysis());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BoilerstripError);
+    expect((err as BoilerstripError).code).toBe('E_INTERNAL');
+    expect((err as Error).message).toMatch(/^in\.jsonl: the analysis cache of pass 1 holds a text of 14 code units/);
+  });
+});
+
+describe('a cache out of step with its input', () => {
+  const dir = tmpdir('bs-side-');
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // The built modules, as the CLI runs them (worker threads load dist/ files).
+  const dist = (m: string): Promise<any> => import(path.join(ROOT, 'dist/src', m)); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  it.each([1, 2])('stops pass 2 with a clear error when the input changed between the passes (--threads %i)', async (threads) => {
+    const { resolveInputs } = await dist('io/input.js');
+    const { learnSources, stripSources } = await dist('run.js');
+    const { SideStore } = await dist('side.js');
+    const lines = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 9, docs: 700 })].map((d) => JSON.stringify({ url: d.url, text: d.text }));
+    const file = path.join(dir, `changing-${threads}.jsonl`);
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const sources = await resolveInputs([file]);
+    const cache = new SideStore(dir);
+    try {
+      const model = await learnSources(sources, { threads }, undefined, cache);
+      fs.writeFileSync(file, lines.reverse().join('\n') + '\n');
+      const sink = { write() {}, writeBytes() {}, close: async () => {}, abort() {} };
+      await expect(stripSources(model, sources, sink, { threads }, undefined, cache)).rejects.toThrow(/changed between the passes/);
+    } finally {
+      cache.dispose();
+    }
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('boilerstrip-cache-'))).toEqual([]);
+  });
+});
