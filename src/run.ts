@@ -37,7 +37,7 @@ export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, Re
   onProgress?: (p: Progress) => void;
   /** Directory for the stdin spool and clean's analysis cache. */
   tmpDir?: string;
-  /** clean: keep pass 1's analyses for pass 2 in a temporary file (about a fifth of the input). Default true. */
+  /** clean: keep pass 1's analyses for pass 2 in a temporary file (about a quarter of the input). Default true. */
   cacheAnalysis?: boolean;
 }
 

@@ -2,7 +2,7 @@
  * The analysis cache of `clean`. Pass 1 analyzes every document (lines, hashes, chain segments, template
  * keys) to count it; pass 2 needs the same analysis to judge and rebuild the document. Instead of
  * analyzing the text a second time, pass 1 writes each analysis to a temporary file and pass 2 reads it
- * back: a third of pass 2's work becomes a sequential read. The file takes about a fifth of the input's
+ * back: a third of pass 2's work becomes a sequential read. The file takes about a quarter of the input's
  * size (7 words a line); `clean` skips the cache when the temporary directory lacks the room.
  *
  * Layout: blocks of records. A block is a run of records written at once (a worker thread's chunk, or

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { textBlocks } from '../src/io/blocks.js';
+import { encode, textBlocks } from '../src/io/blocks.js';
 import { readSources, isBad, type InputSource, type ReadItem } from '../src/io/input.js';
 import { findTopLevelValue, spliceRecord } from '../src/record.js';
 
@@ -109,5 +109,21 @@ describe('splicing cleaned text into JSON lines', () => {
   it('appends an annotation field', () => {
     expect(spliceRecord('{"text":"x"}', 'text', null, { field: 'spans', json: '[[0,1,"line"]]' })).toBe('{"text":"x","spans":[[0,1,"line"]]}');
     expect(JSON.parse(spliceRecord('{ }', 'text', null, { field: 'spans', json: '[]' }))).toEqual({ spans: [] });
+  });
+});
+
+describe('encoding output', () => {
+  it('gives the bytes Buffer.from gives, on every kind of string (lone surrogates included)', () => {
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const alphabet = ['a', ' ', '\n', 'é', 'ش', 'كرا', '\u00a0', '😀', '\ud800', '\udc00', '"', '\u0000'];
+    for (let k = 0; k < 60; k++) {
+      const n = [10, 5000, 20000][k % 3]!;
+      let s = '';
+      // Some strings are all ASCII, some Arabic, some mixed; a few carry a lone surrogate.
+      const pool = k % 4 === 0 ? alphabet.slice(0, 3) : k % 4 === 1 ? alphabet.slice(0, 8) : alphabet;
+      while (s.length < n) s += pool[rnd(pool.length)];
+      expect(encode(s).equals(Buffer.from(s, 'utf8'))).toBe(true);
+    }
   });
 });

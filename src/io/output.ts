@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BoilerstripError } from '../errors.js';
+import { encode } from './blocks.js';
 
 /** Files to remove if the process is interrupted (temporary outputs, the stdin spool). */
 export const tempFiles = new Set<string>();
@@ -52,7 +53,7 @@ abstract class Buffered implements Sink {
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    return this.emit(Buffer.from(chunk, 'utf8'));
+    return this.emit(encode(chunk));
   }
   protected abstract emit(b: Buffer): void | Promise<void>;
   abstract close(): Promise<void>;

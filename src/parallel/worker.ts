@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, threadId } from 'node:worker_threads';
 import { readBlock, SideFile, SideReader, SideWriter } from '../side.js';
-import { decode } from '../io/blocks.js';
+import { decode, encode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { DupSet, Model, type ModelParams } from '../model.js';
@@ -135,7 +135,7 @@ function stripper(init: WorkerInit): Handler {
     const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
     stats.model = null;
     // Encoded here and moved, not copied: the main thread only writes bytes.
-    const bytes = Buffer.from(out.join(''), 'utf8');
+    const bytes = encode(out.join(''));
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
     port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats }, [ab]);
   };
