@@ -9,8 +9,10 @@
  *  - stages, in one process on an in-memory sample: decode (UTF-8 bytes to string), parse (JSON.parse of
  *    lines), analyze (normalize + segment + hash), count (pass 1 per document), strip (pass 2 per
  *    document), serialize (splice the cleaned text back into the line). MB/s is input bytes per second.
+ *    With clean's analysis cache (side.ts) pass 2 skips analyze: compare the two strip rows.
  *  - end to end: `boilerstrip clean FILE -o /dev/null` in a fresh process, wall time, MB/s of the JSONL
- *    input, peak RSS; and `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl.
+ *    input, peak RSS, for each --threads and once without the analysis cache; and
+ *    `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl.
  *
  * Reading: the ratio column is boilerstrip's MB/s over mawk's, both measured in this run on this
  * machine (these machines are noisy: compare within one run, not across runs). mawk does much less
@@ -28,6 +30,8 @@ import { spliceRecord } from '../src/record.js';
 import { loadPool } from '../src/sim/articles.js';
 import { writeCrawl } from '../src/sim/crawl-file.js';
 import { Stripper } from '../src/strip.js';
+import { SideReader, SideWriter } from '../src/side.js';
+import { encode } from '../src/io/blocks.js';
 import { parseSize } from '../src/cli/main.js';
 import { endToEnd, mawkBaseline, type E2E } from '../src/sim/e2e.js';
 
@@ -51,7 +55,14 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
   const recs = lines.map((l) => JSON.parse(l) as { text: string; url?: string });
   const sites = recs.map((r) => (r.url ? new URL(r.url).host.replace(/^www\./, '') : ''));
   const model = new Model({ maxMemory: 256 << 20 });
-  recs.forEach((r, i) => model.learnDoc(r.text, sites[i]!));
+  // clean's analysis cache of the sample, as pass 1 writes it.
+  const side = new SideWriter();
+  recs.forEach((r, i) => {
+    model.learnDoc(r.text, sites[i]!);
+    side.add(model.lastAnalysis);
+  });
+  const block = side.take();
+  const words = new Int32Array(block.buffer.slice(block.byteOffset, block.byteOffset + block.length)).subarray(1);
   const stripper = new Stripper(model);
   const stripped = recs.map((r, i) => stripper.strip(r.text, sites[i]!).text);
   const a = new Analysis();
@@ -80,8 +91,20 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
     .add('strip: pass 2 per document (analyze + lookup + rebuild)', () => {
       recs.forEach((r, i) => (sink += stripper.strip(r.text, sites[i]!).text.length));
     })
+    .add('strip: pass 2 with clean\'s cached analysis', () => {
+      let given = false;
+      stripper.cache = new SideReader(() => (given ? null : ((given = true), words)), 'bench');
+      recs.forEach((r, i) => (sink += stripper.strip(r.text, sites[i]!).text.length));
+      stripper.cache = null;
+    })
     .add('serialize: splice cleaned text into the line', () => {
       lines.forEach((l, i) => (sink += spliceRecord(l, 'text', stripped[i]!, null).length));
+    })
+    .add('encode: output to UTF-8 (V8 encoder)', () => {
+      sink += Buffer.from(text, 'utf8').length;
+    })
+    .add('encode: output to UTF-8 (UTF-16 copy + transcode)', () => {
+      sink += encode(text).length;
     });
   await bench.run();
   if (sink === 0) throw new Error('benchmarks did no work');
@@ -118,7 +141,7 @@ async function main(): Promise<void> {
         for (const r of rows) console.log(`${r.name.padEnd(56)} ${r.mbps.toFixed(1).padStart(8)} ${r.docsPerSec.toFixed(0).padStart(10)}`);
       }
       const base = mawkBaseline(plain, st.bytes);
-      const e2e: E2E[] = threadsList.map((t) => endToEnd(jsonl, t));
+      const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), endToEnd(jsonl, 1, ['--no-cache-analysis'])];
       console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
       if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
       else console.log('mawk not installed: no baseline (apt-get install mawk)');
