@@ -14,7 +14,7 @@ export const tempFiles = new Set<string>();
 export function removeTempFiles(): void {
   for (const f of tempFiles) {
     try {
-      fs.rmSync(f, { force: true });
+      fs.rmSync(f, { force: true, recursive: true });
     } catch {
       /* best effort on the way out */
     }
