@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { isBad, readSources, resolveInputs, type BadRecord, type InputSource, type ReadOptions, type RawRecord, type ReadItem } from './io/input.js';
 import { FileSink, tempFiles, type Sink } from './io/output.js';
-import { Model, keyString, type LearnOptions } from './model.js';
+import { Model, type LearnOptions } from './model.js';
 import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
 import { Stripper, type Reason, type StripOptions } from './strip.js';
 import { roomForCache, SerialSideWriter, SideStore } from './side.js';
@@ -88,7 +88,8 @@ export class RunStats {
   /** clean kept pass 1's analyses for pass 2 (null: not a clean run). */
   analysisCached: boolean | null = null;
   readonly sites = new Map<string, SiteFigures>();
-  readonly units = new Map<string, UnitFigures>();
+  /** Removed units by key (53 bits of the 64-bit key: a report figure, where a rare merge does no harm). */
+  readonly units = new Map<number, UnitFigures>();
   unitsUntracked = 0;
   model: Model | null = null;
 
@@ -437,7 +438,7 @@ function processRecord(
     f.charsIn += t.length;
     f.charsOut += outText.length;
     for (const u of stripper.removedUnits!) {
-      const k = keyString(u.k1, u.k2);
+      const k = (u.k1 >>> 0) * 2097152 + (u.k2 >>> 11);
       const have = stats.units.get(k);
       if (have) have.docs++;
       else if (stats.units.size < 100_000) stats.units.set(k, { site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) });
