@@ -280,7 +280,8 @@ export class Model {
       keyOf(h1, h2, kind, s1, s2);
       const n = c.incDoc(KEY[0]!, KEY[1]!, doc);
       if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, site, text, from, to));
-      if (fallback) {
+      // (Heads are judged by site counts only: teasers point at the site's own articles.)
+      if (fallback && kind !== Kind.Head) {
         keyOf(h1, h2, kind, g1, g2);
         const m = c.incDoc(KEY[0]!, KEY[1]!, doc);
         if (m === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, GLOBAL_SITE, text, from, to));
@@ -313,7 +314,7 @@ export class Model {
     const keys = new Set<string>();
     const c = this.counter;
     const un = (h1: number, h2: number, kind: Kind): void => {
-      for (const [x1, x2] of this.params.fallback ? [[s1, s2], [g1, g2]] : [[s1, s2]]) {
+      for (const [x1, x2] of this.params.fallback && kind !== Kind.Head ? [[s1, s2], [g1, g2]] : [[s1, s2]]) {
         keyOf(h1, h2, kind, x1!, x2!);
         const k = `${KEY[0]},${KEY[1]}`;
         if (keys.has(k)) continue;
