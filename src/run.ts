@@ -13,7 +13,7 @@ import { FileSink, tempFiles, type Sink } from './io/output.js';
 import { Model, type LearnOptions } from './model.js';
 import { resolveFields, siteOfRecord, spliceRecord, textOf, type FieldOptions, type TextProblem } from './record.js';
 import { Stripper, type Reason, type StripOptions } from './strip.js';
-import { roomForCache, SerialSideWriter, SideStore } from './side.js';
+import { noRoomForCache, SerialSideWriter, SideStore } from './side.js';
 import { defaultThreads } from './parallel/threads.js';
 
 export type OnError = 'fail' | 'skip';
@@ -87,6 +87,8 @@ export class RunStats {
   stripSeconds = 0;
   /** clean kept pass 1's analyses for pass 2 (null: not a clean run). */
   analysisCached: boolean | null = null;
+  /** Why clean ran without the analysis cache though it was on (no room, a failed write). */
+  analysisCacheOff: string | null = null;
   readonly sites = new Map<string, SiteFigures>();
   /** Removed units by key (53 bits of the 64-bit key: a report figure, where a rare merge does no harm). */
   readonly units = new Map<number, UnitFigures>();
@@ -148,7 +150,7 @@ export class RunStats {
       },
       docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs },
       chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
-      throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached },
+      throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached, analysisCacheOff: this.analysisCacheOff },
       model: m
         ? {
             docs: m.docs,
@@ -210,10 +212,11 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
       let docs = model.docs;
-      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi) } : undefined);
+      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined);
       continue;
     }
-    const side = cache ? new SerialSideWriter(cache.serialFile(gi)) : null;
+    const sideFile = cache?.serialFile(gi) ?? null;
+    const side = cache && sideFile ? new SerialSideWriter(sideFile, cache) : null;
     for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
       for (const r of batch) {
         if (isBad(r)) {
@@ -247,11 +250,17 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
   const tmp = opts.tmpDir ?? os.tmpdir();
   let bytes = 0;
   for (const s of sources) bytes += s.bytes > 0 ? (s.gzip ? s.bytes * 5 : s.bytes) : 0;
-  const cache = opts.cacheAnalysis !== false && roomForCache(tmp, bytes) ? new SideStore(tmp) : null;
-  stats.analysisCached = cache !== null;
+  let cache: SideStore | null = null;
+  if (opts.cacheAnalysis !== false) {
+    const noRoom = noRoomForCache(tmp, bytes);
+    if (noRoom === null) cache = new SideStore(tmp);
+    else stats.analysisCacheOff = noRoom;
+  }
   try {
     const model = await learnSources(sources, opts, stats, cache);
-    await stripSources(model, sources, sink, opts, stats, cache);
+    if (cache?.failed) stats.analysisCacheOff = cache.failed;
+    stats.analysisCached = cache !== null && cache.failed === null;
+    await stripSources(model, sources, sink, opts, stats, cache?.failed ? null : cache);
     return model;
   } finally {
     cache?.dispose();

@@ -243,16 +243,28 @@ export class SideFile {
   }
 }
 
-/** Writes documents' analyses from the main thread, a block every ~4 MB. */
+/** Writes documents' analyses from the main thread, a block every ~4 MB. A failed write (a full disk) turns the cache off. */
 export class SerialSideWriter {
   private readonly w = new SideWriter();
-  constructor(readonly file: SideFile) {}
+  constructor(
+    readonly file: SideFile,
+    private readonly store: SideStore,
+  ) {}
   add(a: Analysis): void {
+    if (this.store.failed !== null) return;
     this.w.add(a);
-    if (this.w.words >= FLUSH_WORDS) this.file.append(this.w.take());
+    if (this.w.words >= FLUSH_WORDS) this.flush();
   }
   end(): void {
-    if (this.w.words > 0) this.file.append(this.w.take());
+    if (this.store.failed === null && this.w.words > 0) this.flush();
+  }
+  private flush(): void {
+    const block = this.w.take();
+    try {
+      this.file.append(block);
+    } catch (e) {
+      this.store.fail(`cannot write ${this.file.file}: ${(e as Error).message}`);
+    }
   }
 }
 
@@ -266,16 +278,30 @@ export class SideStore {
   /** Per source group: the main thread's file, or the chunk blocks the worker threads wrote. */
   readonly groups: ({ kind: 'serial'; file: SideFile } | { kind: 'chunks'; blocks: BlockAt[] })[] = [];
 
+  /** Why the cache was given up (a write failed), or null. Pass 2 then analyzes every document again. */
+  failed: string | null = null;
+
   constructor(tmpDir: string) {
     this.dir = fs.mkdtempSync(path.join(tmpDir, 'boilerstrip-cache-'));
     tempFiles.add(this.dir);
   }
 
-  serialFile(group: number): SideFile {
-    const f = new SideFile(path.join(this.dir, `g${group}.side`));
-    this.files.push(f);
-    this.groups[group] = { kind: 'serial', file: f };
-    return f;
+  fail(why: string): void {
+    this.failed ??= why;
+  }
+
+  /** The main thread's file for a group of sources; null when it cannot be created (the cache is then given up). */
+  serialFile(group: number): SideFile | null {
+    const name = path.join(this.dir, `g${group}.side`);
+    try {
+      const f = new SideFile(name);
+      this.files.push(f);
+      this.groups[group] = { kind: 'serial', file: f };
+      return f;
+    } catch (e) {
+      this.fail(`cannot create ${name}: ${(e as Error).message}`);
+      return null;
+    }
   }
 
   chunkBlocks(group: number): BlockAt[] {
@@ -296,12 +322,14 @@ export function cacheBytesFor(inputBytes: number): number {
   return Math.ceil(inputBytes * 0.35);
 }
 
-/** Is there room for the cache of this much input in `dir` (twice the estimate, and 256 MB to spare)? */
-export function roomForCache(dir: string, inputBytes: number): boolean {
+/** Why the cache of this much input cannot go in `dir` (it needs twice the estimate and 256 MB to spare), or null. */
+export function noRoomForCache(dir: string, inputBytes: number): string | null {
+  const need = 2 * cacheBytesFor(inputBytes) + (256 << 20);
   try {
     const s = fs.statfsSync(dir);
-    return s.bavail * s.bsize >= 2 * cacheBytesFor(inputBytes) + (256 << 20);
-  } catch {
-    return false;
+    const free = s.bavail * s.bsize;
+    return free >= need ? null : `${dir} has ${(free / 1e6).toFixed(0)} MB free, the cache wants ${(need / 1e6).toFixed(0)} MB (use --tmp-dir)`;
+  } catch (e) {
+    return `cannot use ${dir}: ${(e as Error).message}`;
   }
 }

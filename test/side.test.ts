@@ -91,3 +91,63 @@ describe('a cache out of step with its input', () => {
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('boilerstrip-cache-'))).toEqual([]);
   });
 });
+
+describe('a cache that cannot be written', () => {
+  it('is given up, and pass 2 analyzes again with the same output (a full disk, a lost file)', async () => {
+    const dir = tmpdir('bs-side-fail-');
+    try {
+      const { resolveInputs } = await import(path.join(ROOT, 'dist/src/io/input.js'));
+      const { cleanSources, learnSources, stripSources, RunStats } = await import(path.join(ROOT, 'dist/src/run.js'));
+      const side = await import(path.join(ROOT, 'dist/src/side.js'));
+      const lines = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 4, docs: 400 })].map((d) => JSON.stringify({ url: d.url, text: d.text }));
+      const file = path.join(dir, 'in.jsonl');
+      fs.writeFileSync(file, lines.join('\n') + '\n');
+      const sources = await resolveInputs([file]);
+      const collect = (): { out: string[]; sink: unknown } => {
+        const out: string[] = [];
+        return { out, sink: { write: (s: string) => void out.push(s), writeBytes: (b: Buffer) => void out.push(b.toString('utf8')), close: async () => {}, abort() {} } };
+      };
+      const plain = collect();
+      const stats = new RunStats();
+      await cleanSources(sources, plain.sink, { threads: 1, cacheAnalysis: false }, stats);
+      expect(stats.analysisCached).toBe(false);
+      expect(stats.analysisCacheOff).toBe(null);
+      // The cache file is closed under the writer: every write fails (EBADF), as on a full disk.
+      const cache = new side.SideStore(dir);
+      const realSerial = cache.serialFile.bind(cache);
+      cache.serialFile = (g: number) => {
+        const f = realSerial(g);
+        f.close();
+        return f;
+      };
+      const model = await learnSources(sources, { threads: 1 }, undefined, cache);
+      expect(cache.failed).toMatch(/^cannot write .*g0\.side: /);
+      const viaFailed = collect();
+      await stripSources(model, sources, viaFailed.sink, { threads: 1 }, undefined, null);
+      expect(viaFailed.out.join('')).toBe(plain.out.join(''));
+      cache.dispose();
+      // The cache directory gone before pass 1 (a temp cleaner): the files cannot be created, on the main
+      // thread or in worker threads.
+      for (const threads of [1, 2]) {
+        const gone = new side.SideStore(dir);
+        fs.rmSync(gone.dir, { recursive: true });
+        const m = await learnSources(sources, { threads }, undefined, gone);
+        expect(gone.failed, `--threads ${threads}`).toMatch(/^cannot create .*\.side: /);
+        const again = collect();
+        await stripSources(m, sources, again.sink, { threads }, undefined, null);
+        expect(again.out.join('')).toBe(plain.out.join(''));
+        gone.dispose();
+      }
+      // No room: clean says why it ran without the cache.
+      const huge = [{ ...sources[0], bytes: 1e18 }];
+      const s2 = new RunStats();
+      const noRoom = collect();
+      await cleanSources(huge, noRoom.sink, { threads: 1, tmpDir: dir }, s2);
+      expect(s2.analysisCached).toBe(false);
+      expect(s2.analysisCacheOff).toMatch(/MB free, the cache wants/);
+      expect(noRoom.out.join('')).toBe(plain.out.join(''));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

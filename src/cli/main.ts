@@ -208,6 +208,7 @@ function summary(stats: RunStats, quiet: boolean | undefined): void {
   if (pt) parts.push(`${pt} without text passed through`);
   if (r.emptied) parts.push(`${r.emptied} all chrome (written per --on-empty)`);
   process.stderr.write(`boilerstrip: ${parts.join(', ')}; ${r.changed} changed, ${removed}% of text removed${mbs}\n`);
+  if (r.analysisCacheOff) process.stderr.write(`boilerstrip: ran without the analysis cache (${r.analysisCacheOff}); pass 2 analyzed every document again, same output\n`);
 }
 
 async function cmdClean(a: CommonArgs): Promise<void> {

@@ -39,6 +39,8 @@ interface ChunkReply {
   stats?: RunStats;
   /** Pass 1 with the analysis cache: where the thread wrote the chunk's analyses. */
   side?: BlockAt;
+  /** ...or why it could not. */
+  sideError?: string;
 }
 
 /**
@@ -184,7 +186,7 @@ export async function learnParallel(
   opts: RunOptions,
   threads: number,
   tick: (records: number, chars: number) => void,
-  cache?: { dir: string; blocks: BlockAt[] },
+  cache?: { dir: string; blocks: BlockAt[]; fail: (why: string) => void },
 ): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
@@ -196,6 +198,7 @@ export async function learnParallel(
   const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir }, feedChunks(sources, opts), threads, async (r, c) => {
     chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
+    if (cache && r.sideError) cache.fail(r.sideError);
     bytes += c.end - c.start;
     if (c.fileIndex !== lastFile) {
       fileLines = 0;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, threadId } from 'node:worker_threads';
-import { readBlock, SideFile, SideReader, SideWriter } from '../side.js';
+import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
 import { decode, encode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
@@ -61,7 +61,18 @@ function learner(init: WorkerInit): Handler {
   // One duplicate scope per file, kept across that file's chunks.
   const scopes = new Map<number, DupSet>();
   // A file per pass 1 this thread serves (a run has one per parallel group of sources).
-  const sideFile = init.cacheDir !== undefined ? new SideFile(path.join(init.cacheDir, `t${threadId}-${passes++}.side`)) : null;
+  let sideFile: SideFile | null = null;
+  let sideBroken = false;
+  let sideError: string | undefined;
+  if (init.cacheDir !== undefined) {
+    const name = path.join(init.cacheDir, `t${threadId}-${passes++}.side`);
+    try {
+      sideFile = new SideFile(name);
+    } catch (e) {
+      sideBroken = true;
+      sideError = `cannot create ${name}: ${(e as Error).message}`;
+    }
+  }
   const side = sideFile ? new SideWriter() : null;
   return (m) => {
     if (m.type === 'finish') {
@@ -91,11 +102,19 @@ function learner(init: WorkerInit): Handler {
       const t = textOf(v, fields);
       if (typeof t === 'string') {
         model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
-        side?.add(model.lastAnalysis);
+        if (!sideBroken) side?.add(model.lastAnalysis);
       }
     }
-    const at = side && sideFile && bad === null ? sideFile.append(side.take()) : undefined;
-    port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs, side: at });
+    let at: BlockAt | undefined;
+    if (side && sideFile && bad === null && !sideBroken) {
+      try {
+        at = sideFile.append(side.take());
+      } catch (e) {
+        sideBroken = true;
+        sideError = `cannot write ${sideFile.file}: ${(e as Error).message}`;
+      }
+    }
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, docs: model.docs, side: at, sideError });
   };
 }
 
