@@ -174,8 +174,30 @@ export class Counter64 {
     this.size--;
   }
 
+  /** k1, k2 and cnt live in SharedArrayBuffers (see useSharedMemory). */
+  private shared = false;
+
+  /**
+   * Keep k1, k2 and cnt in SharedArrayBuffers from now on (copied once now, cheap while the table is
+   * small): a table that worker threads will read then needs no copy in toShared.
+   */
+  useSharedMemory(): void {
+    if (this.shared) return;
+    this.shared = true;
+    const copy = <T extends Int32Array | Uint32Array>(src: T, C: new (b: SharedArrayBuffer) => T): T => {
+      const t = new C(new SharedArrayBuffer(src.byteLength));
+      t.set(src);
+      return t;
+    };
+    this.k1 = copy(this.k1, Int32Array);
+    this.k2 = copy(this.k2, Int32Array);
+    this.cnt = copy(this.cnt, Uint32Array);
+  }
+
   /** The table's arrays in SharedArrayBuffers, so worker threads can read it without a copy. */
   toShared(): SharedCounter {
+    // Already shared: the same arrays (the table is not written to after pass 1).
+    if (this.shared) return { k1: this.k1, k2: this.k2, cnt: this.cnt, size: this.size };
     const mk = <T extends Int32Array | Uint32Array>(src: T, C: new (b: SharedArrayBuffer) => T): T => {
       const t = new C(new SharedArrayBuffer(src.byteLength));
       t.set(src);
@@ -225,9 +247,9 @@ export class Counter64 {
     const oldCap = this.cap;
     this.cap = cap;
     this.mask = cap - 1;
-    this.k1 = new Int32Array(cap);
-    this.k2 = new Int32Array(cap);
-    this.cnt = new Uint32Array(cap);
+    this.k1 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
+    this.k2 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
+    this.cnt = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * 4)) : new Uint32Array(cap);
     this.last = new Int32Array(cap);
     const mask = this.mask;
     for (let j = 0; j < oldCap; j++) {

@@ -69,3 +69,21 @@ describe('Counter64', () => {
     expect(a.size).toBe(2);
   });
 });
+
+describe('Counter64 in shared memory', () => {
+  it('keeps its counts when moved to shared memory and grown there; toShared then copies nothing', () => {
+    const c = new Counter64(64 << 20, 1 << 10);
+    for (let i = 0; i < 500; i++) c.incDoc(i, ~i, i);
+    c.useSharedMemory();
+    for (let i = 0; i < 50_000; i++) c.incDoc(i, ~i, 1000 + i); // grows several times
+    expect(c.capacity).toBeGreaterThan(1 << 16);
+    const s = c.toShared();
+    expect(s.k1.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(s.cnt).toBe(c.toShared().cnt);
+    const r = Counter64.fromShared(s);
+    expect(r.get(7, ~7)).toBe(2);
+    expect(r.get(30_000, ~30_000)).toBe(1);
+    expect(r.get(60_000, ~60_000)).toBe(0);
+    expect(r.size).toBe(50_000);
+  });
+});

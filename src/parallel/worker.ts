@@ -126,7 +126,7 @@ function stripper(init: WorkerInit): Handler {
   model.docs = sh.docs;
   const opts = init.opts;
   return (m) => {
-    if (m.type === 'finish') {
+    if (m.type !== 'chunk') {
       port.postMessage({ type: 'finished' });
       return;
     }
