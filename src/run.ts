@@ -58,7 +58,14 @@ interface SiteFigures {
   threshold: number;
 }
 
-interface UnitFigures {
+/** Removed units of a chunk as a thread sends them (see RunStats.packUnits). */
+export interface PackedUnits {
+  keys: Float64Array;
+  docs: Int32Array;
+  first: [number, UnitFigures][];
+}
+
+export interface UnitFigures {
   site: string;
   reason: Reason;
   df: number;
@@ -113,12 +120,44 @@ export class RunStats {
         mine.charsOut += f.charsOut;
       }
     }
-    for (const [k, u] of o.units) {
-      const mine = this.units.get(k);
-      if (mine) mine.docs += u.docs;
-      else if (this.units.size < 100_000) this.units.set(k, { ...u });
-      else this.unitsUntracked++;
+    for (const [k, u] of o.units) this.absorbUnit(k, u.docs, u);
+  }
+
+  /**
+   * Add a unit's documents. `u` (its text, reason, ...) may be left out when this stats object has been
+   * given it before (a thread sends each unit's figures once, then counts only): the first time a unit
+   * is absorbed, in input order, always carries them.
+   */
+  absorbUnit(k: number, docs: number, u: UnitFigures | undefined): void {
+    const mine = this.units.get(k);
+    if (mine) mine.docs += docs;
+    else if (u !== undefined && this.units.size < 100_000) this.units.set(k, { ...u });
+    else this.unitsUntracked++;
+  }
+
+  /**
+   * A thread's removed units for one chunk, as sent: keys and document counts in typed arrays, full
+   * figures only for the units this thread has not sent before (`sent` remembers them).
+   */
+  static packUnits(units: Map<number, UnitFigures>, sent: Set<number>): PackedUnits {
+    const keys = new Float64Array(units.size);
+    const docs = new Int32Array(units.size);
+    const first: [number, UnitFigures][] = [];
+    let i = 0;
+    for (const [k, u] of units) {
+      keys[i] = k;
+      docs[i++] = u.docs;
+      if (!sent.has(k)) {
+        sent.add(k);
+        first.push([k, u]);
+      }
     }
+    return { keys, docs, first };
+  }
+
+  absorbPacked(p: PackedUnits): void {
+    const first = new Map(p.first);
+    for (let i = 0; i < p.keys.length; i++) this.absorbUnit(p.keys[i]!, p.docs[i]!, first.get(p.keys[i]!));
   }
 
   reject(b: BadRecord): void {

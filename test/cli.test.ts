@@ -155,6 +155,22 @@ describe('same input, same output', () => {
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
+  it('the report is the same for every thread count (removed units sent once per thread, counted per chunk)', () => {
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(64 * 1024) };
+    const reports = ['1', '3'].map((t) => {
+      const rep = path.join(dir, `report-t${t}.json`);
+      const r = run(['clean', crawl, shardA, '--quiet', '--threads', t, '--report', rep], { env });
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(fs.readFileSync(rep, 'utf8'));
+      expect(j.removedUnits.length).toBeGreaterThan(100);
+      delete j.throughput;
+      delete j.options;
+      delete j.model.tableBytes; // (sized by how the threads' tables were merged)
+      return j;
+    });
+    expect(reports[1]).toEqual(reports[0]);
+  });
+
   it('shard order does not change any record', () => {
     const ab = run(['clean', shardA, shardB, '--quiet']).stdout.trim().split('\n');
     const ba = run(['clean', shardB, shardA, '--quiet']).stdout.trim().split('\n');

@@ -15,7 +15,7 @@ import { isBad, parseJsonlBlock, type InputSource } from '../io/input.js';
 import { Model, type ModelParts } from '../model.js';
 import { Counter64 } from '../counter.js';
 import { resolveFields, siteOfRecord, textOf } from '../record.js';
-import { RunStats, type RunOptions } from '../run.js';
+import { RunStats, type PackedUnits, type RunOptions } from '../run.js';
 import { feedChunks, readChunk, streamChunks, type Chunk } from './plan.js';
 import type { ChunkBad, WorkerInit } from './worker.js';
 import type { BlockAt } from '../side.js';
@@ -37,6 +37,7 @@ interface ChunkReply {
   out?: ArrayBuffer;
   rejects?: string[];
   stats?: RunStats;
+  units?: PackedUnits;
   /** Pass 1 with the analysis cache: where the thread wrote the chunk's analyses. */
   side?: BlockAt;
   /** ...or why it could not. */
@@ -354,6 +355,7 @@ export async function stripParallel(
     const base = fileLines;
     fileLines += r.lines;
     if (r.stats) stats.absorb(r.stats, base);
+    if (r.units) stats.absorbPacked(r.units);
     await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? []);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();

@@ -125,6 +125,7 @@ function stripper(init: WorkerInit): Handler {
   for (const [name, docs] of sh.sites) model.sites.set(name, { docs });
   model.docs = sh.docs;
   const opts = init.opts;
+  const sentUnits = new Set<number>();
   return (m) => {
     if (m.type !== 'chunk') {
       port.postMessage({ type: 'finished' });
@@ -153,10 +154,16 @@ function stripper(init: WorkerInit): Handler {
     const b = ctx.batch(items, out, rejects);
     const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
     stats.model = null;
+    // Removed units (--report) go as typed arrays, each unit's text once per thread: a Map of them per
+    // chunk made the main thread the bottleneck.
+    const units = stats.units.size > 0 ? RunStats.packUnits(stats.units, sentUnits) : undefined;
+    stats.units.clear();
     // Encoded here and moved, not copied: the main thread only writes bytes.
     const bytes = encode(out.join(''));
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
-    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats }, [ab]);
+    const moved: ArrayBuffer[] = [ab];
+    if (units) moved.push(units.keys.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats, units }, moved);
   };
 }
 
