@@ -214,7 +214,7 @@ export async function learnParallel(
   // Collect each thread's model and duplicate fingerprints. Threads that are not kept for pass 2 stop as
   // soon as their table has moved here (their heaps go with them), and the main table is sized once for
   // all the tables before they are added one at a time, each released once added: at 3 GB with 2 threads
-  // this takes the peak of the run from ~970 to ~650 MB.
+  // this took the peak of the run from ~970 to ~770 MB.
   const reuse = bytes < REUSE_MAX_BYTES;
   const parts: (ModelParts | null)[] = [];
   const dups: { fileIndex: number; k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array }[][] = [];
