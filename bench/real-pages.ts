@@ -137,6 +137,36 @@ export function realPageSets(dir = defaultEvalDir()): RealSet[] {
 
 const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
+/**
+ * Not a method: an upper bound. After `base`, every line still kept of which fewer than half the words
+ * occur in the page's gold text is removed too — what a perfect line-level decision would add on top.
+ * It reads the gold, so it only says how far a line cleaner could go on this text and this scoring.
+ */
+export function lineOracle(base: Peer, set: RealSet): Peer {
+  return {
+    name: `oracle: ${base.name} + perfect lines`,
+    describe: 'upper bound of a line-level cleaner (uses the gold)',
+    run(docs) {
+      const removed = base.run(docs);
+      return docs.map((d, i) => {
+        const gold = new Set(words(set.pages[i]!.gold));
+        const spans = removed[i]!;
+        const out: [number, number][] = spans.map(([a, b]) => [a, b]);
+        let pos = 0;
+        for (const line of d.text.split('\n')) {
+          const s = pos;
+          const e = pos + line.length;
+          pos = e + 1;
+          if (spans.some(([a, b]) => a <= s && b >= e)) continue;
+          const w = words(line);
+          if (w.length > 0 && w.filter((x) => gold.has(x)).length * 2 < w.length) out.push([s, e]);
+        }
+        return out.sort((x, y) => x[0] - y[0]);
+      });
+    },
+  };
+}
+
 /** Score every method on one set: micro precision/recall/F1 over word bags. */
 export function scoreRealPages(set: RealSet, peers: Peer[]): QualityRow[] {
   const docs = set.pages.map((p) => ({ text: p.text, site: p.site }));
