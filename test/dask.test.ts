@@ -15,6 +15,7 @@ const PY = '/usr/bin/python3';
 const haveDask = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import distributed'], { encoding: 'utf8' }).status === 0;
 const DRIVER = path.join(ROOT, 'integrations/dask/run.py');
 const dir = tmpdir('bs-dask-');
+const workerTmp = path.join(dir, 'worker-tmp');
 const procs: ChildProcess[] = [];
 let address = '';
 const shards: string[] = [];
@@ -46,7 +47,9 @@ beforeAll(async () => {
   procs.push(spawn('/usr/bin/dask-scheduler', ['--host', '127.0.0.1', '--port', '0', '--no-dashboard', '--scheduler-file', sf], common));
   await waitFor(() => fs.existsSync(sf) && fs.readFileSync(sf, 'utf8').includes('address'), 30_000);
   address = JSON.parse(fs.readFileSync(sf, 'utf8')).address as string;
-  for (let i = 0; i < 2; i++) procs.push(spawn('/usr/bin/dask-worker', ['--scheduler-file', sf, '--nthreads', '1', '--nworkers', '1', '--host', '127.0.0.1', '--no-dashboard'], common));
+  // The workers' temp dir is the test's own, to check that the driver leaves nothing in it.
+  fs.mkdirSync(workerTmp);
+  for (let i = 0; i < 2; i++) procs.push(spawn('/usr/bin/dask-worker', ['--scheduler-file', sf, '--nthreads', '1', '--nworkers', '1', '--host', '127.0.0.1', '--no-dashboard'], { ...common, env: { ...process.env, TMPDIR: workerTmp } }));
   // Wait until both workers have joined.
   const probe = `import sys; from distributed import Client; c = Client("${address}", timeout=10); c.wait_for_workers(2, timeout=30); c.close()`;
   expect(spawnSync(PY, ['-c', probe], { encoding: 'utf8', timeout: 60_000 }).status).toBe(0);
@@ -71,6 +74,8 @@ describe.skipIf(!haveDask)('Dask driver on a local cluster', () => {
     expect(clean.status).toBe(0);
     const joined = shards.map((s) => fs.readFileSync(path.join(out, path.basename(s)), 'utf8')).join('');
     expect(joined).toBe(clean.stdout);
+    // Each worker kept one copy of the shipped model while it stripped; the run removed them.
+    expect(fs.readdirSync(workerTmp).filter((f) => f.startsWith('boilerstrip-model-'))).toEqual([]);
   });
 
   it('a shard that keeps failing is reported by name and leaves no output', () => {

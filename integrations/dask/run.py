@@ -67,6 +67,16 @@ def strip_task(node, bin_path, model_bytes, digest, shard, out, extra):
     return {"shard": shard, "out": out, "bytes": os.path.getsize(out), "seconds": time.time() - t0}
 
 
+def remove_model(digest):
+    """Run on every worker at the end: the model strip_task wrote to the worker's temp dir goes."""
+    local = os.path.join(tempfile.gettempdir(), f"boilerstrip-model-{digest}.model")
+    try:
+        os.remove(local)
+    except FileNotFoundError:
+        pass
+    return True
+
+
 def bounded(client, task, items, limit, retries):
     """Submit task(item) -> (fn, *args) for each item, at most `limit` in flight; {item: result or exception}.
     Futures must be direct arguments (not captured in closures) for Dask to resolve them on the worker."""
@@ -178,7 +188,14 @@ def main(argv=None):
         digest = hashlib.sha256(model_bytes).hexdigest()[:16]
         [shipped] = client.scatter([model_bytes], broadcast=True)
         t = time.time()
-        stripped = bounded(client, lambda s: (strip_task, a.node, bin_path, shipped, digest, s, os.path.join(out_dir, os.path.basename(s)), extra), shards, limit, a.retries)
+        try:
+            stripped = bounded(client, lambda s: (strip_task, a.node, bin_path, shipped, digest, s, os.path.join(out_dir, os.path.basename(s)), extra), shards, limit, a.retries)
+        finally:
+            # The workers' copies of the model are this run's only: none is left in their temp dirs.
+            try:
+                client.run(remove_model, digest)
+            except Exception as e:  # a worker gone by now has nothing to remove
+                print(f"boilerstrip-dask: could not remove the model copies: {e}", file=sys.stderr)
         report["strip_seconds"] = time.time() - t
         for s, r in stripped.items():
             if isinstance(r, Exception):
