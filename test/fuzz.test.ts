@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BoilerstripError } from '../src/errors.js';
 import { StringSink } from '../src/io/output.js';
 import { Model } from '../src/model.js';
-import { learnSources, RunStats, stripSources } from '../src/run.js';
+import { cleanSources, learnSources, RunStats, stripSources } from '../src/run.js';
 import { loadModel, saveModel } from '../src/store.js';
 import type { InputSource } from '../src/io/input.js';
 import { body, tag } from './helpers/words.js';
@@ -125,6 +125,41 @@ describe('properties', () => {
     const b = await runOn(bytes, rng(2));
     expect(a).not.toBeInstanceOf(BoilerstripError);
     expect((a as { out: string }).out).toBe((b as { out: string }).out);
+  });
+
+  it('clean gives the same output and counts with the analysis cache as without, on mutated input', async () => {
+    const r = rng(11);
+    const base = goodCorpus(60);
+    let compared = 0;
+    for (let round = 0; round < 40; round++) {
+      // Mutations: invalid UTF-8, broken JSON, CR and NUL bytes, truncation.
+      const file = path.join(dir, `cache-${round}.jsonl`);
+      fs.writeFileSync(file, mutate(base, r, 1 + Math.floor(r() * 15)));
+      const src: InputSource = { name: file, gzip: false, format: 'jsonl', bytes: fs.statSync(file).size };
+      const runs = [];
+      for (const cacheAnalysis of [true, false]) {
+        const sink = new StringSink();
+        const stats = new RunStats();
+        try {
+          await cleanSources([src], sink, { onError: 'skip', maxDocBytes: 4000, threads: 1, cacheAnalysis, tmpDir: dir }, stats);
+          runs.push({ out: sink.toString(), stats, cached: stats.analysisCached });
+        } catch (e) {
+          expect(e).toBeInstanceOf(BoilerstripError);
+          runs.push({ error: (e as Error).message });
+        }
+      }
+      expect(runs[0]!.cached ?? true, `round ${round}`).toBe(true);
+      if ('error' in runs[0]!) {
+        expect(runs[1]).toEqual(runs[0]);
+        continue;
+      }
+      compared++;
+      expect(runs[0]!.out, `round ${round}`).toBe((runs[1] as { out: string }).out);
+      const counts = (x: RunStats): unknown => [x.recordsIn, x.recordsOut, x.rejected, x.changed, x.invalidUtf8Lines, x.charsOut];
+      expect(counts(runs[0]!.stats!)).toEqual(counts((runs[1] as { stats: RunStats }).stats));
+    }
+    expect(compared).toBeGreaterThan(30);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('boilerstrip-cache-'))).toEqual([]);
   });
 
   it('a corpus with no repeated units comes out byte-identical', async () => {
