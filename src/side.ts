@@ -188,7 +188,8 @@ export class SideReader {
 
 /** Read a block (length word included) at `off` of a cache file. */
 export function readBlock(fd: number, off: number, bytes: number): Int32Array {
-  const buf = Buffer.allocUnsafe(bytes);
+  // (Not from Buffer's pool: the Int32Array view needs an aligned offset, which an unpooled buffer has.)
+  const buf = Buffer.allocUnsafeSlow(bytes);
   let got = 0;
   while (got < bytes) {
     const n = fs.readSync(fd, buf, got, bytes - got, off + got);
