@@ -4,7 +4,7 @@
  *   "BSTRIPMD"            8 bytes magic
  *   u32 format version    FORMAT_VERSION; a newer file is refused with a clear message
  *   u32 header length     then the header: UTF-8 JSON (settings, documents, sites, entry counts)
- *   entries               N x (i32 k1, i32 k2, u32 count), sorted by key: equal models give equal files
+ *   entries               N x (i32 k1, i32 k2, u32 count), sorted by key: equal counts give equal entries
  *   texts                 M x (i32 k1, i32 k2, u32 byte length, UTF-8 bytes): sample texts for inspect
  *   u32 CRC-32            of every byte before it
  *
