@@ -135,7 +135,14 @@ function stripper(init: WorkerInit): Handler {
     const stats = new RunStats();
     const ctx = new StripContext(model, opts, stats);
     if (c.side) {
-      let block: Int32Array | null = readBlock(fdOf(c.side.file), c.side.off, c.side.bytes);
+      // Opened for the one read: an idle thread must not keep the (deleted) cache file's space.
+      const fd = fs.openSync(c.side.file, 'r');
+      let block: Int32Array | null;
+      try {
+        block = readBlock(fd, c.side.off, c.side.bytes);
+      } finally {
+        fs.closeSync(fd);
+      }
       ctx.stripper.cache = new SideReader(() => {
         const b = block;
         block = null;
