@@ -59,6 +59,11 @@ export class Counter64 {
     this.last = new Int32Array(cap).fill(-1);
   }
 
+  /** A budget (bytes, growth included) under which a table holds `entries` without pruning. */
+  static budgetFor(entries: number): number {
+    return Math.ceil(entries / MAX_LOAD) * BYTES_PER_SLOT * 2 * 1.5;
+  }
+
   get capacity(): number {
     return this.cap;
   }

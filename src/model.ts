@@ -350,31 +350,50 @@ export class Model {
     };
   }
 
-  /** Add a worker thread's model into this one. */
-  addParts(p: ModelParts): void {
-    assertCompatible(this.params, p.params);
+  /**
+   * Add other models' parts (worker threads' tables, models being merged) into this one. The table is
+   * sized once for all of them; each part is released (its slot set to null) once added, so a caller
+   * that drops its own references holds one part at a time.
+   */
+  addParts(parts: (ModelParts | null)[]): void {
     const c = this.counter;
     let entries = 0;
-    for (let i = 0; i < p.cnt.length; i++) if (p.cnt[i] !== 0) entries++;
-    c.reserve(c.size + entries);
-    for (let i = 0; i < p.cnt.length; i++) {
-      const n = p.cnt[i]!;
-      if (n !== 0) c.add(p.k1[i]!, p.k2[i]!, n);
+    for (const p of parts) {
+      assertCompatible(this.params, p!.params);
+      for (let i = 0; i < p!.cnt.length; i++) if (p!.cnt[i] !== 0) entries++;
     }
-    for (const [name, docs] of p.sites) {
+    c.reserve(c.size + entries);
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k]!;
+      parts[k] = null;
+      for (let i = 0; i < p.cnt.length; i++) {
+        const n = p.cnt[i]!;
+        if (n !== 0) c.add(p.k1[i]!, p.k2[i]!, n);
+      }
+      this.addTotals(p);
+      for (const [key, t] of p.texts) this.offerText(key, t);
+    }
+  }
+
+  /** Add another model's document totals (per site, duplicates) and pruning figures. */
+  addTotals(o: { sites: [string, number][]; docs: number; duplicates: number; prune: PruneInfo }): void {
+    for (const [name, docs] of o.sites) {
       const mine = this.sites.get(name);
       if (mine) mine.docs += docs;
       else this.sites.set(name, { docs });
     }
-    this.docs += p.docs;
-    this.duplicates += p.duplicates;
-    for (const [k, t] of p.texts) {
-      const mine = this.texts.get(k);
-      if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(k, t);
-    }
-    c.prune.events += p.prune.events;
-    c.prune.units += p.prune.units;
-    c.prune.maxUndercount += p.prune.maxUndercount;
+    this.docs += o.docs;
+    this.duplicates += o.duplicates;
+    const pr = this.counter.prune;
+    pr.events += o.prune.events;
+    pr.units += o.prune.units;
+    pr.maxUndercount += o.prune.maxUndercount;
+  }
+
+  /** A sample text for a key: kept while there is room, or when it sorts before the one kept (so merges agree). */
+  offerText(key: string, t: string): void {
+    const mine = this.texts.get(key);
+    if (mine === undefined ? this.texts.size < this.maxTexts : t < mine) this.texts.set(key, t);
   }
 
   /**
@@ -408,7 +427,7 @@ export class Model {
 
   /** Add another model's counts into this one. */
   mergeFrom(other: Model): void {
-    this.addParts(other.toParts());
+    this.addParts([other.toParts()]);
     this.prunedBelow = Math.max(this.prunedBelow, other.prunedBelow);
   }
 

@@ -58,6 +58,9 @@ interface SiteFigures {
   threshold: number;
 }
 
+/** Removed units the report tracks; more are counted as untracked. */
+const MAX_UNITS = 100_000;
+
 /** Removed units of a chunk as a thread sends them (see RunStats.packUnits). */
 export interface PackedUnits {
   keys: Float64Array;
@@ -102,8 +105,11 @@ export class RunStats {
   unitsUntracked = 0;
   model: Model | null = null;
 
-  /** Add counts gathered elsewhere (a worker thread's chunk). `lineOffset` turns chunk lines into file lines. */
-  absorb(o: RunStats, lineOffset = 0): void {
+  /**
+   * Add counts gathered elsewhere (a worker thread's chunk; its removed units come packed, see packUnits).
+   * `lineOffset` turns chunk lines into file lines.
+   */
+  absorb(o: RunStats, lineOffset = 0, units?: PackedUnits): void {
     const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'unitsUntracked'] as const;
     for (const k of nums) this[k] += o[k];
     for (const [k, v] of Object.entries(o.rejectedBy)) this.rejectedBy[k] = (this.rejectedBy[k] ?? 0) + v;
@@ -120,18 +126,29 @@ export class RunStats {
         mine.charsOut += f.charsOut;
       }
     }
-    for (const [k, u] of o.units) this.absorbUnit(k, u.docs, u);
+    if (units) {
+      const first = new Map(units.first);
+      for (let i = 0; i < units.keys.length; i++) {
+        const u = first.get(units.keys[i]!);
+        this.countUnit(units.keys[i]!, units.docs[i]!, () => u && { ...u });
+      }
+    }
   }
 
   /**
-   * Add a unit's documents. `u` (its text, reason, ...) may be left out when this stats object has been
-   * given it before (a thread sends each unit's figures once, then counts only): the first time a unit
-   * is absorbed, in input order, always carries them.
+   * Count `docs` more documents a unit was removed from. Its figures (text, reason, ...) are made only
+   * when the unit is new and there is room (MAX_UNITS); `make` returns undefined when the caller was not
+   * given them (a thread sends each unit's figures once: the first time a unit comes, in input order, it
+   * carries them).
    */
-  absorbUnit(k: number, docs: number, u: UnitFigures | undefined): void {
+  countUnit(k: number, docs: number, make: () => UnitFigures | undefined): void {
     const mine = this.units.get(k);
-    if (mine) mine.docs += docs;
-    else if (u !== undefined && this.units.size < 100_000) this.units.set(k, { ...u });
+    if (mine) {
+      mine.docs += docs;
+      return;
+    }
+    const u = this.units.size < MAX_UNITS ? make() : undefined;
+    if (u !== undefined) this.units.set(k, u);
     else this.unitsUntracked++;
   }
 
@@ -155,10 +172,6 @@ export class RunStats {
     return { keys, docs, first };
   }
 
-  absorbPacked(p: PackedUnits): void {
-    const first = new Map(p.first);
-    for (let i = 0; i < p.keys.length; i++) this.absorbUnit(p.keys[i]!, p.docs[i]!, first.get(p.keys[i]!));
-  }
 
   reject(b: BadRecord): void {
     this.rejected++;
@@ -486,11 +499,7 @@ function processRecord(
     f.charsIn += t.length;
     f.charsOut += outText.length;
     for (const u of stripper.removedUnits!) {
-      const k = (u.k1 >>> 0) * 2097152 + (u.k2 >>> 11);
-      const have = stats.units.get(k);
-      if (have) have.docs++;
-      else if (stats.units.size < 100_000) stats.units.set(k, { site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) });
-      else stats.unitsUntracked++;
+      stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) }));
     }
   }
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;

@@ -247,8 +247,7 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     if (size < minSize) throw new BoilerstripError('E_MODEL', `model file is truncated: ${size} bytes, its header promises at least ${minSize}`, { file });
     const into = opts.into;
     if (into) assertCompatible(into.params, header.params);
-    const need = Math.ceil(header.entries / 0.7) * 16 * 2 * 1.5;
-    const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, need, 1 << 22), dedup: false, maxTexts: Math.max(header.texts, 50_000) }, header.params);
+    const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, Counter64.budgetFor(header.entries), 1 << 22), dedup: false, maxTexts: Math.max(header.texts, 50_000) }, header.params);
     const c = model.counter;
     c.reserve(c.size + header.entries);
     r.records(header.entries, (a, b, n) => c.add(a, b, n));
@@ -257,25 +256,13 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
       const b = r.i32();
       const len = r.u32();
       if (len > size) throw new BoilerstripError('E_MODEL', 'model texts are corrupt', { file });
-      const k = keyString(a, b);
-      const t = r.take(len).toString('utf8');
-      const mine = model.texts.get(k);
-      if (mine === undefined ? model.texts.size < model.maxTexts : t < mine) model.texts.set(k, t);
+      model.offerText(keyString(a, b), r.take(len).toString('utf8'));
     }
     const expected = r.crc >>> 0;
     const stored = r.take(4).readUInt32LE(0);
     if (stored !== expected) throw new BoilerstripError('E_MODEL', 'model checksum does not match: the file is corrupt', { file });
     if (r.offset !== size) throw new BoilerstripError('E_MODEL', `model file has ${size - r.offset} bytes of trailing garbage`, { file });
-    for (const [name, docs] of header.sites) {
-      const mine = model.sites.get(name);
-      if (mine) mine.docs += docs;
-      else model.sites.set(name, { docs });
-    }
-    model.docs += header.docs;
-    model.duplicates += header.duplicates;
-    c.prune.events += header.prune.events;
-    c.prune.units += header.prune.units;
-    c.prune.maxUndercount += header.prune.maxUndercount;
+    model.addTotals(header);
     model.prunedBelow = Math.max(model.prunedBelow, header.prunedBelow ?? 1);
     return model;
   } catch (e) {
@@ -300,7 +287,7 @@ export function mergeModelFiles(files: string[]): Model {
       /* loadModel names the missing file */
     }
   }
-  const merged = loadModel(files[0]!, { maxMemory: Math.ceil(bytes / 12 / 0.7) * 16 * 2 * 1.5 });
+  const merged = loadModel(files[0]!, { maxMemory: Counter64.budgetFor(bytes / 12) });
   for (const f of files.slice(1)) loadModel(f, { into: merged });
   return merged;
 }
@@ -310,9 +297,8 @@ export function mergeModels(models: Model[]): Model {
   if (models.length === 0) throw new BoilerstripError('E_OPTION', 'merge needs at least one model');
   let entries = 0;
   for (const m of models) entries += m.counter.size;
-  const need = Math.ceil(entries / 0.7) * 16 * 2 * 1.5;
   const first = models[0]!;
-  const out = new Model({ maxMemory: Math.max(need, 1 << 22), dedup: false, maxTexts: first.maxTexts }, first.params);
+  const out = new Model({ maxMemory: Math.max(Counter64.budgetFor(entries), 1 << 22), dedup: false, maxTexts: first.maxTexts }, first.params);
   for (const m of models) out.mergeFrom(m);
   return out;
 }

@@ -239,15 +239,9 @@ export async function learnParallel(
   // Keeping the threads saves their start-up (~0.4 s) for pass 2; after a large pass 1 their heaps are
   // large too, and fresh threads keep the peak lower.
   if (reuse) giveBack(workers);
-  let entries = 0;
-  for (const p of parts) for (let i = 0; i < p!.cnt.length; i++) if (p!.cnt[i] !== 0) entries++;
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
-  model.counter.reserve(model.counter.size + entries);
-  for (let k = 0; k < parts.length; k++) {
-    model.addParts(parts[k]!);
-    parts[k] = null;
-  }
+  model.addParts(parts);
   // Duplicates counted by two threads: the copy first in file order keeps its count, the others lose it.
   const first = new Map<string, [number, number]>();
   const all: { key: string; hi: number; lo: number }[] = [];
@@ -354,8 +348,7 @@ export async function stripParallel(
     }
     const base = fileLines;
     fileLines += r.lines;
-    if (r.stats) stats.absorb(r.stats, base);
-    if (r.units) stats.absorbPacked(r.units);
+    if (r.stats) stats.absorb(r.stats, base, r.units);
     await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? []);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();

@@ -27,7 +27,8 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { seco
     : spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   const seconds = (performance.now() - t0) / 1000;
   const m = /BSRSS (\d+)/.exec(r.stderr ?? '');
-  const rss = m ? Number(m[1]) / 1024 : /boilerstrip-peak-rss: (\d+)/.exec(r.stderr ?? '') ? Number(/boilerstrip-peak-rss: (\d+)/.exec(r.stderr)![1]) / 1e6 : null;
+  const own = /boilerstrip-peak-rss: (\d+)/.exec(r.stderr ?? '');
+  const rss = m ? Number(m[1]) / 1024 : own ? Number(own[1]) / 1e6 : null;
   return { seconds, rssMB: rss, stderr: r.stderr ?? '', status: r.status };
 }
 
