@@ -30,7 +30,7 @@ import { spliceRecord } from '../src/record.js';
 import { loadPool } from '../src/sim/articles.js';
 import { writeCrawl } from '../src/sim/crawl-file.js';
 import { Stripper } from '../src/strip.js';
-import { SideReader, SideWriter } from '../src/side.js';
+import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { encode } from '../src/io/blocks.js';
 import { parseSize } from '../src/cli/main.js';
 import { endToEnd, mawkBaseline, type E2E } from '../src/sim/e2e.js';
@@ -61,8 +61,7 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
     model.learnDoc(r.text, sites[i]!);
     side.add(model.lastAnalysis);
   });
-  const block = side.take();
-  const words = new Int32Array(block.buffer.slice(block.byteOffset, block.byteOffset + block.length)).subarray(1);
+  const words = blockWords(side.take());
   const stripper = new Stripper(model);
   const stripped = recs.map((r, i) => stripper.strip(r.text, sites[i]!).text);
   const a = new Analysis();
@@ -92,8 +91,7 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
       recs.forEach((r, i) => (sink += stripper.strip(r.text, sites[i]!).text.length));
     })
     .add('strip: pass 2 with clean\'s cached analysis', () => {
-      let given = false;
-      stripper.cache = new SideReader(() => (given ? null : ((given = true), words)), 'bench');
+      stripper.cache = SideReader.over([words], 'bench');
       recs.forEach((r, i) => (sink += stripper.strip(r.text, sites[i]!).text.length));
       stripper.cache = null;
     })

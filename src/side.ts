@@ -126,6 +126,12 @@ export class SideReader {
     private readonly where: string,
   ) {}
 
+  /** A reader over blocks already in memory (their words, as readBlock or blockWords give them). */
+  static over(blocks: Int32Array[], where: string): SideReader {
+    let i = 0;
+    return new SideReader(() => blocks[i++] ?? null, where);
+  }
+
   /** Fill `a` with the next record, which must be the analysis of `text`. */
   next(text: string, a: Analysis): Analysis {
     while (this.p >= this.w.length) {
@@ -184,6 +190,11 @@ export class SideReader {
   private stale(what: string): BoilerstripError {
     return new BoilerstripError('E_INTERNAL', `the analysis cache of pass 1 ${what}: the input changed between the passes (or this is a bug: rerun with --no-cache-analysis)`, { file: this.where });
   }
+}
+
+/** The words of a block as SideWriter.take returns it (length word dropped; aligned copy). */
+export function blockWords(block: Buffer): Int32Array {
+  return new Int32Array(block.buffer.slice(block.byteOffset, block.byteOffset + block.length)).subarray(1);
 }
 
 /** Read a block (length word included) at `off` of a cache file. */
@@ -319,7 +330,7 @@ export class SideStore {
 }
 
 /** Bytes the cache takes, at most, for this much input (JSONL bytes; gzip counted at 5x). */
-export function cacheBytesFor(inputBytes: number): number {
+function cacheBytesFor(inputBytes: number): number {
   return Math.ceil(inputBytes * 0.35);
 }
 

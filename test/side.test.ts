@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analysis, analyze } from '../src/analyze.js';
 import { BoilerstripError } from '../src/errors.js';
-import { SideReader, SideWriter } from '../src/side.js';
+import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simulate } from '../src/sim/generate.js';
 import { ROOT, tmpdir } from './helpers/cli.js';
@@ -39,8 +39,7 @@ describe('the analysis cache (side.ts)', () => {
       if (i % 7 === 6) blocks.push(w.take());
     });
     blocks.push(w.take());
-    const queue = blocks.map((b) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).subarray(1));
-    const r = new SideReader(() => queue.shift() ?? null, 'test');
+    const r = SideReader.over(blocks.map(blockWords), 'test');
     const a = new Analysis();
     for (const t of texts) expect(columns(r.next(t, a))).toEqual(columns(analyze(t, new Analysis())));
     expect(() => r.next('one more', a)).toThrow(/ended early/);
@@ -49,9 +48,7 @@ describe('the analysis cache (side.ts)', () => {
   it('refuses a record that is not the analysis of the text it is asked for', () => {
     const w = new SideWriter();
     w.add(analyze('first document', new Analysis()));
-    const b = w.take();
-    let given = false;
-    const r = new SideReader(() => (given ? null : ((given = true), new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)).subarray(1))), 'in.jsonl');
+    const r = SideReader.over([blockWords(w.take())], 'in.jsonl');
     let err: unknown;
     try {
       r.next('another, longer document', new Analysis());

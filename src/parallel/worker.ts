@@ -137,17 +137,11 @@ function stripper(init: WorkerInit): Handler {
     if (c.side) {
       // Opened for the one read: an idle thread must not keep the (deleted) cache file's space.
       const fd = fs.openSync(c.side.file, 'r');
-      let block: Int32Array | null;
       try {
-        block = readBlock(fd, c.side.off, c.side.bytes);
+        ctx.stripper.cache = SideReader.over([readBlock(fd, c.side.off, c.side.bytes)], c.label);
       } finally {
         fs.closeSync(fd);
       }
-      ctx.stripper.cache = new SideReader(() => {
-        const b = block;
-        block = null;
-        return b;
-      }, c.label);
     }
     const { text, invalid, lines } = decodeChunk(c);
     const items = parseJsonlBlock(text, c.label, 1, invalid, {
