@@ -34,7 +34,10 @@ export async function learn(records: RecordSource, opts: CleanOptions = {}, into
 
 /** Clean one record with a Stripper: a new object (or null when onEmpty is 'drop' and it was all chrome). */
 export function cleanRecord(rec: Rec, stripper: Stripper, opts: CleanOptions = {}): Rec | null {
-  const fields = resolveFields(opts);
+  return cleanWith(rec, stripper, resolveFields(opts), opts);
+}
+
+function cleanWith(rec: Rec, stripper: Stripper, fields: ReturnType<typeof resolveFields>, opts: CleanOptions): Rec | null {
   const t = textOf(rec, fields);
   if (typeof t !== 'string') return rec;
   const r = stripper.strip(t, siteOfRecord(rec, fields));
@@ -53,8 +56,9 @@ export function cleanRecord(rec: Rec, stripper: Stripper, opts: CleanOptions = {
 /** Pass 2: each record with its chrome removed (records without text pass through unchanged). */
 export async function* strip(records: RecordSource, model: Model, opts: CleanOptions = {}): AsyncGenerator<Rec> {
   const stripper = new Stripper(model, opts);
+  const fields = resolveFields(opts);
   for await (const rec of records) {
-    const out = cleanRecord(rec, stripper, opts);
+    const out = cleanWith(rec, stripper, fields, opts);
     if (out !== null) yield out;
   }
 }
@@ -90,11 +94,12 @@ export function learnStream(opts: CleanOptions = {}, model = new Model(opts)): W
 /** An object-mode Transform that cleans each record with a model. */
 export function stripStream(model: Model, opts: CleanOptions = {}): Transform {
   const stripper = new Stripper(model, opts);
+  const fields = resolveFields(opts);
   return new Transform({
     objectMode: true,
     transform(rec: Rec, _enc, cb) {
       try {
-        const out = cleanRecord(rec, stripper, opts);
+        const out = cleanWith(rec, stripper, fields, opts);
         if (out === null) cb();
         else cb(null, out);
       } catch (e) {

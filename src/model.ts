@@ -253,9 +253,9 @@ export class Model {
   /** Pass 1 for one document: count each of its units once for its site (and corpus-wide). */
   learnDoc(text: string, site: string, posHi = -1, posLo = -1): LearnResult {
     const a = analyze(text, this.analysis, this.params.templates);
-    let any = false;
-    for (let i = 0; i < a.nLines; i++) if (a.lineLen[i]! > 0) any = true;
-    if (!any) return 'empty';
+    let i = 0;
+    while (i < a.nLines && a.lineLen[i] === 0) i++;
+    if (i === a.nLines) return 'empty';
     const [s1, s2] = this.siteKey(site);
     if (this.seen !== null && (a.fp1 !== 0 || a.fp2 !== 0)) {
       const fa = a.fp1 ^ s1;
