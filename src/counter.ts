@@ -224,21 +224,6 @@ export class Counter64 {
     return c;
   }
 
-  /** Remove every entry (capacity kept). */
-  clear(): void {
-    this.cnt.fill(0);
-    this.last.fill(-1);
-    this.size = 0;
-  }
-
-  /** Visit every entry (in slot order). */
-  forEach(fn: (a: number, b: number, count: number) => void): void {
-    for (let i = 0; i < this.cap; i++) {
-      const c = this.cnt[i]!;
-      if (c !== 0) fn(this.k1[i]!, this.k2[i]!, c);
-    }
-  }
-
   private makeRoom(): void {
     if (this.cap < this.maxCap) this.resize(this.cap * 2);
     else this.pruneBelow();
@@ -282,20 +267,32 @@ export class Counter64 {
     const target = this.cap * 0.5;
     while (this.size > target) {
       floor++;
-      let dropped = 0;
-      for (let i = 0; i < this.cap; i++) {
-        const c = this.cnt[i]!;
-        if (c !== 0 && c <= floor) {
-          this.cnt[i] = 0;
-          dropped++;
-        }
-      }
-      this.size -= dropped;
-      this.prune.units += dropped;
+      this.prune.units += this.zeroBelow(floor + 1);
       this.prune.maxUndercount += 1;
     }
     this.prune.events++;
     this.rehashInPlace();
+  }
+
+  /** Remove the entries counted in fewer than k documents; returns how many went. */
+  dropBelow(k: number): number {
+    const dropped = this.zeroBelow(k);
+    if (dropped > 0) this.rehashInPlace();
+    return dropped;
+  }
+
+  /** Empty the slots with a count below k (the table must be rehashed after); returns how many. */
+  private zeroBelow(k: number): number {
+    let dropped = 0;
+    for (let i = 0; i < this.cap; i++) {
+      const c = this.cnt[i]!;
+      if (c !== 0 && c < k) {
+        this.cnt[i] = 0;
+        dropped++;
+      }
+    }
+    this.size -= dropped;
+    return dropped;
   }
 
   /** Re-place every entry after deletions; starting after an empty slot so no cluster wraps around. */

@@ -405,19 +405,12 @@ export class Model {
   pruneBelow(k: number): number {
     if (k <= 1) return 0;
     const c = this.counter;
-    const before = c.size;
-    const keep: [number, number, number][] = [];
-    c.forEach((a, b, n) => {
-      if (n >= k) keep.push([a, b, n]);
-    });
-    c.clear();
-    c.reserve(keep.length);
-    for (const [a, b, n] of keep) c.add(a, b, n);
+    const dropped = c.dropBelow(k);
     for (const key of [...this.texts.keys()]) {
       if (c.get(parseInt(key.slice(0, 8), 16) | 0, parseInt(key.slice(8), 16) | 0) === 0) this.texts.delete(key);
     }
     this.prunedBelow = Math.max(this.prunedBelow, k);
-    return before - c.size;
+    return dropped;
   }
 
   /** Documents of a site (0 for a site never seen). */

@@ -115,6 +115,18 @@ describe('pruning the final model', () => {
     const dropped = pruned.pruneBelow(2);
     expect(dropped).toBeGreaterThan(0);
     expect(pruned.counter.size).toBeLessThan(full.counter.size);
+    // Exactly the units in 2+ documents stay, each with its count (none lost when the table is re-placed).
+    const fc = full.counter;
+    let twoPlus = 0;
+    for (let i = 0; i < fc.capacity; i++) {
+      const n = fc.cnt[i]!;
+      if (n >= 2) {
+        twoPlus++;
+        expect(pruned.counter.get(fc.k1[i]!, fc.k2[i]!)).toBe(n);
+      }
+    }
+    expect(pruned.counter.size).toBe(twoPlus);
+    expect(full.counter.size - dropped).toBe(twoPlus);
     expect(stripAll(pruned, docs)).toEqual(stripAll(full, docs));
     const f = path.join(dir, 'pruned.model');
     saveModel(pruned, f);
