@@ -21,6 +21,8 @@ export const SHORT_MAX_TOKENS = 12;
 export const LABEL_LINE_TOKENS = 16;
 /** Lines at least this long (normalized) make up a document's duplicate fingerprint. */
 export const FINGERPRINT_MIN = 60;
+/** Duplicate fingerprints per document (see Analysis.fp). */
+export const FP_BANDS = 3;
 
 /** The kinds of key a unit is counted under; each has its own key space. */
 export const enum Kind {
@@ -31,8 +33,10 @@ export const enum Kind {
   Shape = 4,
   /** First HEAD_TOKENS tokens of a lead paragraph or of a line ending in an ellipsis (teasers). */
   Head = 5,
+  /** A document's duplicate fingerprint (one key per band): how many copies of the document there are. */
+  Fp = 6,
 }
-export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head'] as const;
+export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head', 'fingerprint'] as const;
 /** Tokens in a head key; lines need at least HEAD_MIN_TOKENS to get one. */
 export const HEAD_TOKENS = 6;
 export const HEAD_MIN_TOKENS = 8;
@@ -102,9 +106,15 @@ export class Analysis {
   private xH1 = new Col(64);
   private xH2 = new Col(64);
 
-  /** Duplicate fingerprint over the long lines (0,0 when the document has none). */
-  fp1 = 0;
-  fp2 = 0;
+  /**
+   * Duplicate fingerprints, FP_BANDS of them as (h1, h2) pairs ((0, 0): none). Band 0 is the two longest
+   * plain lines (an article's paragraphs, whatever chrome around them changed between two scrapes); bands
+   * 1 and 2 are min-hash pairs over the long lines (a copy with another headline, a dateline added or one
+   * paragraph edited still shares one of them). Two documents that share a band are copies of one another.
+   */
+  readonly fp = new Int32Array(2 * FP_BANDS);
+  /** The two lines each band was made of (line indexes, as fp): copies hold those lines and few others do. */
+  readonly fpLine = new Int32Array(2 * FP_BANDS);
 
   get lineStart(): Int32Array { return this.cStart.a; }
   get lineEnd(): Int32Array { return this.cEnd.a; }
@@ -364,6 +374,11 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
 
 const CUT_SALT = 0x2e2e2e2e;
 
+/** Min-hash orders of the long lines: [4 order values, then (h1, h2) of each order's minimum]. */
+const MH = new Int32Array(12);
+const MH_LINE = new Int32Array(4);
+const MH_SALT = [0x1b873593, 0x68e31da4, 0x5c4bcea9, 0x3243f6a8];
+
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
 function endsWithEllipsis(s: string, start: number, end: number): boolean {
   let e = end;
@@ -572,9 +587,15 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
   let aLen = -1;
   let aH1 = 0;
   let aH2 = 0;
+  let aIx = 0;
   let bLen = -1;
   let bH1 = 0;
   let bH2 = 0;
+  let bIx = 0;
+  // Min-hash state: for each of 4 hash orders, the smallest order value among the long lines and its line hash.
+  MH.fill(0x7fffffff, 0, 4);
+  MH.fill(0, 4);
+  let longLines = 0;
   let leads = 0;
   const n = text.length;
   let start = 0;
@@ -608,17 +629,30 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
     a.lineLen[li] = len;
     a.lineTok[li] = tok;
     if (len >= FINGERPRINT_MIN && !chain) {
+      longLines++;
+      for (let k = 0; k < 4; k++) {
+        const v = fmix32(FH1 ^ MH_SALT[k]!) & 0x7fffffff;
+        if (v < MH[k]! || (v === MH[k]! && FH1 < MH[4 + 2 * k]!)) {
+          MH[k] = v;
+          MH[4 + 2 * k] = FH1;
+          MH[5 + 2 * k] = FH2;
+          MH_LINE[k] = li;
+        }
+      }
       if (len > aLen || (len === aLen && FH1 < aH1)) {
         bLen = aLen;
         bH1 = aH1;
         bH2 = aH2;
+        bIx = aIx;
         aLen = len;
         aH1 = FH1;
         aH2 = FH2;
+        aIx = li;
       } else if (len > bLen || (len === bLen && FH1 < bH1)) {
         bLen = len;
         bH1 = FH1;
         bH2 = FH2;
+        bIx = li;
       }
     }
     if (chain && len > 0) segmentLine(a, li, text, start, end);
@@ -643,7 +677,23 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
     if (i >= n) break;
     start = next;
   }
-  a.fp1 = aLen >= 0 ? fmix32(aH1 + Math.imul(bH1, M1)) : 0;
-  a.fp2 = aLen >= 0 ? fmix32(aH2 ^ Math.imul(bH2 + 1, M2)) : 0;
+  const fp = a.fp;
+  fp.fill(0);
+  if (aLen >= 0) {
+    fp[0] = fmix32(aH1 + Math.imul(bH1, M1)) | 1;
+    fp[1] = fmix32(aH2 ^ Math.imul(bH2 + 1, M2));
+    a.fpLine[0] = aIx;
+    a.fpLine[1] = bLen >= 0 ? bIx : aIx;
+    // With one or two long lines the min-hash pairs say nothing band 0 does not.
+    if (longLines > 2) {
+      for (let b = 0; b < 2; b++) {
+        const x = 4 + 4 * b;
+        fp[2 + 2 * b] = fmix32(MH[x]! + Math.imul(MH[x + 2]!, M1) + b) | 1;
+        fp[3 + 2 * b] = fmix32(MH[x + 1]! ^ Math.imul(MH[x + 3]! + 1, M2));
+        a.fpLine[2 + 2 * b] = MH_LINE[2 * b]!;
+        a.fpLine[3 + 2 * b] = MH_LINE[2 * b + 1]!;
+      }
+    }
+  }
   return a;
 }

@@ -89,6 +89,8 @@ export class RunStats {
   changed = 0;
   emptied = 0;
   fallbackDocs = 0;
+  /** Documents with other copies in the input (a page scraped twice, a wire story on several sites). */
+  copies = 0;
   charsIn = 0;
   charsOut = 0;
   invalidUtf8Lines = 0;
@@ -110,7 +112,7 @@ export class RunStats {
    * `lineOffset` turns chunk lines into file lines.
    */
   absorb(o: RunStats, lineOffset = 0, units?: PackedUnits): void {
-    const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'unitsUntracked'] as const;
+    const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'copies', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'unitsUntracked'] as const;
     for (const k of nums) this[k] += o[k];
     for (const [k, v] of Object.entries(o.rejectedBy)) this.rejectedBy[k] = (this.rejectedBy[k] ?? 0) + v;
     for (const r of o.rejectSamples) if (this.rejectSamples.length < 100) this.rejectSamples.push({ ...r, line: r.line + lineOffset });
@@ -200,13 +202,12 @@ export class RunStats {
         passedThrough: this.passedThrough,
         invalidUtf8Lines: this.invalidUtf8Lines,
       },
-      docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs },
+      docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs, withCopies: this.copies },
       chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
       throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached, analysisCacheOff: this.analysisCacheOff },
       model: m
         ? {
             docs: m.docs,
-            duplicateDocs: m.duplicates,
             sites: m.sites.size,
             units: m.counter.size,
             tableBytes: m.counter.bytes,
@@ -259,7 +260,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const threads = threadsFor(sources, opts);
   let chars = 0;
   let g = 0;
-  for (const group of groupSources(sources, threads, 1)) {
+  for (const group of groupSources(sources, threads)) {
     const gi = g++;
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
@@ -269,7 +270,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     }
     const sideFile = cache?.serialFile(gi) ?? null;
     const side = cache && sideFile ? new SerialSideWriter(sideFile, cache) : null;
-    for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField }, () => model.newDedupScope())) {
+    for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField })) {
       for (const r of batch) {
         if (isBad(r)) {
           if (skip) continue;
@@ -392,7 +393,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   };
   try {
     let g = 0;
-    for (const group of groupSources(sources, threads, 2)) {
+    for (const group of groupSources(sources, threads)) {
       // Pass 1 made the same groups (clean reads files, and stdin spooled to one).
       const cached = cache?.groups[g++];
       if (group.parallel) {
@@ -440,13 +441,12 @@ export function threadsFor(sources: InputSource[], opts: RunOptions): number {
 
 /**
  * Consecutive JSONL sources form parallel groups: files (plain ones cut by offset, gzip ones cut as they
- * are decompressed) and, in pass 2, stdin; JSON arrays and text files stream on the main thread. Order is kept.
+ * are decompressed) and stdin; JSON arrays and text files stream on the main thread. Order is kept.
  */
-export function groupSources(sources: InputSource[], threads: number, pass: 1 | 2): { parallel: boolean; sources: InputSource[] }[] {
+export function groupSources(sources: InputSource[], threads: number): { parallel: boolean; sources: InputSource[] }[] {
   const groups: { parallel: boolean; sources: InputSource[] }[] = [];
   for (const s of sources) {
-    // Pass 1 may need to read a chunk again (duplicates two threads both counted): stdin cannot be.
-    const parallel = threads > 1 && s.format === 'jsonl' && (s.name !== '-' || pass === 2);
+    const parallel = threads > 1 && s.format === 'jsonl';
     const last = groups[groups.length - 1];
     if (last && last.parallel === parallel) last.sources.push(s);
     else groups.push({ parallel, sources: [s] });
@@ -473,6 +473,7 @@ function processRecord(
   const res = stripper.strip(t, site);
   stats.cleaned++;
   if (res.fallback) stats.fallbackDocs++;
+  if (res.copies > 1) stats.copies++;
   let newText: string | null = res.spans.length > 0 ? res.text : null;
   if (res.emptied) {
     stats.emptied++;

@@ -7,7 +7,7 @@
  *
  * Layout: blocks of records. A block is a run of records written at once (a worker thread's chunk, or
  * about 4 MB of the main thread's documents); each block is preceded by its length in words. A record is
- *   [words, text length, lines, segments, extras]
+ *   [words, text length, lines, segments, extras, duplicate fingerprints (2 x FP_BANDS), their lines (2 x FP_BANDS)]
  *   lines    x [end - start, h1, h2, normalized length, tokens, segments, extras | terminator << 16 | ellipsis << 20]
  *   segments x [start, end, h1, h2, normalized length]
  *   extras   x [kind, h1, h2]
@@ -16,11 +16,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Analysis } from './analyze.js';
+import { Analysis, FP_BANDS } from './analyze.js';
 import { BoilerstripError } from './errors.js';
 import { tempFiles } from './io/output.js';
 
-const HEAD = 5;
+const HEAD = 5 + 4 * FP_BANDS;
 const LINE = 7;
 const SEG = 5;
 const EXTRA = 3;
@@ -56,6 +56,8 @@ export class SideWriter {
     w[p + 2] = nL;
     w[p + 3] = nS;
     w[p + 4] = nX;
+    w.set(a.fp, p + 5);
+    w.set(a.fpLine, p + 5 + 2 * FP_BANDS);
     p += HEAD;
     const start = a.lineStart;
     const end = a.lineEnd;
@@ -149,13 +151,13 @@ export class SideReader {
     let sp = p + HEAD + nL * LINE;
     let xp = sp + nS * SEG;
     this.p = p + size;
+    a.fp.set(w.subarray(p + 5, p + 5 + 2 * FP_BANDS));
+    a.fpLine.set(w.subarray(p + 5 + 2 * FP_BANDS, p + HEAD));
     p += HEAD;
     a.text = text;
     a.nLines = 0;
     a.nSegs = 0;
     a.nExtra = 0;
-    a.fp1 = 0;
-    a.fp2 = 0;
     let start = 0;
     for (let i = 0; i < nL; i++) {
       const end = start + w[p]!;

@@ -19,12 +19,12 @@ import { BoilerstripError } from './errors.js';
 import { Model, assertCompatible, type ModelParams, keyString } from './model.js';
 
 export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
-export const FORMAT_VERSION = 1;
+/** 2: raw document counts plus duplicate fingerprints (1: copies within a file were skipped; refused). */
+export const FORMAT_VERSION = 2;
 
 interface Header {
   params: ModelParams;
   docs: number;
-  duplicates: number;
   prune: { events: number; units: number; maxUndercount: number };
   /** Units in fewer documents than this were dropped (absent in older files: 1). */
   prunedBelow?: number;
@@ -105,7 +105,6 @@ export function saveModel(model: Model, file: string): void {
     const header: Header = {
       params: model.params,
       docs: model.docs,
-      duplicates: model.duplicates,
       prune: { ...c.prune },
       prunedBelow: model.prunedBelow,
       sites: [...model.sites].map(([name, s]) => [name, s.docs] as [string, number]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
@@ -232,6 +231,9 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
       throw new BoilerstripError('E_MODEL', `model format version ${version} is newer than this boilerstrip reads (${FORMAT_VERSION}); upgrade boilerstrip`, { file });
     }
     if (version < 1) throw new BoilerstripError('E_MODEL', `unknown model format version ${version}`, { file });
+    if (version < FORMAT_VERSION) {
+      throw new BoilerstripError('E_MODEL', `model format version ${version} was written by an older boilerstrip, which counted duplicates differently; learn the model again`, { file });
+    }
     const hlen = r.u32();
     if (hlen > size) throw new BoilerstripError('E_MODEL', 'model header is corrupt (length past the end of the file)', { file });
     let header: Header;
@@ -247,7 +249,7 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     if (size < minSize) throw new BoilerstripError('E_MODEL', `model file is truncated: ${size} bytes, its header promises at least ${minSize}`, { file });
     const into = opts.into;
     if (into) assertCompatible(into.params, header.params);
-    const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, Counter64.budgetFor(header.entries), 1 << 22), dedup: false, maxTexts: Math.max(header.texts, 50_000) }, header.params);
+    const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, Counter64.budgetFor(header.entries), 1 << 22), maxTexts: Math.max(header.texts, 50_000) }, header.params);
     const c = model.counter;
     c.reserve(c.size + header.entries);
     r.records(header.entries, (a, b, n) => c.add(a, b, n));
@@ -298,7 +300,7 @@ export function mergeModels(models: Model[]): Model {
   let entries = 0;
   for (const m of models) entries += m.counter.size;
   const first = models[0]!;
-  const out = new Model({ maxMemory: Math.max(Counter64.budgetFor(entries), 1 << 22), dedup: false, maxTexts: first.maxTexts }, first.params);
+  const out = new Model({ maxMemory: Math.max(Counter64.budgetFor(entries), 1 << 22), maxTexts: first.maxTexts }, first.params);
   for (const m of models) out.mergeFrom(m);
   return out;
 }

@@ -99,6 +99,8 @@ export interface StripResult {
   emptied: boolean;
   /** Counts were taken from the corpus-wide table (the site was too small). */
   fallback: boolean;
+  /** Copies of this document in the input (1: none other), in its site or across sites. */
+  copies: number;
 }
 
 /** A removed unit, for reports: its key, document frequency, reason and the text range. */
@@ -110,6 +112,12 @@ export interface RemovedUnit {
   start: number;
   end: number;
 }
+
+/**
+ * A fingerprint shared by more documents than this is no set of copies (long chrome lines that happen to
+ * be a short page's longest): it is not used to take copies out of counts.
+ */
+export const MAX_COPIES = 16;
 
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
@@ -189,14 +197,14 @@ export class Stripper {
     keyOf(h1, h2, kind, this.s1, this.s2);
     this.k1 = KEY[0]!;
     this.k2 = KEY[1]!;
-    this.df = c.get(this.k1, this.k2);
+    this.df = distinct(c.get(this.k1, this.k2), this.copiesSite);
     if (this.df >= t) return true;
     if (!fallback) return false;
     const sdf = this.df;
     const sk1 = this.k1;
     const sk2 = this.k2;
     keyOf(h1, h2, kind, this.g1, this.g2);
-    const g = c.get(KEY[0]!, KEY[1]!);
+    const g = distinct(c.get(KEY[0]!, KEY[1]!), this.copiesAll);
     if (g >= gt) {
       this.df = g;
       this.k1 = KEY[0]!;
@@ -211,6 +219,9 @@ export class Stripper {
 
   private s1 = 0;
   private s2 = 0;
+  /** Copies of the current document in its site and in the corpus (see copiesOf). */
+  private copiesSite = 1;
+  private copiesAll = 1;
   private readonly g1: number;
   private readonly g2: number;
   private lineDf = new Int32Array(256);
@@ -223,6 +234,9 @@ export class Stripper {
     const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
+    this.copiesSite = this.copiesOf(a, this.s1, this.s2);
+    this.copiesAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
+    const copies = Math.max(this.copiesSite, this.copiesAll);
     const n = a.nLines;
     if (this.state.length < n) {
       this.state = new Uint8Array(n * 2);
@@ -318,11 +332,39 @@ export class Stripper {
     }
     if (!anyRemoved) {
       this.partials.clear();
-      return { text, spans: [], emptied: false, fallback: th.fallback };
+      return { text, spans: [], emptied: false, fallback: th.fallback, copies };
     }
     const out = this.rebuild(a, n);
     this.partials.clear();
-    return { ...out, emptied: !anyKept, fallback: th.fallback };
+    return { ...out, emptied: !anyKept, fallback: th.fallback, copies };
+  }
+
+  /**
+   * How many copies of the document the input holds, by its duplicate fingerprints counted in (s1, s2):
+   * the largest count of a band, ignoring counts over MAX_COPIES. A band counts only when the two lines it
+   * was made of are in no more documents than the band: copies share their paragraphs, while pages whose
+   * longest lines are the site's long chrome (a cookie notice) share those lines with every other page.
+   * Every unit the document shares with its copies was counted once per copy; distinct() takes the extra
+   * copies back out.
+   */
+  private copiesOf(a: Analysis, s1: number, s2: number): number {
+    const fp = a.fp;
+    const c = this.model.counter;
+    let n = 1;
+    for (let b = 0; b < fp.length; b += 2) {
+      if (fp[b] === 0) continue;
+      keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
+      const k = c.get(KEY[0]!, KEY[1]!);
+      if (k <= n || k > MAX_COPIES) continue;
+      let ok = true;
+      for (let j = b; j < b + 2 && ok; j++) {
+        const li = a.fpLine[j]!;
+        keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, s1, s2);
+        if (c.get(KEY[0]!, KEY[1]!) > k) ok = false;
+      }
+      if (ok) n = k;
+    }
+    return n;
   }
 
   /**
@@ -439,12 +481,12 @@ export class Stripper {
       if (kind === Kind.Head) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
       // (A label counted mostly through this very line, recirculating in lists, does not count.)
-      const df = this.model.counter.get(KEY[0]!, KEY[1]!);
+      const df = distinct(this.model.counter.get(KEY[0]!, KEY[1]!), this.copiesSite);
       if (df >= th.tt && df >= 2 * this.lineDf[i]!) templated = true;
     }
     keyOf(a.lineH1[i]!, a.lineH2[i]!, Kind.Segment, this.s1, this.s2);
     // (2+: a count of 1 never decides anything, so models pruned below 2 judge the same.)
-    const inTickers = this.model.counter.get(KEY[0]!, KEY[1]!) >= 2;
+    const inTickers = distinct(this.model.counter.get(KEY[0]!, KEY[1]!), this.copiesSite) >= 2;
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
@@ -555,6 +597,16 @@ export class Stripper {
     drop(pos, a.lineEnd[i]!, 'segment');
     keep(a.lineEnd[i]!, a.lineNext[i]!);
   }
+}
+
+/**
+ * Documents a unit is in, not counting the extra copies of the document being judged: a count of `df`
+ * from a document with `copies` copies (each of which counted the unit when it holds it). A unit missing
+ * from some copies (a ticker that moved on) loses a little too: copies are rare, and a lower count keeps
+ * more text.
+ */
+function distinct(df: number, copies: number): number {
+  return df >= copies ? df - copies + 1 : df > 0 ? 1 : 0;
 }
 
 /** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import { Rng } from '../src/sim/generate.js';
+import { tag } from './helpers/words.js';
 import { describe, expect, it } from 'vitest';
 import { Analysis, analyze, unitHash } from '../src/analyze.js';
 
@@ -55,10 +57,41 @@ describe('analyze: lines and segments', () => {
   it('the duplicate fingerprint ignores chrome around the same paragraphs', () => {
     const body = 'فقرة أولى طويلة بما يكفي لتكون من متن المقال وليست من القوالب المتكررة في الموقع\nفقرة ثانية طويلة أيضا تحمل جزءا آخر من المقال الذي نشره الموقع اليوم';
     const a = analyze(`شريط أخبار 1\n${body}\nمقالات ذات صلة`, new Analysis());
-    const fp = [a.fp1, a.fp2];
+    const fp = [...a.fp];
+    expect(fp[0]).not.toBe(0);
     const b = analyze(`شريط آخر مختلف تماما\n${body}\nالأكثر قراءة`, new Analysis());
-    expect([b.fp1, b.fp2]).toEqual(fp);
+    expect([...b.fp]).toEqual(fp);
+    expect([...b.fpLine.subarray(0, 2)].sort()).toEqual([1, 2]);
     const c = analyze('سطر قصير', new Analysis());
-    expect([c.fp1, c.fp2]).toEqual([0, 0]);
+    expect([...c.fp]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('a copy with another headline, a dateline added and one paragraph edited mostly shares a band', () => {
+    const rng = new Rng(7);
+    const word = () => tag(Math.floor(rng.next() * 5000));
+    const para = () => Array.from({ length: 14 + Math.floor(rng.next() * 20) }, word).join(' ');
+    const bands = (t: string) => {
+      const a = analyze(t, new Analysis());
+      return [0, 1, 2].map((b) => `${a.fp[2 * b]},${a.fp[2 * b + 1]}`);
+    };
+    let shared = 0;
+    let falseShared = 0;
+    const N = 60;
+    for (let k = 0; k < N; k++) {
+      const paras = Array.from({ length: 4 + Math.floor(rng.next() * 6) }, para);
+      const orig = bands(`${word()} ${word()} ${word()}\n${paras.join('\n')}`);
+      const edited = [...paras];
+      edited[0] = `دبي (CNN) -- ${edited[0]}`;
+      const j = Math.floor(rng.next() * edited.length);
+      edited[j] = `${edited[j]} ${word()} ${word()}`;
+      const copy = bands(`${word()} ${word()}\n${edited.join('\n')}`);
+      if (copy.some((x) => x !== '0,0' && orig.includes(x))) shared++;
+      const other = bands(Array.from({ length: paras.length }, para).join('\n'));
+      if (other.some((x) => x !== '0,0' && orig.includes(x))) falseShared++;
+    }
+    // Measured: 44 of 60 (two of 4-9 paragraphs changed; a min-hash pair survives with about J^2, J the
+    // share of paragraphs the copies have in common). Shingled fingerprints would do better; not yet.
+    expect(shared).toBeGreaterThanOrEqual(42);
+    expect(falseShared).toBe(0);
   });
 });

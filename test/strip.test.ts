@@ -102,8 +102,15 @@ describe('strip', () => {
     const model = new Model();
     const dup = `${body(1)}\n${body(2)}`;
     for (let i = 0; i < 10; i++) model.learnDoc(`ticker ${tag(i)}\n${dup}`, 'dup.example');
-    expect(model.duplicates).toBe(9);
     const r = new Stripper(model, { minDocs: 2 }).strip(`ticker ${tag(0)}\n${dup}`, 'dup.example');
+    expect(r.copies).toBe(10);
     expect(r.text).toContain(body(1));
+    expect(r.text).toContain(body(2));
+    // Without the fingerprints the copies' paragraphs are chrome by count.
+    const plain = new Model({ dedup: false });
+    for (let i = 0; i < 10; i++) plain.learnDoc(`ticker ${tag(i)}\n${dup}`, 'dup.example');
+    const p = new Stripper(plain, { minDocs: 2 }).strip(`ticker ${tag(0)}\n${dup}`, 'dup.example');
+    expect(p.copies).toBe(1);
+    expect(p.text).not.toContain(body(1));
   });
 });

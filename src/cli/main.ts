@@ -234,7 +234,7 @@ async function cmdLearn(a: CommonArgs): Promise<void> {
   saveModel(model, a.model);
   if (!a.quiet) {
     const size = fs.statSync(a.model).size;
-    process.stderr.write(`boilerstrip: learned ${model.docs} documents (${model.duplicates} duplicates not counted) of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
+    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
   }
 }
 
@@ -273,7 +273,7 @@ async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; to
     process.stdout.write(JSON.stringify({ docs: model.docs, sites: model.sites.size, units: model.counter.size, chrome: units }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`model: ${model.docs} documents, ${model.duplicates} duplicates, ${model.sites.size} sites, ${model.counter.size} units\n`);
+  process.stdout.write(`model: ${model.docs} documents, ${model.sites.size} sites, ${model.counter.size} units\n`);
   process.stdout.write('    df  share  kind      site                  text\n');
   for (const u of units) {
     const text = u.text.replace(/\s+/g, ' ').slice(0, 90);

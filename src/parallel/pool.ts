@@ -1,22 +1,19 @@
 /**
  * Worker threads for both passes over plain JSONL files. Files are cut into chunks at line boundaries;
  * chunks go to the threads in file order, a bounded number at a time; results are combined in chunk
- * order. Pass 1 sums the threads' models and then settles duplicates that different threads each
- * counted once (the copy first in file order counts, as in a single-thread run). Pass 2 shares the
+ * order. Pass 1 sums the threads' models (counts are sums, so which thread saw what does not matter).
+ * Pass 2 shares the
  * model's table with the threads (SharedArrayBuffer) and writes their output in chunk order.
  * The output is byte-identical for every thread count (unless the table hits --max-memory: pruning
  * then depends on what each thread saw, and the report says it happened).
  */
-import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { BoilerstripError, type ErrorCode } from '../errors.js';
-import { decode } from '../io/blocks.js';
-import { isBad, parseJsonlBlock, type InputSource } from '../io/input.js';
+import type { InputSource } from '../io/input.js';
 import { Model, type ModelParts } from '../model.js';
 import { Counter64 } from '../counter.js';
-import { resolveFields, siteOfRecord, textOf } from '../record.js';
 import { RunStats, type PackedUnits, type RunOptions } from '../run.js';
-import { feedChunks, readChunk, streamChunks, type Chunk } from './plan.js';
+import { feedChunks, type Chunk } from './plan.js';
 import type { ChunkBad, WorkerInit } from './worker.js';
 import type { BlockAt } from '../side.js';
 
@@ -211,16 +208,15 @@ export async function learnParallel(
     tick(r.lines, (c.end - c.start) / 1.8);
     return true;
   });
-  // Collect each thread's model and duplicate fingerprints. Threads that are not kept for pass 2 stop as
-  // soon as their table has moved here (their heaps go with them), and the main table is sized once for
-  // all the tables before they are added one at a time, each released once added: at 3 GB with 2 threads
-  // this took the peak of the run from ~970 to ~770 MB.
+  // Collect each thread's model. Threads that are not kept for pass 2 stop as soon as their table has
+  // moved here (their heaps go with them), and the main table is sized once for all the tables before they
+  // are added one at a time, each released once added: at 3 GB with 2 threads this took the peak of the
+  // run from ~970 to ~770 MB.
   const reuse = bytes < REUSE_MAX_BYTES;
   const parts: (ModelParts | null)[] = [];
-  const dups: { fileIndex: number; k1: Int32Array; k2: Int32Array; hi: Int32Array; lo: Int32Array }[][] = [];
   try {
     for (const w of workers) {
-      const f = await new Promise<{ parts: ModelParts; dups: (typeof dups)[number] }>((resolve, reject) => {
+      const f = await new Promise<{ parts: ModelParts }>((resolve, reject) => {
         w.once('message', resolve);
         w.once('error', reject);
         w.once('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code})`)));
@@ -229,7 +225,6 @@ export async function learnParallel(
       w.removeAllListeners('error');
       w.removeAllListeners('exit');
       parts.push(f.parts);
-      dups.push(f.dups);
       if (!reuse) await discard([w]);
     }
   } catch (e) {
@@ -242,81 +237,6 @@ export async function learnParallel(
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
   model.addParts(parts);
-  // Duplicates counted by two threads: the copy first in file order keeps its count, the others lose it.
-  const first = new Map<string, [number, number]>();
-  const all: { key: string; hi: number; lo: number }[] = [];
-  for (const fd of dups) {
-    for (const d of fd) {
-      for (let i = 0; i < d.k1.length; i++) {
-        const key = `${d.fileIndex},${d.k1[i]},${d.k2[i]}`;
-        const pos: [number, number] = [d.hi[i]!, d.lo[i]!];
-        all.push({ key, hi: pos[0], lo: pos[1] });
-        const best = first.get(key);
-        if (!best || pos[0] < best[0] || (pos[0] === best[0] && pos[1] < best[1])) first.set(key, pos);
-      }
-    }
-  }
-  const losers = all.filter((x) => {
-    const b = first.get(x.key)!;
-    return b[0] !== x.hi || b[1] !== x.lo;
-  });
-  if (losers.length > 0) await unlearnAt(model, sources, chunks, losers, opts);
-}
-
-/**
- * Re-read the documents at (chunk, line) positions and take their counts back out. File chunks are read
- * again at their offsets; chunks of a gzip file are cut again from a fresh decompression (same cuts).
- */
-async function unlearnAt(model: Model, sources: InputSource[], chunks: Chunk[], at: { hi: number; lo: number }[], opts: RunOptions): Promise<void> {
-  const fields = resolveFields(opts);
-  const byChunk = new Map<number, Set<number>>();
-  for (const x of at) {
-    let s = byChunk.get(x.hi);
-    if (!s) byChunk.set(x.hi, (s = new Set()));
-    s.add(x.lo);
-  }
-  const take = (c: Chunk, bytes: Buffer, lines: Set<number>): void => {
-    // Walk line starts; decode and parse only the lines asked for.
-    let line = 1;
-    let start = 0;
-    while (start < bytes.length) {
-      let nl = bytes.indexOf(10, start);
-      if (nl < 0) nl = bytes.length;
-      if (lines.has(line)) {
-        const d = decode(bytes.subarray(start, nl));
-        for (const r of parseJsonlBlock(d.text, c.label, line, d.invalid, opts)) {
-          if (isBad(r)) continue;
-          const v = r.value as Record<string, unknown>;
-          const t = textOf(v, fields);
-          if (typeof t === 'string') model.unlearnDoc(t, siteOfRecord(v, fields));
-        }
-      }
-      line++;
-      start = nl + 1;
-    }
-  };
-  const streamed = new Set<number>();
-  for (const [ci, lines] of byChunk) {
-    const c = chunks[ci]!;
-    const src = sources[c.fileIndex]!;
-    if (src.gzip || src.name === '-') {
-      streamed.add(c.fileIndex);
-      continue;
-    }
-    const fd = fs.openSync(c.file, 'r');
-    try {
-      take(c, readChunk(c, fd), lines);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  for (const f of streamed) {
-    const first = chunks.findIndex((c) => c !== undefined && c.fileIndex === f);
-    for await (const c of streamChunks(sources[f]!, f, first, opts)) {
-      const lines = byChunk.get(c.index);
-      if (lines) take(c, readChunk(c, -1), lines);
-    }
-  }
 }
 
 /** Chunks with the blocks pass 1 wrote for them (same chunks: the cuts depend only on the bytes). */

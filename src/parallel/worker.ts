@@ -9,7 +9,7 @@ import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../si
 import { decode, encode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
-import { DupSet, Model, type ModelParams } from '../model.js';
+import { Model, type ModelParams } from '../model.js';
 import { resolveFields, siteOfRecord, textOf } from '../record.js';
 import { RunStats, StripContext, type RunOptions } from '../run.js';
 import { countLines, readChunk, type Chunk } from './plan.js';
@@ -58,8 +58,6 @@ function learner(init: WorkerInit): Handler {
   const fields = resolveFields(opts);
   const skip = opts.onError === 'skip';
   const model = new Model(opts);
-  // One duplicate scope per file, kept across that file's chunks.
-  const scopes = new Map<number, DupSet>();
   // A file per pass 1 this thread serves (a run has one per parallel group of sources).
   let sideFile: SideFile | null = null;
   let sideBroken = false;
@@ -78,18 +76,11 @@ function learner(init: WorkerInit): Handler {
     if (m.type === 'finish') {
       sideFile?.close();
       const parts = model.toParts();
-      const dups = [...scopes].map(([fileIndex, set]) => ({ fileIndex, ...set.entries() }));
-      port.postMessage({ type: 'finished', parts, dups }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
+      port.postMessage({ type: 'finished', parts }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
       handler = null; // the model's memory goes with it
       return;
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
-    let scope = scopes.get(c.fileIndex);
-    if (scope === undefined) {
-      scope = new DupSet(model.seen?.maxSize ?? 0);
-      scopes.set(c.fileIndex, scope);
-    }
-    model.useDedupScope(scope);
     const { text, invalid, lines } = decodeChunk(c);
     let bad: ChunkBad | null = null;
     for (const r of parseJsonlBlock(text, c.label, 1, invalid, opts)) {
@@ -101,7 +92,7 @@ function learner(init: WorkerInit): Handler {
       const v = r.value as Record<string, unknown>;
       const t = textOf(v, fields);
       if (typeof t === 'string') {
-        model.learnDoc(t, siteOfRecord(v, fields), c.index, r.line);
+        model.learnDoc(t, siteOfRecord(v, fields));
         if (!sideBroken) side?.add(model.lastAnalysis);
       }
     }
