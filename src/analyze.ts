@@ -321,6 +321,11 @@ export function templateHints(s: string, start: number, end: number, digits: boo
   return hints;
 }
 
+/** Index of the first label separator of [start, end) (":", " - ", " | ", " » "), or -1. */
+export function labelSeparator(s: string, start: number, end: number): number {
+  return templateHints(s, start, end, false) & 1 ? SEP_FIRST : -1;
+}
+
 /** Hash raw [from, to) as a unit (folded, like unitHash) with a salt; returns whether it holds a letter. */
 function hashRaw(s: string, from: number, to: number, salt: number): boolean {
   reset();
@@ -372,7 +377,8 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
   }
 }
 
-const CUT_SALT = 0x2e2e2e2e;
+/** Mixed into the hash of a line cut off with an ellipsis. */
+export const CUT_SALT = 0x2e2e2e2e;
 
 /** Min-hash orders of the long lines: [4 order values, then (h1, h2) of each order's minimum]. */
 const MH = new Int32Array(12);

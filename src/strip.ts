@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, Kind, templateHints } from './analyze.js';
+import { Analysis, analyze, CUT_SALT, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
@@ -119,6 +119,9 @@ export interface RemovedUnit {
  */
 export const MAX_COPIES = 16;
 
+/** Lines of at least this many words, removed by corpus-wide counts alone in a run, are a wire story. */
+const SYNDICATED_TOKENS = 15;
+
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
 /** Lines longer than this (in words) are never list items for the list rule. */
@@ -188,6 +191,8 @@ export class Stripper {
 
   // Per-lookup outputs of judge(): the deciding count and its key.
   private df = 0;
+  /** The last judge() said chrome by the corpus-wide counts only. */
+  private viaCorpus = false;
   private k1 = 0;
   private k2 = 0;
 
@@ -198,6 +203,7 @@ export class Stripper {
     this.k1 = KEY[0]!;
     this.k2 = KEY[1]!;
     this.df = distinct(c.get(this.k1, this.k2), this.copiesSite);
+    this.viaCorpus = false;
     if (this.df >= t) return true;
     if (!fallback) return false;
     const sdf = this.df;
@@ -206,6 +212,7 @@ export class Stripper {
     keyOf(h1, h2, kind, this.g1, this.g2);
     const g = distinct(c.get(KEY[0]!, KEY[1]!), this.copiesAll);
     if (g >= gt) {
+      this.viaCorpus = true;
       this.df = g;
       this.k1 = KEY[0]!;
       this.k2 = KEY[1]!;
@@ -227,6 +234,8 @@ export class Stripper {
   private lineDf = new Int32Array(256);
   /** Largest document frequency of a line's label/shape keys. */
   private xDf = new Int32Array(256);
+  /** Line removed by corpus-wide counts alone (its own site does not repeat it). */
+  private corpusOnly = new Uint8Array(256);
 
   strip(text: string, site: string): StripResult {
     const m = this.model;
@@ -242,6 +251,7 @@ export class Stripper {
       this.state = new Uint8Array(n * 2);
       this.lineDf = new Int32Array(n * 2);
       this.xDf = new Int32Array(n * 2);
+      this.corpusOnly = new Uint8Array(n * 2);
     }
     const state = this.state;
     const lineDf = this.lineDf;
@@ -260,6 +270,7 @@ export class Stripper {
       }
       const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);
       lineDf[i] = this.df;
+      this.corpusOnly[i] = isLine && this.viaCorpus ? 1 : 0;
       if (isLine) {
         state[i] = REMOVED;
         reason[i] = 'line';
@@ -284,6 +295,16 @@ export class Stripper {
             note('segment', a.segStart[s0 + s]!, a.segEnd[s0 + s]!);
           }
         }
+        // A short chain with prose in it (a dateline, then the article's first sentence after a no-break
+        // space) is a paragraph, not a ticker: it is kept whole.
+        if (nonEmpty <= SHORT_CHAIN) {
+          let prose = false;
+          for (let s = 0; s < segN && !prose; s++) if (this.segChrome[s] === 0 && proseSegment(a, s0 + s)) prose = true;
+          if (prose) {
+            state[i] = KEPT;
+            continue;
+          }
+        }
         if (chrome > 0 && chrome >= o.chainRatio * nonEmpty) {
           state[i] = REMOVED;
           reason[i] = 'chain';
@@ -305,6 +326,13 @@ export class Stripper {
         } else {
           if (this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, th.tt, th.gtt, fb)) templ = EXTRA_REASON[kind]!;
           if (this.df > this.xDf[i]!) this.xDf[i] = this.df;
+          // A frequent label before prose ("وقال: «...»."): the label is how paragraphs open, not chrome,
+          // and no evidence for the list rule either.
+          if (kind === Kind.Prefix && (templ === 'prefix' || this.df >= o.blockDocs) && this.labelledProse(a, i)) {
+            templ = null;
+            this.xDf[i] = 0;
+            continue;
+          }
         }
         if (templ !== null) {
           note(templ, a.lineStart[i]!, a.lineEnd[i]!);
@@ -318,6 +346,7 @@ export class Stripper {
       }
       state[i] = KEPT;
     }
+    this.keepSyndicated(a, n);
     this.resolveTeasers(n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.rescueTitle(a, n, th);
@@ -337,6 +366,30 @@ export class Stripper {
     const out = this.rebuild(a, n);
     this.partials.clear();
     return { ...out, emptied: !anyKept, fallback: th.fallback, copies };
+  }
+
+  /**
+   * Is line i, which opens with a frequent label, prose behind it? A quote or a sentence follows the label
+   * (it ends with . ! ? or a closing quote mark), and the text after the label is not a line anywhere else
+   * (another article's title behind "اقرأ أيضا:" is the title line of its own page). Bylines, tags and read-more links have neither.
+   */
+  private labelledProse(a: Analysis, i: number): boolean {
+    const t = a.text;
+    const start = a.lineStart[i]!;
+    let end = a.lineEnd[i]!;
+    const sep = labelSeparator(t, start, end);
+    if (sep < 0) return false;
+    while (end > sep && FOLD[t.charCodeAt(end - 1)] === 32) end--;
+    // (Quote marks inside are not enough: headlines quote their source, '"الصحة": تسجيل 5 إصابات'.)
+    const last = t.charCodeAt(end - 1);
+    if (a.lineEll[i]) return false; // a teaser: cut off, not a sentence
+    if (!(last === 46 || last === 33 || last === 63 || last === 0x61f || last === 34 || last === 0xbb || last === 0x201d)) return false;
+    const [h1, h2] = unitHash(t.slice(sep + 1, end));
+    const r1 = a.lineEll[i] ? h1 ^ CUT_SALT : h1;
+    // (judge() sets df/k1/k2 for the report; this line is kept, so they are not reported.)
+    // A line of its own anywhere in the crawl (another article's title on its own page) or a ticker item.
+    const corpus = this.model.params.fallback;
+    return !this.judge(r1, h2, Kind.Line, 1, 1, corpus) && !this.judge(h1, h2, Kind.Segment, 1, 1, corpus);
   }
 
   /**
@@ -365,6 +418,35 @@ export class Stripper {
       if (ok) n = k;
     }
     return n;
+  }
+
+  /**
+   * A wire story carried by several sites is frequent corpus-wide, but within each site it appears once or
+   * twice, as a block of long prose; chrome recurs within its site page after page. Runs of 2+ long lines
+   * that only the corpus-wide counts call chrome are put back.
+   */
+  private keepSyndicated(a: Analysis, n: number): void {
+    const state = this.state;
+    const prose = (i: number): boolean => state[i] === REMOVED && this.corpusOnly[i] === 1 && a.lineTok[i]! >= SYNDICATED_TOKENS;
+    let i = 0;
+    while (i < n) {
+      if (!prose(i)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let len = 0;
+      let last = i;
+      while (j < n && (state[j] === BLANK || prose(j))) {
+        if (state[j] !== BLANK) {
+          len++;
+          last = j;
+        }
+        j++;
+      }
+      if (len >= 2) for (let k = i; k <= last; k++) if (state[k] === REMOVED) state[k] = KEPT;
+      i = j;
+    }
   }
 
   /**
@@ -607,6 +689,31 @@ export class Stripper {
  */
 function distinct(df: number, copies: number): number {
   return df >= copies ? df - copies + 1 : df > 0 ? 1 : 0;
+}
+
+/** Segments of at least this many words are prose; so are those of PROSE_END_TOKENS+ that end a sentence. */
+const PROSE_TOKENS = 20;
+const PROSE_END_TOKENS = 12;
+/** Chains of at most this many items may be a paragraph with a dateline (see strip). */
+const SHORT_CHAIN = 3;
+
+/** Is chain segment s prose (a sentence), not a headline or a menu entry? */
+function proseSegment(a: Analysis, s: number): boolean {
+  const t = a.text;
+  const start = a.segStart[s]!;
+  let end = a.segEnd[s]!;
+  let tok = 0;
+  let inWord = false;
+  for (let k = start; k < end; k++) {
+    const sp = FOLD[t.charCodeAt(k)] === 32;
+    if (!sp && !inWord) tok++;
+    inWord = !sp;
+  }
+  if (tok >= PROSE_TOKENS) return true;
+  if (tok < PROSE_END_TOKENS) return false;
+  while (end > start && FOLD[t.charCodeAt(end - 1)] === 32) end--;
+  const c = t.charCodeAt(end - 1);
+  return c === 46 || c === 33 || c === 63 || c === 0x61f;
 }
 
 /** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */

@@ -59,6 +59,8 @@ export interface SimOptions {
   sites?: number;
   /** Tiny sites (3-8 pages each). Default 6. */
   tinySites?: number;
+  /** Share of documents that carry a wire story another site carries too. Default 0.02. */
+  wireShare?: number;
 }
 
 /** Deterministic PRNG (mulberry32). */
@@ -99,6 +101,10 @@ const DAYS = ['الأحد', 'الاثنين', 'الثلاثاء', 'الأربع�
 const SECTIONS = ['الرئيسية', 'أخبار محلية', 'سياسة', 'اقتصاد', 'رياضة', 'ثقافة وفنون', 'تكنولوجيا', 'صحة', 'منوعات', 'مقالات الرأي', 'فيديو', 'العالم', 'مجتمع'];
 const TAGS = ['السعودية', 'الرياض', 'كورونا', 'النفط', 'الهلال', 'النصر', 'الاقتصاد', 'التعليم', 'الصحة', 'سوريا', 'اليمن', 'مصر', 'المغرب', 'الطقس', 'الأمطار', 'رمضان', 'الحج', 'التقنية', 'الذكاء الاصطناعي', 'الأسهم'];
 const AGENCIES = ['واس', 'رويترز', 'أ ف ب', 'الأناضول', 'د ب أ', 'متابعات', 'وكالات'];
+const COUNTRIES = ['السعودية', 'مصر', 'الإمارات العربية المتحدة', 'المغرب', 'لبنان', 'الأردن', 'الكويت', 'تونس', 'العراق', 'قطر'];
+const BRANDS = ['CNN', 'BBC', 'رويترز', 'سكاي نيوز'];
+/** Speech verbs that open quoted paragraphs ("وقال: ..."): a label to the eye, content to the reader. */
+const SPEECH = ['وقال', 'وأضاف', 'وتابع', 'وأوضح', 'وأكد', 'وأشار', 'وقالت', 'وختم'];
 const PHOTO = ['صورة أرشيفية', 'Getty Images', 'EPA', 'Reuters', 'AFP', 'صورة تعبيرية'];
 
 interface Template {
@@ -125,6 +131,8 @@ interface Template {
   live: boolean;
   footer: boolean;
   blankBetween: boolean;
+  /** The first paragraph opens with "City، Country (BRAND) --" and a no-break space, as on CNN Arabic. */
+  inlineDateline: boolean;
   authors: string[];
   sources: string[];
 }
@@ -155,6 +163,7 @@ function makeTemplate(rng: Rng, i: number): Template {
     live: rng.chance(0.15),
     footer: rng.chance(0.8),
     blankBetween: rng.chance(0.5),
+    inlineDateline: rng.chance(0.15),
     authors,
     sources: rng.sample(SOURCES, rng.int(2, 6)),
   };
@@ -248,6 +257,19 @@ export function* simulate(pool: ArticlePool, opts: SimOptions = {}): Generator<S
   let docs = 0;
   let bytes = 0;
   const wire: { title: string; paragraphs: string[] }[] = [];
+  const wireShare = opts.wireShare ?? 0.02;
+  /** A wire story as another site runs it: often another headline, a dateline added, a paragraph edited. */
+  const syndicate = (a: { title: string; paragraphs: string[] }): { title: string; paragraphs: string[] } => {
+    const paragraphs = [...a.paragraphs];
+    let title = a.title;
+    if (rng.chance(0.5)) title = `${rng.pick(CITIES)}: ${title.split(' ').reverse().join(' ')}`;
+    if (rng.chance(0.4)) paragraphs[0] = `${rng.pick(CITIES)} - ${rng.pick(AGENCIES)}: ${paragraphs[0]}`;
+    if (rng.chance(0.3) && paragraphs.length > 1) {
+      const k = rng.int(1, paragraphs.length - 1);
+      paragraphs[k] = `${paragraphs[k]} ${rng.pick(paragraphs[0]!.split('. '))}`;
+    }
+    return { title, paragraphs };
+  };
   while (docs < maxDocs && bytes < maxBytes) {
     // Pick a site: tiny sites now and then until their pages are used.
     let si: number;
@@ -271,12 +293,12 @@ export function* simulate(pool: ArticlePool, opts: SimOptions = {}): Generator<S
       kase = 'duplicate';
     } else {
       let a: { title: string; paragraphs: string[] };
-      if (wire.length > 0 && rng.chance(0.02)) {
-        a = rng.pick(wire);
+      if (wire.length > 0 && rng.chance(wireShare)) {
+        a = syndicate(rng.pick(wire));
         kase = 'wire';
       } else {
         a = nextArticle();
-        if (rng.chance(0.02)) wire.push(a);
+        if (rng.chance(wireShare)) wire.push(a);
       }
       art = { title: a.title, paragraphs: a.paragraphs, url: `https://${tpl.host}/${['news', 'article', 'ar', 'akhbar'][si % 4]}/${2024 + (day >> 8)}/${pubs.length + 1000}${['.html', '', '/'][si % 3]}`, day };
       pubs.push(art);
@@ -345,7 +367,14 @@ export function* simulate(pool: ArticlePool, opts: SimOptions = {}): Generator<S
         const o = others(1)[0];
         if (o) b.line(`${rng.chance(0.7) ? 'اقرأ أيضا' : 'اقرأ أيضًا'}: ${o.title}`, 'readmore');
       }
-      b.line(p, 'content');
+      let text = p;
+      // A quoted paragraph opened by a speech verb and a colon (short ones get label keys).
+      if (k > 0 && rng.chance(0.12)) {
+        const w = p.split(' ');
+        text = `${rng.pick(SPEECH)}: "${w.slice(0, Math.min(w.length, rng.int(6, 14))).join(' ')}".`;
+      }
+      if (k === 0 && tpl.inlineDateline) text = `${rng.pick(CITIES)}، ${rng.pick(COUNTRIES)} (${BRANDS[si % BRANDS.length]}) --\u00a0 ${p}`;
+      b.line(text, 'content');
     });
     if (tpl.tags) b.line(`الوسوم: ${rng.sample(TAGS, rng.int(2, 5)).join('، ')}`, 'tags');
     if (tpl.share === 'chain') b.chain(['شارك', 'فيسبوك', 'تويتر', 'واتساب', 'تيليجرام'], ' | ', 'share');
