@@ -220,6 +220,10 @@ describe('bad WARC input', () => {
     expect(e2.record).toBe(3);
     expect(e2.problem).toBe('version');
     expect(e2.message).toContain('record 3: no WARC/1.0 or WARC/1.1 version line');
+    const parts = [...ok(), warc('resource', 'x', {}, { version: 'WARX/1.0' })];
+    const e3 = await failure(Buffer.concat(parts), {}, 4);
+    const at = parts[0]!.length + parts[1]!.length;
+    expect(e3.message).toBe(`test.warc: record 3: no WARC/1.0 or WARC/1.1 version line at byte ${at}: found "WARX/1.0\\r\\nWARC-Type: res" (or record 2's Content-Length is too short)`);
   });
 
   it('a non-numeric or missing Content-Length is E_WARC naming the field', async () => {
