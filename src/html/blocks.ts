@@ -352,7 +352,8 @@ class BlockBuilder {
     this.info[L] = info;
     this.segCache[L] = null;
     this.pathCache[L] = null;
-    this.hintAt[L] = this.hintAt[P]! | (info >>> 8) | this.pHints;
+    // <html> and <body> classes describe the page (WordPress: "single-post comments-open has-sidebar"), not its parts.
+    this.hintAt[L] = info & NOPATH ? 0 : this.hintAt[P]! | (info >>> 8) | this.pHints;
     const k = (info >>> 4) & 15;
     this.kindAt[L] = k !== 0 ? k : this.kindAt[P]!;
     this.linkAt[L] = this.linkAt[P] === 1 || (this.pHref && name === 'a') ? 1 : 0;
