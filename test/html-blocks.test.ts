@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   AD,
@@ -109,6 +111,11 @@ describe('htmlToBlocks: blocks in reading order', () => {
     for (const [html, bits] of cases) expect([html, hintNames(htmlToBlocks(html).blocks[0]!.hints)]).toEqual([html, hintNames(bits)]);
   });
 
+  it('takes no hints from <html> and <body> classes (they describe the page, not the block)', () => {
+    const b = htmlToBlocks('<html class="nav"><body class="single comments-open has-sidebar"><div class="footer"><p>x</p></div></body></html>').blocks[0]!;
+    expect(hintNames(b.hints)).toBe('footer');
+  });
+
   it('lists the ancestors’ class and id words with tokens: true', () => {
     const b = htmlToBlocks('<div id="storyBody" class="art-text x2"><p class="lead">Hi</p></div>', { tokens: true }).blocks[0]!;
     expect(b.tokens).toEqual(['story', 'body', 'art', 'text', 'x', 'lead']);
@@ -167,6 +174,21 @@ describe('htmlToBlocks: what is dropped and how text is joined', () => {
     expect(p.blocks).toEqual([]);
     expect(p.title).toBe('');
     expect(blocksToText(p)).toBe('');
+  });
+
+  it('does not keep the page string alive through block texts', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept: Block[] = [];
+    for (let i = 0; i < 5; i++) {
+      const html = `<p>a paragraph long enough to be sliced ${i}</p><script>${'x'.repeat(20e6)}</script><p>two <b>parts</b> here</p>`;
+      kept.push(...htmlToBlocks(html).blocks);
+    }
+    gc();
+    expect(kept.map((b) => b.text).slice(0, 2)).toEqual(['a paragraph long enough to be sliced 0', 'two parts here']);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(30e6); // 5 pages of 20 MB were read
   });
 
   it('stops at maxBlocks and says so', () => {

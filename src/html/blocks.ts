@@ -431,7 +431,10 @@ class BlockBuilder {
     this.space = false;
     this.lastLink = false;
     if (this.curLen === 0) return;
-    const text = this.cur;
+    // A copy: the run is a slice of the page string (or a rope of slices), and V8 keeps a sliced string's
+    // parent alive, so without it one kept block holds the whole page (measured: 20 blocks, 200 MB).
+    // Concatenation then slice flattens the rope into a fresh string of the block's own size.
+    const text = (' ' + this.cur).slice(1);
     const chars = this.curLen;
     const linkChars = this.linkLen;
     this.cur = '';
@@ -446,7 +449,6 @@ class BlockBuilder {
       this.titleSeen = true;
       this.title = text;
     }
-    text.charCodeAt(0); // flattens the rope of slices: the block must not keep the page alive
     this.blocks.push({
       text,
       kind: kindName,
