@@ -20,7 +20,7 @@
  * maxRecordBytes is never buffered (with onError 'skip' its bytes are read past and dropped).
  */
 import { brotliDecompressSync, constants as zc, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { BoilerstripError, type ErrorCode } from '../errors.js';
+import { BoilerstripError } from '../errors.js';
 
 export interface WarcRecord {
   /** WARC-Type: response, request, metadata, warcinfo, conversion, resource, revisit, … */
@@ -111,8 +111,7 @@ export class WarcError extends BoilerstripError {
   readonly offset: number;
   readonly problem: WarcProblem;
   constructor(problem: WarcProblem, message: string, where: { file: string; record: number; offset: number }) {
-    // 'E_WARC' is not yet in ErrorCode: src/errors.ts is outside this branch. Add it there and drop the cast.
-    super('E_WARC' as ErrorCode, `record ${where.record}: ${message}`, { file: where.file });
+    super('E_WARC', `record ${where.record}: ${message}`, { file: where.file });
     this.name = 'WarcError';
     this.record = where.record;
     this.offset = where.offset;
