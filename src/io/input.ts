@@ -1,8 +1,8 @@
 /**
  * Inputs to records. JSONL (one object per line), one JSON array of objects (stream-json), plain text
  * files or directories of them (one file = one document, its path is the id), any of these gzip- or
- * zstd-compressed (detected by magic bytes), and standard input ('-'). Several inputs in one call are one corpus, read
- * in the order given (directories in sorted order), so results never depend on timing.
+ * zstd-compressed (detected by magic bytes), and standard input ('-'). Several inputs in one call are one
+ * corpus, read in the order given (directories in sorted order), so results never depend on timing.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
