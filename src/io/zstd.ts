@@ -7,31 +7,36 @@
  * stream. Both are plain npm packages with no install script and no native binary: `npm ci` needs the
  * registry only, on any platform Node runs.
  *
- * Chosen by measurement (2026-12-01, this 2-core VM, Node 20.20.2, one process per figure, best of 3; a
- * 151.6 MB simulated crawl, `zstd -3` 25.6 MB, one frame; output MB/s):
+ * Chosen by measurement (2026-12-01, this shared 2-core VM, Node 20.20.2, one process per figure; a 151.6 MB
+ * simulated crawl, `zstd -3` 25.6 MB in one frame; MB/s of decompressed output; best of 3 on a quiet
+ * machine, the first figure from an earlier busier run where there is one):
  *
- * | decompression, streamed in 1 MB input pieces         | MB/s | peak RSS | notes                                        |
- * |------------------------------------------------------|-----:|---------:|----------------------------------------------|
- * | **zstddec's wasm, driven here (ZSTD_decompressStream)** | **525** | 117 MB | streaming, bounded (1 MB out buffer)          |
- * | zstddec `decodeStreaming` (its own generator)        |  258 |   128 MB | sync iterable only; no error check           |
- * | fzstd 0.1.1 `Decompress` (pure JS)                   |  138 |   111 MB | streaming                                    |
- * | `zstd -dc` child process, read through a pipe        |  353 |   103 MB | needs the binary; the CLI alone is ~790      |
- * | @toondepauw/node-zstd `decodeSync` (native, napi-rs) |  234 |   287 MB | one-shot only: whole file in memory          |
- * | @bokuweb/zstd-wasm `decompress`                      |   94 |   393 MB | one-shot only                                |
- * | zstd-napi, @mongodb-js/zstd (native)                 |    – |        – | binary fetched by prebuild-install from GitHub at install (npm 11 does not even run it unapproved): fails offline |
- * | (zlib gunzip of the same crawl, `gzip -6`, for scale) |  407 |   111 MB |                                              |
+ * | decompression, fed 1 MB pieces                       | MB/s      | peak RSS | notes                                 |
+ * |------------------------------------------------------|----------:|---------:|---------------------------------------|
+ * | **zstddec's wasm driven here (ZSTD_decompressStream)** | **646** (525) | 120 MB | streaming, 1 MB out buffer, errors checked |
+ * | zstddec `decodeStreaming` (its own generator)        | 540 (258) |   124 MB | sync iterable only; error codes ignored |
+ * | fzstd 0.1.1 `Decompress` (pure JS)                   | 205 (138) |   111 MB | streaming                             |
+ * | `zstd -dc` child process, read through a pipe        | 743 (353) |   105 MB | needs the binary on PATH              |
+ * | @toondepauw/node-zstd 2.0 `decodeSync` (napi-rs)     |     (234) |   287 MB | one-shot only: whole file in memory   |
+ * | @bokuweb/zstd-wasm 0.0.27 `decompress`               |      (94) |   393 MB | one-shot only                         |
+ * | zstd-napi 0.0.13, @mongodb-js/zstd 7.0 (native)      |         – |        – | binary from prebuild-install (GitHub) at install, which npm 11 does not even run unapproved: not installable offline |
+ * | (zlib gunzip of the same crawl at gzip -6, for scale) |     (407) |   111 MB |                                      |
  *
- * | compression (input MB/s, level)        | MB/s | ratio |
- * |----------------------------------------|-----:|------:|
- * | **@bokuweb/zstd-wasm, 4 MB frames, -3** | **135–153** | **5.84** |
- * | @bokuweb/zstd-wasm -1                  |  159 | 5.12 |
- * | @toondepauw/node-zstd -3 (native)      |  332 | 5.81 |
- * | `zstd -3` CLI, one frame               |  300 | 5.92 |
+ * The whole path (this module from a file stream, Node start included): 0.54 s for 151.6 MB, 94 MB RSS.
+ *
+ * | compression, 4 MB pieces (input MB/s)  | MB/s          | ratio |
+ * |----------------------------------------|--------------:|------:|
+ * | **@bokuweb/zstd-wasm -3, one frame each** | **135–153** | **5.84** |
+ * | @bokuweb/zstd-wasm -1                  | 159           | 5.12  |
+ * | @toondepauw/node-zstd -3 (native)      | 332           | 5.81  |
+ * | `zstd -3` CLI, one frame               | ~300          | 5.92  |
  * | zlib gzip -1 / -4 / -6                 | 106–136 / 84 / 27 | 3.50 / 4.42 / 4.83 |
  *
- * Decompression at 525 MB/s is 10x what `clean` consumes per core, so it never limits a run; compression
- * at ~140 MB/s is above `clean`'s output rate on two threads. (The simulated crawl is repetitive, 5.9:1;
- * real crawls are nearer 4:1, where output MB/s of a zstd decoder is about the same.)
+ * Decompression is 10x what `clean` consumes per core (30–60 MB/s), so it never limits a run, and no
+ * `zstd` binary is needed for speed; compression at ~140 MB/s is above `clean`'s output rate on two
+ * threads. On this VM, `clean --threads 2` over the crawl took 4.7–7.4 s whether the input was plain or
+ * .zst and the output plain, .zst or .gz: the differences were inside the machine's noise. (The simulated
+ * crawl is repetitive, 5.9:1; real crawls are nearer 4:1, where a zstd decoder's output MB/s is similar.)
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
