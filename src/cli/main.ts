@@ -8,7 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
-import { removeTempFiles, FileSink, StreamSink, type Sink } from '../io/output.js';
+import { codecFor, compressionOf, removeTempFiles, FileSink, StreamSink, type Compression, type Sink } from '../io/output.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
@@ -34,6 +34,7 @@ interface CommonArgs {
   _: (string | number)[];
   input?: string[];
   output?: string;
+  compress?: string;
   quiet?: boolean;
   'text-field': string;
   'id-field': string;
@@ -102,6 +103,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
   if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
+  if (a.compress !== undefined && !['zstd', 'gzip', 'none'].includes(a.compress)) fail(`--compress must be zstd, gzip or none (got ${a.compress})`);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
   if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
   return {
@@ -165,7 +167,8 @@ function stripOptions(y: Argv): Argv {
 
 function outputOptions(y: Argv): Argv {
   return y
-    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all', group: 'Output:' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed', group: 'Output:' })
+    .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension)', group: 'Output:' })
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
@@ -184,8 +187,10 @@ function endProgress(quiet: boolean | undefined): void {
   if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
-function sinkFor(output: string | undefined): Sink {
-  return output === undefined || output === '-' ? new StreamSink(process.stdout) : new FileSink(output);
+async function sinkFor(output: string | undefined, compress: string | undefined): Promise<Sink> {
+  const toStdout = output === undefined || output === '-';
+  const codec = await codecFor((compress as Compression | undefined) ?? (toStdout ? 'none' : compressionOf(output)));
+  return toStdout ? new StreamSink(process.stdout, codec) : new FileSink(output, codec);
 }
 
 function writeReport(file: string, stats: RunStats, options: RunOptions): void {
@@ -217,7 +222,7 @@ async function cmdClean(a: CommonArgs): Promise<void> {
   const sources = await prepareSources(a.input ?? [], o, true);
   const stats = new RunStats();
   stats.bytesIn = inputBytes(sources);
-  await cleanSources(sources, sinkFor(a.output), o, stats);
+  await cleanSources(sources, await sinkFor(a.output, a.compress), o, stats);
   endProgress(a.quiet);
   if (a.report) writeReport(a.report, stats, o);
   summary(stats, a.quiet);
@@ -246,7 +251,7 @@ async function cmdStrip(a: CommonArgs): Promise<void> {
   const sources = await prepareSources(a.input ?? [], o, false);
   const stats = new RunStats();
   stats.bytesIn = inputBytes(sources);
-  await stripSources(model, sources, sinkFor(a.output), o, stats);
+  await stripSources(model, sources, await sinkFor(a.output, a.compress), o, stats);
   endProgress(a.quiet);
   if (a.report) writeReport(a.report, stats, o);
   summary(stats, a.quiet);

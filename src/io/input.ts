@@ -1,8 +1,8 @@
 /**
  * Inputs to records. JSONL (one object per line), one JSON array of objects (stream-json), plain text
- * files or directories of them (one file = one document, its path is the id), any of these gzipped
- * (detected by magic bytes), and standard input ('-'). Several inputs in one call are one corpus, read
- * in the order given (directories in sorted order), so results never depend on timing.
+ * files or directories of them (one file = one document, its path is the id), any of these gzip- or
+ * zstd-compressed (detected by magic bytes), and standard input ('-'). Several inputs in one call are one
+ * corpus, read in the order given (directories in sorted order), so results never depend on timing.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
+import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 
 export type Format = 'jsonl' | 'json' | 'text';
 export type FormatOption = Format | 'auto';
@@ -62,6 +63,7 @@ export interface ReadOptions {
 export interface InputSource {
   /** Path as given, or '-' for stdin. */
   name: string;
+  /** Compressed, gzip or zstd: read as a stream and cut as it is decompressed (threads), never by offset. */
   gzip: boolean;
   format: Format;
   /** Size on disk (-1 for stdin). */
@@ -76,6 +78,7 @@ function label(src: InputSource): string {
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+const ZSTD_HEAD_BYTES = 132 * 1024;
 
 async function readHead(file: string, n: number): Promise<Buffer> {
   const fh = await fsp.open(file, 'r');
@@ -90,7 +93,7 @@ async function readHead(file: string, n: number): Promise<Buffer> {
 
 /** Guess a format from the first bytes of the (decompressed) content. */
 export function sniffFormat(head: Buffer | string, name: string): Format {
-  const lower = name.toLowerCase().replace(/\.gz$/, '');
+  const lower = name.toLowerCase().replace(/\.(gz|zst)$/, '');
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.txt')) return 'text';
   const s = typeof head === 'string' ? head : head.toString('utf8');
@@ -185,28 +188,30 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
           throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
         }
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+        const zstd = isZstd(head);
         let format: Format;
         if (opts.format && opts.format !== 'auto') format = opts.format;
-        else format = sniffFormat(gzip ? await gunzipHead(head) : head, f);
-        return { name: f, gzip, format, bytes };
+        // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
+        else format = sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
+        return { name: f, gzip: gzip || zstd, format, bytes };
       }),
     ),
   );
 }
 
-/** The byte stream of a source, decompressed when it is gzip. Stdin is sniffed for gzip on its first bytes. */
+/** The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes too. */
 export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
   let stream: NodeJS.ReadableStream;
   if (src.name === '-') stream = opts.stdin ?? process.stdin;
   else stream = createReadStream(src.name, { highWaterMark: 1024 * 1024 });
   const it = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  // Peek the first chunk to detect gzip on streams whose bytes were not sniffed.
+  // Peek the first chunk to detect gzip or zstd on streams whose bytes were not sniffed.
   let firstRes = await it.next().catch((e: unknown) => {
     throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
   });
   if (firstRes.done) return;
   let first = typeof firstRes.value === 'string' ? Buffer.from(firstRes.value) : firstRes.value;
-  while (first.length < 2) {
+  while (first.length < 4) {
     const r = await it.next();
     if (r.done) break;
     first = Buffer.concat([first, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
@@ -224,6 +229,17 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
       if (r.done) return;
       yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
     }
+  }
+  if (isZstd(first)) {
+    try {
+      yield* zstdDecompress(raw());
+    } catch (e) {
+      if (!(e instanceof ZstdError)) throw e;
+      throw new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
+    } finally {
+      await it.return?.();
+    }
+    return;
   }
   if (!gzip) {
     yield* raw();

@@ -1,12 +1,14 @@
 /**
  * Output sinks. A file is written under a temporary name in its directory and renamed when the run
  * succeeds, so a failed or interrupted run leaves no half file. Standard output respects backpressure;
- * a closed pipe (`| head`) ends the run quietly (see cli/main.ts).
+ * a closed pipe (`| head`) ends the run quietly (see cli/main.ts). Either can be compressed, gzip or zstd.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { BoilerstripError } from '../errors.js';
 import { encode } from './blocks.js';
+import { zstdCompressor } from './zstd.js';
 
 /** Files to remove if the process is interrupted (temporary outputs, the stdin spool). */
 export const tempFiles = new Set<string>();
@@ -34,10 +36,99 @@ export interface Sink {
 
 const FLUSH_AT = 1 << 20;
 
-/** A sink that buffers strings and writes ~1 MB at a time. */
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** The compression an output file's name asks for: .gz gzip, .zst zstd, else none. */
+export function compressionOf(file: string): Compression {
+  const f = file.toLowerCase();
+  return f.endsWith('.gz') ? 'gzip' : f.endsWith('.zst') ? 'zstd' : 'none';
+}
+
+/** Compresses bytes as they are written: push gives what is ready (if anything), end the rest. */
+export interface Codec {
+  push(b: Buffer): Buffer | null;
+  end(): Buffer;
+}
+
+/** Uncompressed bytes compressed at a time (one zstd frame, one flushed gzip segment). */
+const SEGMENT_BYTES = 4 << 20;
+
+/** Gathers pushed bytes into segments of SEGMENT_BYTES and compresses each with `seg`. */
+class Segmented implements Codec {
+  private parts: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly seg: (raw: Buffer, last: boolean) => Buffer) {}
+  push(b: Buffer): Buffer | null {
+    this.parts.push(b);
+    this.size += b.length;
+    if (this.size < SEGMENT_BYTES) return null;
+    return this.take(false);
+  }
+  end(): Buffer {
+    return this.take(true);
+  }
+  private take(last: boolean): Buffer {
+    const raw = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return this.seg(raw, last);
+  }
+}
+
+/**
+ * Level 4: on JSONL crawls gzip -4 gives 92% of -6's ratio (4.42 vs 4.83) at 3x its speed (84 vs 27 MB/s),
+ * and -6 would be slower than clean's own output on two threads; -1 is faster still but 27% larger than -4.
+ * For small files, use zstd (5.8, ~140 MB/s).
+ */
+export const GZIP_LEVEL = 4;
+/** zstd's own default level. */
+export const ZSTD_LEVEL = 3;
+
+/**
+ * One gzip member, made of raw deflate segments that each end in a sync flush (as pigz does): every segment
+ * is compressed on its own, synchronously, and their concatenation is one valid deflate stream.
+ */
+function gzipCodec(level: number): Codec {
+  let crc = 0;
+  let size = 0;
+  let started = false;
+  return new Segmented((raw, last) => {
+    const out: Buffer[] = [];
+    if (!started) {
+      out.push(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])); // no name, no mtime, Unix
+      started = true;
+    }
+    // (Node 20.20's crc32 gives 0 for an empty buffer that deflateRawSync has seen: skip empty ones.)
+    if (raw.length > 0) crc = crc32(raw, crc);
+    size = (size + raw.length) % 0x100000000;
+    out.push(deflateRawSync(raw, { level, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
+    if (last) {
+      const t = Buffer.alloc(8);
+      t.writeUInt32LE(crc >>> 0, 0);
+      t.writeUInt32LE(size, 4);
+      out.push(t);
+    }
+    return Buffer.concat(out);
+  });
+}
+
+/** zstd frames of SEGMENT_BYTES each (an empty output is one empty frame, still a valid .zst). */
+async function zstdCodec(level: number): Promise<Codec> {
+  const frame = await zstdCompressor(level);
+  let frames = 0;
+  return new Segmented((raw, last) => (raw.length > 0 || (last && frames === 0) ? (frames++, frame(raw)) : Buffer.alloc(0)));
+}
+
+/** The codec for a compression (null: none). */
+export async function codecFor(c: Compression): Promise<Codec | null> {
+  return c === 'gzip' ? gzipCodec(GZIP_LEVEL) : c === 'zstd' ? zstdCodec(ZSTD_LEVEL) : null;
+}
+
+/** A sink that buffers strings and writes ~1 MB at a time, compressed by `codec` when there is one. */
 abstract class Buffered implements Sink {
   private parts: string[] = [];
   private size = 0;
+  constructor(private readonly codec: Codec | null = null) {}
   write(s: string): void | Promise<void> {
     this.parts.push(s);
     this.size += s.length;
@@ -45,15 +136,25 @@ abstract class Buffered implements Sink {
   }
   writeBytes(b: Buffer): void | Promise<void> {
     const f = this.flush();
-    if (f) return f.then(() => this.emit(b));
-    return this.emit(b);
+    if (f) return f.then(() => this.put(b));
+    return this.put(b);
   }
   protected flush(): void | Promise<void> {
     if (this.size === 0) return;
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    return this.emit(encode(chunk));
+    return this.put(encode(chunk));
+  }
+  /** Flush, then the codec's last bytes: the output is complete. */
+  protected async finish(): Promise<void> {
+    await this.flush();
+    if (this.codec) await this.emit(this.codec.end());
+  }
+  private put(b: Buffer): void | Promise<void> {
+    if (!this.codec) return this.emit(b);
+    const z = this.codec.push(b);
+    if (z) return this.emit(z);
   }
   protected abstract emit(b: Buffer): void | Promise<void>;
   abstract close(): Promise<void>;
@@ -63,8 +164,11 @@ abstract class Buffered implements Sink {
 export class FileSink extends Buffered {
   private readonly tmp: string;
   private fd: number;
-  constructor(private readonly file: string) {
-    super();
+  constructor(
+    private readonly file: string,
+    codec: Codec | null = null,
+  ) {
+    super(codec);
     const dir = path.dirname(path.resolve(file));
     this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`);
     try {
@@ -84,7 +188,7 @@ export class FileSink extends Buffered {
     }
   }
   async close(): Promise<void> {
-    await this.flush();
+    await this.finish();
     try {
       fs.closeSync(this.fd);
       this.fd = -1;
@@ -111,8 +215,11 @@ export class FileSink extends Buffered {
 
 /** Writes to a Node writable stream (stdout), waiting for 'drain' when it pushes back. */
 export class StreamSink extends Buffered {
-  constructor(private readonly stream: NodeJS.WritableStream) {
-    super();
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    codec: Codec | null = null,
+  ) {
+    super(codec);
   }
   protected emit(b: Buffer): void | Promise<void> {
     if (!this.stream.write(b)) {
@@ -135,7 +242,7 @@ export class StreamSink extends Buffered {
     }
   }
   async close(): Promise<void> {
-    await this.flush();
+    await this.finish();
   }
   abort(): void {
     /* nothing to remove */
