@@ -3,7 +3,7 @@ export type ErrorCode =
   | 'E_JSON' // a JSONL line or array element is not valid JSON
   | 'E_RECORD' // a record is not a JSON object
   | 'E_DOC_TOO_LARGE' // a record exceeds --max-doc-bytes
-  | 'E_GZIP' // a corrupt or truncated gzip stream
+  | 'E_GZIP' // a corrupt or truncated compressed stream (gzip or zstd)
   | 'E_WARC' // a WARC record whose framing or HTTP payload is broken (lying length, bomb, ...)
   | 'E_INPUT' // a path that does not exist or cannot be read
   | 'E_MODEL' // a corrupt, truncated, foreign or future-version model file
