@@ -119,6 +119,10 @@ export interface RemovedUnit {
  */
 export const MAX_COPIES = 16;
 
+/** A label of at most this many words repeated PAGE_LIST_MIN+ times in a page before teasers is a list. */
+const PAGE_LABEL_TOKENS = 4;
+const PAGE_LIST_MIN = 3;
+
 /** Lines of at least this many words, removed by corpus-wide counts alone in a run, are a wire story. */
 const SYNDICATED_TOKENS = 15;
 
@@ -347,6 +351,7 @@ export class Stripper {
       state[i] = KEPT;
     }
     this.keepSyndicated(a, n);
+    this.pageLists(a, n);
     this.resolveTeasers(n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.rescueTitle(a, n, th);
@@ -419,6 +424,42 @@ export class Stripper {
     }
     return n;
   }
+
+  /**
+   * In-page evidence, needing no other page: a short label repeated 3+ times in the page, each time in
+   * front of a teaser (a line cut off with an ellipsis), is a list ("اخر الاخبار" before each of nine
+   * teasers); the labels and their teasers go.
+   */
+  private pageLists(a: Analysis, n: number): void {
+    const state = this.state;
+    const counts = this.pageCounts;
+    counts.clear();
+    for (let i = 0; i < n; i++) {
+      if (state[i] === BLANK || a.lineTok[i]! > PAGE_LABEL_TOKENS || a.lineSegN[i] !== 0) continue;
+      const next = this.nextNonBlank(i + 1, n);
+      if (next < 0 || a.lineEll[next] !== 1) continue;
+      counts.set(a.lineH1[i]!, (counts.get(a.lineH1[i]!) ?? 0) + 1);
+    }
+    if (counts.size === 0) return;
+    for (let i = 0; i < n; i++) {
+      if (state[i] === BLANK || a.lineTok[i]! > PAGE_LABEL_TOKENS || a.lineSegN[i] !== 0 || (counts.get(a.lineH1[i]!) ?? 0) < PAGE_LIST_MIN) continue;
+      const next = this.nextNonBlank(i + 1, n);
+      if (next < 0 || a.lineEll[next] !== 1) continue;
+      for (const k of [i, next]) {
+        if (state[k] === KEPT || state[k] === TEASER) {
+          state[k] = REMOVED;
+          this.reason[k] = 'block';
+        }
+      }
+    }
+  }
+
+  private nextNonBlank(i: number, n: number): number {
+    while (i < n && this.state[i] === BLANK) i++;
+    return i < n ? i : -1;
+  }
+
+  private readonly pageCounts = new Map<number, number>();
 
   /**
    * A wire story carried by several sites is frequent corpus-wide, but within each site it appears once or

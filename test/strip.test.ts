@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Model } from '../src/model.js';
 import { Stripper, type Span } from '../src/strip.js';
@@ -112,5 +113,23 @@ describe('strip', () => {
     const p = new Stripper(plain, { minDocs: 2 }).strip(`ticker ${tag(0)}\n${dup}`, 'dup.example');
     expect(p.copies).toBe(1);
     expect(p.text).not.toContain(body(1));
+  });
+});
+
+describe('in-page evidence', () => {
+  it('a label repeated before teasers is a list on a single page (seed 001 at defaults), body kept whole', () => {
+    const dir = new URL('../seeds/', import.meta.url);
+    const files = fs.readdirSync(dir).sort();
+    const model = new Model();
+    const texts = files.map((f) => fs.readFileSync(new URL(f, dir), 'utf8'));
+    for (const t of texts) model.learnDoc(t, '');
+    const t = texts[1]!;
+    const r = new Stripper(model).strip(t, '');
+    expect(t.split('\n').filter((l) => l === 'اخر الاخبار').length).toBeGreaterThanOrEqual(9);
+    // The label stays once (above the title, no teaser after it); its eight repetitions before teasers go.
+    expect(r.text.split('\n').filter((l) => l === 'اخر الاخبار').length).toBe(1);
+    for (const line of r.text.split('\n')) expect(line.endsWith('...')).toBe(false);
+    // Every body paragraph (long lines that are not teasers) is kept whole.
+    for (const line of t.split('\n')) if (line.split(' ').length >= 25 && !line.endsWith('...')) expect(r.text).toContain(line);
   });
 });
