@@ -49,7 +49,7 @@ import { Parser } from 'htmlparser2';
 import { blocksToText, COMMENT, decodeHtml, FOOTER, htmlToBlocks, NAV, RELATED, SHARE, type HtmlPage } from '../src/html/blocks.js';
 import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
-import { defaultEvalDir, readTarGz } from './real-pages.js';
+import { defaultEvalDir, goldPageSets } from './real-pages.js';
 
 function listFiles(p: string, out: string[]): void {
   const st = fs.statSync(p);
@@ -115,63 +115,6 @@ function speed(paths: string[], seconds: number): void {
   console.log(`blocks: ${blocks} (${(blocks / pages.length).toFixed(0)} a page)${sink < 0 ? '' : ''}`);
 }
 
-interface GoldPage {
-  site: string;
-  html: Buffer;
-  gold: string;
-}
-
-function readIndex(file: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
-    const [f, domain] = line.split('\t');
-    if (f && domain) m.set(f, domain);
-  }
-  return m;
-}
-
-/** The sets of real-pages.ts, with the HTML bytes kept. */
-function goldSets(dir: string): { name: string; pages: GoldPage[] }[] {
-  const sets: { name: string; pages: GoldPage[] }[] = [];
-  const cpe = path.join(dir, 'cleanportaleval');
-  if (fs.existsSync(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'))) {
-    const files = readTarGz(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'));
-    const pages: GoldPage[] = [];
-    for (const [f, site] of [...readIndex(path.join(cpe, 'index_cleanportaleval.tsv'))].sort()) {
-      const html = files.get(`CleanPortalEval-master/input/${f}`);
-      const gold = files.get(`CleanPortalEval-master/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
-      if (!html || !gold) continue;
-      const g = gold
-        .toString('utf8')
-        .replace(/^\s*URL:.*$/m, '')
-        .replace(/<[phl]>/g, '');
-      pages.push({ site, html, gold: htmlToBlocksText(g) });
-    }
-    sets.push({ name: 'CleanPortalEval', pages });
-  }
-  const dn = path.join(dir, 'dragnet-seomoz');
-  if (fs.existsSync(path.join(dn, 'dragnet_html_gold.tar.gz'))) {
-    const files = readTarGz(path.join(dn, 'dragnet_html_gold.tar.gz'));
-    const index = readIndex(path.join(dn, 'index_dragnet.tsv'));
-    const perSite = new Map<string, number>();
-    for (const d of index.values()) perSite.set(d, (perSite.get(d) ?? 0) + 1);
-    const pages: GoldPage[] = [];
-    for (const [f, site] of [...index].sort()) {
-      if ((perSite.get(site) ?? 0) < 5) continue;
-      const html = files.get(`dragnet_data/input/${f}`);
-      const gold = files.get(`dragnet_data/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
-      if (!html || !gold) continue;
-      pages.push({ site, html, gold: gold.toString('utf8').split('!@#$%^&*()  COMMENTS')[0]! });
-    }
-    sets.push({ name: 'Dragnet (domains with 5+ pages)', pages });
-  }
-  return sets;
-}
-
-/** CleanPortalEval gold has entities: decode them with the same parser. */
-function htmlToBlocksText(s: string): string {
-  return blocksToText(htmlToBlocks(`<pre>${s.replace(/</g, '&lt;')}</pre>`));
-}
 
 const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
@@ -190,7 +133,7 @@ export function naiveText(page: HtmlPage, chrome = CHROME): string {
 
 function quality(dir: string): void {
   const rows: Record<string, string | number>[] = [];
-  for (const set of goldSets(dir)) {
+  for (const set of goldPageSets(dir)) {
     const methods: [string, (p: HtmlPage) => string][] = [
       ['all blocks', blocksToText],
       ['naive (kind, link share, hints)', (p) => naiveText(p)],

@@ -17,7 +17,9 @@ import { loadPool } from '../src/sim/articles.js';
 import { simulate, type SimDoc } from '../src/sim/generate.js';
 import { emptyScore, figures, scoreDoc, type Score } from '../src/sim/score.js';
 import { boilerstripPeer, standardPeers, type Peer } from '../src/sim/peers.js';
-import { lineOracle, realPageSets, scoreRealPages } from './real-pages.js';
+import { lineOracle, realPageSets, scoreRealPages, type QualityRow } from './real-pages.js';
+
+export type { QualityRow } from './real-pages.js';
 import fs from 'node:fs';
 
 function arg(name: string, dflt: string): string {
@@ -27,14 +29,6 @@ function arg(name: string, dflt: string): string {
 
 const pct = (x: number): string => (100 * x).toFixed(2).padStart(6);
 
-export interface QualityRow {
-  method: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  chromeLeft: number;
-  damaged: number;
-}
 
 export function scoreSim(docs: SimDoc[], peers: Peer[]): { rows: QualityRow[]; scores: Map<string, Score> } {
   const rows: QualityRow[] = [];

@@ -11,7 +11,16 @@ import { gunzipSync } from 'node:zlib';
 import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import type { Peer } from '../src/sim/peers.js';
-import type { QualityRow } from './quality.js';
+
+/** One method's figures on a set of documents (bench:quality prints a table of them). */
+export interface QualityRow {
+  method: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  chromeLeft: number;
+  damaged: number;
+}
 
 export interface RealPage {
   file: string;
@@ -95,44 +104,53 @@ export function defaultEvalDir(): string {
   return path.resolve(here, '../../../shared/eval-data');
 }
 
-/** The real-page sets that are present. */
-export function realPageSets(dir = defaultEvalDir()): RealSet[] {
-  const sets: RealSet[] = [];
-  const cpe = path.join(dir, 'cleanportaleval');
-  if (fs.existsSync(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'))) {
-    const files = readTarGz(path.join(cpe, 'cleanportaleval_html_gold.tar.gz'));
-    const index = readIndex(path.join(cpe, 'index_cleanportaleval.tsv'));
-    const pages: RealPage[] = [];
-    for (const [f, site] of [...index].sort()) {
-      const html = files.get(`CleanPortalEval-master/input/${f}`);
-      const gold = files.get(`CleanPortalEval-master/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
-      if (!html || !gold) continue;
-      const g = gold
-        .toString('utf8')
-        .replace(/^\s*URL:.*$/m, '')
-        .replace(/<[phl]>/g, '');
-      pages.push({ file: f, site, text: htmlToText(html.toString('utf8')), gold: decodeEntities(g) });
-    }
-    sets.push({ name: 'CleanPortalEval', pages });
-  }
-  const dn = path.join(dir, 'dragnet-seomoz');
-  if (fs.existsSync(path.join(dn, 'dragnet_html_gold.tar.gz'))) {
-    const files = readTarGz(path.join(dn, 'dragnet_html_gold.tar.gz'));
-    const index = readIndex(path.join(dn, 'index_dragnet.tsv'));
+/** A page of a gold set as stored: its HTML bytes and its gold text (entities decoded). */
+export interface GoldPage {
+  file: string;
+  site: string;
+  html: Buffer;
+  gold: string;
+}
+
+/** The gold sets that are present (CleanPortalEval; Dragnet domains with 5+ pages), pages sorted by file. */
+export function goldPageSets(dir = defaultEvalDir()): { name: string; pages: GoldPage[] }[] {
+  const sets: { name: string; pages: GoldPage[] }[] = [];
+  const read = (folder: string, tar: string, indexFile: string, input: string, goldDir: string, minPerSite: number, cleanGold: (g: string) => string): GoldPage[] | null => {
+    const d = path.join(dir, folder);
+    if (!fs.existsSync(path.join(d, tar))) return null;
+    const files = readTarGz(path.join(d, tar));
+    const index = readIndex(path.join(d, indexFile));
     const perSite = new Map<string, number>();
-    for (const d of index.values()) perSite.set(d, (perSite.get(d) ?? 0) + 1);
-    const pages: RealPage[] = [];
+    for (const site of index.values()) perSite.set(site, (perSite.get(site) ?? 0) + 1);
+    const pages: GoldPage[] = [];
     for (const [f, site] of [...index].sort()) {
-      if ((perSite.get(site) ?? 0) < 5) continue;
-      const html = files.get(`dragnet_data/input/${f}`);
-      const gold = files.get(`dragnet_data/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
-      if (!html || !gold) continue;
-      const g = gold.toString('utf8').split('!@#$%^&*()  COMMENTS')[0]!;
-      pages.push({ file: f, site, text: htmlToText(html.toString('latin1').includes('\ufffd') ? html.toString('latin1') : html.toString('utf8')), gold: g });
+      if ((perSite.get(site) ?? 0) < minPerSite) continue;
+      const html = files.get(`${input}/${f}`);
+      const gold = files.get(`${goldDir}/${f.replace(/\.html?$/, '.txt')}`);
+      if (html && gold) pages.push({ file: f, site, html, gold: cleanGold(gold.toString('utf8')) });
     }
-    sets.push({ name: 'Dragnet (domains with 5+ pages)', pages });
-  }
+    return pages;
+  };
+  // CleanPortalEval gold has a URL line, <p>/<h>/<l> markers and entities; Dragnet's ends where comments start.
+  const cpe = read('cleanportaleval', 'cleanportaleval_html_gold.tar.gz', 'index_cleanportaleval.tsv', 'CleanPortalEval-master/input', 'CleanPortalEval-master/GoldStandard', 1, (g) =>
+    decodeEntities(g.replace(/^\s*URL:.*$/m, '').replace(/<[phl]>/g, '')),
+  );
+  if (cpe) sets.push({ name: 'CleanPortalEval', pages: cpe });
+  const dn = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 5, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!);
+  if (dn) sets.push({ name: 'Dragnet (domains with 5+ pages)', pages: dn });
   return sets;
+}
+
+/** The real-page sets that are present, as a naive scraper turns them into text. */
+export function realPageSets(dir = defaultEvalDir()): RealSet[] {
+  return goldPageSets(dir).map((set) => ({
+    name: set.name,
+    pages: set.pages.map((p) => {
+      // (Dragnet pages in a legacy charset: read as latin1 when UTF-8 would not decode.)
+      const html = set.name.startsWith('Dragnet') && p.html.toString('latin1').includes('\ufffd') ? p.html.toString('latin1') : p.html.toString('utf8');
+      return { file: p.file, site: p.site, text: htmlToText(html), gold: p.gold };
+    }),
+  }));
 }
 
 const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);

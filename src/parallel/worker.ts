@@ -11,7 +11,9 @@ import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
 import { resolveFields, siteOfRecord, textOf } from '../record.js';
-import { RunStats, StripContext, type RunOptions } from '../run.js';
+import type { RunOptions } from '../run-options.js';
+import { RunStats } from '../stats.js';
+import { StripContext } from '../strip-context.js';
 import { countLines, readChunk, type Chunk } from './plan.js';
 
 export interface WorkerInit {
@@ -52,7 +54,7 @@ type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
 
 let passes = 0;
 
-/** Pass 1: a model of this thread's chunks; `finish` sends it back with the duplicate fingerprints. */
+/** Pass 1: a model of this thread's chunks; `finish` sends it back. */
 function learner(init: WorkerInit): Handler {
   const opts = init.opts;
   const fields = resolveFields(opts);

@@ -1,0 +1,37 @@
+/** The options of a run (CLI and library), shared by the serial pass and the worker threads. */
+import type { ReadOptions } from './io/input.js';
+import type { LearnOptions } from './model.js';
+import type { FieldOptions } from './record.js';
+import type { StripOptions } from './strip.js';
+
+export type OnError = 'fail' | 'skip';
+export type OnEmpty = 'keep' | 'empty' | 'drop';
+
+export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
+  /** Worker threads for both passes (plain JSONL files are split into chunks). Default: the number of cores
+   * for 64 MB or more of plain JSONL, else 1. */
+  threads?: number;
+  /** Bad records: stop with an error (default) or skip and count them. */
+  onError?: OnError;
+  /** With onError 'skip': write each rejected raw line to this file. */
+  rejects?: string;
+  /** Keep the text and add the removed spans under this field instead of removing them. */
+  annotate?: string | null;
+  /** A document whose every line is chrome: keep it unchanged (default), emit it empty, or drop it. */
+  onEmpty?: OnEmpty;
+  /** Collect per-site figures and removed units for the report. */
+  collectReport?: boolean;
+  /** Called now and then with progress. */
+  onProgress?: (p: Progress) => void;
+  /** Directory for the stdin spool and clean's analysis cache. */
+  tmpDir?: string;
+  /** clean: keep pass 1's analyses for pass 2 in a temporary file (about a quarter of the input). Default true. */
+  cacheAnalysis?: boolean;
+}
+
+export interface Progress {
+  pass: 1 | 2;
+  docs: number;
+  chars: number;
+  seconds: number;
+}
