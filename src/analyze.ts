@@ -378,7 +378,7 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
 }
 
 /** Mixed into the hash of a line cut off with an ellipsis. */
-export const CUT_SALT = 0x2e2e2e2e;
+const CUT_SALT = 0x2e2e2e2e;
 
 /** Min-hash orders of the long lines: [4 order values, then (h1, h2) of each order's minimum]. */
 const MH = new Int32Array(12);

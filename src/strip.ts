@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, CUT_SALT, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
@@ -385,16 +385,15 @@ export class Stripper {
     const sep = labelSeparator(t, start, end);
     if (sep < 0) return false;
     while (end > sep && FOLD[t.charCodeAt(end - 1)] === 32) end--;
-    // (Quote marks inside are not enough: headlines quote their source, '"الصحة": تسجيل 5 إصابات'.)
+    // (Quote marks inside are not enough: headlines quote their source, '"الصحة": تسجيل 5 إصابات'. A
+    // teaser is cut off, not a sentence.)
     const last = t.charCodeAt(end - 1);
-    if (a.lineEll[i]) return false; // a teaser: cut off, not a sentence
-    if (!(last === 46 || last === 33 || last === 63 || last === 0x61f || last === 34 || last === 0xbb || last === 0x201d)) return false;
+    if (a.lineEll[i] || !(last === 46 || last === 33 || last === 63 || last === 0x61f || last === 34 || last === 0xbb || last === 0x201d)) return false;
     const [h1, h2] = unitHash(t.slice(sep + 1, end));
-    const r1 = a.lineEll[i] ? h1 ^ CUT_SALT : h1;
-    // (judge() sets df/k1/k2 for the report; this line is kept, so they are not reported.)
     // A line of its own anywhere in the crawl (another article's title on its own page) or a ticker item.
+    // (judge() sets df/k1/k2 for the report; this line is kept, so they are not reported.)
     const corpus = this.model.params.fallback;
-    return !this.judge(r1, h2, Kind.Line, 1, 1, corpus) && !this.judge(h1, h2, Kind.Segment, 1, 1, corpus);
+    return !this.judge(h1, h2, Kind.Line, 1, 1, corpus) && !this.judge(h1, h2, Kind.Segment, 1, 1, corpus);
   }
 
   /**
@@ -432,20 +431,22 @@ export class Stripper {
    */
   private pageLists(a: Analysis, n: number): void {
     const state = this.state;
+    // Short lines followed by a teaser, as (label line, teaser line) pairs; then how often each label occurs.
+    const pairs = this.pagePairs;
+    pairs.length = 0;
+    let prev = -1;
+    for (let i = 0; i < n; i++) {
+      if (state[i] === BLANK) continue;
+      if (prev >= 0 && a.lineEll[i] === 1 && a.lineTok[prev]! <= PAGE_LABEL_TOKENS && a.lineSegN[prev] === 0) pairs.push(prev, i);
+      prev = i;
+    }
+    if (pairs.length < 2 * PAGE_LIST_MIN) return;
     const counts = this.pageCounts;
     counts.clear();
-    for (let i = 0; i < n; i++) {
-      if (state[i] === BLANK || a.lineTok[i]! > PAGE_LABEL_TOKENS || a.lineSegN[i] !== 0) continue;
-      const next = this.nextNonBlank(i + 1, n);
-      if (next < 0 || a.lineEll[next] !== 1) continue;
-      counts.set(a.lineH1[i]!, (counts.get(a.lineH1[i]!) ?? 0) + 1);
-    }
-    if (counts.size === 0) return;
-    for (let i = 0; i < n; i++) {
-      if (state[i] === BLANK || a.lineTok[i]! > PAGE_LABEL_TOKENS || a.lineSegN[i] !== 0 || (counts.get(a.lineH1[i]!) ?? 0) < PAGE_LIST_MIN) continue;
-      const next = this.nextNonBlank(i + 1, n);
-      if (next < 0 || a.lineEll[next] !== 1) continue;
-      for (const k of [i, next]) {
+    for (let p = 0; p < pairs.length; p += 2) counts.set(a.lineH1[pairs[p]!]!, (counts.get(a.lineH1[pairs[p]!]!) ?? 0) + 1);
+    for (let p = 0; p < pairs.length; p += 2) {
+      if (counts.get(a.lineH1[pairs[p]!]!)! < PAGE_LIST_MIN) continue;
+      for (const k of [pairs[p]!, pairs[p + 1]!]) {
         if (state[k] === KEPT || state[k] === TEASER) {
           state[k] = REMOVED;
           this.reason[k] = 'block';
@@ -454,11 +455,7 @@ export class Stripper {
     }
   }
 
-  private nextNonBlank(i: number, n: number): number {
-    while (i < n && this.state[i] === BLANK) i++;
-    return i < n ? i : -1;
-  }
-
+  private readonly pagePairs: number[] = [];
   private readonly pageCounts = new Map<number, number>();
 
   /**
@@ -468,24 +465,34 @@ export class Stripper {
    */
   private keepSyndicated(a: Analysis, n: number): void {
     const state = this.state;
-    const prose = (i: number): boolean => state[i] === REMOVED && this.corpusOnly[i] === 1 && a.lineTok[i]! >= SYNDICATED_TOKENS;
+    this.forEachRun(n, (i) => state[i] === REMOVED && this.corpusOnly[i] === 1 && a.lineTok[i]! >= SYNDICATED_TOKENS, (first, last, len) => {
+      if (len >= 2) for (let k = first; k <= last; k++) if (state[k] === REMOVED) state[k] = KEPT;
+    });
+  }
+
+  /**
+   * Calls `run(first, last, lines)` for each maximal run of lines that are `member`, blank lines between
+   * members joining the run (`lines` counts the non-blank ones; first and last are members).
+   */
+  private forEachRun(n: number, member: (i: number) => boolean, run: (first: number, last: number, lines: number) => void): void {
+    const state = this.state;
     let i = 0;
     while (i < n) {
-      if (!prose(i)) {
+      if (state[i] === BLANK || !member(i)) {
         i++;
         continue;
       }
       let j = i;
       let len = 0;
       let last = i;
-      while (j < n && (state[j] === BLANK || prose(j))) {
+      while (j < n && (state[j] === BLANK || member(j))) {
         if (state[j] !== BLANK) {
           len++;
           last = j;
         }
         j++;
       }
-      if (len >= 2) for (let k = i; k <= last; k++) if (state[k] === REMOVED) state[k] = KEPT;
+      run(i, last, len);
       i = j;
     }
   }
@@ -519,34 +526,18 @@ export class Stripper {
     // List items are titles and teasers: a long paragraph that recurs (an article republished) is no item.
     const weak = (i: number): boolean =>
       state[i] === REMOVED || (state[i] === KEPT && a.lineSegN[i] === 0 && a.lineTok[i]! <= BLOCK_ITEM_TOKENS && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
-    let i = 0;
-    while (i < n) {
-      if (state[i] === BLANK || !weak(i)) {
-        i++;
-        continue;
-      }
-      let j = i;
-      let len = 0;
+    this.forEachRun(n, weak, (first, last, len) => {
+      if (len < this.opts.blockMin) return;
       let anchor = false;
-      let last = i;
-      while (j < n && (state[j] === BLANK || weak(j))) {
-        if (state[j] !== BLANK) {
-          len++;
-          last = j;
-          if (state[j] === REMOVED) anchor = true;
-        }
-        j++;
-      }
-      if (len >= this.opts.blockMin && anchor) {
-        for (let k = i; k <= last; k++) {
-          if (state[k] === KEPT) {
-            state[k] = REMOVED;
-            this.reason[k] = 'block';
-          }
+      for (let k = first; k <= last && !anchor; k++) if (state[k] === REMOVED) anchor = true;
+      if (!anchor) return;
+      for (let k = first; k <= last; k++) {
+        if (state[k] === KEPT) {
+          state[k] = REMOVED;
+          this.reason[k] = 'block';
         }
       }
-      i = j;
-    }
+    });
   }
 
   /**

@@ -152,7 +152,7 @@ function learnOptions(y: Argv): Argv {
     .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, the rarest units are pruned (reported)', group: 'Learning:' })
     .option('templates', { type: 'boolean', default: true, describe: 'Count template keys of short lines (use --no-templates to turn off)', group: 'Learning:' })
     .option('fallback', { type: 'boolean', default: true, describe: 'Also count corpus-wide, for sites with few documents', group: 'Learning:' })
-    .option('dedup', { type: 'boolean', default: true, describe: 'Count duplicate documents of a site once', group: 'Learning:' });
+    .option('dedup', { type: 'boolean', default: true, describe: 'Count duplicate fingerprints, so copies of a page or a wire story count once (--no-dedup: as separate documents)', group: 'Learning:' });
 }
 
 function stripOptions(y: Argv): Argv {

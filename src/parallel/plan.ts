@@ -12,7 +12,7 @@ export interface Chunk {
   bytes?: Buffer;
   /** Global index, in input order. */
   index: number;
-  /** Index of the file among the group's sources (the duplicate scope). */
+  /** Index of the file among the group's sources. */
   fileIndex: number;
   file: string;
   /** Name shown in messages. */
@@ -91,7 +91,7 @@ export function countLines(b: Buffer): number {
  * Chunks of a byte stream (gzip or stdin): the same cuts planChunks makes on a file, at the first newline
  * at or after every chunkBytes of (decompressed) content, so they are the same however the stream arrives.
  */
-export async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: number, opts: ReadOptions = {}, chunkBytes = CHUNK_BYTES): AsyncGenerator<Chunk> {
+async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: number, opts: ReadOptions = {}, chunkBytes = CHUNK_BYTES): AsyncGenerator<Chunk> {
   let buf: Buffer = Buffer.alloc(0);
   let start = 0; // absolute offset of buf[0]
   let index = firstIndex;
