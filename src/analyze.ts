@@ -35,8 +35,10 @@ export const enum Kind {
   Head = 5,
   /** A document's duplicate fingerprint (one key per band): how many copies of the document there are. */
   Fp = 6,
+  /** An HTML block's element path (html/page.ts): on how many of a site's pages the container is. */
+  Path = 7,
 }
-export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head', 'fingerprint'] as const;
+export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head', 'fingerprint', 'path'] as const;
 /** Tokens in a head key; lines need at least HEAD_MIN_TOKENS to get one. */
 export const HEAD_TOKENS = 6;
 export const HEAD_MIN_TOKENS = 8;

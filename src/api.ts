@@ -8,7 +8,8 @@
  */
 import { Transform, Writable } from 'node:stream';
 import { Model, type LearnOptions } from './model.js';
-import { resolveFields, siteOfRecord, textOf, type FieldOptions } from './record.js';
+import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
+import { resolveFields, type FieldOptions } from './record.js';
 import { Stripper, type Span, type StripOptions } from './strip.js';
 
 export type Rec = Record<string, unknown>;
@@ -26,39 +27,57 @@ export async function learn(records: RecordSource, opts: CleanOptions = {}, into
   const fields = resolveFields(opts);
   const model = into ?? new Model(opts);
   for await (const rec of records) {
-    const t = textOf(rec, fields);
-    if (typeof t === 'string') model.learnDoc(t, siteOfRecord(rec, fields));
+    learnRecord(model, rec, fields);
   }
   return model;
 }
 
+const cleaners = new WeakMap<Stripper, DocCleaner>();
+
 /** Clean one record with a Stripper: a new object (or null when onEmpty is 'drop' and it was all chrome). */
 export function cleanRecord(rec: Rec, stripper: Stripper, opts: CleanOptions = {}): Rec | null {
-  return cleanWith(rec, stripper, resolveFields(opts), opts);
+  let c = cleaners.get(stripper);
+  if (c === undefined) cleaners.set(stripper, (c = new DocCleaner(stripper)));
+  return cleanWith(rec, c, resolveFields(opts), opts);
 }
 
-function cleanWith(rec: Rec, stripper: Stripper, fields: ReturnType<typeof resolveFields>, opts: CleanOptions): Rec | null {
-  const t = textOf(rec, fields);
-  if (typeof t !== 'string') return rec;
-  const r = stripper.strip(t, siteOfRecord(rec, fields));
+function cleanWith(rec: Rec, cleaner: DocCleaner, fields: ReturnType<typeof resolveFields>, opts: CleanOptions): Rec | null {
+  const d = docOf(rec, fields);
+  if (!isDoc(d)) return d.html ? withText(rec, fields, '', opts.annotate ? [] : null, opts) : rec;
+  const r = cleaner.clean(d);
   let text: string = r.text;
   if (r.emptied) {
     const on = opts.onEmpty ?? 'keep';
     if (on === 'drop') return null;
-    if (on === 'keep') text = t;
+    if (on === 'keep') text = d.text;
   }
+  if (d.html !== null) return withText(rec, fields, opts.annotate ? d.text : text, opts.annotate ? r.spans : null, opts);
   const out: Rec = { ...rec };
   if (opts.annotate) out[opts.annotate] = r.spans as Span[];
   else out[fields.textField] = text;
   return out;
 }
 
+/** An HTML record with its text field set (where its HTML field was) and the HTML dropped unless keepHtml. */
+function withText(rec: Rec, fields: ReturnType<typeof resolveFields>, text: string, spans: Span[] | null, opts: CleanOptions): Rec {
+  const out: Rec = {};
+  for (const [k, v] of Object.entries(rec)) {
+    if (k === fields.htmlField) {
+      if (fields.keepHtml) out[k] = v;
+      out[fields.textField] = text;
+    } else if (k !== fields.textField) out[k] = v;
+  }
+  out[fields.textField] = text;
+  if (spans !== null && opts.annotate) out[opts.annotate] = spans;
+  return out;
+}
+
 /** Pass 2: each record with its chrome removed (records without text pass through unchanged). */
 export async function* strip(records: RecordSource, model: Model, opts: CleanOptions = {}): AsyncGenerator<Rec> {
-  const stripper = new Stripper(model, opts);
+  const cleaner = new DocCleaner(new Stripper(model, opts));
   const fields = resolveFields(opts);
   for await (const rec of records) {
-    const out = cleanWith(rec, stripper, fields, opts);
+    const out = cleanWith(rec, cleaner, fields, opts);
     if (out !== null) yield out;
   }
 }
@@ -80,8 +99,7 @@ export function learnStream(opts: CleanOptions = {}, model = new Model(opts)): W
     objectMode: true,
     write(rec: Rec, _enc, cb) {
       try {
-        const t = textOf(rec, fields);
-        if (typeof t === 'string') model.learnDoc(t, siteOfRecord(rec, fields));
+        learnRecord(model, rec, fields);
         cb();
       } catch (e) {
         cb(e as Error);
@@ -93,13 +111,13 @@ export function learnStream(opts: CleanOptions = {}, model = new Model(opts)): W
 
 /** An object-mode Transform that cleans each record with a model. */
 export function stripStream(model: Model, opts: CleanOptions = {}): Transform {
-  const stripper = new Stripper(model, opts);
+  const cleaner = new DocCleaner(new Stripper(model, opts));
   const fields = resolveFields(opts);
   return new Transform({
     objectMode: true,
     transform(rec: Rec, _enc, cb) {
       try {
-        const out = cleanWith(rec, stripper, fields, opts);
+        const out = cleanWith(rec, cleaner, fields, opts);
         if (out === null) cb();
         else cb(null, out);
       } catch (e) {

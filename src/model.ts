@@ -61,7 +61,7 @@ export function siteHash(name: string): [number, number] {
   return [fmix32(a ^ name.length), fmix32(b + Math.imul(name.length, 0x9e3779b1))];
 }
 
-const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667, 0x510e527f];
+const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667, 0x510e527f, 0x1f83d9ab];
 
 /** Output of keyOf. */
 export const KEY = new Int32Array(2);
@@ -155,8 +155,12 @@ export class Model {
     return this.analysis;
   }
 
-  /** Pass 1 for one document: count each of its units once for its site (and corpus-wide). */
-  learnDoc(text: string, site: string): LearnResult {
+  /**
+   * Pass 1 for one document: count each of its units once for its site (and corpus-wide). An HTML page
+   * also gives the hashes of its blocks' distinct element paths (pairs in `paths`, html/page.ts), counted
+   * for its site only: a container's share of the site's pages is what its structure says.
+   */
+  learnDoc(text: string, site: string, paths?: Int32Array): LearnResult {
     const a = analyze(text, this.analysis, this.params.templates);
     let i = 0;
     while (i < a.nLines && a.lineLen[i] === 0) i++;
@@ -194,6 +198,12 @@ export class Model {
           keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, g1, g2);
           c.incDoc(KEY[0]!, KEY[1]!, doc);
         }
+      }
+    }
+    if (paths !== undefined) {
+      for (let p = 0; p < paths.length; p += 2) {
+        keyOf(paths[p]!, paths[p + 1]!, Kind.Path, s1, s2);
+        c.incDoc(KEY[0]!, KEY[1]!, doc);
       }
     }
     for (let i = 0; i < a.nLines; i++) {

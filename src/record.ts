@@ -14,6 +14,14 @@ export interface FieldOptions {
   urlField?: string;
   /** Field holding an explicit site key (wins over the URL). */
   siteField?: string;
+  /**
+   * Field holding a raw HTML page: its blocks are cleaned and the text goes to the text field. Given, the
+   * field is read whenever it holds a string; by default a record with an `html` string and no text field
+   * is an HTML page.
+   */
+  htmlField?: string;
+  /** Keep the HTML field in the output (default: dropped once its text is written). */
+  keepHtml?: boolean;
 }
 
 export interface ResolvedFields {
@@ -21,10 +29,30 @@ export interface ResolvedFields {
   idField: string;
   urlField: string;
   siteField: string | undefined;
+  htmlField: string;
+  /** htmlField was given: read it whenever it holds a string. */
+  htmlExplicit: boolean;
+  keepHtml: boolean;
 }
 
 export function resolveFields(o: FieldOptions = {}): ResolvedFields {
-  return { textField: o.textField ?? 'text', idField: o.idField ?? 'id', urlField: o.urlField ?? 'url', siteField: o.siteField };
+  return {
+    textField: o.textField ?? 'text',
+    idField: o.idField ?? 'id',
+    urlField: o.urlField ?? 'url',
+    siteField: o.siteField,
+    htmlField: o.htmlField ?? 'html',
+    htmlExplicit: o.htmlField !== undefined,
+    keepHtml: o.keepHtml ?? false,
+  };
+}
+
+/** The record's raw HTML page when it is read as one (see FieldOptions.htmlField), else null. */
+export function htmlOf(value: Record<string, unknown>, f: ResolvedFields): string | null {
+  const h = value[f.htmlField];
+  if (typeof h !== 'string') return null;
+  if (f.htmlExplicit || !Object.prototype.hasOwnProperty.call(value, f.textField)) return h;
+  return null;
 }
 
 /** Why a record's text was not cleaned (it passes through unchanged). */
@@ -126,6 +154,68 @@ export function findTopLevelValue(s: string, key: string): [number, number] | nu
   return found;
 }
 
+/** Where a top-level member sits: [key start, value end), or null. The text must be valid JSON. */
+function findTopLevelMember(s: string, key: string): [number, number] | null {
+  const v = findTopLevelValue(s, key);
+  if (v === null) return null;
+  // Walk back over ':' and white space to the key's opening quote.
+  let i = v[0] - 1;
+  while (s.charCodeAt(i) !== 58) i--;
+  i--;
+  while (s.charCodeAt(i) !== 34) i--;
+  // (i is the key's closing quote: find its opening one, skipping escaped quotes.)
+  let j = i - 1;
+  for (;;) {
+    while (s.charCodeAt(j) !== 34) j--;
+    let b = j - 1;
+    while (s.charCodeAt(b) === 92) b--;
+    if ((j - 1 - b) % 2 === 0) break;
+    j--;
+  }
+  return [j, v[1]];
+}
+
+/**
+ * A JSONL line read as an HTML page, written back: the text field set to `text` (replaced where it is,
+ * else put where the HTML field was, or appended), the HTML field removed unless `keepHtml`; every other
+ * member byte for byte.
+ */
+export function spliceHtmlRecord(raw: string, f: ResolvedFields, text: string, annotate: { field: string; json: string } | null): string {
+  const value = JSON.stringify(text);
+  let out = raw;
+  const t = findTopLevelValue(out, f.textField);
+  if (t !== null) {
+    out = out.slice(0, t[0]) + value + out.slice(t[1]);
+    if (!f.keepHtml) out = removeMember(out, f.htmlField);
+  } else if (!f.keepHtml) {
+    const h = findTopLevelMember(out, f.htmlField);
+    if (h !== null) out = out.slice(0, h[0]) + JSON.stringify(f.textField) + ':' + value + out.slice(h[1]);
+  } else out = appendMember(out, f.textField, value);
+  return annotate !== null ? appendMember(out, annotate.field, annotate.json) : out;
+}
+
+function removeMember(s: string, key: string): string {
+  const m = findTopLevelMember(s, key);
+  if (m === null) return s;
+  let a = m[0];
+  let b = skipWs(s, m[1]);
+  if (s.charCodeAt(b) === 44) b = skipWs(s, b + 1);
+  else {
+    // The last member: take the comma before it instead.
+    let c = a - 1;
+    while (c > 0 && (s.charCodeAt(c) === 32 || s.charCodeAt(c) === 9)) c--;
+    if (s.charCodeAt(c) === 44) a = c;
+  }
+  return s.slice(0, a) + s.slice(b);
+}
+
+function appendMember(s: string, key: string, json: string): string {
+  const close = s.lastIndexOf('}');
+  const body = s.slice(0, close).trimEnd();
+  const empty = body.endsWith('{');
+  return `${body}${empty ? '' : ','}${JSON.stringify(key)}:${json}${s.slice(close)}`;
+}
+
 /** A JSONL line with its text field replaced (and, when annotate is set, a spans field appended). */
 export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null): string {
   let out = raw;
@@ -133,11 +223,6 @@ export function spliceRecord(raw: string, textField: string, newText: string | n
     const r = findTopLevelValue(raw, textField);
     if (r !== null) out = raw.slice(0, r[0]) + JSON.stringify(newText) + raw.slice(r[1]);
   }
-  if (annotate !== null) {
-    const close = out.lastIndexOf('}');
-    const body = out.slice(0, close).trimEnd();
-    const empty = body.endsWith('{');
-    out = `${body}${empty ? '' : ','}${JSON.stringify(annotate.field)}:${annotate.json}${out.slice(close)}`;
-  }
+  if (annotate !== null) out = appendMember(out, annotate.field, annotate.json);
   return out;
 }

@@ -11,7 +11,8 @@ import { BoilerstripError } from './errors.js';
 import { isBad, readSources, resolveInputs, type InputSource, type ReadOptions } from './io/input.js';
 import { FileSink, tempFiles, type Sink } from './io/output.js';
 import { Model } from './model.js';
-import { resolveFields, siteOfRecord, textOf } from './record.js';
+import { learnRecord } from './doc.js';
+import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SerialSideWriter, SideStore } from './side.js';
 import { RunStats } from './stats.js';
@@ -70,11 +71,9 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
           if (skip) continue;
           throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
         }
-        const v = r.value as Record<string, unknown>;
-        const t = textOf(v, fields);
-        if (typeof t !== 'string') continue;
-        chars += t.length;
-        model.learnDoc(t, siteOfRecord(v, fields));
+        const n = learnRecord(model, r.value as Record<string, unknown>, fields);
+        if (n === 0) continue;
+        chars += n;
         side?.add(model.lastAnalysis);
       }
       p.tick(model.docs, chars);
@@ -127,6 +126,9 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     idField: ctx.fields.idField,
     onInvalidUtf8: () => {
       stats.invalidUtf8Lines++;
+    },
+    onNotDocument: () => {
+      stats.notDocuments++;
     },
   };
   const threads = threadsFor(sources, opts);

@@ -45,11 +45,15 @@ export class RunStats {
   changed = 0;
   emptied = 0;
   fallbackDocs = 0;
+  /** Documents that were HTML pages (judged block by block). */
+  htmlPages = 0;
   /** Documents with other copies in the input (a page scraped twice, a wire story on several sites). */
   copies = 0;
   charsIn = 0;
   charsOut = 0;
   invalidUtf8Lines = 0;
+  /** WARC records that are no document (requests, metadata, non-HTML responses): read past, not records. */
+  notDocuments = 0;
   bytesIn = 0;
   learnSeconds = 0;
   stripSeconds = 0;
@@ -68,7 +72,7 @@ export class RunStats {
    * `lineOffset` turns chunk lines into file lines.
    */
   absorb(o: RunStats, lineOffset = 0, units?: PackedUnits): void {
-    const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'copies', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'unitsUntracked'] as const;
+    const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'htmlPages', 'copies', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'notDocuments', 'unitsUntracked'] as const;
     for (const k of nums) this[k] += o[k];
     for (const [k, v] of Object.entries(o.rejectedBy)) this.rejectedBy[k] = (this.rejectedBy[k] ?? 0) + v;
     for (const r of o.rejectSamples) if (this.rejectSamples.length < 100) this.rejectSamples.push({ ...r, line: r.line + lineOffset });
@@ -157,8 +161,9 @@ export class RunStats {
         rejectedBy: this.rejectedBy,
         passedThrough: this.passedThrough,
         invalidUtf8Lines: this.invalidUtf8Lines,
+        warcNotDocuments: this.notDocuments,
       },
-      docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs, withCopies: this.copies },
+      docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs, withCopies: this.copies, htmlPages: this.htmlPages },
       chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
       throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached, analysisCacheOff: this.analysisCacheOff },
       model: m

@@ -1,7 +1,8 @@
 /** Pass 2 over batches of records, the same on the main thread and in worker threads. */
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
 import type { Model } from './model.js';
-import { resolveFields, siteOfRecord, spliceRecord, textOf } from './record.js';
+import { DocCleaner, docOf, isDoc } from './doc.js';
+import { resolveFields, spliceHtmlRecord, spliceRecord, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
@@ -13,6 +14,7 @@ export class StripContext {
   readonly onEmpty: OnEmpty;
   readonly annotate: string | null;
   readonly stripper: Stripper;
+  readonly cleaner: DocCleaner;
   readonly collect: boolean;
   constructor(
     readonly model: Model,
@@ -24,6 +26,7 @@ export class StripContext {
     this.onEmpty = opts.onEmpty ?? 'keep';
     this.annotate = opts.annotate ?? null;
     this.stripper = new Stripper(model, opts);
+    this.cleaner = new DocCleaner(this.stripper);
     this.collect = opts.collectReport ?? false;
     if (this.collect) this.stripper.removedUnits = [];
   }
@@ -45,7 +48,7 @@ export class StripContext {
         if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
         continue;
       }
-      const line = processRecord(r, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect);
+      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect);
       if (line === null) continue;
       stats.recordsOut++;
       out.push(line, '\n'); // (no copy of the line to append its newline)
@@ -56,22 +59,27 @@ export class StripContext {
 
 function processRecord(
   r: RawRecord,
-  stripper: Stripper,
-  fields: ReturnType<typeof resolveFields>,
+  cleaner: DocCleaner,
+  fields: ResolvedFields,
   onEmpty: OnEmpty,
   annotate: string | null,
   stats: RunStats,
   collect: boolean,
 ): string | null {
   const v = r.value as Record<string, unknown>;
-  const t = textOf(v, fields);
-  if (typeof t !== 'string') {
-    stats.passedThrough[t.problem]++;
+  const d = docOf(v, fields);
+  if (!isDoc(d)) {
+    stats.passedThrough[d.problem]++;
+    // An HTML page with no text still gets its (empty) text field, as every page does.
+    if (d.html) return writeHtml(r, fields, '', annotate !== null ? { field: annotate, json: '[]' } : null);
     return r.raw ?? JSON.stringify(v);
   }
-  const site = siteOfRecord(v, fields);
-  const res = stripper.strip(t, site);
+  const t = d.text;
+  const site = d.site;
+  const stripper = cleaner.stripper;
+  const res = cleaner.clean(d);
   stats.cleaned++;
+  if (d.html !== null) stats.htmlPages++;
   if (res.fallback) stats.fallbackDocs++;
   if (res.copies > 1) stats.copies++;
   let newText: string | null = res.spans.length > 0 ? res.text : null;
@@ -100,14 +108,32 @@ function processRecord(
     f.charsIn += t.length;
     f.charsOut += outText.length;
     for (const u of stripper.removedUnits!) {
+      // (On an HTML page the block decision may keep what the text rules would cut.)
+      if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;
       stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) }));
     }
   }
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text
+  if (d.html !== null) return writeHtml(r, fields, newText ?? t, ann);
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
   const out: Record<string, unknown> = { ...v };
   if (newText !== null) out[fields.textField] = newText;
   if (ann !== null) out[ann.field] = res.spans;
+  return JSON.stringify(out);
+}
+
+/** An HTML record written back with its text (and without its HTML unless --keep-html). */
+function writeHtml(r: RawRecord, fields: ResolvedFields, text: string, ann: { field: string; json: string } | null): string {
+  if (r.raw !== null) return spliceHtmlRecord(r.raw, fields, text, ann);
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(r.value as Record<string, unknown>)) {
+    if (k === fields.htmlField) {
+      if (fields.keepHtml) out[k] = val;
+      out[fields.textField] = text;
+    } else if (k !== fields.textField) out[k] = val;
+  }
+  if (!(fields.textField in out)) out[fields.textField] = text;
+  if (ann !== null) out[ann.field] = JSON.parse(ann.json) as unknown;
   return JSON.stringify(out);
 }

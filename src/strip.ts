@@ -18,7 +18,8 @@ import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from 
 const KEY: Int32Array = KEY_OUT;
 const keyOf = keyOfImported;
 
-export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'gap';
+/** Why a span was removed; 'structure': an HTML block the block decision removed (html/strip-page.ts). */
+export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'gap' | 'structure';
 const EXTRA_REASON: Record<number, Reason> = { [Kind.Prefix]: 'prefix', [Kind.Suffix]: 'suffix', [Kind.Shape]: 'shape' };
 
 /** A removed range: [start, end) in UTF-16 code units of the original text, and why. */
@@ -241,6 +242,11 @@ export class Stripper {
   /** Line removed by corpus-wide counts alone (its own site does not repeat it). */
   private corpusOnly = new Uint8Array(256);
 
+  /** Per line of the last strip(): the document frequency its whole-line key was judged by (0: blank). */
+  get lineDfs(): Int32Array {
+    return this.lineDf;
+  }
+
   strip(text: string, site: string): StripResult {
     const m = this.model;
     const o = this.opts;
@@ -270,6 +276,7 @@ export class Stripper {
     for (let i = 0; i < n; i++) {
       if (a.lineLen[i] === 0) {
         state[i] = BLANK;
+        lineDf[i] = 0;
         continue;
       }
       const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);

@@ -40,6 +40,8 @@ interface CommonArgs {
   'id-field': string;
   'url-field': string;
   'site-field'?: string;
+  'html-field'?: string;
+  'keep-html': boolean;
   format: string;
   'min-docs': number;
   'min-ratio': number;
@@ -96,12 +98,13 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (onEmpty !== 'keep' && onEmpty !== 'empty' && onEmpty !== 'drop') fail(`--on-empty must be keep, empty or drop (got ${onEmpty})`);
   if (a.rejects !== undefined && onError !== 'skip') fail('--rejects needs --on-error skip (with fail, the first bad record stops the run)');
   const format = a.format;
-  if (!['auto', 'jsonl', 'json', 'text'].includes(format)) fail(`--format must be auto, jsonl, json or text (got ${format})`);
+  if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc'].includes(format)) fail(`--format must be auto, jsonl, json, text, html or warc (got ${format})`);
   const maxMemory = parseSize(a['max-memory'], 'max-memory');
   if (maxMemory < 16 * 1024 * 1024) fail('--max-memory must be at least 16MB');
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
+  if (a['html-field'] !== undefined && (a['html-field'] === '' || a['html-field'] === a['text-field'])) fail('--html-field must be a field other than --text-field');
   if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
   if (a.compress !== undefined && !['zstd', 'gzip', 'none'].includes(a.compress)) fail(`--compress must be zstd, gzip or none (got ${a.compress})`);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
@@ -111,6 +114,8 @@ export function runOptions(args: CommonArgs): RunOptions {
     idField: a['id-field'],
     urlField: a['url-field'],
     siteField: a['site-field'],
+    htmlField: a['html-field'],
+    keepHtml: a['keep-html'],
     format: format as RunOptions['format'],
     minDocs: intIn(a['min-docs'], 'min-docs', 1, 1e9),
     minRatio: numIn(a['min-ratio'], 'min-ratio', 0, 1),
@@ -140,7 +145,9 @@ function readOptions(y: Argv): Argv {
     .option('id-field', { type: 'string', default: 'id', describe: 'Field holding the id (text files: their path)', group: 'Records:' })
     .option('url-field', { type: 'string', default: 'url', describe: "Field holding the URL: its host is the site", group: 'Records:' })
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
-    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document)', group: 'Records:' })
+    .option('html-field', { type: 'string', describe: 'Field holding a raw HTML page: its blocks are cleaned into the text field (default: a record with "html" and no text field is a page)', group: 'Records:' })
+    .option('keep-html', { type: 'boolean', default: false, describe: 'Keep the HTML field in the output (default: dropped once its text is written)', group: 'Records:' })
+    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions)', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
     .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })

@@ -12,8 +12,14 @@ import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
+import { decodeHtml } from '../html/decode.js';
+import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
 
-export type Format = 'jsonl' | 'json' | 'text';
+/**
+ * jsonl, json (one array), text (a file is a document), html (a file is a page), warc (WARC or WET: each
+ * HTML response and each WET conversion record is a document).
+ */
+export type Format = 'jsonl' | 'json' | 'text' | 'html' | 'warc';
 export type FormatOption = Format | 'auto';
 
 /** One record as read, before any cleaning. */
@@ -33,7 +39,7 @@ export interface RawRecord {
 export interface BadRecord {
   file: string;
   line: number;
-  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE';
+  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE' | 'E_WARC';
   message: string;
   /** The raw line when there is one (for --rejects). */
   raw: string | null;
@@ -56,8 +62,16 @@ export interface ReadOptions {
   /** Field names a plain text file's record gets: {[idField]: path, [textField]: content}. */
   textField?: string;
   idField?: string;
-  /** Counts lines that carried invalid UTF-8. */
+  /** Counts lines that carried invalid UTF-8 (for HTML: pages with bytes invalid in their charset). */
   onInvalidUtf8?: (file: string, line: number) => void;
+  /** Field an HTML file's or WARC response's page goes to (default 'html'). */
+  htmlField?: string;
+  /** Field holding the URL of WARC records (default 'url'). */
+  urlField?: string;
+  /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
+  onError?: 'fail' | 'skip';
+  /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
+  onNotDocument?: (file: string, type: string) => void;
 }
 
 export interface InputSource {
@@ -96,11 +110,16 @@ export function sniffFormat(head: Buffer | string, name: string): Format {
   const lower = name.toLowerCase().replace(/\.(gz|zst)$/, '');
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.txt')) return 'text';
-  const s = typeof head === 'string' ? head : head.toString('utf8');
+  if (lower.endsWith('.warc') || lower.endsWith('.wet') || lower.endsWith('.arc')) return 'warc';
+  if (lower.endsWith('.html') || lower.endsWith('.htm') || lower.endsWith('.xhtml')) return 'html';
+  const buf = typeof head === 'string' ? Buffer.from(head) : head;
+  if (sniffWarc(buf)) return 'warc';
+  const s = buf.toString('utf8');
   const t = s.replace(/^\ufeff/, '').trimStart();
   if (t.startsWith('[')) return 'json';
   if (t.startsWith('{')) return 'jsonl';
   if (lower.endsWith('.json')) return 'json';
+  if (/^(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html)\b/i.test(t)) return 'html';
   return 'text';
 }
 
@@ -359,22 +378,86 @@ export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): 
 
 /** A plain text file as one record: {id: path, text}. */
 export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  let buf = await readWhole(src, opts);
+  if (buf === null) {
+    yield [{ file: label(src), line: 1, code: 'E_DOC_TOO_LARGE', message: `text file is over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }];
+    return;
+  }
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  const text = buf.toString('utf8');
+  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(label(src), 1);
+  yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];
+}
+
+/** An HTML file as one record: {id: path, html}, decoded by its BOM or <meta> charset. */
+export async function* readHtmlFile(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  const buf = await readWhole(src, opts);
+  if (buf === null) {
+    yield [{ file: label(src), line: 1, code: 'E_DOC_TOO_LARGE', message: `HTML file is over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }];
+    return;
+  }
+  const d = decodeHtml(buf);
+  if (d.invalidBytes > 0) opts.onInvalidUtf8?.(label(src), 1);
+  yield [{ file: label(src), line: 1, format: 'html', value: { [opts.idField ?? 'id']: label(src), [opts.htmlField ?? 'html']: d.html }, raw: null }];
+}
+
+/** A source's bytes, or null when they pass maxDocBytes (never buffered past it). */
+async function readWhole(src: InputSource, opts: ReadOptions): Promise<Buffer | null> {
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
   const parts: Buffer[] = [];
   let n = 0;
   for await (const chunk of sourceBytes(src, opts)) {
     n += chunk.length;
-    if (n > max) {
-      yield [{ file: label(src), line: 1, code: 'E_DOC_TOO_LARGE', message: `text file is over --max-doc-bytes ${max}`, raw: null }];
-      return;
-    }
+    if (n > max) return null;
     parts.push(chunk);
   }
-  let buf = Buffer.concat(parts, n);
-  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-  const text = buf.toString('utf8');
-  if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(label(src), 1);
-  yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];
+  return Buffer.concat(parts, n);
+}
+
+/**
+ * WARC and WET records as documents. A response whose payload is HTML: {id: WARC-Record-ID, url:
+ * WARC-Target-URI, date: WARC-Date, html} (charset from the HTTP header, the page, or a BOM); a WET
+ * conversion record: {id, url, date, text}. Other records are no documents (onNotDocument). Line numbers
+ * are record numbers. With onError 'skip', a broken record (lying length, bomb, …) becomes a rejected
+ * record and the read goes on at the next one.
+ */
+export async function* readWarcSource(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  const file = label(src);
+  const skip = opts.onError === 'skip';
+  const pending: ReadItem[] = [];
+  const idF = opts.idField ?? 'id';
+  const urlF = opts.urlField ?? 'url';
+  const htmlF = opts.htmlField ?? 'html';
+  const textF = opts.textField ?? 'text';
+  const records = readWarc(sourceBytes(src, opts), file, {
+    maxRecordBytes: opts.maxDocBytes ?? 64 * 1024 * 1024,
+    onError: skip ? 'skip' : 'fail',
+    resync: skip,
+    onSkip: (e: WarcError) => pending.push({ file, line: e.record, code: 'E_WARC', message: e.message.replace(/^.*?: record \d+: /, ''), raw: null }),
+  });
+  let batch: ReadItem[] = [];
+  for await (const r of records) {
+    if (pending.length > 0) batch.push(...pending.splice(0));
+    const base: Record<string, unknown> = { [idF]: r.recordId, [urlF]: r.targetUri ?? null };
+    if (r.date !== undefined) base.date = r.date;
+    if (r.type === 'conversion') {
+      const text = r.body.toString('utf8');
+      if (text.includes('\ufffd')) opts.onInvalidUtf8?.(file, r.index);
+      base[textF] = text;
+      batch.push({ file, line: r.index, format: 'warc', value: base, raw: null });
+    } else if (isHtmlRecord(r)) {
+      const d = decodeHtml(r.body, r.httpHeaders?.['content-type'] ?? (httpCharset(r) ? `text/html; charset=${httpCharset(r)}` : undefined));
+      if (d.invalidBytes > 0) opts.onInvalidUtf8?.(file, r.index);
+      base[htmlF] = d.html;
+      batch.push({ file, line: r.index, format: 'warc', value: base, raw: null });
+    } else opts.onNotDocument?.(file, r.type);
+    if (batch.length >= 64) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (pending.length > 0) batch.push(...pending.splice(0));
+  if (batch.length > 0) yield batch;
 }
 
 /** Every record of every source, in order, in batches. `onSource` is called as each source starts. */
@@ -383,6 +466,8 @@ export async function* readSources(sources: InputSource[], opts: ReadOptions = {
     onSource?.(src);
     if (src.format === 'jsonl') yield* readJsonl(src, opts);
     else if (src.format === 'json') yield* readJsonArray(src, opts);
+    else if (src.format === 'html') yield* readHtmlFile(src, opts);
+    else if (src.format === 'warc') yield* readWarcSource(src, opts);
     else yield* readTextFile(src, opts);
   }
 }

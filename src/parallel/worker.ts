@@ -10,7 +10,8 @@ import { decode, encode } from '../io/blocks.js';
 import { isBad, parseJsonlBlock } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
-import { resolveFields, siteOfRecord, textOf } from '../record.js';
+import { learnRecord } from '../doc.js';
+import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
 import { RunStats } from '../stats.js';
 import { StripContext } from '../strip-context.js';
@@ -91,12 +92,7 @@ function learner(init: WorkerInit): Handler {
         bad = { line: r.line, code: r.code, message: r.message };
         break;
       }
-      const v = r.value as Record<string, unknown>;
-      const t = textOf(v, fields);
-      if (typeof t === 'string') {
-        model.learnDoc(t, siteOfRecord(v, fields));
-        if (!sideBroken) side?.add(model.lastAnalysis);
-      }
+      if (learnRecord(model, r.value as Record<string, unknown>, fields) > 0 && !sideBroken) side?.add(model.lastAnalysis);
     }
     let at: BlockAt | undefined;
     if (side && sideFile && bad === null && !sideBroken) {

@@ -1,0 +1,191 @@
+/**
+ * Train the HTML block decision (src/html/forest.ts) on real pages with human gold, and report it on
+ * held-out sites only.
+ *
+ *   npm run train:html                      cross-fitted report, then train on all pages and write
+ *                                           src/html/forest-data.ts
+ *   npm run train:html -- --eval-only       the report, nothing written
+ *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X
+ *
+ * Data: the gold sets of bench/real-pages.ts goldPageSets (never shipped). Each set is one crawl: pass 1
+ * learns a model over all its pages (HTML → blocks → text units and block paths counted per site), pass
+ * 2 computes every block's features (src/html/features.ts) and the text rules' verdict. A block's label
+ * is content when at least half of its normalized words occur in the page's gold text; its weight is its
+ * word count (the scores count words).
+ *
+ * Held-out report: sites are split in two folds by a hash of the site name; each fold's pages are judged
+ * by a forest trained on the other fold only, so no page is scored by a forest that saw its site. The
+ * shipped forest is then trained on every page. Scores: bag-of-words precision / recall / F1 against gold
+ * (micro over pages), damaged pages (recall below 0.95 of what all blocks give), as bench/real-pages.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeHtml } from '../src/html/decode.js';
+import { FEATURES, N_FEATURES } from '../src/html/features.js';
+import { forestScore, type Forest } from '../src/html/forest.js';
+import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
+import { applyDecisions, PageStripper } from '../src/html/strip-page.js';
+import { Model, siteHash } from '../src/model.js';
+import { normalize } from '../src/normalize.js';
+import { bagScore } from '../src/sim/score.js';
+import { Stripper } from '../src/strip.js';
+import { defaultEvalDir, goldPageSets, type GoldPage } from './real-pages.js';
+import { roundForest, trainTrees, TRAIN_DEFAULTS, type TrainOptions } from './train/gbdt.js';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
+}
+
+const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
+
+/** One page made ready: its doc, features, labels, and what the text rules alone give. */
+interface PageRows {
+  set: string;
+  site: string;
+  fold: number;
+  doc: HtmlDoc;
+  res: ReturnType<PageStripper['evidence']>['res'];
+  x: Float32Array;
+  y: Uint8Array;
+  w: Float32Array;
+  gold: string[];
+}
+
+/** Pass 1 and pass 2's evidence over one gold set, as a user would run a crawl of it. */
+export function setRows(name: string, pages: GoldPage[]): PageRows[] {
+  const docs = pages.map((p) => htmlDoc(decodeHtml(p.html).html));
+  const model = new Model();
+  pages.forEach((p, i) => model.learnDoc(docs[i]!.text, p.site, docs[i]!.distinct));
+  const ps = new PageStripper(new Stripper(model), PLACEHOLDER);
+  return pages.map((p, i) => {
+    const doc = docs[i]!;
+    const { res, x } = ps.evidence(doc, p.site);
+    const n = doc.page.blocks.length;
+    const gold = words(p.gold);
+    const { y, w } = labels(doc, gold);
+    return { set: name, site: p.site, fold: siteHash(p.site)[0] & 1, doc, res: { ...res, spans: [...res.spans] }, x: x.slice(0, n * N_FEATURES), y, w, gold };
+  });
+}
+
+/**
+ * Labels from gold: a block of 3+ words is content when at least half of its word trigrams occur in the
+ * gold text (shared single words say little: "the" is in every gold text); a shorter one when its words
+ * occur together in the gold text. Weight: the block's words (the scores count words).
+ */
+export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float32Array } {
+  const tri = new Set<string>();
+  for (let i = 0; i + 2 < gold.length; i++) tri.add(`${gold[i]} ${gold[i + 1]} ${gold[i + 2]}`);
+  const joined = ` ${gold.join(' ')} `;
+  const n = doc.page.blocks.length;
+  const y = new Uint8Array(n);
+  const w = new Float32Array(n);
+  doc.page.blocks.forEach((b, k) => {
+    const ws = words(b.text);
+    w[k] = Math.max(0.5, ws.length);
+    if (ws.length === 0) return;
+    if (ws.length < 3) {
+      y[k] = joined.includes(` ${ws.join(' ')} `) ? 1 : 0;
+      return;
+    }
+    let hit = 0;
+    for (let i = 0; i + 2 < ws.length; i++) if (tri.has(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`)) hit++;
+    y[k] = hit * 2 >= ws.length - 2 ? 1 : 0;
+  });
+  return { y, w };
+}
+
+/** (A forest is not needed to compute evidence.) */
+const PLACEHOLDER: Forest = { features: [...FEATURES], base: 0, threshold: 0, trees: [], trainedOn: '' };
+
+function train(rows: PageRows[], o: TrainOptions): Forest {
+  let n = 0;
+  for (const r of rows) n += r.y.length;
+  const x = new Float32Array(n * N_FEATURES);
+  const y = new Uint8Array(n);
+  const w = new Float32Array(n);
+  let k = 0;
+  for (const r of rows) {
+    x.set(r.x, k * N_FEATURES);
+    y.set(r.y, k);
+    w.set(r.w, k);
+    k += r.y.length;
+  }
+  const { base, trees } = trainTrees(x, N_FEATURES, y, w, o);
+  return { features: [...FEATURES], base, threshold: Number(arg('threshold', '0')), trees, trainedOn: '' };
+}
+
+interface Figures {
+  precision: number;
+  recall: number;
+  f1: number;
+  damaged: number;
+  pages: number;
+}
+
+function score(rows: PageRows[], textOf: (r: PageRows) => string): Figures {
+  let tp = 0;
+  let outN = 0;
+  let goldN = 0;
+  let damaged = 0;
+  for (const r of rows) {
+    const all = bagScore(words(r.doc.text), r.gold);
+    const b = bagScore(words(textOf(r)), r.gold);
+    tp += b.tp;
+    outN += b.outN;
+    goldN += b.goldN;
+    if (all.tp > 0 && b.tp / all.tp < 0.95) damaged++;
+  }
+  const precision = outN > 0 ? tp / outN : 1;
+  const recall = goldN > 0 ? tp / goldN : 1;
+  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, damaged: damaged / Math.max(1, rows.length), pages: rows.length };
+}
+
+function decide(forest: Forest, r: PageRows): string {
+  const n = r.y.length;
+  const kept = new Uint8Array(n);
+  for (let i = 0; i < n; i++) kept[i] = forestScore(forest, r.x, i) >= forest.threshold ? 1 : 0;
+  return applyDecisions(r.doc, r.res, kept).text;
+}
+
+const pct = (v: number): string => (100 * v).toFixed(2).padStart(6);
+
+async function main(): Promise<void> {
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, trees: Number(arg('trees', String(TRAIN_DEFAULTS.trees))), depth: Number(arg('depth', String(TRAIN_DEFAULTS.depth))), rate: Number(arg('rate', String(TRAIN_DEFAULTS.rate))) };
+  const dir = arg('eval-dir', defaultEvalDir());
+  const t0 = performance.now();
+  const sets = goldPageSets(dir);
+  if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
+  const rows: PageRows[] = [];
+  for (const s of sets) rows.push(...setRows(s.name, s.pages));
+  let blocks = 0;
+  for (const r of rows) blocks += r.y.length;
+  console.log(`${rows.length} pages, ${blocks} blocks, ${new Set(rows.map((r) => r.site)).size} sites (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const held = new Map<PageRows, string>();
+  for (const fold of [0, 1]) {
+    const t1 = performance.now();
+    const f = train(rows.filter((r) => r.fold !== fold), o);
+    for (const r of rows.filter((r) => r.fold === fold)) held.set(r, decide(f, r));
+    console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  }
+  console.log('\nheld-out sites (each page judged by a forest trained on the other fold)');
+  console.log('set                                   method                         P       R      F1   damaged');
+  for (const s of sets) {
+    const rs = rows.filter((r) => r.set === s.name);
+    const lines: [string, Figures][] = [
+      ['all blocks', score(rs, (r) => r.doc.text)],
+      ['text rules only', score(rs, (r) => r.res.text)],
+      ['blocks + forest (held out)', score(rs, (r) => held.get(r)!)],
+    ];
+    for (const [m, f] of lines) console.log(`${s.name.padEnd(37)} ${m.padEnd(28)} ${pct(f.precision)}  ${pct(f.recall)}  ${pct(f.f1)}  ${pct(f.damaged)}`);
+  }
+  if (process.argv.includes('--eval-only')) return;
+  const forest = train(rows, o);
+  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; trees ${o.trees}, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}; bench/train-html.ts`;
+  const out = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts');
+  const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;
+  fs.writeFileSync(out, body);
+  console.log(`\nwrote ${out} (${(body.length / 1024).toFixed(0)} KB)`);
+}
+
+if (process.argv[1]?.endsWith('train-html.js')) void main();

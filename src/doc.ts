@@ -1,0 +1,68 @@
+/**
+ * Records to documents: the one place that decides what a record's document is. A text record's document
+ * is its text field; an HTML record's (an html field, an HTML file, a WARC response) is its page's blocks,
+ * one a line (html/page.ts), with the block paths for the structural evidence. Pass 1 (learnRecord) and
+ * pass 2 (DocCleaner) both go through here, on the main thread, in worker threads and in the library.
+ */
+import { htmlDoc, type HtmlDoc } from './html/page.js';
+import { PageStripper } from './html/strip-page.js';
+import type { Model } from './model.js';
+import { htmlOf, siteOfRecord, textOf, type ResolvedFields, type TextProblem } from './record.js';
+import { siteOf } from './site.js';
+import type { StripResult, Stripper } from './strip.js';
+
+export interface Doc {
+  /** The text judged: the record's text, or the page's blocks one a line. */
+  text: string;
+  site: string;
+  /** Set for an HTML page. */
+  html: HtmlDoc | null;
+}
+
+/** Why a record has no document; `html` when it was an HTML page with no text in it. */
+export interface NoDoc {
+  problem: TextProblem;
+  html: boolean;
+}
+
+export function isDoc(d: Doc | NoDoc): d is Doc {
+  return (d as Doc).text !== undefined;
+}
+
+const EMPTY_PAGE: NoDoc = { problem: 'empty', html: true };
+
+/** The document of a record, or why it has none. */
+export function docOf(value: Record<string, unknown>, f: ResolvedFields): Doc | NoDoc {
+  const h = htmlOf(value, f);
+  if (h !== null) {
+    const doc = htmlDoc(h);
+    if (doc.page.blocks.length === 0) return EMPTY_PAGE;
+    // A page with no URL field (an HTML file) is placed by its canonical link.
+    let site = siteOfRecord(value, f);
+    if (site === '' && doc.page.canonical !== undefined && f.siteField === undefined) site = siteOf(undefined, doc.page.canonical);
+    return { text: doc.text, site, html: doc };
+  }
+  const t = textOf(value, f);
+  if (typeof t !== 'string') return { problem: t.problem, html: false };
+  return { text: t, site: siteOfRecord(value, f), html: null };
+}
+
+/** Pass 1 for one record: count its document. Returns the document's text length (0: none counted). */
+export function learnRecord(model: Model, value: Record<string, unknown>, f: ResolvedFields): number {
+  const d = docOf(value, f);
+  if (!isDoc(d)) return 0;
+  model.learnDoc(d.text, d.site, d.html?.distinct);
+  return d.text.length;
+}
+
+/** Pass 2 over documents: text by the text rules, HTML pages by the block decision over all evidence. */
+export class DocCleaner {
+  private pages: PageStripper | null = null;
+  constructor(readonly stripper: Stripper) {}
+
+  clean(d: Doc): StripResult {
+    if (d.html === null) return this.stripper.strip(d.text, d.site);
+    this.pages ??= new PageStripper(this.stripper);
+    return this.pages.strip(d.html, d.site);
+  }
+}

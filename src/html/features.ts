@@ -1,0 +1,199 @@
+/**
+ * The evidence about each block of an HTML page, as one row of numbers: what the block is on its page
+ * (size, links, kind, class/id hints, position, how much of the page its container holds), what the
+ * site's other pages say about its container (on how many pages the path is) and what the text counts
+ * say about its text (document frequency of the line, how much of it the text rules cut).
+ *
+ * The same rows feed the shipped decision (forest.ts) and its training (bench/train-html.ts): one
+ * function, so what is trained on is what runs.
+ */
+import { Kind } from '../analyze.js';
+import { KEY, keyOf, type Model } from '../model.js';
+import type { Span } from '../strip.js';
+import type { BlockKind } from './blocks.js';
+import { HINT_NAMES } from './hints.js';
+import type { HtmlDoc } from './page.js';
+
+const KIND_INDEX: Record<BlockKind, number> = { paragraph: 0, heading: 1, item: 2, cell: 3, caption: 4, quote: 5, pre: 6, title: 7, other: 8 };
+
+/** Feature names, in row order (the forest file names them too, and is checked against this list). */
+export const FEATURES: readonly string[] = [
+  'log_chars',
+  'log_words',
+  'link_density',
+  'kind',
+  ...HINT_NAMES.map(([, name]) => `hint_${name}`),
+  'rel_index',
+  'text_cut',
+  'line_df_share',
+  'path_df_share',
+  'log_site_docs',
+  'path_mass',
+  'parent_mass',
+  'log_path_count',
+  'ends_sentence',
+  'near_link_density',
+  'near_text_cut',
+  'depth',
+  'chars_rel_max',
+  'punct_per_word',
+  'text_pos',
+  'near_log_words',
+  'title_overlap',
+  'log_line_df',
+  'parent_df_share',
+];
+export const N_FEATURES = FEATURES.length;
+
+const F = Object.fromEntries(FEATURES.map((n, i) => [n, i])) as Record<string, number>;
+const HINT_BASE = F['hint_' + HINT_NAMES[0]![1]]!;
+
+/** Text evidence of a page from pass 2's text rules: removal spans over doc.text, line df per block. */
+export interface TextEvidence {
+  spans: readonly Span[];
+  lineDf: Int32Array;
+}
+
+function words(s: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const space = c === 32 || c === 0xa0 || c === 9;
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
+function punct(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 0x60c || c === 0x61f || c === 0x61b) n++;
+  }
+  return n;
+}
+
+function endsSentence(s: string): number {
+  let i = s.length - 1;
+  while (i >= 0 && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 0xa0)) i--;
+  if (i < 0) return 0;
+  const c = s.charCodeAt(i);
+  return c === 46 || c === 33 || c === 63 || c === 0x61f || c === 34 || c === 0xbb || c === 0x201d || c === 0x3002 ? 1 : 0;
+}
+
+const WORD_SPLIT = /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u;
+
+/**
+ * Rows of features for every block of `doc` (n × N_FEATURES, row-major). `model` and `site` give the
+ * cross-page counts; `ev` the text rules' verdict on the same page.
+ */
+export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextEvidence, out?: Float32Array): Float32Array {
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  const x = out !== undefined && out.length >= n * N_FEATURES ? out : new Float32Array(n * N_FEATURES);
+  x.fill(0, 0, n * N_FEATURES);
+  if (n === 0) return x;
+  const siteDocs = Math.max(1, model.siteDocs(site));
+  const [s1, s2] = model.siteKey(site);
+  const c = model.counter;
+  const ph = doc.pathH;
+
+  // Per block: chars cut by the text rules (spans are sorted and do not overlap).
+  const cut = new Float32Array(n);
+  let b = 0;
+  for (const [s, e] of ev.spans) {
+    while (b < n && doc.starts[b + 1]! - 1 <= s) b++;
+    for (let k = b; k < n && doc.starts[k]! < e; k++) {
+      const bs0 = doc.starts[k]!;
+      const be = doc.starts[k + 1]! - 1;
+      const ov = Math.min(be, e) - Math.max(bs0, s);
+      if (ov > 0) cut[k]! += ov;
+    }
+  }
+  // Chars under each path and parent path in this page, and block counts per path.
+  const mass = new Map<number, number>();
+  const count = new Map<number, number>();
+  const pmass = new Map<number, number>();
+  let total = 0;
+  let maxChars = 1;
+  for (let i = 0; i < n; i++) {
+    const ch = bs[i]!.chars;
+    total += ch;
+    if (ch > maxChars) maxChars = ch;
+    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
+    mass.set(k, (mass.get(k) ?? 0) + ch);
+    count.set(k, (count.get(k) ?? 0) + 1);
+    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
+    pmass.set(pk, (pmass.get(pk) ?? 0) + ch);
+  }
+  total = Math.max(1, total);
+  const title = new Set(doc.page.title.toLowerCase().split(WORD_SPLIT).filter((w) => w.length > 0));
+  const logWords = new Float32Array(n);
+  let before = 0;
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    const r = i * N_FEATURES;
+    const w = words(bl.text);
+    logWords[i] = Math.log1p(w);
+    x[r + F.log_chars!] = Math.log1p(bl.chars);
+    x[r + F.log_words!] = logWords[i]!;
+    x[r + F.link_density!] = bl.chars > 0 ? bl.linkChars / bl.chars : 0;
+    x[r + F.kind!] = KIND_INDEX[bl.kind];
+    for (let h = 0; h < HINT_NAMES.length; h++) x[r + HINT_BASE + h] = bl.hints & HINT_NAMES[h]![0] ? 1 : 0;
+    x[r + F.rel_index!] = n > 1 ? i / (n - 1) : 0;
+    x[r + F.text_cut!] = bl.chars > 0 ? Math.min(1, cut[i]! / bl.chars) : 0;
+    const ldf = ev.lineDf[i] ?? 0;
+    x[r + F.line_df_share!] = Math.min(1, ldf / siteDocs);
+    x[r + F.log_line_df!] = Math.log1p(ldf);
+    keyOf(ph[2 * i]!, ph[2 * i + 1]!, Kind.Path, s1, s2);
+    x[r + F.path_df_share!] = Math.min(1, c.get(KEY[0]!, KEY[1]!) / siteDocs);
+    keyOf(ph[2 * n + 2 * i]!, ph[2 * n + 2 * i + 1]!, Kind.Path, s1, s2);
+    x[r + F.parent_df_share!] = Math.min(1, c.get(KEY[0]!, KEY[1]!) / siteDocs);
+    x[r + F.log_site_docs!] = Math.log1p(siteDocs);
+    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
+    x[r + F.path_mass!] = mass.get(k)! / total;
+    x[r + F.log_path_count!] = Math.log1p(count.get(k)!);
+    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
+    x[r + F.parent_mass!] = pmass.get(pk)! / total;
+    x[r + F.ends_sentence!] = endsSentence(bl.text);
+    x[r + F.depth!] = bl.depth;
+    x[r + F.chars_rel_max!] = bl.chars / maxChars;
+    x[r + F.punct_per_word!] = w > 0 ? punct(bl.text) / w : 0;
+    x[r + F.text_pos!] = before / total;
+    before += bl.chars;
+    if (title.size > 0 && w > 0) {
+      const ws = bl.text.toLowerCase().split(WORD_SPLIT);
+      let hit = 0;
+      let all = 0;
+      for (const t of ws) {
+        if (t.length === 0) continue;
+        all++;
+        if (title.has(t)) hit++;
+      }
+      x[r + F.title_overlap!] = all > 0 ? hit / all : 0;
+    }
+  }
+  // Neighbourhood: two blocks either side.
+  for (let i = 0; i < n; i++) {
+    let ld = 0;
+    let tc = 0;
+    let lw = 0;
+    let m = 0;
+    for (let j = Math.max(0, i - 2); j <= Math.min(n - 1, i + 2); j++) {
+      if (j === i) continue;
+      ld += x[j * N_FEATURES + F.link_density!]!;
+      tc += x[j * N_FEATURES + F.text_cut!]!;
+      lw += logWords[j]!;
+      m++;
+    }
+    const r = i * N_FEATURES;
+    if (m > 0) {
+      x[r + F.near_link_density!] = ld / m;
+      x[r + F.near_text_cut!] = tc / m;
+      x[r + F.near_log_words!] = lw / m;
+    }
+  }
+  return x;
+}

@@ -1,0 +1,74 @@
+/**
+ * An HTML document as the cleaner sees it: its blocks (blocks.ts) as lines of one text, each block's
+ * element path hashed for counting, and the distinct paths of the page (what pass 1 counts per site).
+ *
+ * The text is the blocks joined by '\n' (a block never holds a newline), so line i of the text is block
+ * i: the text evidence (analyze/strip) and the structural evidence (features.ts) index the same lines.
+ */
+import { siteHash } from '../model.js';
+import { htmlToBlocks, type HtmlPage } from './blocks.js';
+
+export interface HtmlDocOptions {
+  /** Element nesting kept (deeper elements are flattened). Default 256. */
+  maxDepth?: number;
+  /** Blocks read per page; the rest of a longer page is not read. Default 20,000. */
+  maxBlocks?: number;
+  /** The charset the page was decoded with (for the page's record only). */
+  charset?: string;
+}
+
+export interface HtmlDoc {
+  page: HtmlPage;
+  /** Block texts joined by '\n'. */
+  text: string;
+  /** Start of block i in `text`; starts[n] = text.length + 1. */
+  starts: Int32Array;
+  /** Hash pair of block i's path at [2i, 2i+1]; of its parent path (one level up) at [2n + 2i, 2n + 2i + 1]. */
+  pathH: Int32Array;
+  /** The page's distinct block and parent path hashes, in pairs (counted once per page). */
+  distinct: Int32Array;
+}
+
+export const DEFAULT_MAX_BLOCKS = 20_000;
+
+/** Parse a decoded page into an HtmlDoc. */
+export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
+  const page = htmlToBlocks(html, { maxDepth: opts.maxDepth, maxBlocks: opts.maxBlocks ?? DEFAULT_MAX_BLOCKS, charset: opts.charset });
+  const bs = page.blocks;
+  const n = bs.length;
+  const starts = new Int32Array(n + 1);
+  const pathH = new Int32Array(4 * n);
+  // Per distinct path: its hash pair and its parent's, at 4 * id.
+  const cache = new Map<string, number>();
+  const hashes: number[] = [];
+  let text = '';
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bs[i]!;
+    starts[i] = pos;
+    text += i === 0 ? b.text : '\n' + b.text;
+    pos += b.text.length + 1;
+    let id = cache.get(b.path);
+    if (id === undefined) {
+      id = hashes.length;
+      const cut = b.path.lastIndexOf('>');
+      hashes.push(...siteHash(b.path), ...siteHash(cut < 0 ? '' : b.path.slice(0, cut)));
+      cache.set(b.path, id);
+    }
+    pathH[2 * i] = hashes[id]!;
+    pathH[2 * i + 1] = hashes[id + 1]!;
+    pathH[2 * n + 2 * i] = hashes[id + 2]!;
+    pathH[2 * n + 2 * i + 1] = hashes[id + 3]!;
+  }
+  starts[n] = pos;
+  // Block paths and parent paths, each once (a parent is often another block's path).
+  const seen = new Set<number>();
+  const distinct: number[] = [];
+  for (let k = 0; k < hashes.length; k += 2) {
+    const key = hashes[k]! ^ Math.imul(hashes[k + 1]!, 0x9e3779b1);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    distinct.push(hashes[k]!, hashes[k + 1]!);
+  }
+  return { page, text, starts, pathH, distinct: Int32Array.from(distinct) };
+}
