@@ -70,8 +70,10 @@ export function setRows(name: string, pages: GoldPage[]): PageRows[] {
 
 /**
  * Labels from gold: a block of 3+ words is content when at least half of its word trigrams occur in the
- * gold text (shared single words say little: "the" is in every gold text); a shorter one when its words
- * occur together in the gold text. Weight: the block's words (the scores count words).
+ * gold text (shared single words say little: "the" is in every gold text). A shorter one (a subheading,
+ * a menu entry) when its words occur together in the gold text and a block of 3+ words within three
+ * blocks of it is content: "About" or "Share" in a menu is in many gold texts too. Weight: the block's
+ * words (the scores count words).
  */
 export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float32Array } {
   const tri = new Set<string>();
@@ -80,18 +82,25 @@ export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float3
   const n = doc.page.blocks.length;
   const y = new Uint8Array(n);
   const w = new Float32Array(n);
-  doc.page.blocks.forEach((b, k) => {
-    const ws = words(b.text);
-    w[k] = Math.max(0.5, ws.length);
-    if (ws.length === 0) return;
-    if (ws.length < 3) {
-      y[k] = joined.includes(` ${ws.join(' ')} `) ? 1 : 0;
-      return;
-    }
+  const ws = doc.page.blocks.map((b) => words(b.text));
+  for (let k = 0; k < n; k++) {
+    const b = ws[k]!;
+    w[k] = Math.max(0.5, b.length);
+    if (b.length < 3) continue;
     let hit = 0;
-    for (let i = 0; i + 2 < ws.length; i++) if (tri.has(`${ws[i]} ${ws[i + 1]} ${ws[i + 2]}`)) hit++;
-    y[k] = hit * 2 >= ws.length - 2 ? 1 : 0;
-  });
+    for (let i = 0; i + 2 < b.length; i++) if (tri.has(`${b[i]} ${b[i + 1]} ${b[i + 2]}`)) hit++;
+    y[k] = hit * 2 >= b.length - 2 ? 1 : 0;
+  }
+  for (let k = 0; k < n; k++) {
+    const b = ws[k]!;
+    if (b.length === 0 || b.length >= 3 || !joined.includes(` ${b.join(' ')} `)) continue;
+    for (let j = Math.max(0, k - 3); j <= Math.min(n - 1, k + 3); j++) {
+      if (ws[j]!.length >= 3 && y[j]) {
+        y[k] = 1;
+        break;
+      }
+    }
+  }
   return { y, w };
 }
 

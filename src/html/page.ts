@@ -31,6 +31,21 @@ export interface HtmlDoc {
 
 export const DEFAULT_MAX_BLOCKS = 20_000;
 
+// Paths repeat from page to page of a site: their hashes are kept (bounded).
+const PATH_CACHE_MAX = 100_000;
+const pathCache = new Map<string, Int32Array>();
+
+/** Hash pairs of a path and of its parent (the path one level up). */
+function pathHashes(path: string): Int32Array {
+  let h = pathCache.get(path);
+  if (h !== undefined) return h;
+  const cut = path.lastIndexOf('>');
+  h = Int32Array.from([...siteHash(path), ...siteHash(cut < 0 ? '' : path.slice(0, cut))]);
+  if (pathCache.size >= PATH_CACHE_MAX) pathCache.clear();
+  pathCache.set(path, h);
+  return h;
+}
+
 /** Parse a decoded page into an HtmlDoc. */
 export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
   const page = htmlToBlocks(html, { maxDepth: opts.maxDepth, maxBlocks: opts.maxBlocks ?? DEFAULT_MAX_BLOCKS, charset: opts.charset });
@@ -38,28 +53,29 @@ export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
   const n = bs.length;
   const starts = new Int32Array(n + 1);
   const pathH = new Int32Array(4 * n);
-  // Per distinct path: its hash pair and its parent's, at 4 * id.
-  const cache = new Map<string, number>();
+  // Per distinct path of the page: its hash pair and its parent's, at 4 * id.
+  const local = new Map<string, number>();
   const hashes: number[] = [];
-  let text = '';
+  const texts: string[] = new Array<string>(n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
     const b = bs[i]!;
     starts[i] = pos;
-    text += i === 0 ? b.text : '\n' + b.text;
+    texts[i] = b.text;
     pos += b.text.length + 1;
-    let id = cache.get(b.path);
+    let id = local.get(b.path);
     if (id === undefined) {
       id = hashes.length;
-      const cut = b.path.lastIndexOf('>');
-      hashes.push(...siteHash(b.path), ...siteHash(cut < 0 ? '' : b.path.slice(0, cut)));
-      cache.set(b.path, id);
+      const h = pathHashes(b.path);
+      hashes.push(h[0]!, h[1]!, h[2]!, h[3]!);
+      local.set(b.path, id);
     }
     pathH[2 * i] = hashes[id]!;
     pathH[2 * i + 1] = hashes[id + 1]!;
     pathH[2 * n + 2 * i] = hashes[id + 2]!;
     pathH[2 * n + 2 * i + 1] = hashes[id + 3]!;
   }
+  const text = texts.join('\n');
   starts[n] = pos;
   // Block paths and parent paths, each once (a parent is often another block's path).
   const seen = new Set<number>();
