@@ -60,6 +60,11 @@ export class DocCleaner {
   private pages: PageStripper | null = null;
   constructor(readonly stripper: Stripper) {}
 
+  /** The block decision of the last HTML page cleaned (null before the first). */
+  get pageStripper(): PageStripper | null {
+    return this.pages;
+  }
+
   clean(d: Doc): StripResult {
     if (d.html === null) return this.stripper.strip(d.text, d.site);
     this.pages ??= new PageStripper(this.stripper);

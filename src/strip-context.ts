@@ -112,6 +112,12 @@ function processRecord(
       if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;
       stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) }));
     }
+    // The containers whose blocks the block decision removed: path and a sample of their text.
+    if (d.html !== null) {
+      cleaner.pageStripper!.removedContainers(d.html, site, (k1, k2, path, pages, text) => {
+        stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: `<${path}> ${text.slice(0, 160)}` }));
+      });
+    }
   }
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text

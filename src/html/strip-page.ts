@@ -7,6 +7,8 @@
  * The result is a StripResult over the page's block text (doc.text): `text` is the kept blocks, one a
  * line; `spans` are what was removed from doc.text, so cutting them out of doc.text gives `text`.
  */
+import { Kind } from '../analyze.js';
+import { KEY, keyOf } from '../model.js';
 import type { Reason, Span, StripResult, Stripper } from '../strip.js';
 import { pageFeatures, N_FEATURES } from './features.js';
 import { checkForest, forestScore, type Forest } from './forest.js';
@@ -51,6 +53,23 @@ export class PageStripper {
     const f = this.forest;
     for (let i = 0; i < n; i++) kept[i] = forestScore(f, x, i) >= f.threshold ? 1 : 0;
     return applyDecisions(doc, res, kept);
+  }
+
+  /**
+   * The containers the last strip() removed blocks of (for --report): each distinct element path once,
+   * with its counting key, the number of the site's pages it is on, and the first removed block's text.
+   */
+  removedContainers(doc: HtmlDoc, site: string, each: (k1: number, k2: number, path: string, pages: number, text: string) => void): void {
+    const m = this.stripper.model;
+    const [s1, s2] = m.siteKey(site);
+    const seen = new Set<string>();
+    const bs = doc.page.blocks;
+    for (let i = 0; i < bs.length; i++) {
+      if (this.kept[i] || seen.has(bs[i]!.path)) continue;
+      seen.add(bs[i]!.path);
+      keyOf(doc.pathH[2 * i]!, doc.pathH[2 * i + 1]!, Kind.Path, s1, s2);
+      each(KEY[0]!, KEY[1]!, bs[i]!.path, m.counter.get(KEY[0]!, KEY[1]!), bs[i]!.text);
+    }
   }
 }
 
