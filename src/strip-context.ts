@@ -5,6 +5,7 @@ import { resolveFields, siteOfRecord, spliceRecord, textOf } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
+import { offerSample } from './report/samples.js';
 
 /** Pass-2 state over batches of records: one per thread. */
 export class StripContext {
@@ -102,6 +103,7 @@ function processRecord(
     for (const u of stripper.removedUnits!) {
       stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) }));
     }
+    stats.samples = offerSample(stats.samples, site, t, res, v[fields.idField], v[fields.urlField]);
   }
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text
