@@ -34,4 +34,8 @@ export interface Progress {
   docs: number;
   chars: number;
   seconds: number;
+  /** Input bytes read so far in this pass (as stored: compressed bytes of .gz/.zst files). */
+  bytes: number;
+  /** Input bytes of the pass when known (files), null when not (standard input). */
+  totalBytes: number | null;
 }

@@ -31,16 +31,21 @@ export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdi
   return file;
 }
 
-function progressTicker(opts: RunOptions, pass: 1 | 2): { tick: (docs: number, chars: number) => void } {
+function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): { tick: (docs: number, chars: number) => void; opts: RunOptions } {
   const t0 = performance.now();
   let next = 0;
+  let bytes = 0;
+  const totalBytes = sources.every((s) => s.bytes >= 0) ? inputBytes(sources) : null;
+  const outer = opts.onBytes;
   return {
+    // The options to read with: they count the input bytes read (see ReadOptions.onBytes).
+    opts: opts.onProgress ? { ...opts, onBytes: (n) => ((bytes += n), outer?.(n)) } : opts,
     tick(docs, chars) {
       if (!opts.onProgress) return;
       const now = performance.now();
       if (now < next) return;
       next = now + 500;
-      opts.onProgress({ pass, docs, chars, seconds: (now - t0) / 1000 });
+      opts.onProgress({ pass, docs, chars, seconds: (now - t0) / 1000, bytes, totalBytes });
     },
   };
 }
@@ -51,7 +56,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const model = new Model(opts);
   const skip = opts.onError === 'skip';
   const t0 = performance.now();
-  const p = progressTicker(opts, 1);
+  const p = progressTicker(opts, 1, sources);
   const threads = threadsFor(sources, opts);
   let chars = 0;
   let g = 0;
@@ -60,12 +65,12 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
       let docs = model.docs;
-      await learnParallel(model, group.sources, opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined);
+      await learnParallel(model, group.sources, p.opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined);
       continue;
     }
     const sideFile = cache?.serialFile(gi) ?? null;
     const side = cache && sideFile ? new SerialSideWriter(sideFile, cache) : null;
-    for await (const batch of readSources(group.sources, { ...opts, textField: fields.textField, idField: fields.idField })) {
+    for await (const batch of readSources(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField })) {
       for (const r of batch) {
         if (isBad(r)) {
           if (skip) continue;
@@ -118,10 +123,10 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   const ctx = new StripContext(model, opts, stats);
   const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects) : null;
   const t0 = performance.now();
-  const p = progressTicker(opts, 2);
+  const p = progressTicker(opts, 2, sources);
   stats.model = model;
   const readOpts: ReadOptions = {
-    ...opts,
+    ...p.opts,
     textField: ctx.fields.textField,
     idField: ctx.fields.idField,
     onInvalidUtf8: () => {
@@ -146,7 +151,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
       const cached = cache?.groups[g++];
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
-        await stripParallel(model, group.sources, opts, threads, stats, async (bytes, rej) => {
+        await stripParallel(model, group.sources, p.opts, threads, stats, async (bytes, rej) => {
           if (bytes) {
             const w = sink.writeBytes(bytes);
             if (w) await w;

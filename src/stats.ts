@@ -3,6 +3,7 @@ import type { BadRecord } from './io/input.js';
 import type { Model } from './model.js';
 import type { TextProblem } from './record.js';
 import type { Reason } from './strip.js';
+import { finalSamples, mergeSamples, type SampleDoc } from './report/samples.js';
 
 export interface SiteFigures {
   docs: number;
@@ -65,6 +66,8 @@ export class RunStats {
   /** Removed units by key (53 bits of the 64-bit key: a report figure, where a rare merge does no harm). */
   readonly units = new Map<number, UnitFigures>();
   unitsUntracked = 0;
+  /** Candidates for the report's sample documents (see report/samples.ts). */
+  samples: SampleDoc[] = [];
   model: Model | null = null;
 
   /**
@@ -88,6 +91,7 @@ export class RunStats {
         mine.charsOut += f.charsOut;
       }
     }
+    this.samples = mergeSamples(this.samples, o.samples);
     if (units) {
       const first = new Map(units.first);
       for (let i = 0; i < units.keys.length; i++) {
@@ -146,11 +150,12 @@ export class RunStats {
     return this.recordsIn === this.recordsOut + this.rejected + this.dropped;
   }
 
-  report(options: Record<string, unknown> = {}): Record<string, unknown> {
+  report(options: Record<string, unknown> = {}): RunReport {
     const m = this.model;
     const sites = [...this.sites].sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1));
     const units = [...this.units.values()].sort((a, b) => b.docs - a.docs || b.df - a.df || (a.text < b.text ? -1 : 1));
     const secs = this.learnSeconds + this.stripSeconds;
+    const siteRank = new Map(sites.map(([site], i) => [site, i]));
     return {
       records: {
         in: this.recordsIn,
@@ -179,10 +184,39 @@ export class RunStats {
       sitesOmitted: Math.max(0, sites.length - 1000),
       removedUnits: units.slice(0, 500),
       removedUnitsUntracked: this.unitsUntracked,
+      samples: finalSamples(this.samples, (site) => siteRank.get(site) ?? sites.length),
       rejects: this.rejectSamples,
       options,
     };
   }
+}
+
+/** What --report writes (JSON) and `boilerstrip report` reads. */
+export interface RunReport {
+  records: {
+    in: number;
+    out: number;
+    rejected: number;
+    dropped: number;
+    balanced: boolean;
+    rejectedBy: Record<string, number>;
+    passedThrough: Record<TextProblem, number>;
+    invalidUtf8Lines: number;
+    /** WARC records that are no document (requests, metadata, non-HTML responses). */
+    warcNotDocuments?: number;
+  };
+  docs: { cleaned: number; changed: number; emptied: number; judgedByCorpusCounts: number; withCopies: number; htmlPages?: number };
+  chars: { in: number; out: number; removedShare: number };
+  throughput: { bytesIn: number; learnSeconds: number; stripSeconds: number; mbPerSecond: number | null; analysisCached: boolean | null; analysisCacheOff: string | null };
+  model: { docs: number; sites: number; units: number; tableBytes: number; pruning: { events: number; units: number; maxUndercount: number } } | null;
+  sites: (SiteFigures & { site: string })[];
+  sitesOmitted: number;
+  removedUnits: UnitFigures[];
+  removedUnitsUntracked: number;
+  /** Up to 20 documents (their text, or its start and the lines around what was removed, with the removed spans) for a before/after view. */
+  samples: Omit<SampleDoc, 'key'>[];
+  rejects: { file: string; line: number; code: string; message: string }[];
+  options: Record<string, unknown>;
 }
 
 function round(x: number): number {

@@ -6,6 +6,7 @@ import { resolveFields, spliceHtmlRecord, spliceRecord, type ResolvedFields } fr
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
+import { offerSample } from './report/samples.js';
 
 /** Pass-2 state over batches of records: one per thread. */
 export class StripContext {
@@ -118,6 +119,7 @@ function processRecord(
         stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: `<${path}> ${text.slice(0, 160)}` }));
       });
     }
+    stats.samples = offerSample(stats.samples, site, t, res, v[fields.idField], v[fields.urlField]);
   }
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text

@@ -13,7 +13,10 @@ import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
-import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
+import { reportHtml } from '../report/html.js';
+import type { RunReport } from '../stats.js';
+import { ProgressBar } from './progress.js';
+import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions } from '../run.js';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
@@ -56,6 +59,7 @@ interface CommonArgs {
   annotate?: string | boolean;
   'on-empty': string;
   report?: string;
+  'report-html'?: string;
   templates: boolean;
   fallback: boolean;
   dedup: boolean;
@@ -106,6 +110,10 @@ export function runOptions(args: CommonArgs): RunOptions {
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
   if (a['html-field'] !== undefined && (a['html-field'] === '' || a['html-field'] === a['text-field'])) fail('--html-field must be a field other than --text-field');
   if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
+  if (a['report-html'] !== undefined) {
+    if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
+    if (a['report-html'] === a.output || a['report-html'] === a.report) fail(`--report-html names the same file as --${a['report-html'] === a.output ? 'output' : 'report'}`);
+  }
   if (a.compress !== undefined && !['zstd', 'gzip', 'none'].includes(a.compress)) fail(`--compress must be zstd, gzip or none (got ${a.compress})`);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
   if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
@@ -132,7 +140,7 @@ export function runOptions(args: CommonArgs): RunOptions {
     templates: a.templates,
     fallback: a.fallback,
     dedup: a.dedup,
-    collectReport: a.report !== undefined,
+    collectReport: a.report !== undefined || a['report-html'] !== undefined,
     threads: a.threads === undefined ? undefined : intIn(a.threads, 'threads', 1, 256),
     tmpDir: a['tmp-dir'],
     cacheAnalysis: a['cache-analysis'],
@@ -179,19 +187,8 @@ function outputOptions(y: Argv): Argv {
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
+    .option('report-html', { type: 'string', describe: 'Write the report as a self-contained HTML page here (charts, top units per site, sample documents before/after)', group: 'Output:' })
     .option('tmp-dir', { type: 'string', describe: 'Temporary files: the stdin spool, clean\'s analysis cache (default: the system\'s)', group: 'Output:' });
-}
-
-function progressPrinter(quiet: boolean | undefined): ((p: Progress) => void) | undefined {
-  if (quiet || !process.stderr.isTTY) return undefined;
-  return (p) => {
-    const mb = (p.chars * 1.8) / 1e6;
-    process.stderr.write(`\rpass ${p.pass}: ${p.docs.toLocaleString('en-US')} docs, ~${mb.toFixed(0)} MB, ~${(mb / Math.max(p.seconds, 1e-3)).toFixed(1)} MB/s   `);
-  };
-}
-
-function endProgress(quiet: boolean | undefined): void {
-  if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
 async function sinkFor(output: string | undefined, compress: string | undefined): Promise<Sink> {
@@ -200,11 +197,24 @@ async function sinkFor(output: string | undefined, compress: string | undefined)
   return toStdout ? new StreamSink(process.stdout, codec) : new FileSink(output, codec);
 }
 
-function writeReport(file: string, stats: RunStats, options: RunOptions): void {
-  const { onProgress: _p, stdin: _s, ...shown } = options;
+/** Write a file whole or not at all (a temporary name, renamed). */
+function writeWhole(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(stats.report(shown as Record<string, unknown>), null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new BoilerstripError('E_OUTPUT', `cannot write ${file}: ${(e as Error).message}`);
+  }
+}
+
+function writeReports(a: CommonArgs, stats: RunStats, options: RunOptions): void {
+  if (a.report === undefined && a['report-html'] === undefined) return;
+  const { onProgress: _p, stdin: _s, ...shown } = options;
+  const rep = stats.report(shown as Record<string, unknown>);
+  if (a.report !== undefined) writeWhole(a.report, JSON.stringify(rep, null, 2) + '\n');
+  if (a['report-html'] !== undefined) writeWhole(a['report-html'], reportHtml(rep, { source: (a.input ?? []).join(' ') || 'standard input' }));
 }
 
 function summary(stats: RunStats, quiet: boolean | undefined): void {
@@ -225,24 +235,33 @@ function summary(stats: RunStats, quiet: boolean | undefined): void {
 
 async function cmdClean(a: CommonArgs): Promise<void> {
   const o = runOptions(a);
-  o.onProgress = progressPrinter(a.quiet);
-  const sources = await prepareSources(a.input ?? [], o, true);
+  const bar = new ProgressBar(process.stderr, { 1: 'pass 1/2', 2: 'pass 2/2' }, a.quiet);
+  o.onProgress = bar.onProgress;
   const stats = new RunStats();
-  stats.bytesIn = inputBytes(sources);
-  await cleanSources(sources, await sinkFor(a.output, a.compress), o, stats);
-  endProgress(a.quiet);
-  if (a.report) writeReport(a.report, stats, o);
+  try {
+    const sources = await prepareSources(a.input ?? [], o, true);
+    stats.bytesIn = inputBytes(sources);
+    await cleanSources(sources, await sinkFor(a.output, a.compress), o, stats);
+  } finally {
+    bar.end();
+  }
+  writeReports(a, stats, o);
   summary(stats, a.quiet);
 }
 
 async function cmdLearn(a: CommonArgs): Promise<void> {
   const o = runOptions(a);
   if (!a.model) fail('learn needs -m FILE, the model to write');
-  o.onProgress = progressPrinter(a.quiet);
-  const sources = await prepareSources(a.input ?? [], o, false);
+  const bar = new ProgressBar(process.stderr, { 1: 'learn', 2: 'learn' }, a.quiet);
+  o.onProgress = bar.onProgress;
   const stats = new RunStats();
-  const model = await learnSources(sources, o, stats);
-  endProgress(a.quiet);
+  let model;
+  try {
+    const sources = await prepareSources(a.input ?? [], o, false);
+    model = await learnSources(sources, o, stats);
+  } finally {
+    bar.end();
+  }
   saveModel(model, a.model);
   if (!a.quiet) {
     const size = fs.statSync(a.model).size;
@@ -253,14 +272,18 @@ async function cmdLearn(a: CommonArgs): Promise<void> {
 async function cmdStrip(a: CommonArgs): Promise<void> {
   const o = runOptions(a);
   if (!a.model) fail('strip needs -m FILE, a model written by learn or merge');
-  o.onProgress = progressPrinter(a.quiet);
+  const bar = new ProgressBar(process.stderr, { 1: 'strip', 2: 'strip' }, a.quiet);
+  o.onProgress = bar.onProgress;
   const model = loadModel(a.model, { maxMemory: o.maxMemory });
-  const sources = await prepareSources(a.input ?? [], o, false);
   const stats = new RunStats();
-  stats.bytesIn = inputBytes(sources);
-  await stripSources(model, sources, await sinkFor(a.output, a.compress), o, stats);
-  endProgress(a.quiet);
-  if (a.report) writeReport(a.report, stats, o);
+  try {
+    const sources = await prepareSources(a.input ?? [], o, false);
+    stats.bytesIn = inputBytes(sources);
+    await stripSources(model, sources, await sinkFor(a.output, a.compress), o, stats);
+  } finally {
+    bar.end();
+  }
+  writeReports(a, stats, o);
   summary(stats, a.quiet);
 }
 
@@ -275,6 +298,34 @@ async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean;
     const size = fs.statSync(a.output).size;
     process.stderr.write(`boilerstrip: merged ${a.models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${(size / 1e6).toFixed(1)} MB\n`);
   }
+}
+
+/** Read a JSON report written by --report (checked enough to draw it). */
+export function readReport(file: string): RunReport {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file });
+  }
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch (e) {
+    throw new BoilerstripError('E_JSON', `not JSON: ${(e as Error).message}`, { file });
+  }
+  const o = r as Partial<RunReport> | null;
+  if (o === null || typeof o !== 'object' || !o.records || !o.docs || !o.chars || !o.throughput || !Array.isArray(o.sites) || !Array.isArray(o.removedUnits)) {
+    throw new BoilerstripError('E_INPUT', 'not a boilerstrip report (written by --report)', { file });
+  }
+  return o as RunReport;
+}
+
+async function cmdReport(a: { reportFile: string; output?: string; title?: string }): Promise<void> {
+  const rep = readReport(a.reportFile);
+  const html = reportHtml(rep, { title: a.title, source: a.reportFile });
+  if (a.output === undefined || a.output === '-') process.stdout.write(html);
+  else writeWhole(a.output, html);
 }
 
 async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
@@ -348,6 +399,17 @@ export async function main(argv: string[]): Promise<number> {
       (a) => run(() => cmdInspect(a as unknown as CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number })),
     )
     .command(
+      'report <reportFile>',
+      'Turn a JSON report (--report) into one self-contained HTML page: charts, top units per site, sample documents',
+      (y) =>
+        y
+          .positional('reportFile', { type: 'string', describe: 'JSON written by clean or strip --report' })
+          .option('output', { alias: 'o', type: 'string', describe: 'HTML file to write (default: stdout)' })
+          .option('title', { type: 'string', describe: 'Page title (default: boilerstrip report)' })
+          .example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report run.json && $0 report run.json -o report.html', ''),
+      (a) => run(() => cmdReport(a as unknown as { reportFile: string; output?: string; title?: string })),
+    )
+    .command(
       'bench',
       'End-to-end throughput on this machine: a generated crawl or your own dump, mawk beside it',
       (y) =>
@@ -368,7 +430,7 @@ export async function main(argv: string[]): Promise<number> {
         }),
     )
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'No progress or summary on stderr' })
-    .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect or bench')
+    .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect, report or bench')
     .strictCommands()
     .strictOptions()
     .recommendCommands()

@@ -72,6 +72,8 @@ export interface ReadOptions {
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
   onNotDocument?: (file: string, type: string) => void;
+  /** Called with the size of each block of input bytes read (as stored: compressed bytes for .gz/.zst), for progress. */
+  onBytes?: (n: number) => void;
 }
 
 export interface InputSource {
@@ -236,7 +238,9 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
     first = Buffer.concat([first, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
   }
   const gzip = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
+  const onBytes = opts.onBytes;
   async function* raw(): AsyncGenerator<Buffer> {
+    onBytes?.(first.length);
     yield first;
     for (;;) {
       let r;
@@ -246,7 +250,9 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
         throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
       }
       if (r.done) return;
-      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      onBytes?.(b.length);
+      yield b;
     }
   }
   if (isZstd(first)) {

@@ -121,7 +121,10 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
   for (let f = 0; f < sources.length; f++) {
     const src = sources[f]!;
     if (!src.gzip && src.name !== '-') {
-      for (const c of planChunks([src])) yield { ...c, index: index++, fileIndex: f };
+      for (const c of planChunks([src])) {
+        opts.onBytes?.(c.end - c.start);
+        yield { ...c, index: index++, fileIndex: f };
+      }
     } else {
       for await (const c of streamChunks(src, f, index, opts)) {
         index = c.index + 1;
