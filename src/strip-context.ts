@@ -116,7 +116,7 @@ function processRecord(
     // The containers whose blocks the block decision removed: path and a sample of their text.
     if (d.html !== null) {
       cleaner.pageStripper!.removedContainers(d.html, site, (k1, k2, path, pages, text) => {
-        stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: `<${path}> ${text.slice(0, 160)}` }));
+        stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: `<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}` }));
       });
     }
     stats.samples = offerSample(stats.samples, site, t, res, v[fields.idField], v[fields.urlField]);
