@@ -112,19 +112,24 @@ export interface GoldPage {
   gold: string;
 }
 
-/** The gold sets that are present (CleanPortalEval; Dragnet domains with 5+ pages), pages sorted by file. */
-export function goldPageSets(dir = defaultEvalDir()): { name: string; pages: GoldPage[] }[] {
+/**
+ * The gold sets that are present (CleanPortalEval; Dragnet domains with 5+ pages), pages sorted by file.
+ * With `extra`: also the Dragnet domains with fewer pages and CleanEval (one page a site), for training.
+ */
+export function goldPageSets(dir = defaultEvalDir(), extra = false): { name: string; pages: GoldPage[] }[] {
   const sets: { name: string; pages: GoldPage[] }[] = [];
-  const read = (folder: string, tar: string, indexFile: string, input: string, goldDir: string, minPerSite: number, cleanGold: (g: string) => string): GoldPage[] | null => {
+  const read = (folder: string, tar: string, indexFile: string | null, input: string, goldDir: string, minPerSite: number, cleanGold: (g: string) => string, maxPerSite = Infinity): GoldPage[] | null => {
     const d = path.join(dir, folder);
     if (!fs.existsSync(path.join(d, tar))) return null;
     const files = readTarGz(path.join(d, tar));
-    const index = readIndex(path.join(d, indexFile));
+    // (No index: every page is its own site.)
+    const index = indexFile !== null ? readIndex(path.join(d, indexFile)) : new Map([...files.keys()].filter((k) => k.startsWith(input + '/')).map((k) => [k.slice(input.length + 1), `${folder}/${k.slice(input.length + 1)}`]));
     const perSite = new Map<string, number>();
     for (const site of index.values()) perSite.set(site, (perSite.get(site) ?? 0) + 1);
     const pages: GoldPage[] = [];
     for (const [f, site] of [...index].sort()) {
-      if ((perSite.get(site) ?? 0) < minPerSite) continue;
+      const k = perSite.get(site) ?? 0;
+      if (k < minPerSite || k > maxPerSite) continue;
       const html = files.get(`${input}/${f}`);
       const gold = files.get(`${goldDir}/${f.replace(/\.html?$/, '.txt')}`);
       if (html && gold) pages.push({ file: f, site, html, gold: cleanGold(gold.toString('utf8')) });
@@ -138,6 +143,14 @@ export function goldPageSets(dir = defaultEvalDir()): { name: string; pages: Gol
   if (cpe) sets.push({ name: 'CleanPortalEval', pages: cpe });
   const dn = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 5, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!);
   if (dn) sets.push({ name: 'Dragnet (domains with 5+ pages)', pages: dn });
+  if (extra) {
+    const few = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 1, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!, 4);
+    if (few) sets.push({ name: 'Dragnet (domains with < 5 pages)', pages: few });
+    for (const part of ['dev', 'final']) {
+      const ce = read('cleaneval', 'cleaneval_dev_final_html_gold.tar.gz', null, `cleaneval-${part}/input`, `cleaneval-${part}/GoldStandard`, 1, (g) => decodeEntities(g.replace(/^\s*URL:.*$/m, '').replace(/<[phl]>/g, '')));
+      if (ce) sets.push({ name: `CleanEval ${part}`, pages: ce });
+    }
+  }
   return sets;
 }
 

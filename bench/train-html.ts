@@ -21,8 +21,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeHtml } from '../src/html/decode.js';
-import { FEATURES, N_FEATURES } from '../src/html/features.js';
-import { forestScore, type Forest } from '../src/html/forest.js';
+import { contextFeatures, FEATURES, N_CONTEXT, N_FEATURES } from '../src/html/features.js';
+import { forestScores, stageScore, type Forest, type Stage } from '../src/html/forest.js';
 import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
 import { applyDecisions, PageStripper } from '../src/html/strip-page.js';
 import { Model, siteHash } from '../src/model.js';
@@ -105,9 +105,9 @@ export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float3
 }
 
 /** (A forest is not needed to compute evidence.) */
-const PLACEHOLDER: Forest = { features: [...FEATURES], base: 0, threshold: 0, trees: [], trainedOn: '' };
+const PLACEHOLDER: Forest = { features: [...FEATURES], stages: [], threshold: 0, trainedOn: '' };
 
-function train(rows: PageRows[], o: TrainOptions): Forest {
+function fitStage(rows: PageRows[], o: TrainOptions): Stage {
   let n = 0;
   for (const r of rows) n += r.y.length;
   const x = new Float32Array(n * N_FEATURES);
@@ -120,8 +120,39 @@ function train(rows: PageRows[], o: TrainOptions): Forest {
     w.set(r.w, k);
     k += r.y.length;
   }
-  const { base, trees } = trainTrees(x, N_FEATURES, y, w, o);
-  return { features: [...FEATURES], base, threshold: Number(arg('threshold', '0')), trees, trainedOn: '' };
+  return trainTrees(x, N_FEATURES, y, w, o);
+}
+
+function stageScores(st: Stage, r: PageRows): Float32Array {
+  const s = new Float32Array(r.y.length);
+  for (let i = 0; i < s.length; i++) s[i] = stageScore(st, r.x, i);
+  return s;
+}
+
+/**
+ * A forest of `stages` stages on `rows`. The second stage learns from context filled with out-of-fold
+ * first-stage scores (sites split in two by another bit of the site hash), as it will see at run time
+ * scores of a first stage that never saw the page.
+ */
+function train(rows: PageRows[], o: TrainOptions, stages: number): Forest {
+  const C = N_FEATURES - N_CONTEXT;
+  for (const r of rows) for (let i = 0; i < r.y.length; i++) r.x.fill(0, i * N_FEATURES + C, (i + 1) * N_FEATURES);
+  const first = fitStage(rows, o);
+  const out: Forest = { features: [...FEATURES], stages: [first], threshold: Number(arg('threshold', '0')), trainedOn: '' };
+  for (let k = 1; k < stages; k++) {
+    const prev = out.stages[k - 1]!;
+    const half = (r: PageRows): number => (siteHash(r.site)[0] >>> 1) & 1;
+    // (Out-of-fold scores of the previous stage; for k > 1 the earlier stages are the final ones.)
+    const oof = new Map<PageRows, Float32Array>();
+    for (const h of [0, 1]) {
+      const inner = train(rows.filter((r) => half(r) !== h), o, k);
+      for (const r of rows.filter((r) => half(r) === h)) oof.set(r, forestScores(inner, r.doc, r.x, new Float32Array(r.y.length)));
+    }
+    for (const r of rows) contextFeatures(r.doc, oof.get(r)!, r.x);
+    out.stages.push(fitStage(rows, o));
+    void prev;
+  }
+  return out;
 }
 
 interface Figures {
@@ -153,7 +184,8 @@ function score(rows: PageRows[], textOf: (r: PageRows) => string): Figures {
 function decide(forest: Forest, r: PageRows): string {
   const n = r.y.length;
   const kept = new Uint8Array(n);
-  for (let i = 0; i < n; i++) kept[i] = forestScore(forest, r.x, i) >= forest.threshold ? 1 : 0;
+  const s = forestScores(forest, r.doc, r.x, new Float32Array(n));
+  for (let i = 0; i < n; i++) kept[i] = s[i]! >= forest.threshold ? 1 : 0;
   return applyDecisions(r.doc, r.res, kept).text;
 }
 
@@ -162,8 +194,9 @@ const pct = (v: number): string => (100 * v).toFixed(2).padStart(6);
 async function main(): Promise<void> {
   const o: TrainOptions = { ...TRAIN_DEFAULTS, trees: Number(arg('trees', String(TRAIN_DEFAULTS.trees))), depth: Number(arg('depth', String(TRAIN_DEFAULTS.depth))), rate: Number(arg('rate', String(TRAIN_DEFAULTS.rate))) };
   const dir = arg('eval-dir', defaultEvalDir());
+  const stages = Number(arg('stages', '2'));
   const t0 = performance.now();
-  const sets = goldPageSets(dir);
+  const sets = goldPageSets(dir, process.argv.includes('--extra'));
   if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
   const rows: PageRows[] = [];
   for (const s of sets) rows.push(...setRows(s.name, s.pages));
@@ -173,7 +206,7 @@ async function main(): Promise<void> {
   const held = new Map<PageRows, string>();
   for (const fold of [0, 1]) {
     const t1 = performance.now();
-    const f = train(rows.filter((r) => r.fold !== fold), o);
+    const f = train(rows.filter((r) => r.fold !== fold), o, stages);
     for (const r of rows.filter((r) => r.fold === fold)) held.set(r, decide(f, r));
     console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
@@ -189,7 +222,7 @@ async function main(): Promise<void> {
     for (const [m, f] of lines) console.log(`${s.name.padEnd(37)} ${m.padEnd(28)} ${pct(f.precision)}  ${pct(f.recall)}  ${pct(f.f1)}  ${pct(f.damaged)}`);
   }
   if (process.argv.includes('--eval-only')) return;
-  const forest = train(rows, o);
+  const forest = train(rows, o, stages);
   forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; trees ${o.trees}, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}; bench/train-html.ts`;
   const out = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts');
   const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;

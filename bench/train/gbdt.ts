@@ -3,7 +3,7 @@
  * trainer behind src/html/forest.ts. Features are cut into quantile bins once; each tree grows level by
  * level from per-node histograms of gradients and hessians. Small and exact enough for ~10^6 rows.
  */
-import type { Forest, Tree } from '../../src/html/forest.js';
+import type { Forest, Stage, Tree } from '../../src/html/forest.js';
 
 export interface TrainOptions {
   trees: number;
@@ -49,7 +49,7 @@ function binOf(cuts: Float32Array, v: number): number {
  * Train on rows x (n × nF, row-major), labels y (0/1) and weights w. Returns the forest's base and trees
  * (the caller sets features, threshold and trainedOn).
  */
-export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float32Array, o: TrainOptions = TRAIN_DEFAULTS): { base: number; trees: Tree[] } {
+export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float32Array, o: TrainOptions = TRAIN_DEFAULTS): Stage {
   const n = y.length;
   const cuts: Float32Array[] = [];
   for (let f = 0; f < nF; f++) cuts.push(quantileCuts(x, n, nF, f, o.bins));
@@ -175,5 +175,5 @@ export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float3
 /** A forest rounded for shipping (thresholds as float32 values, leaf values to 5 digits). */
 export function roundForest(f: Forest): Forest {
   const r = (v: number): number => Number(v.toPrecision(6));
-  return { ...f, trees: f.trees.map((t) => ({ ...t, t: t.t.map((v) => Math.fround(v)), v: t.v.map(r) })) };
+  return { ...f, stages: f.stages.map((s) => ({ base: r(s.base), trees: s.trees.map((t) => ({ ...t, t: t.t.map((v) => Math.fround(v)), v: t.v.map(r) })) })) };
 }

@@ -42,11 +42,67 @@ export const FEATURES: readonly string[] = [
   'title_overlap',
   'log_line_df',
   'parent_df_share',
+  // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
+  'ctx_prev',
+  'ctx_next',
+  'ctx_window',
+  'ctx_parent',
+  'ctx_path',
+  'ctx_page',
 ];
 export const N_FEATURES = FEATURES.length;
+/** The columns contextFeatures fills: the last N_CONTEXT of a row. */
+export const N_CONTEXT = 6;
 
 const F = Object.fromEntries(FEATURES.map((n, i) => [n, i])) as Record<string, number>;
 const HINT_BASE = F['hint_' + HINT_NAMES[0]![1]]!;
+
+/**
+ * Fill the context columns of every row from the previous stage's log-odds `s`: the blocks before and
+ * after, the mean over three blocks either side, over the blocks of the same parent container and of the
+ * same path in the page, and the share of the page's characters the previous stage kept.
+ */
+export function contextFeatures(doc: HtmlDoc, s: Float32Array, x: Float32Array): void {
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  const ph = doc.pathH;
+  const C = N_FEATURES - N_CONTEXT;
+  const sum = new Map<number, number>();
+  const cnt = new Map<number, number>();
+  const psum = new Map<number, number>();
+  const pcnt = new Map<number, number>();
+  let keptChars = 0;
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
+    sum.set(k, (sum.get(k) ?? 0) + s[i]!);
+    cnt.set(k, (cnt.get(k) ?? 0) + 1);
+    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
+    psum.set(pk, (psum.get(pk) ?? 0) + s[i]!);
+    pcnt.set(pk, (pcnt.get(pk) ?? 0) + 1);
+    chars += bs[i]!.chars;
+    if (s[i]! >= 0) keptChars += bs[i]!.chars;
+  }
+  const page = chars > 0 ? keptChars / chars : 0;
+  for (let i = 0; i < n; i++) {
+    const r = i * N_FEATURES + C;
+    x[r] = i > 0 ? s[i - 1]! : -10;
+    x[r + 1] = i + 1 < n ? s[i + 1]! : -10;
+    let w = 0;
+    let m = 0;
+    for (let j = Math.max(0, i - 3); j <= Math.min(n - 1, i + 3); j++) {
+      if (j === i) continue;
+      w += s[j]!;
+      m++;
+    }
+    x[r + 2] = m > 0 ? w / m : -10;
+    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
+    x[r + 3] = psum.get(pk)! / pcnt.get(pk)!;
+    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
+    x[r + 4] = sum.get(k)! / cnt.get(k)!;
+    x[r + 5] = page;
+  }
+}
 
 /** Text evidence of a page from pass 2's text rules: removal spans over doc.text, line df per block. */
 export interface TextEvidence {

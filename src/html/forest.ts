@@ -3,7 +3,8 @@
  * HTML page. Trained by bench/train-html.ts on real pages with human gold (never shipped); the trees are
  * written to forest-data.ts, a data file of plain arrays.
  */
-import { FEATURES, N_FEATURES } from './features.js';
+import { contextFeatures, FEATURES, N_FEATURES } from './features.js';
+import type { HtmlDoc } from './page.js';
 
 /** One regression tree: node k is a leaf when f[k] < 0 (its value v[k]); else x[f[k]] <= t[k] goes to l[k], otherwise r[k]. */
 export interface Tree {
@@ -14,28 +15,47 @@ export interface Tree {
   v: number[];
 }
 
+/** One boosted stage: log-odds = base + the sum of its trees' leaves. */
+export interface Stage {
+  base: number;
+  trees: Tree[];
+}
+
+/**
+ * Stages run in turn: the first reads the block's own features; each next one also reads the context
+ * columns, filled from the previous stage's scores of the blocks around it (features.ts contextFeatures).
+ */
 export interface Forest {
   /** Feature names in order; must equal FEATURES. */
   features: string[];
-  /** Log-odds before any tree. */
-  base: number;
-  /** A block is kept when its log-odds of being content is at least this. */
+  stages: Stage[];
+  /** A block is kept when its last stage's log-odds of being content is at least this. */
   threshold: number;
-  trees: Tree[];
   /** How it was trained (data, split, parameters), for the record. */
   trainedOn: string;
 }
 
-/** The forest's log-odds that block `row` of `x` (rows of N_FEATURES) is content. */
-export function forestScore(forest: Forest, x: Float32Array, row: number): number {
+/** A stage's log-odds that block `row` of `x` (rows of N_FEATURES) is content. */
+export function stageScore(stage: Stage, x: Float32Array, row: number): number {
   const o = row * N_FEATURES;
-  let s = forest.base;
-  for (const tr of forest.trees) {
+  let s = stage.base;
+  for (const tr of stage.trees) {
     let k = 0;
     const f = tr.f;
     while (f[k]! >= 0) k = x[o + f[k]!]! <= tr.t[k]! ? tr.l[k]! : tr.r[k]!;
     s += tr.v[k]!;
   }
+  return s;
+}
+
+/** Every block's log-odds of being content, through all stages (fills the context columns of `x`). */
+export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out: Float32Array): Float32Array {
+  const n = doc.page.blocks.length;
+  const s = out.length >= n ? out : new Float32Array(n);
+  forest.stages.forEach((st, k) => {
+    if (k > 0) contextFeatures(doc, s, x);
+    for (let i = 0; i < n; i++) s[i] = stageScore(st, x, i);
+  });
   return s;
 }
 

@@ -11,7 +11,7 @@ import { Kind } from '../analyze.js';
 import { KEY, keyOf } from '../model.js';
 import type { Reason, Span, StripResult, Stripper } from '../strip.js';
 import { pageFeatures, N_FEATURES } from './features.js';
-import { checkForest, forestScore, type Forest } from './forest.js';
+import { checkForest, forestScores, type Forest } from './forest.js';
 import { FOREST } from './forest-data.js';
 import type { HtmlDoc } from './page.js';
 
@@ -25,6 +25,7 @@ export function shippedForest(): Forest {
 
 export class PageStripper {
   private x = new Float32Array(0);
+  private scores: Float32Array = new Float32Array(0);
   readonly forest: Forest;
   /** Set by strip(): per block, 1 when kept (valid until the next call). */
   kept = new Uint8Array(0);
@@ -51,7 +52,8 @@ export class PageStripper {
     if (this.kept.length < n) this.kept = new Uint8Array(n * 2);
     const kept = this.kept;
     const f = this.forest;
-    for (let i = 0; i < n; i++) kept[i] = forestScore(f, x, i) >= f.threshold ? 1 : 0;
+    this.scores = forestScores(f, doc, x, this.scores);
+    for (let i = 0; i < n; i++) kept[i] = this.scores[i]! >= f.threshold ? 1 : 0;
     return applyDecisions(doc, res, kept);
   }
 
