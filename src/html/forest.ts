@@ -48,14 +48,64 @@ export function stageScore(stage: Stage, x: Float32Array, row: number): number {
   return s;
 }
 
+/** A stage's trees in flat typed arrays (node k of every tree at one index; roots in `roots`). */
+interface FlatStage {
+  base: number;
+  roots: Int32Array;
+  f: Int16Array;
+  t: Float32Array;
+  l: Int32Array;
+  r: Int32Array;
+  v: Float32Array;
+}
+
+const flatCache = new WeakMap<Forest, FlatStage[]>();
+
+function flatten(forest: Forest): FlatStage[] {
+  let flat = flatCache.get(forest);
+  if (flat !== undefined) return flat;
+  flat = forest.stages.map((st) => {
+    let nodes = 0;
+    for (const tr of st.trees) nodes += tr.f.length;
+    const fs: FlatStage = { base: st.base, roots: new Int32Array(st.trees.length), f: new Int16Array(nodes), t: new Float32Array(nodes), l: new Int32Array(nodes), r: new Int32Array(nodes), v: new Float32Array(nodes) };
+    let at = 0;
+    st.trees.forEach((tr, k) => {
+      fs.roots[k] = at;
+      for (let j = 0; j < tr.f.length; j++) {
+        fs.f[at + j] = tr.f[j]!;
+        fs.t[at + j] = tr.t[j]!;
+        fs.l[at + j] = tr.l[j]! + at;
+        fs.r[at + j] = tr.r[j]! + at;
+        fs.v[at + j] = tr.v[j]!;
+      }
+      at += tr.f.length;
+    });
+    return fs;
+  });
+  flatCache.set(forest, flat);
+  return flat;
+}
+
 /** Every block's log-odds of being content, through all stages (fills the context columns of `x`). */
 export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out: Float32Array): Float32Array {
   const n = doc.page.blocks.length;
   const s = out.length >= n ? out : new Float32Array(n);
-  forest.stages.forEach((st, k) => {
+  const stages = flatten(forest);
+  for (let k = 0; k < stages.length; k++) {
+    const st = stages[k]!;
     if (k > 0) contextFeatures(doc, s, x);
-    for (let i = 0; i < n; i++) s[i] = stageScore(st, x, i);
-  });
+    const { roots, f, t, l, r, v } = st;
+    for (let i = 0; i < n; i++) {
+      const o = i * N_FEATURES;
+      let sum = st.base;
+      for (let j = 0; j < roots.length; j++) {
+        let q = roots[j]!;
+        while (f[q]! >= 0) q = x[o + f[q]!]! <= t[q]! ? l[q]! : r[q]!;
+        sum += v[q]!;
+      }
+      s[i] = sum;
+    }
+  }
   return s;
 }
 

@@ -53,9 +53,8 @@ export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
   const n = bs.length;
   const starts = new Int32Array(n + 1);
   const pathH = new Int32Array(4 * n);
-  // Per distinct path of the page: its hash pair and its parent's, at 4 * id.
-  const local = new Map<string, number>();
-  const hashes: number[] = [];
+  // The page's distinct paths, for `distinct`.
+  const local = new Set<Int32Array>();
   const texts: string[] = new Array<string>(n);
   let pos = 0;
   for (let i = 0; i < n; i++) {
@@ -63,28 +62,25 @@ export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
     starts[i] = pos;
     texts[i] = b.text;
     pos += b.text.length + 1;
-    let id = local.get(b.path);
-    if (id === undefined) {
-      id = hashes.length;
-      const h = pathHashes(b.path);
-      hashes.push(h[0]!, h[1]!, h[2]!, h[3]!);
-      local.set(b.path, id);
-    }
-    pathH[2 * i] = hashes[id]!;
-    pathH[2 * i + 1] = hashes[id + 1]!;
-    pathH[2 * n + 2 * i] = hashes[id + 2]!;
-    pathH[2 * n + 2 * i + 1] = hashes[id + 3]!;
+    const h = pathHashes(b.path);
+    local.add(h);
+    pathH[2 * i] = h[0]!;
+    pathH[2 * i + 1] = h[1]!;
+    pathH[2 * n + 2 * i] = h[2]!;
+    pathH[2 * n + 2 * i + 1] = h[3]!;
   }
   const text = texts.join('\n');
   starts[n] = pos;
   // Block paths and parent paths, each once (a parent is often another block's path).
   const seen = new Set<number>();
   const distinct: number[] = [];
-  for (let k = 0; k < hashes.length; k += 2) {
-    const key = hashes[k]! ^ Math.imul(hashes[k + 1]!, 0x9e3779b1);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    distinct.push(hashes[k]!, hashes[k + 1]!);
+  for (const h of local) {
+    for (let k = 0; k < 4; k += 2) {
+      const key = h[k]! ^ Math.imul(h[k + 1]!, 0x9e3779b1);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      distinct.push(h[k]!, h[k + 1]!);
+    }
   }
   return { page, text, starts, pathH, distinct: Int32Array.from(distinct) };
 }
