@@ -19,6 +19,8 @@
  * object per element), class/id words are cached per distinct value (hints.ts), and paths are built
  * only for elements that hold a block, once per element.
  */
+import { fmix32 } from '../analyze.js';
+import { siteHash } from '../model.js';
 import { CappedParser } from './parser.js';
 import { ASIDE, attrInfo, FOOTER, HEADER, itempropBits, MAIN, NAV, roleBits } from './hints.js';
 
@@ -33,6 +35,11 @@ export interface Block {
   kind: BlockKind;
   /** Element path below <body>, last PATH_LEVELS levels: tag, #id, up to PATH_CLASSES .classes; digit runs → 0. */
   path: string;
+  /**
+   * Hashes of the path: [h1, h2] of `path` and [h1, h2] of its parent (the path without its last level),
+   * from per-level hashes, so no path string is hashed. Shared by the blocks of one element: read only.
+   */
+  pathHash: Int32Array;
   /** With `tokens: true`: class/id words of the ancestors (path levels), lower case, deduplicated. */
   tokens?: string[];
   /** UTF-16 code units of `text` inside <a href> (a space between two link runs counts as link). */
@@ -178,6 +185,8 @@ class BlockBuilder {
   private readonly preAt: Uint8Array;
   private readonly segCache: (string | null)[];
   private readonly pathCache: (string | null)[];
+  private readonly segHash: Int32Array;
+  private readonly hashCache: (Int32Array | null)[];
   /** Depth of the dropped element being skipped (0: none). */
   private skip = 0;
 
@@ -215,6 +224,8 @@ class BlockBuilder {
     this.preAt = new Uint8Array(this.size);
     this.segCache = new Array<string | null>(this.size).fill(null);
     this.pathCache = new Array<string | null>(this.size).fill(null);
+    this.segHash = new Int32Array(2 * this.size);
+    this.hashCache = new Array<Int32Array | null>(this.size).fill(null);
   }
 
   // ---- parser callbacks ----
@@ -352,6 +363,7 @@ class BlockBuilder {
     this.info[L] = info;
     this.segCache[L] = null;
     this.pathCache[L] = null;
+    this.hashCache[L] = null;
     // <html> and <body> classes describe the page (WordPress: "single-post comments-open has-sidebar"), not its parts.
     this.hintAt[L] = info & NOPATH ? 0 : this.hintAt[P]! | (info >>> 8) | this.pHints;
     const k = (info >>> 4) & 15;
@@ -402,14 +414,38 @@ class BlockBuilder {
     if (cached != null) return cached;
     let path = '';
     let n = 0;
+    // Hashes of the levels, innermost first: all of them (the path), and all but the innermost (its parent).
+    let a = 0x3c6ef372;
+    let b = 0x1b873593;
+    let pa = a;
+    let pb = b;
     for (let k = L; k >= 1 && n < PATH_LEVELS; k--) {
       if (this.info[k]! & NOPATH) continue;
       let seg = this.segCache[k];
-      if (seg == null) seg = this.segCache[k] = segment(this.tag[k]!, this.id[k]!, this.cls[k]!);
+      if (seg == null) {
+        seg = this.segCache[k] = segment(this.tag[k]!, this.id[k]!, this.cls[k]!);
+        const [h1, h2] = siteHash(seg);
+        this.segHash[2 * k] = h1;
+        this.segHash[2 * k + 1] = h2;
+      }
       path = n === 0 ? seg : seg + '>' + path;
+      const s1 = this.segHash[2 * k]!;
+      const s2 = this.segHash[2 * k + 1]!;
+      a = Math.imul(a ^ s1, 0x01000193) ^ (a >>> 15);
+      b = Math.imul(b + s2, 0x5bd1e995) ^ (b >>> 13);
+      if (n > 0) {
+        pa = Math.imul(pa ^ s1, 0x01000193) ^ (pa >>> 15);
+        pb = Math.imul(pb + s2, 0x5bd1e995) ^ (pb >>> 13);
+      }
       n++;
     }
     this.pathCache[L] = path;
+    const h = new Int32Array(4);
+    h[0] = fmix32(a ^ n);
+    h[1] = fmix32(b + Math.imul(n, 0x9e3779b1));
+    h[2] = fmix32(pa ^ (n - 1));
+    h[3] = fmix32(pb + Math.imul(n - 1, 0x9e3779b1));
+    this.hashCache[L] = h;
     return path;
   }
 
@@ -453,6 +489,7 @@ class BlockBuilder {
       text,
       kind: kindName,
       path: this.pathOf(L),
+      pathHash: this.hashCache[L]!,
       tokens: this.wantTokens ? this.tokensOf(L) : undefined,
       linkChars,
       chars,

@@ -219,7 +219,8 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     x[r + F.punct_per_word!] = w > 0 ? punct(bl.text) / w : 0;
     x[r + F.text_pos!] = before / total;
     before += bl.chars;
-    if (title.size > 0 && w > 0) {
+    // (Only blocks about the title's size can be the headline.)
+    if (title.size > 0 && w > 0 && w <= 3 * title.size) {
       const ws = bl.text.toLowerCase().split(WORD_SPLIT);
       let hit = 0;
       let all = 0;

@@ -95,15 +95,15 @@ export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out:
     const st = stages[k]!;
     if (k > 0) contextFeatures(doc, s, x);
     const { roots, f, t, l, r, v } = st;
-    for (let i = 0; i < n; i++) {
-      const o = i * N_FEATURES;
-      let sum = st.base;
-      for (let j = 0; j < roots.length; j++) {
-        let q = roots[j]!;
+    // Tree by tree over all blocks: one tree's nodes stay in the nearest cache.
+    s.fill(st.base, 0, n);
+    for (let j = 0; j < roots.length; j++) {
+      const root = roots[j]!;
+      for (let i = 0, o = 0; i < n; i++, o += N_FEATURES) {
+        let q = root;
         while (f[q]! >= 0) q = x[o + f[q]!]! <= t[q]! ? l[q]! : r[q]!;
-        sum += v[q]!;
+        s[i]! += v[q]!;
       }
-      s[i] = sum;
     }
   }
   return s;

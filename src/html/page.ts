@@ -5,7 +5,6 @@
  * The text is the blocks joined by '\n' (a block never holds a newline), so line i of the text is block
  * i: the text evidence (analyze/strip) and the structural evidence (features.ts) index the same lines.
  */
-import { siteHash } from '../model.js';
 import { htmlToBlocks, type HtmlPage } from './blocks.js';
 
 export interface HtmlDocOptions {
@@ -31,21 +30,6 @@ export interface HtmlDoc {
 
 export const DEFAULT_MAX_BLOCKS = 20_000;
 
-// Paths repeat from page to page of a site: their hashes are kept (bounded).
-const PATH_CACHE_MAX = 100_000;
-const pathCache = new Map<string, Int32Array>();
-
-/** Hash pairs of a path and of its parent (the path one level up). */
-function pathHashes(path: string): Int32Array {
-  let h = pathCache.get(path);
-  if (h !== undefined) return h;
-  const cut = path.lastIndexOf('>');
-  h = Int32Array.from([...siteHash(path), ...siteHash(cut < 0 ? '' : path.slice(0, cut))]);
-  if (pathCache.size >= PATH_CACHE_MAX) pathCache.clear();
-  pathCache.set(path, h);
-  return h;
-}
-
 /** Parse a decoded page into an HtmlDoc. */
 export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
   const page = htmlToBlocks(html, { maxDepth: opts.maxDepth, maxBlocks: opts.maxBlocks ?? DEFAULT_MAX_BLOCKS, charset: opts.charset });
@@ -62,7 +46,7 @@ export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
     starts[i] = pos;
     texts[i] = b.text;
     pos += b.text.length + 1;
-    const h = pathHashes(b.path);
+    const h = b.pathHash;
     local.add(h);
     pathH[2 * i] = h[0]!;
     pathH[2 * i + 1] = h[1]!;
