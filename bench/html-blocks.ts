@@ -10,8 +10,9 @@
  * second of that variant, median of the rounds. Variants: the bare htmlparser2 Parser with no-op
  * callbacks (the ceiling for anything built on it), htmlToBlocks, htmlToBlocks with tokens, decodeHtml.
  *
- * Quality: CleanPortalEval and the Dragnet pages of domains with 5+ pages (the sets of real-pages.ts), gold
- * read the same way. "naive" keeps blocks whose kind is paragraph or heading, whose link share is under
+ * Quality: the gold sets of real-pages.ts (CleanPortalEval, the Dragnet pages of domains with 5+ pages and,
+ * since it was added there, the europa.eu press releases; the table below predates europa), gold read the
+ * same way. "naive" keeps blocks whose kind is paragraph or heading, whose link share is under
  * 0.5, and that have no NAV, FOOTER, COMMENT, RELATED or SHARE hint; "all blocks" keeps every block;
  * scored as micro-averaged bags of normalized words (bagScore), as bench/real-pages.ts does.
  *

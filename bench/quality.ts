@@ -6,9 +6,9 @@
  *
  * Simulated crawls (src/sim): token-level precision / recall / F1 of kept content (micro over documents),
  * chrome left (share of chrome tokens kept), damaged documents (content recall < 0.95), and per chrome
- * type what was missed. Real pages (../shared/eval-data, when present): CleanPortalEval and the Dragnet
- * domains with 5+ pages, HTML turned into text the way a naive scraper does, cleaned per site, scored by
- * bag-of-words overlap with the human gold text.
+ * type what was missed. Real pages (../shared/eval-data, when present): CleanPortalEval, the Dragnet
+ * domains with 5+ pages and the 2,239 europa.eu press releases, HTML turned into text the way a naive
+ * scraper does, cleaned per site, scored by bag-of-words overlap with the gold text.
  *
  * Reading: F1 is the headline; "chrome left" is what a corpus builder still has to live with; "damaged"
  * is the share of articles that lost more than 5% of their words. See README "Quality" for a run.

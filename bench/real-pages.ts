@@ -1,13 +1,16 @@
 /**
  * Real pages with human gold text (../shared/eval-data; research-only licenses: read at run time, never
- * shipped): CleanPortalEval (4 portals, 12-30 pages each) and the Dragnet domains with 5+ pages.
- * HTML is turned into text the way a naive scraper does: scripts, styles and comments dropped, block
- * tags to newlines, other tags removed, entities decoded. Each method cleans the pages of a set (sites
- * from the index files); output and gold are compared as bags of normalized words.
+ * shipped): CleanPortalEval (4 portals, 12-30 pages each), the Dragnet domains with 5+ pages, and the
+ * europa.eu press releases (one site, 2,239 pages in up to 24 languages; gold cut from the page, maybe
+ * automatically: see its SOURCE.md). HTML is decoded by its charset (decodeHtml) and turned into text
+ * the way a naive scraper does: scripts, styles and comments dropped, block tags to newlines, other tags
+ * removed, entities decoded. Each method cleans the pages of a set (sites from the index files); output
+ * and gold are compared as bags of normalized words (scoreTexts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { decodeHtml } from '../src/html/decode.js';
 import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import type { Peer } from '../src/sim/peers.js';
@@ -64,7 +67,7 @@ export function readTarGz(file: string): Map<string, Buffer> {
 
 const BLOCK = /<\/?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|section|article|header|footer|nav|aside|blockquote|form|title|pre|dd|dt|dl|hr|figure|figcaption|main|option|select|label|button)\b[^>]*>/gi;
 
-function decodeEntities(s: string): string {
+export function decodeEntities(s: string): string {
   const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“', copy: '©', reg: '®', middot: '·', bull: '•', raquo: '»', laquo: '«' };
   return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
     if (e[0] === '#') {
@@ -83,6 +86,24 @@ export function htmlToText(html: string): string {
     .replace(/<head\b[\s\S]*?<\/head\s*>/gi, (h) => (/<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(h)?.[1] ?? '') + '\n')
     .replace(BLOCK, '\n')
     .replace(/<[^>]*>/g, ' ');
+  return decodeEntities(t)
+    .split('\n')
+    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
+    .filter((l) => l.length > 0)
+    .join('\n');
+}
+
+/**
+ * An HTML fragment (a gold body) to the text it shows: comments, scripts and styles dropped, block tags
+ * to newlines, other tags removed without a space (the europa gold splits words with inline tags:
+ * `Europ</B></I><I><B>äische`), entities decoded, one block a line.
+ */
+export function fragmentToText(html: string): string {
+  const t = html
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(BLOCK, '\n')
+    .replace(/<[^>]*>/g, '');
   return decodeEntities(t)
     .split('\n')
     .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
@@ -112,11 +133,47 @@ export interface GoldPage {
   gold: string;
 }
 
+export interface GoldSetOptions {
+  /** Also the Dragnet domains with fewer than 5 pages and CleanEval (one page a site): for training. */
+  extra?: boolean;
+  /**
+   * Take about this many europa.eu pages instead of all 2,239: every k-th press release (by id, k =
+   * round(pages / limit)), each with all of its languages. Deterministic.
+   */
+  europaLimit?: number;
+}
+
+export const EUROPA_SET = 'europa.eu press releases';
+
+/** The europa.eu press releases: `europa/html/press-release_ID_LANG.html` and its gold `europa/reference/` fragment. */
+function europaPages(tarFile: string, limit: number | undefined): GoldPage[] {
+  const files = readTarGz(tarFile);
+  const byRelease = new Map<string, string[]>();
+  for (const name of files.keys()) {
+    const m = /^europa\/html\/(press-release_(.+)_([a-z]+)\.html)$/.exec(name);
+    if (!m || !files.has(`europa/reference/${m[1]}`)) continue;
+    const list = byRelease.get(m[2]!) ?? [];
+    list.push(m[1]!);
+    byRelease.set(m[2]!, list);
+  }
+  const releases = [...byRelease.keys()].sort();
+  const total = [...byRelease.values()].reduce((n, l) => n + l.length, 0);
+  const k = limit !== undefined && limit > 0 && limit < total ? Math.max(1, Math.round(total / limit)) : 1;
+  const pages: GoldPage[] = [];
+  releases.forEach((id, i) => {
+    if (i % k !== 0) return;
+    for (const f of byRelease.get(id)!.sort()) {
+      pages.push({ file: f, site: 'europa.eu', html: files.get(`europa/html/${f}`)!, gold: fragmentToText(files.get(`europa/reference/${f}`)!.toString('utf8')) });
+    }
+  });
+  return pages;
+}
+
 /**
- * The gold sets that are present (CleanPortalEval; Dragnet domains with 5+ pages), pages sorted by file.
- * With `extra`: also the Dragnet domains with fewer pages and CleanEval (one page a site), for training.
+ * The gold sets that are present, in this order: CleanPortalEval; Dragnet domains with 5+ pages; europa.eu
+ * press releases (all 2,239 pages unless opts.europaLimit). Pages sorted by file.
  */
-export function goldPageSets(dir = defaultEvalDir(), extra = false): { name: string; pages: GoldPage[] }[] {
+export function goldPageSets(dir = defaultEvalDir(), opts: GoldSetOptions = {}): { name: string; pages: GoldPage[] }[] {
   const sets: { name: string; pages: GoldPage[] }[] = [];
   const read = (folder: string, tar: string, indexFile: string | null, input: string, goldDir: string, minPerSite: number, cleanGold: (g: string) => string, maxPerSite = Infinity): GoldPage[] | null => {
     const d = path.join(dir, folder);
@@ -143,7 +200,10 @@ export function goldPageSets(dir = defaultEvalDir(), extra = false): { name: str
   if (cpe) sets.push({ name: 'CleanPortalEval', pages: cpe });
   const dn = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 5, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!);
   if (dn) sets.push({ name: 'Dragnet (domains with 5+ pages)', pages: dn });
-  if (extra) {
+  // europa gold is an HTML fragment; every page and fragment is UTF-8 (pages say so in a <meta>).
+  const eu = path.join(dir, 'europa-press', 'europa_press_html_reference.tar.gz');
+  if (fs.existsSync(eu)) sets.push({ name: EUROPA_SET, pages: europaPages(eu, opts.europaLimit) });
+  if (opts.extra) {
     const few = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 1, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!, 4);
     if (few) sets.push({ name: 'Dragnet (domains with < 5 pages)', pages: few });
     for (const part of ['dev', 'final']) {
@@ -154,15 +214,16 @@ export function goldPageSets(dir = defaultEvalDir(), extra = false): { name: str
   return sets;
 }
 
-/** The real-page sets that are present, as a naive scraper turns them into text. */
-export function realPageSets(dir = defaultEvalDir()): RealSet[] {
-  return goldPageSets(dir).map((set) => ({
+/**
+ * The real-page sets that are present, as a naive scraper turns them into text. Pages are decoded by
+ * their charset (decodeHtml: BOM, <meta>, else UTF-8); on CleanPortalEval and Dragnet that gives the same
+ * strings as before (every page read as UTF-8: the old latin1 fallback tested toString('latin1') for U+FFFD,
+ * which it never holds; the 13 Dragnet pages declaring windows-1252 come out the same either way).
+ */
+export function realPageSets(dir = defaultEvalDir(), opts: GoldSetOptions = {}): RealSet[] {
+  return goldPageSets(dir, opts).map((set) => ({
     name: set.name,
-    pages: set.pages.map((p) => {
-      // (Dragnet pages in a legacy charset: read as latin1 when UTF-8 would not decode.)
-      const html = set.name.startsWith('Dragnet') && p.html.toString('latin1').includes('\ufffd') ? p.html.toString('latin1') : p.html.toString('utf8');
-      return { file: p.file, site: p.site, text: htmlToText(html), gold: p.gold };
-    }),
+    pages: set.pages.map((p) => ({ file: p.file, site: p.site, text: htmlToText(decodeHtml(p.html).html), gold: p.gold })),
   }));
 }
 
@@ -198,43 +259,84 @@ export function lineOracle(base: Peer, set: RealSet): Peer {
   };
 }
 
-/** Score every method on one set: micro precision/recall/F1 over word bags. */
+/** A page as scored: the naive scraper's text (the "all text" baseline for damage) and the gold. */
+export interface ScoredPage {
+  text: string;
+  gold: string;
+}
+
+/** Per page, computed once: gold words, and the baseline's bag score against them. */
+const baselines = new WeakMap<ScoredPage, { gold: string[]; all: { tp: number; outN: number } }>();
+
+function baseline(p: ScoredPage): { gold: string[]; all: { tp: number; outN: number } } {
+  let b = baselines.get(p);
+  if (!b) {
+    const gold = words(p.gold);
+    b = { gold, all: bagScore(words(p.text), gold) };
+    baselines.set(p, b);
+  }
+  return b;
+}
+
+/**
+ * Score a method's extracted texts (texts[i] for pages[i]) against gold: micro precision/recall/F1 over
+ * bags of normalized words. Damaged: pages whose matched gold words fall below 95% of what the page's
+ * whole text (p.text) matches. Chrome left: non-gold words kept over non-gold words in p.text (can pass 1
+ * for a method that does not start from p.text).
+ */
+export function scoreTexts(method: string, pages: readonly ScoredPage[], texts: readonly string[]): QualityRow {
+  let tp = 0;
+  let outN = 0;
+  let goldN = 0;
+  let damaged = 0;
+  let chromeIn = 0;
+  let chromeKept = 0;
+  pages.forEach((p, i) => {
+    const { gold, all } = baseline(p);
+    const b = bagScore(words(texts[i] ?? ''), gold);
+    tp += b.tp;
+    outN += b.outN;
+    goldN += b.goldN;
+    chromeIn += all.outN - all.tp;
+    chromeKept += b.outN - b.tp;
+    if (all.tp > 0 && b.tp / all.tp < 0.95) damaged++;
+  });
+  const precision = outN > 0 ? tp / outN : 1;
+  const recall = goldN > 0 ? tp / goldN : 1;
+  return {
+    method,
+    precision,
+    recall,
+    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    chromeLeft: chromeIn > 0 ? chromeKept / chromeIn : 0,
+    damaged: pages.length > 0 ? damaged / pages.length : 0,
+  };
+}
+
+/** The text a method keeps of `text` when it removes the `removed` spans (one kept run a line). */
+export function keptText(text: string, removed: readonly (readonly [number, number])[]): string {
+  const mask = new Uint8Array(text.length);
+  for (const r of removed) mask.fill(1, r[0], r[1]);
+  let kept = '';
+  let s = 0;
+  for (let j = 0; j <= text.length; j++) {
+    if (j === text.length || mask[j]) {
+      if (j > s) kept += text.slice(s, j) + '\n';
+      s = j + 1;
+    }
+  }
+  return kept;
+}
+
+/** Score every method on one set: micro precision/recall/F1 over word bags (scoreTexts of what each keeps). */
 export function scoreRealPages(set: RealSet, peers: Peer[]): QualityRow[] {
   const docs = set.pages.map((p) => ({ text: p.text, site: p.site }));
-  const goldWords = set.pages.map((p) => words(p.gold));
-  const rows: QualityRow[] = [];
-  for (const peer of peers) {
+  return peers.map((peer) => {
     const removed = peer.run(docs);
-    let tp = 0;
-    let outN = 0;
-    let goldN = 0;
-    let damaged = 0;
-    let chromeIn = 0;
-    let chromeKept = 0;
-    set.pages.forEach((p, i) => {
-      const mask = new Uint8Array(p.text.length);
-      for (const r of removed[i]!) mask.fill(1, r[0], r[1]);
-      let kept = '';
-      let s = 0;
-      for (let j = 0; j <= p.text.length; j++) {
-        if (j === p.text.length || mask[j]) {
-          if (j > s) kept += p.text.slice(s, j) + '\n';
-          s = j + 1;
-        }
-      }
-      const all = bagScore(words(p.text), goldWords[i]!);
-      const b = bagScore(words(kept), goldWords[i]!);
-      tp += b.tp;
-      outN += b.outN;
-      goldN += b.goldN;
-      chromeIn += all.outN - all.tp;
-      chromeKept += b.outN - b.tp;
-      const docRecallBase = all.tp;
-      if (docRecallBase > 0 && b.tp / docRecallBase < 0.95) damaged++;
-    });
-    const precision = outN > 0 ? tp / outN : 1;
-    const recall = goldN > 0 ? tp / goldN : 1;
-    rows.push({ method: peer.name, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, chromeLeft: chromeIn > 0 ? chromeKept / chromeIn : 0, damaged: damaged / set.pages.length });
-  }
-  return rows;
+    return scoreTexts(
+      peer.name,
+      set.pages,
+      set.pages.map((p, i) => keptText(p.text, removed[i]!)),
+    );
+  });
 }

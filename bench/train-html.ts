@@ -196,7 +196,7 @@ async function main(): Promise<void> {
   const dir = arg('eval-dir', defaultEvalDir());
   const stages = Number(arg('stages', '2'));
   const t0 = performance.now();
-  const sets = goldPageSets(dir, process.argv.includes('--extra'));
+  const sets = goldPageSets(dir, { extra: process.argv.includes('--extra'), europaLimit: Number(arg('europa', '600')) });
   if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
   const rows: PageRows[] = [];
   for (const s of sets) rows.push(...setRows(s.name, s.pages));
