@@ -29,7 +29,7 @@ import { Model, siteHash } from '../src/model.js';
 import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import { Stripper } from '../src/strip.js';
-import { defaultEvalDir, goldPageSets, type GoldPage } from './real-pages.js';
+import { defaultEvalDir, goldPageSets, htmlToText, scoreTexts, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 import { roundForest, trainTrees, TRAIN_DEFAULTS, type TrainOptions } from './train/gbdt.js';
 
 function arg(name: string, dflt: string): string {
@@ -138,9 +138,8 @@ function train(rows: PageRows[], o: TrainOptions, stages: number): Forest {
   const C = N_FEATURES - N_CONTEXT;
   for (const r of rows) for (let i = 0; i < r.y.length; i++) r.x.fill(0, i * N_FEATURES + C, (i + 1) * N_FEATURES);
   const first = fitStage(rows, o);
-  const out: Forest = { features: [...FEATURES], stages: [first], threshold: Number(arg('threshold', '0')), trainedOn: '' };
+  const out: Forest = { features: [...FEATURES], stages: [first], threshold: 0, trainedOn: '' };
   for (let k = 1; k < stages; k++) {
-    const prev = out.stages[k - 1]!;
     const half = (r: PageRows): number => (siteHash(r.site)[0] >>> 1) & 1;
     // (Out-of-fold scores of the previous stage; for k > 1 the earlier stages are the final ones.)
     const oof = new Map<PageRows, Float32Array>();
@@ -150,35 +149,8 @@ function train(rows: PageRows[], o: TrainOptions, stages: number): Forest {
     }
     for (const r of rows) contextFeatures(r.doc, oof.get(r)!, r.x);
     out.stages.push(fitStage(rows, o));
-    void prev;
   }
   return out;
-}
-
-interface Figures {
-  precision: number;
-  recall: number;
-  f1: number;
-  damaged: number;
-  pages: number;
-}
-
-function score(rows: PageRows[], textOf: (r: PageRows) => string): Figures {
-  let tp = 0;
-  let outN = 0;
-  let goldN = 0;
-  let damaged = 0;
-  for (const r of rows) {
-    const all = bagScore(words(r.doc.text), r.gold);
-    const b = bagScore(words(textOf(r)), r.gold);
-    tp += b.tp;
-    outN += b.outN;
-    goldN += b.goldN;
-    if (all.tp > 0 && b.tp / all.tp < 0.95) damaged++;
-  }
-  const precision = outN > 0 ? tp / outN : 1;
-  const recall = goldN > 0 ? tp / goldN : 1;
-  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, damaged: damaged / Math.max(1, rows.length), pages: rows.length };
 }
 
 function decide(forest: Forest, r: PageRows): string {
@@ -191,39 +163,73 @@ function decide(forest: Forest, r: PageRows): string {
 
 const pct = (v: number): string => (100 * v).toFixed(2).padStart(6);
 
-async function main(): Promise<void> {
-  const o: TrainOptions = { ...TRAIN_DEFAULTS, trees: Number(arg('trees', String(TRAIN_DEFAULTS.trees))), depth: Number(arg('depth', String(TRAIN_DEFAULTS.depth))), rate: Number(arg('rate', String(TRAIN_DEFAULTS.rate))) };
-  const dir = arg('eval-dir', defaultEvalDir());
-  const stages = Number(arg('stages', '2'));
+export interface TrainSetup {
+  o: TrainOptions;
+  stages: number;
+  threshold: number;
+}
+
+export function setupFrom(argv: string[]): TrainSetup {
+  const get = (name: string, d: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : d;
+  };
+  return {
+    o: { ...TRAIN_DEFAULTS, trees: Number(get('trees', String(TRAIN_DEFAULTS.trees))), depth: Number(get('depth', String(TRAIN_DEFAULTS.depth))), rate: Number(get('rate', String(TRAIN_DEFAULTS.rate))) },
+    stages: Number(get('stages', '2')),
+    threshold: Number(get('threshold', '0')),
+  };
+}
+
+/**
+ * Every page's text as boilerstrip's HTML route gives it with a forest that never saw the page's site:
+ * sites in two folds by a hash of their name, each fold judged by a forest trained on the other. Each set
+ * is one crawl for pass 1 (its pages counted together, as a user's crawl would be).
+ */
+export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup: TrainSetup, log = false): Map<GoldPage, string> {
   const t0 = performance.now();
-  const sets = goldPageSets(dir, { extra: process.argv.includes('--extra'), europaLimit: Number(arg('europa', '600')) });
-  if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
   const rows: PageRows[] = [];
-  for (const s of sets) rows.push(...setRows(s.name, s.pages));
-  let blocks = 0;
-  for (const r of rows) blocks += r.y.length;
-  console.log(`${rows.length} pages, ${blocks} blocks, ${new Set(rows.map((r) => r.site)).size} sites (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  const held = new Map<PageRows, string>();
+  const pageOf = new Map<PageRows, GoldPage>();
+  for (const s of sets) {
+    const rs = setRows(s.name, s.pages);
+    rs.forEach((r, i) => pageOf.set(r, s.pages[i]!));
+    rows.push(...rs);
+  }
+  if (log) console.log(`${rows.length} pages, ${rows.reduce((n, r) => n + r.y.length, 0)} blocks, ${new Set(rows.map((r) => r.site)).size} sites (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const held = new Map<GoldPage, string>();
   for (const fold of [0, 1]) {
     const t1 = performance.now();
-    const f = train(rows.filter((r) => r.fold !== fold), o, stages);
-    for (const r of rows.filter((r) => r.fold === fold)) held.set(r, decide(f, r));
-    console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    const f = train(rows.filter((r) => r.fold !== fold), setup.o, setup.stages);
+    f.threshold = setup.threshold;
+    for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r));
+    if (log) console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
-  console.log('\nheld-out sites (each page judged by a forest trained on the other fold)');
+  return held;
+}
+
+
+async function main(): Promise<void> {
+  const setup = setupFrom(process.argv);
+  const dir = arg('eval-dir', defaultEvalDir());
+  const sets = goldPageSets(dir, { extra: process.argv.includes('--extra'), europaLimit: Number(arg('europa', '600')) });
+  if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
+  const held = heldOutTexts(sets, setup, true);
+  console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
   console.log('set                                   method                         P       R      F1   damaged');
   for (const s of sets) {
-    const rs = rows.filter((r) => r.set === s.name);
-    const lines: [string, Figures][] = [
-      ['all blocks', score(rs, (r) => r.doc.text)],
-      ['text rules only', score(rs, (r) => r.res.text)],
-      ['blocks + forest (held out)', score(rs, (r) => held.get(r)!)],
-    ];
-    for (const [m, f] of lines) console.log(`${s.name.padEnd(37)} ${m.padEnd(28)} ${pct(f.precision)}  ${pct(f.recall)}  ${pct(f.f1)}  ${pct(f.damaged)}`);
+    const scored: ScoredPage[] = s.pages.map((p) => ({ text: htmlToText(decodeHtml(p.html).html), gold: p.gold }));
+    const docs = s.pages.map((p) => htmlDoc(decodeHtml(p.html).html));
+    const rowsOut: QualityRow[] = [scoreTexts('all blocks', scored, docs.map((d) => d.text)), scoreTexts('blocks + forest (held out)', scored, s.pages.map((p) => held.get(p)!))];
+    for (const r of rowsOut) console.log(`${s.name.slice(0, 37).padEnd(37)} ${r.method.padEnd(28)} ${pct(r.precision)}  ${pct(r.recall)}  ${pct(r.f1)}  ${pct(r.damaged)}`);
   }
   if (process.argv.includes('--eval-only')) return;
-  const forest = train(rows, o, stages);
-  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; trees ${o.trees}, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}; bench/train-html.ts`;
+  let rows: PageRows[] = [];
+  for (const s of sets) rows = rows.concat(setRows(s.name, s.pages));
+  const forest = train(rows, setup.o, setup.stages);
+  forest.threshold = setup.threshold;
+  const blocks = rows.reduce((n, r) => n + r.y.length, 0);
+  const o = setup.o;
+  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}; threshold ${setup.threshold}; bench/train-html.ts`;
   const out = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts');
   const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;
   fs.writeFileSync(out, body);
