@@ -5,9 +5,11 @@
  * - Block-level elements (p, div, li, h1-h6, td, br, …) end the current run of text and start a new
  *   block; inline elements join. Whitespace (space, tab, CR, LF, FF) is collapsed to one space and
  *   trimmed; NBSP is kept as is (tickers space their items with it). <pre> gives one block per line.
- * - Dropped with their content: script, style, noscript, template, svg, math, iframe, object, canvas,
+ * - Dropped with their content: script, style, noscript, template, svg, math, iframe, embed, canvas,
  *   form controls (select, option, button, input, textarea), audio, video; and any element with a
  *   `hidden` attribute, aria-hidden="true", or an inline style with display:none / visibility:hidden.
+ *   <object> stays: what it holds besides <param> is its fallback, which browsers show now that the
+ *   plugins are gone (video captions live there on older news pages).
  * - A block's kind comes from its innermost ancestor that has one (h1-h6 heading, p paragraph,
  *   li/dt/dd item, td/th cell, caption/figcaption caption, blockquote quote, pre pre, title title;
  *   form, label, address, summary, legend, and text loose in ul/ol/dl/table: other); text with no
@@ -128,7 +130,7 @@ TAG_INFO.set('aside', BLOCK | hint(ASIDE));
 TAG_INFO.set('main', BLOCK | hint(MAIN));
 TAG_INFO.set('article', BLOCK | hint(MAIN));
 setTags(
-  'script style noscript template svg math iframe object embed applet canvas select option optgroup datalist button input textarea audio video noembed noframes param source track',
+  'script style noscript template svg math iframe embed applet canvas select option optgroup datalist button input textarea audio video noembed noframes param source track',
   DROP,
 );
 

@@ -139,6 +139,12 @@ function endsSentence(s: string): number {
   return c === 46 || c === 33 || c === 63 || c === 0x61f || c === 34 || c === 0xbb || c === 0x201d || c === 0x3002 ? 1 : 0;
 }
 
+/**
+ * Counts past this many pages say nothing more (and the gold sets have few sites larger): site size and
+ * line counts enter the features capped, so a forest never extrapolates to a site larger than it saw.
+ */
+const SITE_CAP = 20;
+
 const WORD_SPLIT = /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u;
 
 /**
@@ -202,12 +208,12 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     x[r + F.text_cut!] = bl.chars > 0 ? Math.min(1, cut[i]! / bl.chars) : 0;
     const ldf = ev.lineDf[i] ?? 0;
     x[r + F.line_df_share!] = Math.min(1, ldf / siteDocs);
-    x[r + F.log_line_df!] = Math.log1p(ldf);
+    x[r + F.log_line_df!] = Math.log1p(Math.min(ldf, SITE_CAP));
     keyOf(ph[2 * i]!, ph[2 * i + 1]!, Kind.Path, s1, s2);
     x[r + F.path_df_share!] = Math.min(1, c.get(KEY[0]!, KEY[1]!) / siteDocs);
     keyOf(ph[2 * n + 2 * i]!, ph[2 * n + 2 * i + 1]!, Kind.Path, s1, s2);
     x[r + F.parent_df_share!] = Math.min(1, c.get(KEY[0]!, KEY[1]!) / siteDocs);
-    x[r + F.log_site_docs!] = Math.log1p(siteDocs);
+    x[r + F.log_site_docs!] = Math.log1p(Math.min(siteDocs, SITE_CAP));
     const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
     x[r + F.path_mass!] = mass.get(k)! / total;
     x[r + F.log_path_count!] = Math.log1p(count.get(k)!);
