@@ -42,6 +42,12 @@ export interface Block {
    * from per-level hashes, so no path string is hashed. Shared by the blocks of one element: read only.
    */
   pathHash: Int32Array;
+  /**
+   * Serial numbers (in page order of opening, from 1) of the elements around the block: the innermost
+   * open element and its ANCESTORS - 1 nearest ancestors (0 past the root). Blocks under one element
+   * share its serial: features sum the text of a container from them.
+   */
+  anc: Int32Array;
   /** With `tokens: true`: class/id words of the ancestors (path levels), lower case, deduplicated. */
   tokens?: string[];
   /** UTF-16 code units of `text` inside <a href> (a space between two link runs counts as link). */
@@ -79,6 +85,9 @@ export interface BlockOptions {
   /** The charset the html was decoded with (decodeHtml's), copied to the page. */
   charset?: string;
 }
+
+/** Ancestor serials a block keeps (Block.anc). */
+export const ANCESTORS = 7;
 
 /** Path levels kept (the innermost ones). */
 export const PATH_LEVELS = 12;
@@ -181,6 +190,8 @@ class BlockBuilder {
   private readonly id: string[];
   private readonly cls: string[];
   private readonly info: Int32Array;
+  private readonly serialAt: Int32Array;
+  private serial = 0;
   private readonly hintAt: Int32Array;
   private readonly kindAt: Uint8Array;
   private readonly linkAt: Uint8Array;
@@ -220,6 +231,7 @@ class BlockBuilder {
     this.id = new Array<string>(this.size).fill('');
     this.cls = new Array<string>(this.size).fill('');
     this.info = new Int32Array(this.size);
+    this.serialAt = new Int32Array(this.size);
     this.hintAt = new Int32Array(this.size);
     this.kindAt = new Uint8Array(this.size);
     this.linkAt = new Uint8Array(this.size);
@@ -359,6 +371,7 @@ class BlockBuilder {
     const L = ++this.depth;
     if (L >= this.size) return;
     const P = L - 1;
+    this.serialAt[L] = ++this.serial;
     this.tag[L] = name;
     this.id[L] = this.pId;
     this.cls[L] = this.pCls;
@@ -464,6 +477,12 @@ class BlockBuilder {
     return out;
   }
 
+  private ancestors(L: number): Int32Array {
+    const a = new Int32Array(ANCESTORS);
+    for (let k = 0; k < ANCESTORS && L - k >= 1; k++) a[k] = this.serialAt[L - k]!;
+    return a;
+  }
+
   /** End the current run: it becomes a block when it has text. */
   private flush(): void {
     this.space = false;
@@ -492,6 +511,7 @@ class BlockBuilder {
       kind: kindName,
       path: this.pathOf(L),
       pathHash: this.hashCache[L]!,
+      anc: this.ancestors(L),
       tokens: this.wantTokens ? this.tokensOf(L) : undefined,
       linkChars,
       chars,

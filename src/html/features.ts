@@ -42,6 +42,18 @@ export const FEATURES: readonly string[] = [
   'title_overlap',
   'log_line_df',
   'parent_df_share',
+  // The text of the containers around the block (Block.anc): share of the page's characters under the
+  // element 1, 2, 3, 4 and 6 levels up, and the link share of that text.
+  'anc1_mass',
+  'anc2_mass',
+  'anc3_mass',
+  'anc4_mass',
+  'anc6_mass',
+  'anc1_link',
+  'anc2_link',
+  'anc3_link',
+  'anc4_link',
+  'anc6_link',
   // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
   'ctx_prev',
   'ctx_next',
@@ -145,6 +157,9 @@ function endsSentence(s: string): number {
  */
 const SITE_CAP = 20;
 
+/** Which ancestors (Block.anc indexes) the container features read. */
+const ANC_LEVELS = [1, 2, 3, 4, 6];
+
 const WORD_SPLIT = /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u;
 
 /**
@@ -236,6 +251,29 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
         if (title.has(t)) hit++;
       }
       x[r + F.title_overlap!] = all > 0 ? hit / all : 0;
+    }
+  }
+  // Containers: characters and link characters under each ancestor serial.
+  const ancChars = new Map<number, number>();
+  const ancLink = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    for (let k = 0; k < bl.anc.length; k++) {
+      const a = bl.anc[k]!;
+      if (a === 0) break;
+      ancChars.set(a, (ancChars.get(a) ?? 0) + bl.chars);
+      ancLink.set(a, (ancLink.get(a) ?? 0) + bl.linkChars);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const anc = bs[i]!.anc;
+    const r = i * N_FEATURES;
+    for (let j = 0; j < ANC_LEVELS.length; j++) {
+      const a = anc[ANC_LEVELS[j]!] ?? 0;
+      if (a === 0) continue;
+      const ch = ancChars.get(a)!;
+      x[r + F.anc1_mass! + j] = ch / total;
+      x[r + F.anc1_link! + j] = ch > 0 ? ancLink.get(a)! / ch : 0;
     }
   }
   // Neighbourhood: two blocks either side.
