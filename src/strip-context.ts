@@ -1,7 +1,8 @@
 /** Pass 2 over batches of records, the same on the main thread and in worker threads. */
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
+import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
-import { resolveFields, siteOfRecord, spliceRecord, textOf } from './record.js';
+import { resolveFields, siteOfRecord, spliceRecord, stringifyTyped, textOf } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
@@ -30,9 +31,10 @@ export class StripContext {
 
   /**
    * Clean a batch: output lines go to `out`, rejected raw lines to `rejects`. In fail mode the first bad
-   * record stops the batch and is returned (the caller raises it, knowing the absolute line).
+   * record stops the batch and is returned (the caller raises it, knowing the absolute line). With `rows`
+   * (a row sink: Parquet), kept records go there with their new text instead of becoming lines.
    */
-  batch(items: ReadItem[], out: string[], rejects: string[] | null): BadRecord | null {
+  batch(items: ReadItem[], out: string[], rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
     const stats = this.stats;
     for (const r of items) {
       stats.recordsIn++;
@@ -45,10 +47,10 @@ export class StripContext {
         if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
         continue;
       }
-      const line = processRecord(r, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect);
+      const line = processRecord(r, this.stripper, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows);
       if (line === null) continue;
       stats.recordsOut++;
-      out.push(line, '\n'); // (no copy of the line to append its newline)
+      if (rows === null) out.push(line, '\n'); // (no copy of the line to append its newline)
     }
     return null;
   }
@@ -62,12 +64,17 @@ function processRecord(
   annotate: string | null,
   stats: RunStats,
   collect: boolean,
+  rows: CleanRow[] | null,
 ): string | null {
   const v = r.value as Record<string, unknown>;
   const t = textOf(v, fields);
   if (typeof t !== 'string') {
     stats.passedThrough[t.problem]++;
-    return r.raw ?? JSON.stringify(v);
+    if (rows !== null) {
+      rows.push({ record: r, text: null, spans: null });
+      return '';
+    }
+    return r.raw ?? (r.format === 'parquet' ? stringifyTyped(v) : JSON.stringify(v));
   }
   const site = siteOfRecord(v, fields);
   const res = stripper.strip(t, site);
@@ -103,11 +110,15 @@ function processRecord(
       stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: t.slice(u.start, Math.min(u.end, u.start + 200)) }));
     }
   }
-  const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text
+  if (rows !== null) {
+    rows.push({ record: r, text: newText, spans: annotate !== null ? res.spans : null });
+    return '';
+  }
+  const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
   const out: Record<string, unknown> = { ...v };
   if (newText !== null) out[fields.textField] = newText;
   if (ann !== null) out[ann.field] = res.spans;
-  return JSON.stringify(out);
+  return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
 }

@@ -9,11 +9,15 @@ import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
 import { codecFor, compressionOf, removeTempFiles, FileSink, StreamSink, type Compression, type Sink } from '../io/output.js';
+import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
 import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions, type Progress } from '../run.js';
+
+/** Parquet output's codec unless --compress says otherwise (see README: Parquet). */
+const PARQUET_CODEC: ParquetCodec = 'snappy';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
@@ -24,6 +28,11 @@ export function parseSize(s: string | number, option: string): number {
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new BoilerstripError('E_OPTION', `--${option}: "${s}" is not a size (try 512MB or 1GiB)`);
   return Math.round(Number(m[1]) * unit);
+}
+
+/** An output named *.parquet is written as Parquet. */
+function isParquetName(f: string): boolean {
+  return f.toLowerCase().endsWith('.parquet');
 }
 
 function fail(msg: string): never {
@@ -96,14 +105,15 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (onEmpty !== 'keep' && onEmpty !== 'empty' && onEmpty !== 'drop') fail(`--on-empty must be keep, empty or drop (got ${onEmpty})`);
   if (a.rejects !== undefined && onError !== 'skip') fail('--rejects needs --on-error skip (with fail, the first bad record stops the run)');
   const format = a.format;
-  if (!['auto', 'jsonl', 'json', 'text'].includes(format)) fail(`--format must be auto, jsonl, json or text (got ${format})`);
+  if (!['auto', 'jsonl', 'json', 'text', 'parquet'].includes(format)) fail(`--format must be auto, jsonl, json, text or parquet (got ${format})`);
   const maxMemory = parseSize(a['max-memory'], 'max-memory');
   if (maxMemory < 16 * 1024 * 1024) fail('--max-memory must be at least 16MB');
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
   if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
-  if (a.compress !== undefined && !['zstd', 'gzip', 'none'].includes(a.compress)) fail(`--compress must be zstd, gzip or none (got ${a.compress})`);
+  const parquetOut = a.output !== undefined && isParquetName(a.output);
+  if (a.compress !== undefined && !['zstd', 'gzip', 'none', ...(parquetOut ? ['snappy'] : [])].includes(a.compress)) fail(`--compress must be zstd, gzip or none${parquetOut ? ' or snappy' : ' (snappy: for a .parquet output)'} (got ${a.compress})`);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
   if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
   return {
@@ -140,7 +150,7 @@ function readOptions(y: Argv): Argv {
     .option('id-field', { type: 'string', default: 'id', describe: 'Field holding the id (text files: their path)', group: 'Records:' })
     .option('url-field', { type: 'string', default: 'url', describe: "Field holding the URL: its host is the site", group: 'Records:' })
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
-    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document)', group: 'Records:' })
+    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | parquet', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
     .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })
@@ -167,8 +177,8 @@ function stripOptions(y: Argv): Argv {
 
 function outputOptions(y: Argv): Argv {
   return y
-    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed', group: 'Output:' })
-    .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension)', group: 'Output:' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed; a .parquet name writes Parquet (Parquet inputs only)', group: 'Output:' })
+    .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension); for .parquet: snappy (default) | zstd | gzip | none', group: 'Output:' })
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
@@ -187,7 +197,11 @@ function endProgress(quiet: boolean | undefined): void {
   if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
-async function sinkFor(output: string | undefined, compress: string | undefined): Promise<Sink> {
+async function sinkFor(output: string | undefined, compress: string | undefined, o: RunOptions): Promise<Sink> {
+  if (output !== undefined && isParquetName(output)) {
+    const { ParquetSink } = await import('../io/parquet.js');
+    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate });
+  }
   const toStdout = output === undefined || output === '-';
   const codec = await codecFor((compress as Compression | undefined) ?? (toStdout ? 'none' : compressionOf(output)));
   return toStdout ? new StreamSink(process.stdout, codec) : new FileSink(output, codec);
@@ -222,7 +236,7 @@ async function cmdClean(a: CommonArgs): Promise<void> {
   const sources = await prepareSources(a.input ?? [], o, true);
   const stats = new RunStats();
   stats.bytesIn = inputBytes(sources);
-  await cleanSources(sources, await sinkFor(a.output, a.compress), o, stats);
+  await cleanSources(sources, await sinkFor(a.output, a.compress, o), o, stats);
   endProgress(a.quiet);
   if (a.report) writeReport(a.report, stats, o);
   summary(stats, a.quiet);
@@ -251,7 +265,7 @@ async function cmdStrip(a: CommonArgs): Promise<void> {
   const sources = await prepareSources(a.input ?? [], o, false);
   const stats = new RunStats();
   stats.bytesIn = inputBytes(sources);
-  await stripSources(model, sources, await sinkFor(a.output, a.compress), o, stats);
+  await stripSources(model, sources, await sinkFor(a.output, a.compress, o), o, stats);
   endProgress(a.quiet);
   if (a.report) writeReport(a.report, stats, o);
   summary(stats, a.quiet);
