@@ -174,7 +174,11 @@ export async function zstdBlockDecoder(): Promise<(block: Uint8Array, size: numb
         throw new ZstdError(ERRORS[code] ?? `error ${code}`, false);
       }
       if (made !== size) throw new ZstdError(`block gave ${made} bytes, ${size} announced`, false);
-      return new Uint8Array(x.memory.buffer, dst, size).slice();
+      // (Copied out: the heap is reused. allocUnsafe: no zero fill of what is overwritten at once.)
+      const b = Buffer.allocUnsafe(size);
+      const out = new Uint8Array(b.buffer, b.byteOffset, size);
+      out.set(new Uint8Array(x.memory.buffer, dst, size));
+      return out;
     } finally {
       if (src) x.free(src);
       if (dst) x.free(dst);
