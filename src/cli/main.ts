@@ -315,7 +315,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         outputOptions(stripOptions(learnOptions(readOptions(y))))
           .option('cache-analysis', { type: 'boolean', default: true, describe: 'Keep pass 1\'s analyses in --tmp-dir for pass 2 (about a quarter of the input; skipped when the room is not there)', group: 'Output:' })
-          .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or not; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
+          .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or zstd or not; Parquet; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
       (a) => run(() => cmdClean(a as unknown as CommonArgs)),
     )
     .command(
