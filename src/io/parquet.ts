@@ -12,10 +12,12 @@
  *    logical type. Timestamps and dates stay integers in their unit; DECIMAL, JSON, BSON, INTERVAL,
  *    FLOAT16, geometries and variants are read as their stored bytes or integers (their annotations are
  *    hidden from the reader, which would otherwise turn DECIMAL into a float and reformat JSON) and written
- *    back as they were; unannotated binary stays bytes.
+ *    back as they were; MAPs are read as the structs they are stored as (mapFixer); unannotated binary
+ *    stays bytes.
  *  - 'json', for JSONL output: top-level timestamps and dates as ISO 8601 strings (all digits of the unit;
- *    'Z' when the column is UTC), DECIMAL as numbers, JSON parsed, UUIDs as strings; INT64 values are
- *    bigints, which record.ts writes as JSON numbers with every digit; bytes are written as base64.
+ *    'Z' when the column is UTC), top-level DECIMAL as exact number text (nested: floats), JSON parsed,
+ *    UUIDs as strings, unannotated binary as UTF-8 text; INT64 values are bigints, which record.ts writes
+ *    as JSON numbers with every digit; other bytes (INTERVAL, BSON, fixed-length) as base64.
  *
  * Writing is hyparquet-writer's ParquetWriter with the first input's schema: every column and its type
  * are kept, the text column gets the cleaned text, and with --annotate a JSON column of spans is added.
