@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'E_RECORD' // a record is not a JSON object
   | 'E_DOC_TOO_LARGE' // a record exceeds --max-doc-bytes
   | 'E_GZIP' // a corrupt or truncated compressed stream (gzip or zstd)
+  | 'E_PARQUET' // a Parquet file that is truncated or corrupt (footer, page), lacks the text column, or cannot be written back
   | 'E_WARC' // a WARC record whose framing or HTTP payload is broken (lying length, bomb, ...)
   | 'E_INPUT' // a path that does not exist or cannot be read
   | 'E_MODEL' // a corrupt, truncated, foreign or future-version model file

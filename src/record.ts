@@ -226,3 +226,39 @@ export function spliceRecord(raw: string, textField: string, newText: string | n
   if (annotate !== null) out = appendMember(out, annotate.field, annotate.json);
   return out;
 }
+
+/** A number already written as JSON text, kept digit for digit (a Parquet DECIMAL). */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * JSON of a value read from Parquet, where JSON.stringify would fail or lose: a bigint (INT64) is written
+ * as a JSON number with every digit, bytes as a base64 string, a Date as its ISO string; NaN and
+ * infinities become null and undefined values null, as JSON.stringify does for array items.
+ */
+export function stringifyTyped(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'bigint':
+      return v.toString();
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object': {
+      if (v === null) return 'null';
+      if (Array.isArray(v)) return `[${v.map(stringifyTyped).join(',')}]`;
+      if (v instanceof JsonNumber) return v.text;
+      if (v instanceof Uint8Array) return `"${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}"`;
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'null' : `"${v.toISOString()}"`;
+      if (ArrayBuffer.isView(v)) return stringifyTyped(Array.from(v as unknown as ArrayLike<unknown>));
+      const parts: string[] = [];
+      for (const [k, x] of Object.entries(v)) parts.push(`${JSON.stringify(k)}:${stringifyTyped(x)}`);
+      return `{${parts.join(',')}}`;
+    }
+    default:
+      return 'null';
+  }
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { isBad, readSources, resolveInputs, type InputSource, type ReadOptions } from './io/input.js';
-import { FileSink, tempFiles, type Sink } from './io/output.js';
+import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
 import { Model } from './model.js';
 import { learnRecord } from './doc.js';
 import { resolveFields } from './record.js';
@@ -70,7 +70,9 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     }
     const sideFile = cache?.serialFile(gi) ?? null;
     const side = cache && sideFile ? new SerialSideWriter(sideFile, cache) : null;
-    for await (const batch of readSources(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField })) {
+    // (Parquet: pass 1 reads only the text and the site's columns.)
+    const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
+    for await (const batch of readSources(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields })) {
       for (const r of batch) {
         if (isBad(r)) {
           if (skip) continue;
@@ -98,9 +100,10 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
  * the temporary directory lacks the room; the output is the same either way.
  */
 export async function cleanSources(sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<Model> {
+  checkRowSink(sources, sink);
   const tmp = opts.tmpDir ?? os.tmpdir();
   let bytes = 0;
-  for (const s of sources) bytes += s.bytes > 0 ? (s.gzip ? s.bytes * 5 : s.bytes) : 0;
+  for (const s of sources) bytes += s.bytes > 0 ? (s.gzip || s.format === 'parquet' ? s.bytes * 5 : s.bytes) : 0;
   let cache: SideStore | null = null;
   if (opts.cacheAnalysis !== false) {
     const noRoom = noRoomForCache(tmp, bytes);
@@ -120,6 +123,8 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
 
 /** Pass 2 over sources: every record written to the sink, cleaned, with counts in stats. */
 export async function stripSources(model: Model, sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats(), cache?: SideStore | null): Promise<RunStats> {
+  checkRowSink(sources, sink);
+  const rowSink = isRowSink(sink) ? sink : null;
   const ctx = new StripContext(model, opts, stats);
   const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects) : null;
   const t0 = performance.now();
@@ -135,6 +140,9 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     onNotDocument: () => {
       stats.notDocuments++;
     },
+    // A row sink writes the rows back with their types; JSONL output wants JSON-friendly values.
+    parquetValues: rowSink ? 'exact' : 'json',
+    onParquetTable: rowSink ? (t) => rowSink.begin(t) : undefined,
   };
   const threads = threadsFor(sources, opts);
   const emit = async (out: string[], rej: string[]): Promise<void> => {
@@ -164,7 +172,9 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
       for await (const batch of readSources(group.sources, readOpts)) {
         const out: string[] = [];
         const rej: string[] = [];
-        const bad = ctx.batch(batch, out, rej);
+        const rows: CleanRow[] | null = rowSink ? [] : null;
+        const bad = ctx.batch(batch, out, rej, rows);
+        if (rows && rows.length > 0) await rowSink!.writeRows(rows);
         await emit(out, rej);
         if (bad) throw new BoilerstripError(bad.code, bad.message, { file: bad.file, line: bad.line });
         p.tick(stats.cleaned, stats.charsIn);
@@ -181,6 +191,15 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   return stats;
 }
 
+/** A row sink (Parquet output) takes its schema from its inputs: every input must be Parquet. */
+function checkRowSink(sources: InputSource[], sink: Sink): void {
+  if (!isRowSink(sink)) return;
+  const other = sources.find((s) => s.format !== 'parquet');
+  if (!other) return;
+  sink.abort();
+  throw new BoilerstripError('E_OPTION', `a Parquet output takes its schema from Parquet inputs, and ${other.display ?? other.name} is ${other.format}: write JSONL (-o out.jsonl), or convert the input to Parquet first`);
+}
+
 /** Below this much splittable input, starting threads costs more than it saves. */
 export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
@@ -194,7 +213,8 @@ export function threadsFor(sources: InputSource[], opts: RunOptions): number {
 
 /**
  * Consecutive JSONL sources form parallel groups: files (plain ones cut by offset, gzip ones cut as they
- * are decompressed) and stdin; JSON arrays and text files stream on the main thread. Order is kept.
+ * are decompressed) and stdin; JSON arrays, text files and Parquet files stream on the main thread (a
+ * Parquet output, which takes rows, only ever has serial groups). Order is kept.
  */
 export function groupSources(sources: InputSource[], threads: number): { parallel: boolean; sources: InputSource[] }[] {
   const groups: { parallel: boolean; sources: InputSource[] }[] = [];

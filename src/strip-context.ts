@@ -1,8 +1,9 @@
 /** Pass 2 over batches of records, the same on the main thread and in worker threads. */
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
+import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
 import { DocCleaner, docOf, isDoc } from './doc.js';
-import { resolveFields, spliceHtmlRecord, spliceRecord, type ResolvedFields } from './record.js';
+import { resolveFields, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
@@ -34,9 +35,10 @@ export class StripContext {
 
   /**
    * Clean a batch: output lines go to `out`, rejected raw lines to `rejects`. In fail mode the first bad
-   * record stops the batch and is returned (the caller raises it, knowing the absolute line).
+   * record stops the batch and is returned (the caller raises it, knowing the absolute line). With `rows`
+   * (a row sink: Parquet), kept records go there with their new text instead of becoming lines.
    */
-  batch(items: ReadItem[], out: string[], rejects: string[] | null): BadRecord | null {
+  batch(items: ReadItem[], out: string[], rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
     const stats = this.stats;
     for (const r of items) {
       stats.recordsIn++;
@@ -49,10 +51,10 @@ export class StripContext {
         if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
         continue;
       }
-      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect);
+      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows);
       if (line === null) continue;
       stats.recordsOut++;
-      out.push(line, '\n'); // (no copy of the line to append its newline)
+      if (rows === null) out.push(line, '\n'); // (no copy of the line to append its newline)
     }
     return null;
   }
@@ -66,14 +68,19 @@ function processRecord(
   annotate: string | null,
   stats: RunStats,
   collect: boolean,
+  rows: CleanRow[] | null,
 ): string | null {
   const v = r.value as Record<string, unknown>;
   const d = docOf(v, fields);
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;
+    if (rows !== null) {
+      rows.push({ record: r, text: d.html ? '' : null, spans: null });
+      return '';
+    }
     // An HTML page with no text still gets its (empty) text field, as every page does.
     if (d.html) return writeHtml(r, fields, '', annotate !== null ? { field: annotate, json: '[]' } : null);
-    return r.raw ?? JSON.stringify(v);
+    return r.raw ?? (r.format === 'parquet' ? stringifyTyped(v) : JSON.stringify(v));
   }
   const t = d.text;
   const site = d.site;
@@ -121,14 +128,18 @@ function processRecord(
     }
     stats.samples = offerSample(stats.samples, site, t, res, v[fields.idField], v[fields.urlField]);
   }
-  const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (annotate !== null) newText = null; // annotate keeps the text
+  if (rows !== null) {
+    rows.push({ record: r, text: d.html !== null ? (newText ?? t) : newText, spans: annotate !== null ? res.spans : null });
+    return '';
+  }
+  const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (d.html !== null) return writeHtml(r, fields, newText ?? t, ann);
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
   const out: Record<string, unknown> = { ...v };
   if (newText !== null) out[fields.textField] = newText;
   if (ann !== null) out[ann.field] = res.spans;
-  return JSON.stringify(out);
+  return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
 }
 
 /** An HTML record written back with its text (and without its HTML unless --keep-html). */

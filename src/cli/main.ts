@@ -9,6 +9,7 @@ import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
 import { codecFor, compressionOf, removeTempFiles, FileSink, StreamSink, type Compression, type Sink } from '../io/output.js';
+import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
@@ -17,6 +18,9 @@ import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
 import { ProgressBar } from './progress.js';
 import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions } from '../run.js';
+
+/** Parquet output's codec unless --compress says otherwise (see README: Parquet). */
+const PARQUET_CODEC: ParquetCodec = 'snappy';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
@@ -27,6 +31,11 @@ export function parseSize(s: string | number, option: string): number {
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new BoilerstripError('E_OPTION', `--${option}: "${s}" is not a size (try 512MB or 1GiB)`);
   return Math.round(Number(m[1]) * unit);
+}
+
+/** An output named *.parquet is written as Parquet. */
+function isParquetName(f: string): boolean {
+  return f.toLowerCase().endsWith('.parquet');
 }
 
 function fail(msg: string): never {
@@ -102,7 +111,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (onEmpty !== 'keep' && onEmpty !== 'empty' && onEmpty !== 'drop') fail(`--on-empty must be keep, empty or drop (got ${onEmpty})`);
   if (a.rejects !== undefined && onError !== 'skip') fail('--rejects needs --on-error skip (with fail, the first bad record stops the run)');
   const format = a.format;
-  if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc'].includes(format)) fail(`--format must be auto, jsonl, json, text, html or warc (got ${format})`);
+  if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc', 'parquet'].includes(format)) fail(`--format must be auto, jsonl, json, text, html, warc or parquet (got ${format})`);
   const maxMemory = parseSize(a['max-memory'], 'max-memory');
   if (maxMemory < 16 * 1024 * 1024) fail('--max-memory must be at least 16MB');
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
@@ -114,7 +123,8 @@ export function runOptions(args: CommonArgs): RunOptions {
     if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
     if (a['report-html'] === a.output || a['report-html'] === a.report) fail(`--report-html names the same file as --${a['report-html'] === a.output ? 'output' : 'report'}`);
   }
-  if (a.compress !== undefined && !['zstd', 'gzip', 'none'].includes(a.compress)) fail(`--compress must be zstd, gzip or none (got ${a.compress})`);
+  const parquetOut = a.output !== undefined && isParquetName(a.output);
+  if (a.compress !== undefined && !['zstd', 'gzip', 'none', ...(parquetOut ? ['snappy'] : [])].includes(a.compress)) fail(`--compress must be zstd, gzip or none${parquetOut ? ' or snappy' : ' (snappy: for a .parquet output)'} (got ${a.compress})`);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
   if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
   return {
@@ -155,7 +165,7 @@ function readOptions(y: Argv): Argv {
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
     .option('html-field', { type: 'string', describe: 'Field holding a raw HTML page: its blocks are cleaned into the text field (default: a record with "html" and no text field is a page)', group: 'Records:' })
     .option('keep-html', { type: 'boolean', default: false, describe: 'Keep the HTML field in the output (default: dropped once its text is written)', group: 'Records:' })
-    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions)', group: 'Records:' })
+    .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions) | parquet', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
     .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })
@@ -182,8 +192,8 @@ function stripOptions(y: Argv): Argv {
 
 function outputOptions(y: Argv): Argv {
   return y
-    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed', group: 'Output:' })
-    .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension)', group: 'Output:' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed; a .parquet name writes Parquet (Parquet inputs only)', group: 'Output:' })
+    .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension); for .parquet: snappy (default) | zstd | gzip | none', group: 'Output:' })
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
@@ -191,7 +201,11 @@ function outputOptions(y: Argv): Argv {
     .option('tmp-dir', { type: 'string', describe: 'Temporary files: the stdin spool, clean\'s analysis cache (default: the system\'s)', group: 'Output:' });
 }
 
-async function sinkFor(output: string | undefined, compress: string | undefined): Promise<Sink> {
+async function sinkFor(output: string | undefined, compress: string | undefined, o: RunOptions): Promise<Sink> {
+  if (output !== undefined && isParquetName(output)) {
+    const { ParquetSink } = await import('../io/parquet.js');
+    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate });
+  }
   const toStdout = output === undefined || output === '-';
   const codec = await codecFor((compress as Compression | undefined) ?? (toStdout ? 'none' : compressionOf(output)));
   return toStdout ? new StreamSink(process.stdout, codec) : new FileSink(output, codec);
@@ -241,7 +255,7 @@ async function cmdClean(a: CommonArgs): Promise<void> {
   try {
     const sources = await prepareSources(a.input ?? [], o, true);
     stats.bytesIn = inputBytes(sources);
-    await cleanSources(sources, await sinkFor(a.output, a.compress), o, stats);
+    await cleanSources(sources, await sinkFor(a.output, a.compress, o), o, stats);
   } finally {
     bar.end();
   }
@@ -279,7 +293,7 @@ async function cmdStrip(a: CommonArgs): Promise<void> {
   try {
     const sources = await prepareSources(a.input ?? [], o, false);
     stats.bytesIn = inputBytes(sources);
-    await stripSources(model, sources, await sinkFor(a.output, a.compress), o, stats);
+    await stripSources(model, sources, await sinkFor(a.output, a.compress, o), o, stats);
   } finally {
     bar.end();
   }
@@ -359,7 +373,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         outputOptions(stripOptions(learnOptions(readOptions(y))))
           .option('cache-analysis', { type: 'boolean', default: true, describe: 'Keep pass 1\'s analyses in --tmp-dir for pass 2 (about a quarter of the input; skipped when the room is not there)', group: 'Output:' })
-          .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or not; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
+          .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or zstd or not; Parquet; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
       (a) => run(() => cmdClean(a as unknown as CommonArgs)),
     )
     .command(

@@ -1,8 +1,9 @@
 /**
  * Inputs to records. JSONL (one object per line), one JSON array of objects (stream-json), plain text
  * files or directories of them (one file = one document, its path is the id), any of these gzip- or
- * zstd-compressed (detected by magic bytes), and standard input ('-'). Several inputs in one call are one
- * corpus, read in the order given (directories in sorted order), so results never depend on timing.
+ * zstd-compressed (detected by magic bytes), Parquet files (row group by row group, see parquet.ts), and
+ * standard input ('-'). Several inputs in one call are one corpus, read in the order given (directories in
+ * sorted order), so results never depend on timing.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -11,25 +12,26 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
+import type { ParquetTable } from './parquet.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
 
 /**
  * jsonl, json (one array), text (a file is a document), html (a file is a page), warc (WARC or WET: each
- * HTML response and each WET conversion record is a document).
+ * HTML response and each WET conversion record is a document), parquet (a row is a record).
  */
-export type Format = 'jsonl' | 'json' | 'text' | 'html' | 'warc';
+export type Format = 'jsonl' | 'json' | 'text' | 'html' | 'warc' | 'parquet';
 export type FormatOption = Format | 'auto';
 
 /** One record as read, before any cleaning. */
 export interface RawRecord {
   /** Input the record came from ('-' for standard input). */
   file: string;
-  /** 1-based source line where the record starts (for JSON arrays: where the element ends). */
+  /** 1-based source line where the record starts (for JSON arrays: where the element ends; for Parquet: the row). */
   line: number;
   format: Format;
-  /** The parsed value. */
+  /** The parsed value (for Parquet: the row, its values typed as parquet.ts says). */
   value: unknown;
   /** For JSONL: the line as read, so untouched fields are written back byte for byte. */
   raw: string | null;
@@ -39,7 +41,7 @@ export interface RawRecord {
 export interface BadRecord {
   file: string;
   line: number;
-  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE' | 'E_WARC';
+  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE' | 'E_WARC' | 'E_PARQUET';
   message: string;
   /** The raw line when there is one (for --rejects). */
   raw: string | null;
@@ -74,6 +76,15 @@ export interface ReadOptions {
   onNotDocument?: (file: string, type: string) => void;
   /** Called with the size of each block of input bytes read (as stored: compressed bytes for .gz/.zst), for progress. */
   onBytes?: (n: number) => void;
+  /** Parquet: read only these columns when present (pass 1 needs the text and the site's fields). */
+  onlyFields?: string[];
+  /**
+   * Parquet: 'json' (default) gives rows for JSONL output (timestamps and dates as ISO strings, DECIMAL as
+   * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
+   */
+  parquetValues?: 'json' | 'exact';
+  /** Parquet: called with each file's schema when it is opened, before its rows. */
+  onParquetTable?: (table: ParquetTable) => void;
 }
 
 export interface InputSource {
@@ -107,9 +118,16 @@ async function readHead(file: string, n: number): Promise<Buffer> {
   }
 }
 
+/** Parquet files start (and end) with these 4 bytes. */
+export function isParquet(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31;
+}
+
 /** Guess a format from the first bytes of the (decompressed) content. */
 export function sniffFormat(head: Buffer | string, name: string): Format {
+  if (typeof head !== 'string' && isParquet(head)) return 'parquet';
   const lower = name.toLowerCase().replace(/\.(gz|zst)$/, '');
+  if (lower.endsWith('.parquet')) return 'parquet';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   if (lower.endsWith('.txt')) return 'text';
   if (lower.endsWith('.warc') || lower.endsWith('.wet') || lower.endsWith('.arc')) return 'warc';
@@ -208,16 +226,40 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
         } catch (e) {
           throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
         }
+        let format: Format | null = opts.format && opts.format !== 'auto' ? opts.format : null;
+        if (format === 'parquet' || (format === null && isParquet(head))) {
+          await checkParquetTail(f, head, bytes);
+          return { name: f, gzip: false, format: 'parquet', bytes };
+        }
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
         const zstd = isZstd(head);
-        let format: Format;
-        if (opts.format && opts.format !== 'auto') format = opts.format;
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
-        else format = sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
+        format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
+        if (format === 'parquet') await checkParquetTail(f, head, bytes);
         return { name: f, gzip: gzip || zstd, format, bytes };
       }),
     ),
   );
+}
+
+/** A Parquet file ends with its footer and PAR1: a file cut short is refused before anything is read. */
+async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise<void> {
+  let tail = Buffer.alloc(0);
+  try {
+    if (bytes >= 12) {
+      const fh = await fsp.open(f, 'r');
+      try {
+        tail = Buffer.alloc(4);
+        await fh.read(tail, 0, 4, bytes - 4);
+      } finally {
+        await fh.close();
+      }
+    }
+  } catch (e) {
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+  }
+  if (!isParquet(head)) throw new BoilerstripError('E_PARQUET', 'not a Parquet file (it does not start with PAR1)', { file: f });
+  if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: f });
 }
 
 /** The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes too. */
@@ -474,6 +516,7 @@ export async function* readSources(sources: InputSource[], opts: ReadOptions = {
     else if (src.format === 'json') yield* readJsonArray(src, opts);
     else if (src.format === 'html') yield* readHtmlFile(src, opts);
     else if (src.format === 'warc') yield* readWarcSource(src, opts);
+    else if (src.format === 'parquet') yield* (await import('./parquet.js')).readParquet(src, opts);
     else yield* readTextFile(src, opts);
   }
 }

@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { BoilerstripError } from '../errors.js';
+import type { Span } from '../strip.js';
 import { encode } from './blocks.js';
+import type { RawRecord } from './input.js';
+import type { ParquetTable } from './parquet.js';
 import { zstdCompressor } from './zstd.js';
 
 /** Files to remove if the process is interrupted (temporary outputs, the stdin spool). */
@@ -32,6 +35,29 @@ export interface Sink {
   close(): Promise<void>;
   /** Drop the output (temporary file removed). */
   abort(): void;
+}
+
+/** A kept record as pass 2 leaves it, for a sink that writes rows rather than JSONL lines. */
+export interface CleanRow {
+  record: RawRecord;
+  /** The cleaned text, or null when the record's own text (or non-text) stands. */
+  text: string | null;
+  /** The removed spans, with --annotate (null otherwise). */
+  spans: Span[] | null;
+}
+
+/**
+ * A sink that takes rows (Parquet): pass 2 hands it each kept record with its new text instead of a JSONL
+ * line, and each input's schema as the input is opened. Its write/writeBytes are never called.
+ */
+export interface RowSink extends Sink {
+  readonly takesRows: true;
+  begin(table: ParquetTable): void;
+  writeRows(rows: CleanRow[]): void | Promise<void>;
+}
+
+export function isRowSink(s: Sink): s is RowSink {
+  return (s as Partial<RowSink>).takesRows === true;
 }
 
 const FLUSH_AT = 1 << 20;

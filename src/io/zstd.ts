@@ -66,6 +66,7 @@ interface Exports {
   ZSTD_createDCtx(): number;
   ZSTD_freeDCtx(p: number): number;
   ZSTD_decompressStream(dctx: number, out: number, inp: number): number;
+  ZSTD_decompress(dst: number, dstCapacity: number, src: number, srcSize: number): number;
 }
 
 let loading: Promise<Exports> | null = null;
@@ -153,6 +154,36 @@ export async function* zstdDecompress(input: AsyncIterable<Uint8Array> | Iterabl
     x.free(outPtr);
     x.free(io);
   }
+}
+
+/**
+ * A one-shot decoder for blocks whose decompressed size is known (Parquet pages): `decode(block, size)`
+ * gives exactly `size` bytes or throws ZstdError (corrupt, truncated, or not the size announced).
+ */
+export async function zstdBlockDecoder(): Promise<(block: Uint8Array, size: number) => Uint8Array> {
+  const x = await decoder();
+  return (block, size) => {
+    const src = x.malloc(Math.max(1, block.length));
+    const dst = x.malloc(Math.max(1, size));
+    try {
+      if (!src || !dst) throw new ZstdError('zstd: out of memory', false);
+      new Uint8Array(x.memory.buffer, src, block.length).set(block);
+      const made = x.ZSTD_decompress(dst, size, src, block.length) >>> 0;
+      if (made > 0xffffff88) {
+        const code = 0x100000000 - made;
+        throw new ZstdError(ERRORS[code] ?? `error ${code}`, false);
+      }
+      if (made !== size) throw new ZstdError(`block gave ${made} bytes, ${size} announced`, false);
+      // (Copied out: the heap is reused. allocUnsafe: no zero fill of what is overwritten at once.)
+      const b = Buffer.allocUnsafe(size);
+      const out = new Uint8Array(b.buffer, b.byteOffset, size);
+      out.set(new Uint8Array(x.memory.buffer, dst, size));
+      return out;
+    } finally {
+      if (src) x.free(src);
+      if (dst) x.free(dst);
+    }
+  };
 }
 
 /** Up to `n` bytes of the start of a zstd stream (format sniffing): whatever decompresses before an error. */

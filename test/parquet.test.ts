@@ -1,0 +1,227 @@
+/**
+ * Parquet in and out, checked against an independent implementation: DuckDB writes the inputs (snappy,
+ * zstd, gzip; several row groups; int64 past 2^53, double, list, struct, timestamp with microseconds,
+ * DECIMAL(38,10), MAP with integer keys, JSON, null text) and reads what boilerstrip wrote.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPool } from '../src/sim/articles.js';
+import { simRecord, simulate } from '../src/sim/generate.js';
+import { run, tmpdir } from './helpers/cli.js';
+import { body } from './helpers/words.js';
+
+const dir = tmpdir('bs-parquet-');
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Rows: every 8th a simulated page, the others short one-paragraph notes (DuckDB cuts row groups at 2048 rows at least). */
+const N = 4800;
+const GROUP = 2048;
+const GROUPS = Math.ceil(N / GROUP);
+let db: DuckDBConnection;
+let jsonl = '';
+/** The JSONL route: the same records given as JSONL, cleaned; its text per row. */
+let jsonlTexts: (string | null)[] = [];
+const inputs: Record<string, string> = {};
+
+async function q(sql: string): Promise<Record<string, unknown>[]> {
+  return (await db.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+}
+
+/** The columns of a Parquet file in row order (file_row_number), as DuckDB reads them. */
+async function rows(file: string, cols = '*'): Promise<Record<string, unknown>[]> {
+  return q(`SELECT ${cols} FROM read_parquet('${file}', file_row_number = true) ORDER BY file_row_number`);
+}
+
+/** Rows in `a` not in `b` (multiset), over every column but the text. */
+async function diffOthers(a: string, b: string): Promise<number> {
+  const [r] = await q(`SELECT count(*)::INT AS n FROM (SELECT * EXCLUDE (text) FROM '${a}' EXCEPT ALL SELECT * EXCLUDE (text) FROM '${b}')`);
+  return r!.n as number;
+}
+
+function report(file: string): { records: { in: number; out: number; rejected: number; dropped: number; balanced: boolean; rejectedBy: Record<string, number> } } {
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+beforeAll(async () => {
+  db = await (await DuckDBInstance.create()).connect();
+  const docs = [...simulate(seedPool(path.join(process.cwd(), 'seeds')), { seed: 7, docs: N / 8 })];
+  jsonl = path.join(dir, 'crawl.jsonl');
+  const lines = Array.from({ length: N }, (_, i) => {
+    const r =
+      i % 8 === 0
+        ? (JSON.parse(simRecord(docs[i / 8]!)) as { id: string; url: string; text: string | null })
+        : { id: `note-${i}`, url: `https://notes${i % 7}.example/n/${i}`, text: `ملاحظات اليوم\n${body(i)}` };
+    if (i % 50 === 7) r.text = null;
+    return JSON.stringify({ i, ...r });
+  });
+  fs.writeFileSync(jsonl, lines.join('\n') + '\n');
+  const r = run(['clean', jsonl, '--quiet']);
+  expect(r.status, r.stderr).toBe(0);
+  jsonlTexts = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
+  expect(jsonlTexts.length).toBe(N);
+  await db.run(`CREATE TABLE crawl AS SELECT i::BIGINT AS i, id, url, text,
+      (9007199254740993 + i)::BIGINT AS big, i * 0.25 AS score, [i, i + 1]::BIGINT[] AS tags,
+      {'lang': 'ar', 'depth': (i % 5)::INT} AS meta,
+      TIMESTAMP '2024-05-01 12:00:00.123456' + to_seconds(i) AS fetched,
+      (i * 1234567890123.0123456789)::DECIMAL(38,10) AS dec, MAP {i: 'v' || i} AS m, '{"a": [1, 2]}'::JSON AS j
+    FROM read_json('${jsonl}', format = 'newline_delimited', columns = {i: 'BIGINT', id: 'VARCHAR', url: 'VARCHAR', text: 'VARCHAR'}) ORDER BY i`);
+  for (const codec of ['snappy', 'zstd', 'gzip']) {
+    inputs[codec] = path.join(dir, `crawl.${codec}.parquet`);
+    await db.run(`COPY crawl TO '${inputs[codec]}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${GROUP})`);
+  }
+});
+
+afterAll(() => {
+  db?.closeSync();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
+  for (const [codec, outCodec] of [
+    ['snappy', 'snappy'],
+    ['zstd', 'zstd'],
+    ['gzip', 'snappy'],
+  ] as const) {
+    it(`${codec} in, ${outCodec} out: the JSONL route's text row for row, every other column and type intact`, async () => {
+      const out = path.join(dir, `out.${codec}.parquet`);
+      const r = run(['clean', inputs[codec]!, '-o', out, '--compress', outCodec, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      const got = await rows(out, 'text');
+      expect(got.map((x) => x.text)).toEqual(jsonlTexts);
+      const original = fs.readFileSync(jsonl, 'utf8').split('\n');
+      expect(jsonlTexts.filter((t, i) => t !== null && t !== (JSON.parse(original[i]!) as { text: string }).text).length).toBeGreaterThan(N / 2);
+      expect(await diffOthers(inputs[codec]!, out)).toBe(0);
+      expect(await diffOthers(out, inputs[codec]!)).toBe(0);
+      expect(await q(`DESCRIBE SELECT * FROM '${out}'`)).toEqual(await q(`DESCRIBE SELECT * FROM '${inputs[codec]}'`));
+      // Row groups follow the input's; the codec is the one asked for.
+      const meta = await q(`SELECT DISTINCT row_group_id, compression FROM parquet_metadata('${out}') ORDER BY row_group_id`);
+      expect(meta.map((m) => Number(m.row_group_id))).toEqual(Array.from({ length: GROUPS }, (_, g) => g));
+      expect(new Set(meta.map((m) => m.compression))).toEqual(new Set([outCodec.toUpperCase()]));
+    });
+  }
+
+  it('keeps values JSON cannot: int64 past 2^53, microseconds, DECIMAL(38,10), MAP keys', async () => {
+    const out = path.join(dir, 'exact.parquet');
+    expect(run(['clean', inputs.zstd!, '-o', out, '--quiet']).status).toBe(0);
+    const pick = (f: string): Promise<Record<string, unknown>[]> => q(`SELECT big::VARCHAR AS big, fetched::VARCHAR AS fetched, dec::VARCHAR AS dec, m::VARCHAR AS m FROM '${f}' WHERE i = 4799`);
+    const [a] = await pick(out);
+    expect(a).toEqual((await pick(inputs.zstd!))[0]);
+    expect(a).toMatchObject({ big: '9007199254745792', fetched: '2024-05-01 13:19:59.123456', m: '{4799=v4799}' });
+    expect(a!.dec).toMatch(/^\d{16}\.\d{10}$/);
+  });
+
+  it('is found by its magic bytes whatever its name, and many inputs make one output', async () => {
+    const noExt = path.join(dir, 'crawl-data');
+    fs.copyFileSync(inputs.snappy!, noExt);
+    const out = path.join(dir, 'two.parquet');
+    const r = run(['clean', noExt, inputs.zstd!, '-o', out, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const [c] = await q(`SELECT count(*)::INT AS n, count(DISTINCT i)::INT AS d FROM '${out}'`);
+    expect(c).toEqual({ n: 2 * N, d: N });
+  });
+
+  it('Parquet to JSONL: the same text; int64 as exact JSON numbers, timestamps as ISO strings', async () => {
+    const r = run(['clean', inputs.gzip!, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { text: string | null }).text)).toEqual(jsonlTexts);
+    const last = lines[N - 1]!;
+    const [dec] = await q(`SELECT dec::VARCHAR AS d FROM '${inputs.gzip}' WHERE i = 4799`);
+    expect(last).toContain('"big":9007199254745792,');
+    expect(last).toContain('"fetched":"2024-05-01T13:19:59.123456"');
+    expect(last).toContain(`"dec":${dec!.d as string},`);
+    expect(JSON.parse(last)).toMatchObject({ i: 4799, score: 1199.75, tags: [4799, 4800], meta: { lang: 'ar', depth: 4 }, m: { '4799': 'v4799' }, j: { a: [1, 2] } });
+  });
+
+  it('--annotate adds a JSON column of spans that turn the text into the cleaned text', async () => {
+    const out = path.join(dir, 'annotated.parquet');
+    const r = run(['clean', inputs.snappy!, '-o', out, '--annotate', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const got = await rows(out, 'text, boilerstrip_spans::VARCHAR AS spans');
+    expect((await q(`DESCRIBE SELECT boilerstrip_spans FROM '${out}'`))[0]!.column_type).toBe('JSON');
+    got.forEach((g, i) => {
+      if (g.text === null) return;
+      let t = g.text as string;
+      for (const [s, e] of (JSON.parse(g.spans as string) as [number, number][]).reverse()) t = t.slice(0, s) + t.slice(e);
+      expect(t).toBe(jsonlTexts[i]);
+    });
+  });
+
+  it('learn then strip gives what clean gives', async () => {
+    const model = path.join(dir, 'pq.model');
+    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'stripped.parquet');
+    const r = run(['strip', '-m', model, inputs.zstd!, '-o', out, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect((await rows(out, 'text')).map((x) => x.text)).toEqual(jsonlTexts);
+  });
+});
+
+describe('bad Parquet input', () => {
+  it('no text column: a clear error naming the file and the columns', async () => {
+    const f = path.join(dir, 'notext.parquet');
+    await db.run(`COPY (SELECT id, url, text AS body FROM crawl) TO '${f}' (FORMAT parquet)`);
+    const r = run(['clean', f, '-o', path.join(dir, 'x.parquet'), '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}: no column "text" to clean \\(columns: id, url, body\\); name the text column with --text-field`));
+    expect(fs.existsSync(path.join(dir, 'x.parquet'))).toBe(false);
+    expect(run(['clean', f, '--text-field', 'body', '--quiet']).status).toBe(0);
+    const g = path.join(dir, 'inttext.parquet');
+    await db.run(`COPY (SELECT i AS text FROM crawl) TO '${g}' (FORMAT parquet)`);
+    expect(run(['clean', g, '--quiet']).stderr).toMatch(new RegExp(`${esc(g)}: column "text" is INT_64, not text`));
+  });
+
+  it('a truncated file is refused before anything is read', () => {
+    const f = path.join(dir, 'cut.parquet');
+    const b = fs.readFileSync(inputs.zstd!);
+    fs.writeFileSync(f, b.subarray(0, b.length - 200));
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}: Parquet file is truncated`));
+    expect(r.stdout).toBe('');
+  });
+
+  it('a corrupt page: the row group and column are named; with skip its rows are counted as rejected', async () => {
+    const f = path.join(dir, 'corrupt.parquet');
+    const b = Buffer.from(fs.readFileSync(inputs.zstd!));
+    const [m] = await q(`SELECT data_page_offset::BIGINT AS off, total_compressed_size::BIGINT AS size FROM parquet_metadata('${inputs.zstd}') WHERE row_group_id = 1 AND path_in_schema = 'text'`);
+    const off = Number(m!.off);
+    b.fill(0xa5, off + 40, off + Math.min(Number(m!.size), 400));
+    fs.writeFileSync(f, b);
+    const out = path.join(dir, 'corrupt.out.parquet');
+    const r = run(['clean', f, '-o', out, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:2049: row group 2 of 3 \\(rows 2049–4096\\), column "text": `));
+    expect(fs.existsSync(out)).toBe(false);
+    const rep = path.join(dir, 'corrupt.report.json');
+    const s = run(['clean', f, '-o', out, '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(report(rep).records).toMatchObject({ in: N, out: N - GROUP, rejected: GROUP, balanced: true, rejectedBy: { E_PARQUET: GROUP } });
+    const [c] = await q(`SELECT count(*)::INT AS n, min(i)::INT AS lo FROM '${out}' WHERE i BETWEEN 2048 AND 4095`);
+    expect(c).toEqual({ n: 0, lo: null });
+    expect((await q(`SELECT count(*)::INT AS n FROM '${out}'`))[0]!.n).toBe(N - GROUP);
+  });
+
+  it('dropped documents are counted, and the output has the rest', async () => {
+    const out = path.join(dir, 'dropped.parquet');
+    const rep = path.join(dir, 'dropped.report.json');
+    const r = run(['clean', inputs.snappy!, '-o', out, '--on-empty', 'drop', '--min-docs', '2', '--report', rep, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const rec = report(rep).records;
+    expect(rec.balanced).toBe(true);
+    expect((await q(`SELECT count(*)::INT AS n FROM '${out}'`))[0]!.n).toBe(rec.out);
+  });
+
+  it('JSONL to Parquet, and inputs of different schemas to one Parquet output, are refused', async () => {
+    const a = run(['clean', jsonl, '-o', path.join(dir, 'j.parquet'), '--quiet']);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/a Parquet output takes its schema from Parquet inputs, and .*crawl\.jsonl is jsonl/);
+    const other = path.join(dir, 'other.parquet');
+    await db.run(`COPY (SELECT id, text FROM crawl) TO '${other}' (FORMAT parquet)`);
+    const b = run(['clean', inputs.snappy!, other, '-o', path.join(dir, 'mixed.parquet'), '--quiet']);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toMatch(new RegExp(`${esc(other)}: its schema differs from ${esc(inputs.snappy!)}'s`));
+    expect(fs.readdirSync(dir).filter((n) => n.includes('.partial'))).toEqual([]);
+  });
+});
