@@ -131,12 +131,16 @@ describe('htmlToBlocks: what is dropped and how text is joined', () => {
   it('drops scripts, styles, forms controls, embedded content and hidden elements', () => {
     const html = `<p>a<script>x()</script><style>.x{}</style><noscript>enable js</noscript>b</p>
       <template><p>tpl</p></template><svg><text>svg text</text><title>svg title</title></svg><math><mi>x</mi></math>
-      <iframe>frame</iframe><object>obj</object><canvas>cv</canvas><select><option>opt</option></select>
+      <iframe>frame</iframe><object><param name="movie" value="v.swf"><embed src="v.swf"></object><canvas>cv</canvas><select><option>opt</option></select>
       <button>Click</button><input value="in"><textarea>ta</textarea>
       <div hidden>h1</div><div aria-hidden="true">h2</div><div aria-hidden="false">shown</div>
       <div style="color:red; DISPLAY : none">h3</div><span style="visibility:hidden">h4</span>
       <p>c<span hidden>h5</span>d</p>`;
     expect(texts(html)).toEqual(['ab', 'shown', 'cd']);
+  });
+
+  it("keeps an <object>'s fallback content: browsers show it now that plugins are gone", () => {
+    expect(texts('<object data="v.swf"><param name="a" value="b"><div><p class="caption">A video caption</p></div></object>')).toEqual(['A video caption']);
   });
 
   it('joins inline elements and splits at block elements and <br>', () => {
