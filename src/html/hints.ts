@@ -117,14 +117,25 @@ export interface AttrInfo {
 
 const EMPTY: AttrInfo = { bits: 0, words: [] };
 const cache = new Map<string, AttrInfo>();
-const CACHE_MAX = 50_000;
+const CACHE_MAX = 100_000;
+const DIGITS = /[0-9]+/g;
 
 /** Hint bits and words of a class or id attribute value (cached). */
 export function attrInfo(v: string): AttrInfo {
   if (v.length === 0) return EMPTY;
   let e = cache.get(v);
   if (e !== undefined) return e;
-  const words = attrWords(v);
+  // Words have no digits: "post-1234" and "post-5678" are one entry ("comment-…" ids are mostly unique).
+  const folded = v.replace(DIGITS, ' ');
+  if (folded !== v) {
+    e = cache.get(folded);
+    if (e !== undefined) {
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(v, e);
+      return e;
+    }
+  }
+  const words = attrWords(folded);
   let bits = 0;
   for (let i = 0; i < words.length; i++) {
     bits |= wordBits(words[i]!);
@@ -135,6 +146,7 @@ export function attrInfo(v: string): AttrInfo {
   e = { bits, words };
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(v, e);
+  if (folded !== v) cache.set(folded, e);
   return e;
 }
 
