@@ -17,7 +17,7 @@ export interface TrainOptions {
   lambda: number;
 }
 
-export const TRAIN_DEFAULTS: TrainOptions = { trees: 120, depth: 5, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1 };
+export const TRAIN_DEFAULTS: TrainOptions = { trees: 60, depth: 6, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1 };
 
 /** Thresholds per feature: bin b holds values <= cuts[b] (and > cuts[b-1]); the last bin is unbounded. */
 function quantileCuts(x: Float32Array, n: number, nF: number, f: number, bins: number): Float32Array {
