@@ -9,7 +9,7 @@
 import { Transform, Writable } from 'node:stream';
 import { Model, type LearnOptions } from './model.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
-import { resolveFields, type FieldOptions } from './record.js';
+import { resolveFields, setField, type FieldOptions } from './record.js';
 import { Stripper, type Span, type StripOptions } from './strip.js';
 
 export type Rec = Record<string, unknown>;
@@ -52,9 +52,9 @@ function cleanWith(rec: Rec, cleaner: DocCleaner, fields: ReturnType<typeof reso
     if (on === 'keep') text = d.text;
   }
   if (d.html !== null) return withText(rec, fields, opts.annotate ? d.text : text, opts.annotate ? r.spans : null, opts);
+  if (!opts.annotate) return setField(rec, fields.textField, text);
   const out: Rec = { ...rec };
-  if (opts.annotate) out[opts.annotate] = r.spans as Span[];
-  else out[fields.textField] = text;
+  out[opts.annotate] = r.spans as Span[];
   return out;
 }
 

@@ -49,9 +49,9 @@ export function resolveFields(o: FieldOptions = {}): ResolvedFields {
 
 /** The record's raw HTML page when it is read as one (see FieldOptions.htmlField), else null. */
 export function htmlOf(value: Record<string, unknown>, f: ResolvedFields): string | null {
-  const h = value[f.htmlField];
+  const h = getField(value, f.htmlField);
   if (typeof h !== 'string') return null;
-  if (f.htmlExplicit || !Object.prototype.hasOwnProperty.call(value, f.textField)) return h;
+  if (f.htmlExplicit || getField(value, f.textField) === undefined) return h;
   return null;
 }
 
@@ -63,10 +63,45 @@ const NULL = { problem: 'null' } as const;
 const NOT_STRING = { problem: 'not-string' } as const;
 const EMPTY = { problem: 'empty' } as const;
 
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * A field of a record by name: a member of that exact name, else, for a dotted name, the path through
+ * nested objects ("metadata.url": Dolma keeps the URL in `metadata`). `undefined` when absent.
+ */
+export function getField(value: Record<string, unknown>, name: string): unknown {
+  if (own(value, name) || !name.includes('.')) return value[name];
+  let v: unknown = value;
+  for (const part of name.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !own(v, part)) return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+/** `value` with field `name` (see getField) set; nested objects on a dotted path are copied, not changed. */
+export function setField(value: Record<string, unknown>, name: string, x: unknown): Record<string, unknown> {
+  const out = { ...value };
+  if (own(value, name) || !name.includes('.')) {
+    out[name] = x;
+    return out;
+  }
+  const parts = name.split('.');
+  let o = out;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = o[parts[i]!];
+    const copy = next !== null && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+    o[parts[i]!] = copy;
+    o = copy;
+  }
+  o[parts[parts.length - 1]!] = x;
+  return out;
+}
+
 /** The record's text, or why it has none to clean. */
 export function textOf(value: Record<string, unknown>, f: ResolvedFields): string | { readonly problem: TextProblem } {
-  if (!Object.prototype.hasOwnProperty.call(value, f.textField)) return MISSING;
-  const t = value[f.textField];
+  const t = getField(value, f.textField);
+  if (t === undefined) return MISSING;
   if (t === null) return NULL;
   if (typeof t !== 'string') return NOT_STRING;
   if (t.length === 0) return EMPTY;
@@ -74,7 +109,7 @@ export function textOf(value: Record<string, unknown>, f: ResolvedFields): strin
 }
 
 export function siteOfRecord(value: Record<string, unknown>, f: ResolvedFields): string {
-  return siteOf(f.siteField !== undefined ? value[f.siteField] : undefined, value[f.urlField]);
+  return siteOf(f.siteField !== undefined ? getField(value, f.siteField) : undefined, getField(value, f.urlField));
 }
 
 function stringEnd(s: string, i: number): number {
@@ -154,6 +189,21 @@ export function findTopLevelValue(s: string, key: string): [number, number] | nu
   return found;
 }
 
+/** Where the value of field `name` sits in a JSON object text (a dotted name: see getField), or null. */
+export function findFieldValue(s: string, name: string): [number, number] | null {
+  const direct = findTopLevelValue(s, name);
+  if (direct !== null || !name.includes('.')) return direct;
+  let off = 0;
+  let sub = s;
+  for (const part of name.split('.')) {
+    const r = findTopLevelValue(sub, part);
+    if (r === null) return null;
+    off += r[0];
+    sub = sub.slice(r[0], r[1]);
+  }
+  return [off, off + sub.length];
+}
+
 /** Where a top-level member sits: [key start, value end), or null. The text must be valid JSON. */
 function findTopLevelMember(s: string, key: string): [number, number] | null {
   const v = findTopLevelValue(s, key);
@@ -183,7 +233,7 @@ function findTopLevelMember(s: string, key: string): [number, number] | null {
 export function spliceHtmlRecord(raw: string, f: ResolvedFields, text: string, annotate: { field: string; json: string } | null): string {
   const value = JSON.stringify(text);
   let out = raw;
-  const t = findTopLevelValue(out, f.textField);
+  const t = findFieldValue(out, f.textField);
   if (t !== null) {
     out = out.slice(0, t[0]) + value + out.slice(t[1]);
     if (!f.keepHtml) out = removeMember(out, f.htmlField);
@@ -220,7 +270,7 @@ function appendMember(s: string, key: string, json: string): string {
 export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null): string {
   let out = raw;
   if (newText !== null) {
-    const r = findTopLevelValue(raw, textField);
+    const r = findFieldValue(raw, textField);
     if (r !== null) out = raw.slice(0, r[0]) + JSON.stringify(newText) + raw.slice(r[1]);
   }
   if (annotate !== null) out = appendMember(out, annotate.field, annotate.json);

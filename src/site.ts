@@ -3,11 +3,17 @@
  * Site = the explicit site field, else the URL's host (lower-cased, `www.` dropped), else one shared site ''.
  */
 
+const BARE_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)+(?=[:/?#]|$)/i;
+
 /** The host of a URL, lower-cased and without `www.`; '' when the string has none. No URL object on the hot path. */
 export function hostOf(url: string): string {
   let i = url.indexOf('://');
   if (i < 0) {
-    if (!url.startsWith('//')) return '';
+    if (!url.startsWith('//')) {
+      // No scheme: "example.com/a/b" (Common Crawl's url in Dolma's metadata) is still a host.
+      const m = BARE_HOST.exec(url);
+      return m ? hostOf(`//${m[0]}`) : '';
+    }
     i = 0;
   }
   let s = i + (i === 0 ? 2 : 3);

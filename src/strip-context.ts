@@ -3,7 +3,7 @@ import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
 import { DocCleaner, docOf, isDoc } from './doc.js';
-import { resolveFields, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
+import { getField, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper } from './strip.js';
@@ -126,7 +126,7 @@ function processRecord(
         stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: `<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}` }));
       });
     }
-    stats.samples = offerSample(stats.samples, site, t, res, v[fields.idField], v[fields.urlField]);
+    stats.samples = offerSample(stats.samples, site, t, res, getField(v, fields.idField), getField(v, fields.urlField));
   }
   if (annotate !== null) newText = null; // annotate keeps the text
   if (rows !== null) {
@@ -136,8 +136,7 @@ function processRecord(
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (d.html !== null) return writeHtml(r, fields, newText ?? t, ann);
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
-  const out: Record<string, unknown> = { ...v };
-  if (newText !== null) out[fields.textField] = newText;
+  const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
   return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
 }
