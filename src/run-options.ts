@@ -17,6 +17,11 @@ export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, Re
   rejects?: string;
   /** Keep the text and add the removed spans under this field instead of removing them. */
   annotate?: string | null;
+  /**
+   * Write Dolma attribute files (chrome spans per record, code point offsets) under this directory, one
+   * per input file (io/attributes.ts). Pass 2 then runs on the main thread, in input order.
+   */
+  attributes?: string;
   /** A document whose every line is chrome: keep it unchanged (default), emit it empty, or drop it. */
   onEmpty?: OnEmpty;
   /** Collect per-site figures and removed units for the report. */

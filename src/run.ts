@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
+import { AttributesWriter } from './io/attributes.js';
 import { isBad, readSources, resolveInputs, type InputSource, type ReadOptions } from './io/input.js';
 import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
 import { Model } from './model.js';
@@ -145,6 +146,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     onParquetTable: rowSink ? (t) => rowSink.begin(t) : undefined,
   };
   const threads = threadsFor(sources, opts);
+  const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes) : null;
   const emit = async (out: string[], rej: string[]): Promise<void> => {
     for (const l of out) {
       const w = sink.write(l);
@@ -175,6 +177,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
         const rows: CleanRow[] | null = rowSink ? [] : null;
         const bad = ctx.batch(batch, out, rej, rows);
         if (rows && rows.length > 0) await rowSink!.writeRows(rows);
+        if (attributes) for (const a of ctx.attrRows!.splice(0)) await attributes.add(a.file, a.id, a.text, a.spans);
         await emit(out, rej);
         if (bad) throw new BoilerstripError(bad.code, bad.message, { file: bad.file, line: bad.line });
         p.tick(stats.cleaned, stats.charsIn);
@@ -182,9 +185,11 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     }
     await sink.close();
     if (rejects) await rejects.close();
+    await attributes?.close();
   } catch (e) {
     sink.abort();
     rejects?.abort();
+    attributes?.abort();
     throw e;
   }
   stats.stripSeconds += (performance.now() - t0) / 1000;
@@ -205,6 +210,8 @@ export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /** --threads when given; else the number of cores for 64 MB or more of JSONL (gzip counted 4x), else 1. */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
+  // (Attribute files are written in input order by the main thread.)
+  if (opts.attributes !== undefined) return 1;
   if (opts.threads !== undefined) return opts.threads;
   let bytes = 0;
   for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;

@@ -6,8 +6,17 @@ import { DocCleaner, docOf, isDoc } from './doc.js';
 import { getField, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
-import { Stripper } from './strip.js';
+import { Stripper, type Span } from './strip.js';
 import { offerSample } from './report/samples.js';
+
+/** A record's removed spans for its Dolma attributes line (io/attributes.ts). */
+export interface AttrRow {
+  file: string;
+  id: unknown;
+  /** The input text the spans are over (null: none). */
+  text: string | null;
+  spans: readonly Span[];
+}
 
 /** Pass-2 state over batches of records: one per thread. */
 export class StripContext {
@@ -18,6 +27,8 @@ export class StripContext {
   readonly stripper: Stripper;
   readonly cleaner: DocCleaner;
   readonly collect: boolean;
+  /** With --attributes: every good record's removed spans over its input text, in order (the caller drains it). */
+  readonly attrRows: AttrRow[] | null;
   constructor(
     readonly model: Model,
     opts: RunOptions,
@@ -31,6 +42,7 @@ export class StripContext {
     this.cleaner = new DocCleaner(this.stripper);
     this.collect = opts.collectReport ?? false;
     if (this.collect) this.stripper.removedUnits = [];
+    this.attrRows = opts.attributes !== undefined ? [] : null;
   }
 
   /**
@@ -51,7 +63,7 @@ export class StripContext {
         if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
         continue;
       }
-      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows);
+      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows);
       if (line === null) continue;
       stats.recordsOut++;
       if (rows === null) out.push(line, '\n'); // (no copy of the line to append its newline)
@@ -69,9 +81,11 @@ function processRecord(
   stats: RunStats,
   collect: boolean,
   rows: CleanRow[] | null,
+  attr: AttrRow[] | null,
 ): string | null {
   const v = r.value as Record<string, unknown>;
   const d = docOf(v, fields);
+  if (attr !== null) attr.push({ file: r.file, id: getField(v, fields.idField), text: null, spans: [] });
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;
     if (rows !== null) {
@@ -86,6 +100,12 @@ function processRecord(
   const site = d.site;
   const stripper = cleaner.stripper;
   const res = cleaner.clean(d);
+  // (An HTML page's text is not in the input: its attributes stay empty.)
+  if (attr !== null && d.html === null) {
+    const a = attr[attr.length - 1]!;
+    a.text = d.text;
+    a.spans = res.spans;
+  }
   stats.cleaned++;
   if (d.html !== null) stats.htmlPages++;
   if (res.fallback) stats.fallbackDocs++;

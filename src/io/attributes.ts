@@ -1,0 +1,88 @@
+/**
+ * Dolma attribute files (--attributes DIR): instead of (or beside) rewriting the documents, say which
+ * spans of each document's text are chrome, so a Dolma `mix` with a span_replacement on
+ * `boilerstrip__chrome` removes them.
+ *
+ * Layout, as Dolma pairs documents and attributes: one attribute file per input file, under DIR with the
+ * input's file name (an input under a `documents/` folder keeps its path below that folder), compressed as
+ * the input's name says (.gz, .zst), one line per record in the input's order:
+ *   {"id": <the record's id>, "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}}
+ * Offsets are Unicode code points of the record's text field, end exclusive: Dolma's mixer walks the
+ * text with Rust's `char_indices` and counts chars (code points), not UTF-16 units and not bytes. A record
+ * with no text, or an HTML page (whose text is not in the input), gets an empty list; a rejected record
+ * (invalid JSON) gets no line, and the run reports it.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { BoilerstripError } from '../errors.js';
+import type { Span } from '../strip.js';
+import { codecFor, compressionOf, FileSink } from './output.js';
+
+export const ATTRIBUTE_NAME = 'boilerstrip__chrome';
+
+/** UTF-16 offsets to code point offsets (spans in order, non-overlapping). */
+export function codePointSpans(text: string, spans: readonly Span[]): [number, number, number][] {
+  const out: [number, number, number][] = [];
+  let unit = 0;
+  let cp = 0;
+  const advance = (to: number): void => {
+    while (unit < to) {
+      const c = text.charCodeAt(unit);
+      // A surrogate pair is one code point.
+      if (c >= 0xd800 && c <= 0xdbff && unit + 1 < text.length) {
+        const d = text.charCodeAt(unit + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) unit++;
+      }
+      unit++;
+      cp++;
+    }
+  };
+  for (const [s, e] of spans) {
+    advance(s);
+    const a = cp;
+    advance(e);
+    out.push([a, cp, 1.0]);
+  }
+  return out;
+}
+
+/** Where an input file's attributes go under `dir`. */
+export function attributesPath(dir: string, input: string): string {
+  const norm = input.split(path.sep).join('/');
+  const at = norm.lastIndexOf('/documents/');
+  return path.join(dir, at >= 0 ? norm.slice(at + '/documents/'.length) : path.basename(input));
+}
+
+/** Attribute files, one per input file, written as records come (in input order). */
+export class AttributesWriter {
+  private readonly sinks = new Map<string, FileSink>();
+  private readonly taken = new Set<string>();
+  constructor(private readonly dir: string) {}
+
+  async add(file: string, id: unknown, text: string | null, spans: readonly Span[]): Promise<void> {
+    let sink = this.sinks.get(file);
+    if (sink === undefined) {
+      const out = attributesPath(this.dir, file === '-' ? 'stdin.jsonl' : file);
+      if (this.taken.has(out)) throw new BoilerstripError('E_OPTION', `two inputs would write the same attribute file ${out}: give inputs distinct names`, { file });
+      this.taken.add(out);
+      try {
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+      } catch (e) {
+        throw new BoilerstripError('E_OUTPUT', `cannot create the attributes directory: ${(e as Error).message}`, { file: out });
+      }
+      sink = new FileSink(out, await codecFor(compressionOf(out)));
+      this.sinks.set(file, sink);
+    }
+    const list = text === null || spans.length === 0 ? [] : codePointSpans(text, spans);
+    const w = sink.write(`{"id":${JSON.stringify(id ?? null)},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`);
+    if (w) await w;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sinks.values()) await s.close();
+  }
+
+  abort(): void {
+    for (const s of this.sinks.values()) s.abort();
+  }
+}
