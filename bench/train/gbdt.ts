@@ -15,9 +15,13 @@ export interface TrainOptions {
   minLeaf: number;
   /** L2 on leaf values. */
   lambda: number;
+  /** Share of features each tree may split on (drawn per tree, seeded): less variance between trainings. */
+  colsample: number;
+  /** Share of rows each tree learns from (drawn per tree, seeded). */
+  subsample: number;
 }
 
-export const TRAIN_DEFAULTS: TrainOptions = { trees: 60, depth: 6, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1 };
+export const TRAIN_DEFAULTS: TrainOptions = { trees: 60, depth: 6, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1, colsample: 1, subsample: 1 };
 
 /** Thresholds per feature: bin b holds values <= cuts[b] (and > cuts[b-1]); the last bin is unbounded. */
 function quantileCuts(x: Float32Array, n: number, nF: number, f: number, bins: number): Float32Array {
@@ -71,11 +75,24 @@ export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float3
   const hh = new Float64Array(nF * B);
   const idx = new Int32Array(n);
   const next = new Int32Array(n);
+  // A small seeded generator (mulberry32): the same data and options give the same forest.
+  let seed = 0x9e3779b9;
+  const rand = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let z = seed;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+  const allowed = new Uint8Array(nF);
   for (let t = 0; t < o.trees; t++) {
+    for (let f = 0; f < nF; f++) allowed[f] = o.colsample >= 1 || rand() < o.colsample ? 1 : 0;
     for (let i = 0; i < n; i++) {
       const p = 1 / (1 + Math.exp(-score[i]!));
-      g[i] = w[i]! * (p - y[i]!);
-      h[i] = w[i]! * Math.max(1e-6, p * (1 - p));
+      // (Rows left out of this tree weigh nothing in it.)
+      const wi = o.subsample >= 1 || rand() < o.subsample ? w[i]! : 0;
+      g[i] = wi * (p - y[i]!);
+      h[i] = wi * Math.max(1e-6, p * (1 - p));
     }
     const tree: Tree = { f: [], t: [], l: [], r: [], v: [] };
     // Nodes of the current level: [tree node, start, end) over idx.
@@ -115,6 +132,7 @@ export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float3
         let bf = -1;
         let bb = -1;
         for (let f = 0; f < nF; f++) {
+          if (!allowed[f]) continue;
           let GL = 0;
           let HL = 0;
           const nb = cuts[f]!.length;
