@@ -187,14 +187,14 @@ abstract class Buffered implements Sink {
   abstract abort(): void;
 }
 
-export class FileSink extends Buffered {
-  private readonly tmp: string;
-  private fd: number;
-  constructor(
-    private readonly file: string,
-    codec: Codec | null = null,
-  ) {
-    super(codec);
+/**
+ * A file written under a temporary name next to it and renamed when complete: an output is there whole
+ * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM.
+ */
+export class PartialFile {
+  readonly tmp: string;
+  fd: number;
+  constructor(readonly file: string) {
     const dir = path.dirname(path.resolve(file));
     this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`);
     try {
@@ -204,7 +204,7 @@ export class FileSink extends Buffered {
     }
     tempFiles.add(this.tmp);
   }
-  protected emit(b: Buffer): void {
+  write(b: Uint8Array): void {
     try {
       let off = 0;
       while (off < b.length) off += fs.writeSync(this.fd, b, off);
@@ -213,8 +213,8 @@ export class FileSink extends Buffered {
       throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file: this.file });
     }
   }
-  async close(): Promise<void> {
-    await this.finish();
+  /** Close and rename into place. */
+  commit(): void {
     try {
       fs.closeSync(this.fd);
       this.fd = -1;
@@ -236,6 +236,24 @@ export class FileSink extends Buffered {
     }
     fs.rmSync(this.tmp, { force: true });
     tempFiles.delete(this.tmp);
+  }
+}
+
+export class FileSink extends Buffered {
+  private readonly out: PartialFile;
+  constructor(file: string, codec: Codec | null = null) {
+    super(codec);
+    this.out = new PartialFile(file);
+  }
+  protected emit(b: Buffer): void {
+    this.out.write(b);
+  }
+  async close(): Promise<void> {
+    await this.finish();
+    this.out.commit();
+  }
+  abort(): void {
+    this.out.abort();
   }
 }
 

@@ -24,15 +24,14 @@
  * Several inputs go to one output only when their schemas are the same.
  */
 import { transcode } from 'node:buffer';
-import fs, { promises as fsp } from 'node:fs';
-import path from 'node:path';
+import { promises as fsp } from 'node:fs';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type CompressionCodec, type Compressors, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { BoilerstripError } from '../errors.js';
 import { JsonNumber } from '../record.js';
 import type { BadRecord, InputSource, RawRecord, ReadItem, ReadOptions } from './input.js';
-import { tempFiles, ZSTD_LEVEL, type CleanRow, type RowSink } from './output.js';
+import { PartialFile, ZSTD_LEVEL, type CleanRow, type RowSink } from './output.js';
 import { zstdBlockDecoder, zstdCompressor } from './zstd.js';
 
 /** A Parquet input as the sink needs it: its schema, and how its rows were read. */
@@ -451,10 +450,7 @@ export const GROUP_CHARS = 64 << 20;
 
 /** hyparquet-writer's byte writer, flushed to a file descriptor whenever its 2 MB buffer would grow. */
 class FdWriter extends ByteWriter {
-  constructor(
-    private readonly fd: number,
-    private readonly file: string,
-  ) {
+  constructor(private readonly dest: PartialFile) {
     super(2 << 20);
   }
   override ensure(size: number): void {
@@ -473,11 +469,7 @@ class FdWriter extends ByteWriter {
     this.index = 0;
   }
   private put(b: Uint8Array): void {
-    try {
-      for (let off = 0; off < b.length; ) off += fs.writeSync(this.fd, b, off);
-    } catch (e) {
-      throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file: this.file });
-    }
+    this.dest.write(b);
   }
   override finish(): void {
     this.flush();
@@ -495,8 +487,7 @@ function sameSchema(a: SchemaElement[], b: SchemaElement[]): boolean {
  */
 export class ParquetSink implements RowSink {
   readonly takesRows = true as const;
-  private readonly tmp: string;
-  private fd = -1;
+  private readonly dest: PartialFile;
   private table: ParquetTable | null = null;
   private out: ParquetWriter | null = null;
   private finalSchema: SchemaElement[] = [];
@@ -513,14 +504,7 @@ export class ParquetSink implements RowSink {
     private readonly textField: string,
     private readonly annotate: string | null,
   ) {
-    const dir = path.dirname(path.resolve(file));
-    this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`);
-    try {
-      this.fd = fs.openSync(this.tmp, 'w');
-    } catch (e) {
-      throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file });
-    }
-    tempFiles.add(this.tmp);
+    this.dest = new PartialFile(file);
   }
 
   static async open(file: string, codec: ParquetCodec, fields: { textField?: string; annotate?: string | null } = {}): Promise<ParquetSink> {
@@ -563,7 +547,7 @@ export class ParquetSink implements RowSink {
       kv = kv?.filter((x) => x.key !== 'ARROW:schema');
     }
     this.out = new ParquetWriter({
-      writer: new FdWriter(this.fd, this.file),
+      writer: new FdWriter(this.dest),
       schema: writeSchema,
       codec: this.codec,
       compressors: this.compress,
@@ -635,10 +619,7 @@ export class ParquetSink implements RowSink {
       // The footer carries the input's annotations (DECIMAL, JSON, ...) over the raw leaves written.
       this.out.schema = this.finalSchema;
       void this.out.finish();
-      fs.closeSync(this.fd);
-      this.fd = -1;
-      fs.renameSync(this.tmp, this.file);
-      tempFiles.delete(this.tmp);
+      this.dest.commit();
     } catch (e) {
       this.abort();
       if (e instanceof BoilerstripError) throw e;
@@ -647,15 +628,6 @@ export class ParquetSink implements RowSink {
   }
 
   abort(): void {
-    if (this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        /* already closed */
-      }
-      this.fd = -1;
-    }
-    fs.rmSync(this.tmp, { force: true });
-    tempFiles.delete(this.tmp);
+    this.dest.abort();
   }
 }

@@ -29,6 +29,7 @@ import type { ArticlePool } from './articles.js';
 import { Rng, simulate, type GoldSpan, type Label, type SimDoc, type SimOptions } from './generate.js';
 import { attrInfo } from '../html/hints.js';
 import { normalize } from '../normalize.js';
+import { bagMatch } from './score.js';
 
 /** Chrome labels of an HTML page: the text simulator's, and the page <title>. */
 export type ChromeLabel = Exclude<Label, 'content'> | 'title';
@@ -802,28 +803,10 @@ const squash = (s: string): string => normalize(s).replace(/ +/g, ' ').trim();
 export function scoreHtmlPage(s: HtmlSimScore, page: Pick<SimHtmlPage, 'goldContent' | 'chrome' | 'family'>, out: string): void {
   const ow = bagWords(out);
   const gw = bagWords(page.goldContent);
-  const g = new Map<string, number>();
-  for (const t of gw) g.set(t, (g.get(t) ?? 0) + 1);
-  let tp = 0;
   const left: string[] = [];
-  for (const t of ow) {
-    const n = g.get(t) ?? 0;
-    if (n > 0) {
-      tp++;
-      g.set(t, n - 1);
-    } else left.push(t);
-  }
+  const tp = bagMatch(ow, gw, left);
   const cw = page.chrome.flatMap(([, x]) => bagWords(x));
-  const cm = new Map<string, number>();
-  for (const t of cw) cm.set(t, (cm.get(t) ?? 0) + 1);
-  let ck = 0;
-  for (const t of left) {
-    const n = cm.get(t) ?? 0;
-    if (n > 0) {
-      ck++;
-      cm.set(t, n - 1);
-    }
-  }
+  const ck = bagMatch(left, cw);
   s.pages++;
   s.tp += tp;
   s.outWords += ow.length;

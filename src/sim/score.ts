@@ -91,6 +91,14 @@ export function figures(s: Score): Figures {
 
 /** Bag-of-words scoring for real pages, where gold is text not aligned to the page: multiset overlap. */
 export function bagScore(out: string[], gold: string[]): { tp: number; outN: number; goldN: number } {
+  return { tp: bagMatch(out, gold), outN: out.length, goldN: gold.length };
+}
+
+/**
+ * Words of `out` matched in the bag `gold`, each gold word claimed once. The words left unmatched go to
+ * `left` when it is given.
+ */
+export function bagMatch(out: readonly string[], gold: readonly string[], left?: string[]): number {
   const g = new Map<string, number>();
   for (const t of gold) g.set(t, (g.get(t) ?? 0) + 1);
   let tp = 0;
@@ -99,9 +107,9 @@ export function bagScore(out: string[], gold: string[]): { tp: number; outN: num
     if (c > 0) {
       tp++;
       g.set(t, c - 1);
-    }
+    } else left?.push(t);
   }
-  return { tp, outN: out.length, goldN: gold.length };
+  return tp;
 }
 
 export type { SimDoc };
