@@ -12,92 +12,12 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
-import type { ParquetTable } from './parquet.js';
+import type { BadRecord, Format, InputSource, RawRecord, ReadItem, ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
 
-/**
- * jsonl, json (one array), text (a file is a document), html (a file is a page), warc (WARC or WET: each
- * HTML response and each WET conversion record is a document), parquet (a row is a record).
- */
-export type Format = 'jsonl' | 'json' | 'text' | 'html' | 'warc' | 'parquet';
-export type FormatOption = Format | 'auto';
-
-/** One record as read, before any cleaning. */
-export interface RawRecord {
-  /** Input the record came from ('-' for standard input). */
-  file: string;
-  /** 1-based source line where the record starts (for JSON arrays: where the element ends; for Parquet: the row). */
-  line: number;
-  format: Format;
-  /** The parsed value (for Parquet: the row, its values typed as parquet.ts says). */
-  value: unknown;
-  /** For JSONL: the line as read, so untouched fields are written back byte for byte. */
-  raw: string | null;
-}
-
-/** A record that could not be read; what happens to it is the caller's policy (--on-error). */
-export interface BadRecord {
-  file: string;
-  line: number;
-  code: 'E_JSON' | 'E_RECORD' | 'E_DOC_TOO_LARGE' | 'E_WARC' | 'E_PARQUET';
-  message: string;
-  /** The raw line when there is one (for --rejects). */
-  raw: string | null;
-}
-
-export type ReadItem = RawRecord | BadRecord;
-
-export function isBad(r: ReadItem): r is BadRecord {
-  return (r as BadRecord).code !== undefined;
-}
-
-export interface ReadOptions {
-  format?: FormatOption;
-  /** Records (or text files) larger than this are rejected, never buffered whole. */
-  maxDocBytes?: number;
-  /** Concurrent file probes (format and gzip sniffing, directory walks). */
-  concurrency?: number;
-  /** Standard input, when '-' is among the inputs (tests pass their own). */
-  stdin?: NodeJS.ReadableStream;
-  /** Field names a plain text file's record gets: {[idField]: path, [textField]: content}. */
-  textField?: string;
-  idField?: string;
-  /** Counts lines that carried invalid UTF-8 (for HTML: pages with bytes invalid in their charset). */
-  onInvalidUtf8?: (file: string, line: number) => void;
-  /** Field an HTML file's or WARC response's page goes to (default 'html'). */
-  htmlField?: string;
-  /** Field holding the URL of WARC records (default 'url'). */
-  urlField?: string;
-  /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
-  onError?: 'fail' | 'skip';
-  /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
-  onNotDocument?: (file: string, type: string) => void;
-  /** Called with the size of each block of input bytes read (as stored: compressed bytes for .gz/.zst), for progress. */
-  onBytes?: (n: number) => void;
-  /** Parquet: read only these columns when present (pass 1 needs the text and the site's fields). */
-  onlyFields?: string[];
-  /**
-   * Parquet: 'json' (default) gives rows for JSONL output (timestamps and dates as ISO strings, DECIMAL as
-   * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
-   */
-  parquetValues?: 'json' | 'exact';
-  /** Parquet: called with each file's schema when it is opened, before its rows. */
-  onParquetTable?: (table: ParquetTable) => void;
-}
-
-export interface InputSource {
-  /** Path as given, or '-' for stdin. */
-  name: string;
-  /** Compressed, gzip or zstd: read as a stream and cut as it is decompressed (threads), never by offset. */
-  gzip: boolean;
-  format: Format;
-  /** Size on disk (-1 for stdin). */
-  bytes: number;
-  /** Name used in messages when it differs from the path read (the stdin spool is shown as '-'). */
-  display?: string;
-}
+export * from './records.js';
 
 function label(src: InputSource): string {
   return src.display ?? src.name;

@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants, crc32, deflateRawSync } from 'node:zlib';
 import { BoilerstripError } from '../errors.js';
-import type { Span } from '../strip.js';
 import { encode } from './blocks.js';
-import type { RawRecord } from './input.js';
-import type { ParquetTable } from './parquet.js';
+import type { RawRecord } from './records.js';
+import type { ParquetTable } from './parquet-table.js';
 import { zstdCompressor } from './zstd.js';
 
 /** Files to remove if the process is interrupted (temporary outputs, the stdin spool). */
@@ -43,7 +42,7 @@ export interface CleanRow {
   /** The cleaned text, or null when the record's own text (or non-text) stands. */
   text: string | null;
   /** The removed spans, with --annotate (null otherwise). */
-  spans: Span[] | null;
+  spans: readonly (readonly [number, number, string])[] | null;
 }
 
 /**

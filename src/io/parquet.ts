@@ -30,28 +30,12 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, typ
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { BoilerstripError } from '../errors.js';
 import { JsonNumber } from '../record.js';
-import type { BadRecord, InputSource, RawRecord, ReadItem, ReadOptions } from './input.js';
+import type { BadRecord, InputSource, RawRecord, ReadItem, ReadOptions } from './records.js';
 import { PartialFile, ZSTD_LEVEL, type CleanRow, type RowSink } from './output.js';
 import { zstdBlockDecoder, zstdCompressor } from './zstd.js';
+import type { ParquetTable } from './parquet-table.js';
 
-/** A Parquet input as the sink needs it: its schema, and how its rows were read. */
-export interface ParquetTable {
-  /** Name used in messages. */
-  file: string;
-  metadata: FileMetaData;
-  /** Top-level column names, in order. */
-  columns: string[];
-  /** The schema rows are written back with: the file's, with the annotations of raw leaves removed. */
-  writeSchema: SchemaElement[];
-  /** The schema exact mode reads with: writeSchema, with MAP groups read as the structs they are stored as. */
-  readSchema: SchemaElement[];
-  /** Per top-level column holding a MAP: the value as read to the value as written (see mapFixer). */
-  fixers: Map<string, (v: unknown) => unknown>;
-  /** Top-level columns holding a raw leaf whose bytes have no meaningful order: written without statistics. */
-  noStatistics: Set<string>;
-  /** A column the writer cannot write back (INT96 timestamps), if any. */
-  unwritable: string | null;
-}
+export type { ParquetTable } from './parquet-table.js';
 
 /**
  * One UTF-8 value to a string, as blocks.ts decodes JSONL: transcoding to UTF-16 first is ~4x faster than
