@@ -61,7 +61,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   const threads = threadsFor(sources, opts);
   let chars = 0;
   let g = 0;
-  for (const group of groupSources(sources, threads)) {
+  for (const group of groupSources(sources, threads, opts)) {
     const gi = g++;
     if (group.parallel) {
       const { learnParallel } = await import('./parallel/pool.js');
@@ -156,12 +156,12 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   };
   try {
     let g = 0;
-    for (const group of groupSources(sources, threads)) {
+    for (const group of groupSources(sources, threads, opts)) {
       // Pass 1 made the same groups (clean reads files, and stdin spooled to one).
       const cached = cache?.groups[g++];
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
-        await stripParallel(model, group.sources, p.opts, threads, stats, async (bytes, rej) => {
+        await stripParallel(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, threads, stats, async (bytes, rej) => {
           if (bytes) {
             const w = sink.writeBytes(bytes);
             if (w) await w;
@@ -208,25 +208,33 @@ function checkRowSink(sources: InputSource[], sink: Sink): void {
 /** Below this much splittable input, starting threads costs more than it saves. */
 export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
-/** --threads when given; else the number of cores for 64 MB or more of JSONL (gzip counted 4x), else 1. */
+/**
+ * --threads when given; else the number of cores for 64 MB or more of JSONL or WARC (compressed counted 4x),
+ * else 1.
+ */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
   // (Attribute files are written in input order by the main thread.)
   if (opts.attributes !== undefined) return 1;
   if (opts.threads !== undefined) return opts.threads;
   let bytes = 0;
-  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
+  for (const s of sources) if (threadable(s, opts) && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
   return bytes >= THREADS_MIN_BYTES ? defaultThreads() : 1;
 }
 
 /**
- * Consecutive JSONL sources form parallel groups: files (plain ones cut by offset, gzip ones cut as they
- * are decompressed) and stdin; JSON arrays, text files and Parquet files stream on the main thread (a
- * Parquet output, which takes rows, only ever has serial groups). Order is kept.
+ * Sources the worker threads read: JSONL (files cut by offset, gzip and stdin cut as they stream), and
+ * WARC/WET, whose documents the main thread reads and hands over as JSONL lines (not with --on-error
+ * skip: a rejected WARC record cannot travel as a line).
  */
-export function groupSources(sources: InputSource[], threads: number): { parallel: boolean; sources: InputSource[] }[] {
+function threadable(s: InputSource, opts: RunOptions): boolean {
+  return s.format === 'jsonl' || (s.format === 'warc' && opts.onError !== 'skip');
+}
+
+/** Consecutive threadable sources form parallel groups; the others stream on the main thread. Order is kept. */
+export function groupSources(sources: InputSource[], threads: number, opts: RunOptions = {}): { parallel: boolean; sources: InputSource[] }[] {
   const groups: { parallel: boolean; sources: InputSource[] }[] = [];
   for (const s of sources) {
-    const parallel = threads > 1 && s.format === 'jsonl';
+    const parallel = threads > 1 && threadable(s, opts);
     const last = groups[groups.length - 1];
     if (last && last.parallel === parallel) last.sources.push(s);
     else groups.push({ parallel, sources: [s] });

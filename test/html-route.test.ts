@@ -166,6 +166,17 @@ describe('HTML files and WARC', () => {
     expect(report.records).toMatchObject({ in: 24, out: 24, balanced: true, warcNotDocuments: 26 });
   });
 
+  it('.warc.gz on two threads: the same bytes and the same counts as on one', () => {
+    const rep1 = path.join(dir, 'warc1.json');
+    const rep2 = path.join(dir, 'warc2.json');
+    const one = run(['clean', warcFile, '--quiet', '--threads', '1', '--report', rep1]);
+    const two = run(['clean', warcFile, '--quiet', '--threads', '2', '--report', rep2]);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const records = (f: string): unknown => (JSON.parse(fs.readFileSync(f, 'utf8')) as { records: unknown }).records;
+    expect(records(rep2)).toEqual(records(rep1));
+  });
+
   it('WET: conversion records give the text the same documents give as JSONL', () => {
     const texts = pages.map((p) => p.paragraphs.join('\n') + '\nجميع الحقوق محفوظة © 2024\nسياسة الخصوصية');
     const wet = path.join(dir, 'crawl.warc.wet.gz');

@@ -12,7 +12,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
-import type { BadRecord, Format, InputSource, RawRecord, ReadItem, ReadOptions } from './records.js';
+import { isBad, type BadRecord, type Format, type InputSource, type RawRecord, type ReadItem, type ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
@@ -426,6 +426,21 @@ export async function* readWarcSource(src: InputSource, opts: ReadOptions = {}):
   }
   if (pending.length > 0) batch.push(...pending.splice(0));
   if (batch.length > 0) yield batch;
+}
+
+/**
+ * A WARC or WET source as JSONL bytes, one line per document, for the worker threads (they read JSONL):
+ * each line is the JSON of the record readWarcSource gives, so a thread cleans it to the same bytes the
+ * main thread writes. Only with onError 'fail' (a broken record throws here, naming file and record):
+ * rejected records have no line to travel in, so with 'skip' WARC stays on the main thread.
+ */
+export async function* warcAsJsonl(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+  if (opts.onError === 'skip') throw new BoilerstripError('E_INTERNAL', 'WARC with --on-error skip is read on the main thread', { file: label(src) });
+  for await (const batch of readWarcSource(src, opts)) {
+    let s = '';
+    for (const r of batch) if (!isBad(r)) s += JSON.stringify(r.value) + '\n';
+    if (s.length > 0) yield Buffer.from(s, 'utf8');
+  }
 }
 
 /** Every record of every source, in order, in batches. `onSource` is called as each source starts. */

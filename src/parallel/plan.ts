@@ -4,7 +4,7 @@
  * on which thread finished first.
  */
 import fs from 'node:fs';
-import { sourceBytes, type InputSource, type ReadOptions } from '../io/input.js';
+import { sourceBytes, warcAsJsonl, type InputSource, type ReadOptions } from '../io/input.js';
 import type { BlockAt } from '../side.js';
 
 export interface Chunk {
@@ -97,7 +97,7 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
   let index = firstIndex;
   const label = src.display ?? src.name;
   let searchFrom = 0;
-  for await (const b of sourceBytes(src, opts)) {
+  for await (const b of src.format === 'warc' ? warcAsJsonl(src, opts) : sourceBytes(src, opts)) {
     buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
     while (buf.length > chunkBytes) {
       const nl = buf.indexOf(10, Math.max(chunkBytes, searchFrom));
@@ -115,12 +115,15 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
   if (buf.length > 0) yield { index: index++, fileIndex, file: src.name, label, start, end: start + buf.length, bytes: buf };
 }
 
-/** Chunks of every source in order: file ranges for plain files, streamed chunks for gzip and stdin. */
+/**
+ * Chunks of every source in order: file ranges for plain files, streamed chunks for gzip, stdin and WARC
+ * (whose records the main thread turns into JSONL lines: warcAsJsonl).
+ */
 export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}): AsyncGenerator<Chunk> {
   let index = 0;
   for (let f = 0; f < sources.length; f++) {
     const src = sources[f]!;
-    if (!src.gzip && src.name !== '-') {
+    if (!src.gzip && src.name !== '-' && src.format !== 'warc') {
       for (const c of planChunks([src])) {
         opts.onBytes?.(c.end - c.start);
         yield { ...c, index: index++, fileIndex: f };

@@ -20,7 +20,7 @@ import type { BlockAt } from '../side.js';
 
 /** Options that can cross to a thread (no functions or streams). */
 function portable(opts: RunOptions): RunOptions {
-  const { onProgress: _a, onInvalidUtf8: _b, stdin: _c, onBytes: _d, ...rest } = opts;
+  const { onProgress: _a, onInvalidUtf8: _b, stdin: _c, onBytes: _d, onNotDocument: _e, onParquetTable: _f, ...rest } = opts;
   return rest;
 }
 
