@@ -19,7 +19,7 @@ export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, Re
   annotate?: string | null;
   /**
    * Write Dolma attribute files (chrome spans per record, code point offsets) under this directory, one
-   * per input file (io/attributes.ts). Pass 2 then runs on the main thread, in input order.
+   * per input file (io/attributes.ts), in input order for every thread count.
    */
   attributes?: string;
   /** A document whose every line is chrome: keep it unchanged (default), emit it empty, or drop it. */

@@ -17,7 +17,7 @@ import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SerialSideWriter, SideStore } from './side.js';
 import { RunStats } from './stats.js';
-import { StripContext } from './strip-context.js';
+import { attrLines, StripContext } from './strip-context.js';
 import { defaultThreads } from './parallel/threads.js';
 
 export type { OnEmpty, OnError, Progress, RunOptions } from './run-options.js';
@@ -161,11 +161,12 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
       const cached = cache?.groups[g++];
       if (group.parallel) {
         const { stripParallel } = await import('./parallel/pool.js');
-        await stripParallel(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, threads, stats, async (bytes, rej) => {
+        await stripParallel(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, threads, stats, async (bytes, rej, attrs) => {
           if (bytes) {
             const w = sink.writeBytes(bytes);
             if (w) await w;
           }
+          if (attributes && attrs) for (const [file, lines] of attrs) await attributes.addLines(file, lines);
           if (rejects) for (const l of rej) await rejects.write(l);
         }, () => p.tick(stats.cleaned, stats.charsIn), cached?.kind === 'chunks' ? cached.blocks : undefined);
         continue;
@@ -177,7 +178,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
         const rows: CleanRow[] | null = rowSink ? [] : null;
         const bad = ctx.batch(batch, out, rej, rows);
         if (rows && rows.length > 0) await rowSink!.writeRows(rows);
-        if (attributes) for (const a of ctx.attrRows!.splice(0)) await attributes.add(a.file, a.id, a.text, a.spans);
+        if (attributes) for (const [file, lines] of attrLines(ctx.attrRows!.splice(0))) await attributes.addLines(file, lines);
         await emit(out, rej);
         if (bad) throw new BoilerstripError(bad.code, bad.message, { file: bad.file, line: bad.line });
         p.tick(stats.cleaned, stats.charsIn);
@@ -213,8 +214,6 @@ export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
  * else 1.
  */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
-  // (Attribute files are written in input order by the main thread.)
-  if (opts.attributes !== undefined) return 1;
   if (opts.threads !== undefined) return opts.threads;
   let bytes = 0;
   for (const s of sources) if (threadable(s, opts) && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;

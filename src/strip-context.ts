@@ -3,6 +3,7 @@ import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
 import { DocCleaner, docOf, isDoc } from './doc.js';
+import { attributesLine } from './io/attributes.js';
 import { getField, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
@@ -16,6 +17,18 @@ export interface AttrRow {
   /** The input text the spans are over (null: none). */
   text: string | null;
   spans: readonly Span[];
+}
+
+/** The attribute lines of `rows`, grouped by input file in order (a chunk or batch may end one file and start another). */
+export function attrLines(rows: AttrRow[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const a of rows) {
+    const line = attributesLine(a.id, a.text, a.spans);
+    const last = out[out.length - 1];
+    if (last && last[0] === a.file) last[1] += line;
+    else out.push([a.file, line]);
+  }
+  return out;
 }
 
 /** Pass-2 state over batches of records: one per thread. */

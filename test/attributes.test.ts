@@ -57,5 +57,11 @@ describe('Dolma attributes', () => {
       expect(applyCodePointSpans(orig.text, spans), `record ${i}`).toBe(cleaned[i]!.text);
     });
     expect(changed).toBeGreaterThan(200);
+    // The same attribute file from two threads with small chunks.
+    const attr2 = path.join(dir, 'attributes2');
+    const r2 = run(['clean', input, '--quiet', '--attributes', attr2, '--threads', '2'], { env: { BOILERSTRIP_CHUNK_BYTES: '65536' } });
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(r2.stdout).toBe(r.stdout);
+    expect(gunzipSync(fs.readFileSync(path.join(attr2, 'part-0.json.gz')))).toEqual(gunzipSync(fs.readFileSync(path.join(attrDir, 'part-0.json.gz'))));
   });
 });

@@ -198,7 +198,7 @@ function outputOptions(y: Argv): Argv {
     .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension); for .parquet: snappy (default) | zstd | gzip | none', group: 'Output:' })
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
-    .option('attributes', { type: 'string', describe: 'Also write Dolma attribute files here: per input file, {"id", "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}} a record, Unicode code point offsets (pass 2 on one thread)', group: 'Output:' })
+    .option('attributes', { type: 'string', describe: 'Also write Dolma attribute files here: per input file, {"id", "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}} a record, Unicode code point offsets', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
     .option('report-html', { type: 'string', describe: 'Write the report as a self-contained HTML page here (charts, top units per site, sample documents before/after)', group: 'Output:' })
     .option('tmp-dir', { type: 'string', describe: 'Temporary files: the stdin spool, clean\'s analysis cache (default: the system\'s)', group: 'Output:' });

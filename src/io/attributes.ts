@@ -10,7 +10,8 @@
  * Offsets are Unicode code points of the record's text field, end exclusive: Dolma's mixer walks the
  * text with Rust's `char_indices` and counts chars (code points), not UTF-16 units and not bytes. A record
  * with no text, or an HTML page (whose text is not in the input), gets an empty list; a rejected record
- * (invalid JSON) gets no line, and the run reports it.
+ * (invalid JSON) gets no line, and the run reports it. Worker threads make the lines of their chunks
+ * (attributesLine); the main thread writes them in chunk order.
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -46,6 +47,12 @@ export function codePointSpans(text: string, spans: readonly Span[]): [number, n
   return out;
 }
 
+/** A record's attributes line (with its newline). */
+export function attributesLine(id: unknown, text: string | null, spans: readonly Span[]): string {
+  const list = text === null || spans.length === 0 ? [] : codePointSpans(text, spans);
+  return `{"id":${JSON.stringify(id ?? null)},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`;
+}
+
 /** Where an input file's attributes go under `dir`. */
 export function attributesPath(dir: string, input: string): string {
   const norm = input.split(path.sep).join('/');
@@ -59,7 +66,9 @@ export class AttributesWriter {
   private readonly taken = new Set<string>();
   constructor(private readonly dir: string) {}
 
-  async add(file: string, id: unknown, text: string | null, spans: readonly Span[]): Promise<void> {
+  /** Lines made by attributesLine, for records of input `file`, in order. */
+  async addLines(file: string, lines: string): Promise<void> {
+    if (lines.length === 0) return;
     let sink = this.sinks.get(file);
     if (sink === undefined) {
       const out = attributesPath(this.dir, file === '-' ? 'stdin.jsonl' : file);
@@ -73,8 +82,7 @@ export class AttributesWriter {
       sink = new FileSink(out, await codecFor(compressionOf(out)));
       this.sinks.set(file, sink);
     }
-    const list = text === null || spans.length === 0 ? [] : codePointSpans(text, spans);
-    const w = sink.write(`{"id":${JSON.stringify(id ?? null)},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`);
+    const w = sink.write(lines);
     if (w) await w;
   }
 

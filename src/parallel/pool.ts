@@ -34,6 +34,8 @@ interface ChunkReply {
   /** UTF-8 output of the chunk (moved from the thread). */
   out?: ArrayBuffer;
   rejects?: string[];
+  /** --attributes: the chunk's attribute lines, per input file in order. */
+  attrs?: [string, string][];
   stats?: RunStats;
   units?: PackedUnits;
   /** Pass 1 with the analysis cache: where the thread wrote the chunk's analyses. */
@@ -252,7 +254,7 @@ export async function stripParallel(
   opts: RunOptions,
   threads: number,
   stats: RunStats,
-  emit: (out: Buffer | null, rejects: string[]) => Promise<void>,
+  emit: (out: Buffer | null, rejects: string[], attrs?: [string, string][]) => Promise<void>,
   tick: () => void,
   cached?: BlockAt[],
 ): Promise<void> {
@@ -270,7 +272,7 @@ export async function stripParallel(
     const base = fileLines;
     fileLines += r.lines;
     if (r.stats) stats.absorb(r.stats, base, r.units);
-    await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? []);
+    await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? [], r.attrs);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();
     return true;

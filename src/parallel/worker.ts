@@ -14,7 +14,7 @@ import { learnRecord } from '../doc.js';
 import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
 import { RunStats } from '../stats.js';
-import { StripContext } from '../strip-context.js';
+import { attrLines, StripContext } from '../strip-context.js';
 import { countLines, readChunk, type Chunk } from './plan.js';
 
 export interface WorkerInit {
@@ -153,7 +153,8 @@ function stripper(init: WorkerInit): Handler {
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
     const moved: ArrayBuffer[] = [ab];
     if (units) moved.push(units.keys.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
-    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats, units }, moved);
+    const attrs = ctx.attrRows !== null ? attrLines(ctx.attrRows) : undefined;
+    port.postMessage({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats, units, attrs }, moved);
   };
 }
 
