@@ -210,13 +210,14 @@ function checkRowSink(sources: InputSource[], sink: Sink): void {
 export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
- * --threads when given; else the number of cores for 64 MB or more of JSONL or WARC (compressed counted 4x),
- * else 1.
+ * --threads when given; else the number of cores for 64 MB or more of JSONL (compressed counted 4x), else 1.
+ * WARC takes threads only when asked: its records reach the threads through the main thread, which was
+ * the bottleneck here (1,382 pages, 23 MB .warc.gz, 2 threads: 1.3x the wall time of 1; bench/RESULTS.md).
  */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
   if (opts.threads !== undefined) return opts.threads;
   let bytes = 0;
-  for (const s of sources) if (threadable(s, opts) && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
+  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
   return bytes >= THREADS_MIN_BYTES ? defaultThreads() : 1;
 }
 
