@@ -24,7 +24,7 @@ import { decodeHtml } from '../src/html/decode.js';
 import { contextFeatures, FEATURES, N_CONTEXT, N_FEATURES } from '../src/html/features.js';
 import { forestScores, stageScore, type Forest, type Stage } from '../src/html/forest.js';
 import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
-import { applyDecisions, PageStripper } from '../src/html/strip-page.js';
+import { applyDecisions, decideBlocks, PageStripper } from '../src/html/strip-page.js';
 import { Model, siteHash } from '../src/model.js';
 import { normalize } from '../src/normalize.js';
 import { loadPool } from '../src/sim/articles.js';
@@ -158,7 +158,7 @@ function decide(forest: Forest, r: PageRows): string {
   const n = r.y.length;
   const kept = new Uint8Array(n);
   const s = forestScores(forest, r.doc, r.x, new Float32Array(n));
-  for (let i = 0; i < n; i++) kept[i] = s[i]! >= forest.threshold ? 1 : 0;
+  decideBlocks(r.doc, s, forest.threshold, kept);
   return applyDecisions(r.doc, r.res, kept).text;
 }
 

@@ -53,7 +53,7 @@ export class PageStripper {
     const kept = this.kept;
     const f = this.forest;
     this.scores = forestScores(f, doc, x, this.scores);
-    for (let i = 0; i < n; i++) kept[i] = this.scores[i]! >= f.threshold ? 1 : 0;
+    decideBlocks(doc, this.scores, f.threshold, kept);
     return applyDecisions(doc, res, kept);
   }
 
@@ -73,6 +73,15 @@ export class PageStripper {
       each(KEY[0]!, KEY[1]!, bs[i]!.path, m.counter.get(KEY[0]!, KEY[1]!), bs[i]!.text);
     }
   }
+}
+
+/**
+ * Keep a block when the forest's log-odds reach the threshold. The <title> block never stays: it is the
+ * tab's label, not text of the page (the headline is in the body; titles carry the site's name).
+ */
+export function decideBlocks(doc: HtmlDoc, scores: Float32Array, threshold: number, kept: Uint8Array): void {
+  const bs = doc.page.blocks;
+  for (let i = 0; i < bs.length; i++) kept[i] = scores[i]! >= threshold && bs[i]!.kind !== 'title' ? 1 : 0;
 }
 
 /**
