@@ -9,10 +9,11 @@ network file system on a real cluster; on one machine, any directory).
 
     python3 integrations/dask/run.py [--scheduler ADDRESS | --workers N] --out-dir DIR SHARD...
 
-With no scheduler address, a local cluster of N worker processes is started on loopback and shut down at
-the end. Output: DIR/<shard file name> for each shard (a cleaned JSONL, written atomically by boilerstrip),
-and DIR/run.json with timings, model sizes and failures. Failed tasks are retried (--retries); a shard
-that keeps failing is reported by name, exit status 1, and nothing of its output is left behind.
+With no scheduler address, a local cluster of N workers is started in this process (worker threads: the
+work is in their Node processes) and shut down at the end. Output: DIR/<shard file name> for each shard
+(a cleaned JSONL, written atomically by boilerstrip), and DIR/run.json with timings, model sizes, CPU
+seconds and failures. Failed tasks are retried (--retries); a shard that keeps failing is reported by
+name, exit status 1, and nothing of its output is left behind.
 Arguments after `--` go to both `learn` and `strip` (for example `-- --min-docs 3 --text-field body`).
 """
 
@@ -83,8 +84,8 @@ class BoilerstripServers(WorkerPlugin):
         self.bin_path = bin_path
 
     def setup(self, worker):
+        # (A worker runs at most one task a thread, so it starts at most one server a thread.)
         self.lock = threading.Lock()
-        self.size = max(1, getattr(getattr(worker, "state", worker), "nthreads", 1))
         self.idle = [Server(self.node, self.bin_path)]  # the first starts now, while the driver gets going
         self.all = list(self.idle)
         self.loads = 0
@@ -268,7 +269,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
-    where.add_argument("--workers", type=int, default=2, help="worker processes of a local cluster on loopback (default 2)")
+    where.add_argument("--workers", type=int, default=2, help="workers of a local cluster in this process, one boilerstrip process each (default 2)")
     p.add_argument("--out-dir", required=True, help="directory for the cleaned shards (and the models, under .boilerstrip/)")
     p.add_argument("--concurrency", type=int, default=0, help="tasks in flight at once (default: 2 x worker threads)")
     p.add_argument("--retries", type=int, default=2, help="retries of a failed task (default 2)")
@@ -342,9 +343,11 @@ def main(argv=None):
         report["merge_tasks"] = [{"model": os.path.basename(m["model"]), "parts": m["parts"], "seconds": round(m["seconds"], 3), "cpu": round(m["cpu"], 3), "models_from_memory": m["from_memory"]} for m in merges]
         report["merged_model_bytes"] = final["unpruned_bytes"]
         report["shipped_model_bytes"] = final["bytes"]
-        # Broadcast: every worker's servers load the final model once, from the shared directory.
+        # Broadcast: every worker's servers load the final model once, from the shared directory (a worker
+        # where that fails loads it at its first strip, which reports what is wrong).
         t = time.time()
-        report["broadcast"] = client.run(preload, final["model"])
+        loaded = client.run(preload, final["model"], on_error="return")
+        report["broadcast"] = {w: r if isinstance(r, dict) else {"error": str(r)} for w, r in loaded.items()}
         report["broadcast_seconds"] = time.time() - t
         # Map: strip per shard.
         t = time.time()
@@ -355,10 +358,7 @@ def main(argv=None):
         report["strip_seconds"] = time.time() - t
         report["strip_tasks"] = {os.path.basename(s): {"seconds": round(r["seconds"], 3), "cpu": round(r["cpu"], 3), "worker": r["worker"], "analysis_cached": r["analysis_cached"]} for s, r in stripped.items() if not isinstance(r, Exception)}
         report["strips_with_analysis"] = sum(1 for r in stripped.values() if not isinstance(r, Exception) and r["analysis_cached"])
-        try:
-            report["model_loads"] = sum(client.run(model_loads).values())
-        except Exception:  # a worker gone by now
-            pass
+        report["model_loads"] = sum(n for n in client.run(model_loads, on_error="return").values() if isinstance(n, int))
         for s, r in stripped.items():
             if isinstance(r, Exception):
                 report["failed"].append({"shard": os.path.basename(s), "pass": "strip", "error": str(r)})
