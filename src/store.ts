@@ -364,20 +364,24 @@ export function mergeModelFiles(files: string[], held?: (file: string) => Model 
       /* loadModel names the missing file */
     }
   }
-  const first = held?.(files[0]!);
+  const inMemory = files.map((f) => held?.(f));
+  const first = inMemory[0];
   let merged: Model;
   if (first) {
     // (The table loadModel would make for the first file.)
     merged = new Model({ maxMemory: Math.max(Counter64.budgetFor(bytes / 12), Counter64.budgetFor(first.counter.size), 1 << 22), maxTexts: Math.max(first.texts.size, 50_000) }, first.params);
-    addModel(merged, first);
   } else {
     merged = loadModel(files[0]!, { maxMemory: Counter64.budgetFor(bytes / 12) });
   }
-  for (const f of files.slice(1)) {
-    const m = held?.(f);
+  // Room for the models in memory at once, not doubling model by model.
+  let entries = merged.counter.size;
+  for (const m of inMemory) entries += m?.counter.size ?? 0;
+  merged.counter.reserve(entries);
+  files.forEach((f, i) => {
+    const m = inMemory[i];
     if (m) addModel(merged, m);
-    else loadModel(f, { into: merged });
-  }
+    else if (i > 0) loadModel(f, { into: merged });
+  });
   return merged;
 }
 
