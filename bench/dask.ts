@@ -5,9 +5,10 @@
  *
  *   npm run bench:dask -- [--size 100MB] [--workers 1,2,4]
  *
- * Reading: wall time includes starting the local cluster, so on one small machine the driver is slower
- * than one process; what it buys is the map-reduce shape that runs across machines. Needs Debian's
- * python3-distributed (/usr/bin/python3). Results of a run are in bench/RESULTS.md.
+ * Reading: wall time includes starting the local cluster and its `boilerstrip serve` processes (one a
+ * worker, fed shard after shard), the per-shard model files and their merge, so on one small machine the
+ * driver does more work than one process; what it buys is the map-reduce shape that runs across machines.
+ * Needs Debian's python3-distributed (/usr/bin/python3). Results of a run are in bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -64,9 +65,23 @@ function main(): void {
       const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'integrations/dask/run.py'), '--workers', String(w), '--out-dir', out, ...shards], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(r.stderr);
       const secs = (performance.now() - t0) / 1000;
-      const rep = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as { learn_seconds: number; merge_seconds: number; strip_seconds: number; merged_model_bytes: number; shipped_model_bytes: number };
+      const rep = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')) as {
+        startup_seconds: number;
+        learn_seconds: number;
+        merge_seconds: number;
+        merge_depth: number;
+        broadcast_seconds: number;
+        strip_seconds: number;
+        merged_model_bytes: number;
+        shipped_model_bytes: number;
+        model_loads: number;
+        merge_tasks: { models_from_memory: number; parts: number }[];
+      };
       row(`Dask driver, ${w} worker${w > 1 ? 's' : ''} (local cluster)`, secs);
-      console.log(`    learn ${rep.learn_seconds.toFixed(2)} s, merge ${rep.merge_seconds.toFixed(2)} s, strip ${rep.strip_seconds.toFixed(2)} s; merged model ${(rep.merged_model_bytes / 1e6).toFixed(1)} MB, shipped (pruned) ${(rep.shipped_model_bytes / 1e6).toFixed(1)} MB`);
+      const root = rep.merge_tasks[rep.merge_tasks.length - 1]!;
+      console.log(
+        `    start ${rep.startup_seconds.toFixed(2)} s, learn ${rep.learn_seconds.toFixed(2)} s, tree merge ${rep.merge_seconds.toFixed(2)} s (depth ${rep.merge_depth}, root ${root.models_from_memory} of ${root.parts} inputs from memory), broadcast ${rep.broadcast_seconds.toFixed(2)} s (${rep.model_loads} model load${rep.model_loads === 1 ? '' : 's'}), strip ${rep.strip_seconds.toFixed(2)} s; merged model ${(rep.merged_model_bytes / 1e6).toFixed(1)} MB, shipped (pruned) ${(rep.shipped_model_bytes / 1e6).toFixed(1)} MB`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -76,8 +76,11 @@ export function keyOf(h1: number, h2: number, kind: Kind, s1: number, s2: number
   KEY[1] = b;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** A key as 16 lowercase hex digits, k1 then k2 (unsigned). */
 export function keyString(a: number, b: number): string {
-  return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
+  return HEX[a >>> 24]! + HEX[(a >>> 16) & 255]! + HEX[(a >>> 8) & 255]! + HEX[a & 255]! + HEX[b >>> 24]! + HEX[(b >>> 16) & 255]! + HEX[(b >>> 8) & 255]! + HEX[b & 255]!;
 }
 
 /** A stored sample: "kind<TAB>site<TAB>text" (texts are for inspect and reports, never for decisions). */

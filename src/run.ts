@@ -102,15 +102,8 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
  */
 export async function cleanSources(sources: InputSource[], sink: Sink, opts: RunOptions = {}, stats = new RunStats()): Promise<Model> {
   checkRowSink(sources, sink);
-  const tmp = opts.tmpDir ?? os.tmpdir();
-  let bytes = 0;
-  for (const s of sources) bytes += s.bytes > 0 ? (s.gzip || s.format === 'parquet' ? s.bytes * 5 : s.bytes) : 0;
-  let cache: SideStore | null = null;
-  if (opts.cacheAnalysis !== false) {
-    const noRoom = noRoomForCache(tmp, bytes);
-    if (noRoom === null) cache = new SideStore(tmp);
-    else stats.analysisCacheOff = noRoom;
-  }
+  const { cache, off } = analysisCache(sources, opts);
+  if (off) stats.analysisCacheOff = off;
   try {
     const model = await learnSources(sources, opts, stats, cache);
     if (cache?.failed) stats.analysisCacheOff = cache.failed;
@@ -120,6 +113,19 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
   } finally {
     cache?.dispose();
   }
+}
+
+/**
+ * A new analysis cache for pass 1 over these sources (in opts.tmpDir), or null: turned off
+ * (opts.cacheAnalysis false), or, with `off` saying why, the temporary directory lacks the room.
+ */
+export function analysisCache(sources: InputSource[], opts: RunOptions): { cache: SideStore | null; off?: string } {
+  if (opts.cacheAnalysis === false) return { cache: null };
+  const tmp = opts.tmpDir ?? os.tmpdir();
+  let bytes = 0;
+  for (const s of sources) bytes += s.bytes > 0 ? (s.gzip || s.format === 'parquet' ? s.bytes * 5 : s.bytes) : 0;
+  const noRoom = noRoomForCache(tmp, bytes);
+  return noRoom === null ? { cache: new SideStore(tmp) } : { cache: null, off: noRoom };
 }
 
 /** Pass 2 over sources: every record written to the sink, cleaned, with counts in stats. */

@@ -34,27 +34,70 @@ interface Header {
   tool: string;
 }
 
-/** Occupied slots of a counter, sorted by unsigned (k1, k2): LSD radix sort on 16-bit digits. */
-function sortedSlots(c: Counter64): Uint32Array {
+/**
+ * The entries of a counter in file order, sorted by unsigned (k1, k2), as (k1, k2, count) little-endian,
+ * 12 bytes each. LSD radix sort on 16-bit digits that moves the entries themselves (sequential reads, one
+ * loop per digit, no per-element calls: this is most of a save's time).
+ */
+function entryBytes(c: Counter64): Buffer {
   const cap = c.capacity;
-  let idx = new Uint32Array(c.size);
-  let n = 0;
-  for (let i = 0; i < cap; i++) if (c.cnt[i] !== 0) idx[n++] = i;
-  let tmp = new Uint32Array(n);
+  const n = c.size;
+  let a1 = new Int32Array(n);
+  let a2 = new Int32Array(n);
+  let ac = new Uint32Array(n);
+  let b1 = new Int32Array(n);
+  let b2 = new Int32Array(n);
+  let bc = new Uint32Array(n);
+  {
+    const k1 = c.k1;
+    const k2 = c.k2;
+    const cnt = c.cnt;
+    let j = 0;
+    for (let i = 0; i < cap; i++) {
+      if (cnt[i] === 0) continue;
+      a1[j] = k1[i]!;
+      a2[j] = k2[i]!;
+      ac[j] = cnt[i]!;
+      j++;
+    }
+    if (j !== n) throw new BoilerstripError('E_INTERNAL', `model table holds ${j} entries, its size says ${n}`);
+  }
   const counts = new Uint32Array(65537);
-  const digit = [(i: number) => c.k2[i]! & 0xffff, (i: number) => (c.k2[i]! >>> 16) & 0xffff, (i: number) => c.k1[i]! & 0xffff, (i: number) => (c.k1[i]! >>> 16) & 0xffff];
-  for (const d of digit) {
+  for (let pass = 0; pass < 4; pass++) {
+    const key = pass < 2 ? a2 : a1;
+    const shift = (pass & 1) * 16;
     counts.fill(0);
-    for (let j = 0; j < n; j++) counts[d(idx[j]!) + 1]!++;
+    for (let j = 0; j < n; j++) counts[((key[j]! >>> shift) & 0xffff) + 1]!++;
     for (let j = 1; j <= 65536; j++) counts[j]! += counts[j - 1]!;
     for (let j = 0; j < n; j++) {
-      const v = idx[j]!;
-      tmp[counts[d(v)]!++] = v;
+      const p = counts[(key[j]! >>> shift) & 0xffff]!++;
+      b1[p] = a1[j]!;
+      b2[p] = a2[j]!;
+      bc[p] = ac[j]!;
     }
-    [idx, tmp] = [tmp, idx];
+    [a1, b1] = [b1, a1];
+    [a2, b2] = [b2, a2];
+    [ac, bc] = [bc, ac];
   }
-  return idx;
+  const out = Buffer.allocUnsafe(n * 12);
+  if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+    const w = new Int32Array(out.buffer, out.byteOffset, n * 3);
+    for (let j = 0, p = 0; j < n; j++, p += 3) {
+      w[p] = a1[j]!;
+      w[p + 1] = a2[j]!;
+      w[p + 2] = ac[j]! | 0;
+    }
+  } else {
+    for (let j = 0, p = 0; j < n; j++, p += 12) {
+      out.writeInt32LE(a1[j]!, p);
+      out.writeInt32LE(a2[j]!, p + 4);
+      out.writeUInt32LE(ac[j]!, p + 8);
+    }
+  }
+  return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 class ChunkWriter {
   private buf = Buffer.allocUnsafe(1 << 20);
@@ -80,6 +123,12 @@ class ChunkWriter {
     this.buf.writeInt32LE(v | 0, this.pos);
     this.pos += 4;
   }
+  /** Write a large buffer as it is (after flush()). */
+  direct(b: Buffer): void {
+    this.crc = crc32(b, this.crc);
+    let off = 0;
+    while (off < b.length) off += fs.writeSync(this.fd, b, off);
+  }
   flush(): void {
     if (this.pos === 0) return;
     const view = this.buf.subarray(0, this.pos);
@@ -87,6 +136,28 @@ class ChunkWriter {
     fs.writeSync(this.fd, view);
     this.pos = 0;
   }
+}
+
+function headerBytes(model: Model, texts: number): Buffer {
+  const c = model.counter;
+  const header: Header = {
+    params: model.params,
+    docs: model.docs,
+    prune: { ...c.prune },
+    prunedBelow: model.prunedBelow,
+    sites: [...model.sites].map(([name, s]) => [name, s.docs] as [string, number]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    entries: c.size,
+    texts,
+    tool: 'boilerstrip',
+  };
+  return Buffer.from(JSON.stringify(header), 'utf8');
+}
+
+/** The size of the file saveModel would write for this model, without writing it. */
+export function modelFileBytes(model: Model): number {
+  let texts = 0;
+  for (const t of model.texts.values()) texts += 12 + Buffer.byteLength(t, 'utf8');
+  return MAGIC.length + 8 + headerBytes(model, model.texts.size).length + model.counter.size * 12 + texts + 4;
 }
 
 /** Write a model file (atomically: temporary name, then rename). */
@@ -102,27 +173,14 @@ export function saveModel(model: Model, file: string): void {
   try {
     const c = model.counter;
     const textKeys = [...model.texts.keys()].sort();
-    const header: Header = {
-      params: model.params,
-      docs: model.docs,
-      prune: { ...c.prune },
-      prunedBelow: model.prunedBelow,
-      sites: [...model.sites].map(([name, s]) => [name, s.docs] as [string, number]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-      entries: c.size,
-      texts: textKeys.length,
-      tool: 'boilerstrip',
-    };
     const w = new ChunkWriter(fd);
     w.bytes(MAGIC);
     w.u32(FORMAT_VERSION);
-    const hb = Buffer.from(JSON.stringify(header), 'utf8');
+    const hb = headerBytes(model, textKeys.length);
     w.u32(hb.length);
     w.bytes(hb);
-    for (const i of sortedSlots(c)) {
-      w.i32(c.k1[i]!);
-      w.i32(c.k2[i]!);
-      w.u32(c.cnt[i]!);
-    }
+    w.flush();
+    w.direct(entryBytes(c));
     for (const k of textKeys) {
       const t = Buffer.from(model.texts.get(k)!, 'utf8');
       w.i32(parseInt(k.slice(0, 8), 16));
@@ -162,15 +220,24 @@ class ChunkReader {
   get offset(): number {
     return this.fileOffset - (this.len - this.pos);
   }
+  /** Start in buf of the bytes taken but not yet added to the checksum (added in spans: see sum). */
+  private unsummed = 0;
+  /** Add the bytes taken so far to the checksum (one call over a span, not one a take). */
+  sum(): void {
+    if (this.pos > this.unsummed) this.crc = crc32(this.buf.subarray(this.unsummed, this.pos), this.crc);
+    this.unsummed = this.pos;
+  }
   private fill(n: number): void {
     if (this.len - this.pos >= n) return;
+    // Bytes leaving the buffer are added to the checksum first.
+    this.sum();
     const rest = this.buf.subarray(this.pos, this.len);
-    // Bytes leaving the buffer are added to the checksum as they are consumed (see take).
     const nb = n > this.buf.length ? Buffer.allocUnsafe(n) : this.buf;
     rest.copy(nb, 0);
     this.buf = nb;
     this.len = rest.length;
     this.pos = 0;
+    this.unsummed = 0;
     while (this.len < n) {
       const r = fs.readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.fileOffset);
       if (r === 0) throw new BoilerstripError('E_MODEL', `model file is truncated at byte ${this.fileOffset} of ${this.size}`, { file: this.file });
@@ -181,7 +248,6 @@ class ChunkReader {
   take(n: number): Buffer {
     this.fill(n);
     const v = this.buf.subarray(this.pos, this.pos + n);
-    this.crc = crc32(v, this.crc);
     this.pos += n;
     return v;
   }
@@ -208,6 +274,8 @@ export interface LoadOptions {
   maxMemory?: number;
   /** Add the file's counts into this model instead of making a new one (merging file by file). */
   into?: Model;
+  /** Read the sample texts (default true). They serve inspect only: strip, which never reads them, skips them. */
+  texts?: boolean;
 }
 
 /** Read a model file. A corrupt, truncated, foreign or future-version file is an E_MODEL error. */
@@ -248,6 +316,7 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     const minSize = r.offset + header.entries * 12 + header.texts * 12 + 4;
     if (size < minSize) throw new BoilerstripError('E_MODEL', `model file is truncated: ${size} bytes, its header promises at least ${minSize}`, { file });
     const into = opts.into;
+    const withTexts = opts.texts ?? true;
     if (into) assertCompatible(into.params, header.params);
     const model = into ?? new Model({ maxMemory: Math.max(opts.maxMemory ?? 0, Counter64.budgetFor(header.entries), 1 << 22), maxTexts: Math.max(header.texts, 50_000) }, header.params);
     const c = model.counter;
@@ -258,8 +327,13 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
       const b = r.i32();
       const len = r.u32();
       if (len > size) throw new BoilerstripError('E_MODEL', 'model texts are corrupt', { file });
-      model.offerText(keyString(a, b), r.take(len).toString('utf8'));
+      const bytes = r.take(len);
+      if (!withTexts) continue;
+      const key = keyString(a, b);
+      // (A text the model would refuse is not decoded.)
+      if (model.texts.size < model.maxTexts || model.texts.has(key)) model.offerText(key, bytes.toString('utf8'));
     }
+    r.sum();
     const expected = r.crc >>> 0;
     const stored = r.take(4).readUInt32LE(0);
     if (stored !== expected) throw new BoilerstripError('E_MODEL', 'model checksum does not match: the file is corrupt', { file });
@@ -277,9 +351,10 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
 
 /**
  * Sum model files one at a time into the first (exact and order-independent): only one table in memory,
- * sized up front from the files' sizes (12 bytes an entry at most).
+ * sized up front from the files' sizes (12 bytes an entry at most). `held` may give a file's model already
+ * in memory (serve mode keeps what it learned): it is added as loading its file would add it.
  */
-export function mergeModelFiles(files: string[]): Model {
+export function mergeModelFiles(files: string[], held?: (file: string) => Model | undefined): Model {
   if (files.length === 0) throw new BoilerstripError('E_OPTION', 'merge needs at least one model');
   let bytes = 0;
   for (const f of files) {
@@ -289,9 +364,44 @@ export function mergeModelFiles(files: string[]): Model {
       /* loadModel names the missing file */
     }
   }
-  const merged = loadModel(files[0]!, { maxMemory: Counter64.budgetFor(bytes / 12) });
-  for (const f of files.slice(1)) loadModel(f, { into: merged });
+  const inMemory = files.map((f) => held?.(f));
+  const first = inMemory[0];
+  let merged: Model;
+  if (first) {
+    // (The table loadModel would make for the first file.)
+    merged = new Model({ maxMemory: Math.max(Counter64.budgetFor(bytes / 12), Counter64.budgetFor(first.counter.size), 1 << 22), maxTexts: Math.max(first.texts.size, 50_000) }, first.params);
+  } else {
+    merged = loadModel(files[0]!, { maxMemory: Counter64.budgetFor(bytes / 12) });
+  }
+  // Room for the models in memory at once, not doubling model by model.
+  let entries = merged.counter.size;
+  for (const m of inMemory) entries += m?.counter.size ?? 0;
+  merged.counter.reserve(entries);
+  files.forEach((f, i) => {
+    const m = inMemory[i];
+    if (m) addModel(merged, m);
+    else if (i > 0) loadModel(f, { into: merged });
+  });
   return merged;
+}
+
+/**
+ * Add a model in memory into `into` the way loadModel(file, { into }) adds the file it was saved to: every
+ * entry, the sample texts offered in the file's (key) order, the totals, the pruning floor.
+ */
+export function addModel(into: Model, m: Model): void {
+  assertCompatible(into.params, m.params);
+  const c = into.counter;
+  const o = m.counter;
+  c.reserve(c.size + o.size);
+  const cap = o.capacity;
+  const k1 = o.k1;
+  const k2 = o.k2;
+  const cnt = o.cnt;
+  for (let i = 0; i < cap; i++) if (cnt[i] !== 0) c.add(k1[i]!, k2[i]!, cnt[i]!);
+  for (const key of [...m.texts.keys()].sort()) into.offerText(key, m.texts.get(key)!);
+  into.addTotals({ sites: [...m.sites].map(([name, s]) => [name, s.docs] as [string, number]), docs: m.docs, prune: m.prune });
+  into.prunedBelow = Math.max(into.prunedBelow, m.prunedBelow);
 }
 
 /** Sum models (exact and order-independent). Settings must agree. */

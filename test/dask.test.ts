@@ -10,6 +10,8 @@ import { ROOT, run, tmpdir } from './helpers/cli.js';
  * The Dask driver against a real local cluster: a scheduler and two workers started here on loopback,
  * a simulated crawl split into 8 shards by URL, and the concatenated outputs compared byte for byte with
  * one `boilerstrip clean` over the whole crawl. Needs Debian's python3-distributed (.ci/run installs it).
+ * Also `boilerstrip serve`, the long-lived process each worker feeds (no Dask needed), and the driver's
+ * worker plugin recovering from a server that died.
  */
 const PY = '/usr/bin/python3';
 const haveDask = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import distributed'], { encoding: 'utf8' }).status === 0;
@@ -19,6 +21,20 @@ const workerTmp = path.join(dir, 'worker-tmp');
 const procs: ChildProcess[] = [];
 let address = '';
 const shards: string[] = [];
+
+/** Running `boilerstrip serve` processes of this checkout. */
+function servers(): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes(path.join(ROOT, 'bin/boilerstrip')) && cmd.includes('serve')) out.push(pid);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();
@@ -70,12 +86,30 @@ describe.skipIf(!haveDask)('Dask driver on a local cluster', () => {
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(summary.workers).toBe(2);
     expect(summary.shipped_model_bytes).toBeLessThan(summary.merged_model_bytes);
+    // The final model was read at most once per worker (the root merge's process keeps it loaded), and
+    // every shard was stripped by the process that learned it, with its analyses.
+    expect(summary.model_loads).toBeLessThanOrEqual(2);
+    expect(summary.strips_with_analysis).toBeGreaterThan(0);
     const clean = run(['clean', ...shards, '--quiet']);
     expect(clean.status).toBe(0);
     const joined = shards.map((s) => fs.readFileSync(path.join(out, path.basename(s)), 'utf8')).join('');
     expect(joined).toBe(clean.stdout);
-    // Each worker kept one copy of the shipped model while it stripped; the run removed them.
-    expect(fs.readdirSync(workerTmp).filter((f) => f.startsWith('boilerstrip-model-'))).toEqual([]);
+    // One `boilerstrip serve` a worker, all gone at the end, and with them the analyses kept in the
+    // workers' temp dir.
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
+    expect(new Set(Object.values(report.learn_tasks as Record<string, { worker: string }>).map((t) => t.worker)).size).toBe(2);
+    expect(servers()).toEqual([]);
+    expect(fs.readdirSync(workerTmp).filter((f) => f.startsWith('boilerstrip-'))).toEqual([]);
+  });
+
+  it('options after -- go to both passes (--min-docs 3 too: learn takes it and ignores it)', () => {
+    const out = path.join(dir, 'out-opts');
+    const two = shards.slice(0, 2);
+    const r = spawnSync(PY, [DRIVER, '--scheduler', address, '--out-dir', out, ...two, '--', '--min-docs', '3'], { encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const clean = run(['clean', ...two, '--quiet', '--min-docs', '3']);
+    expect(clean.status).toBe(0);
+    expect(two.map((s) => fs.readFileSync(path.join(out, path.basename(s)), 'utf8')).join('')).toBe(clean.stdout);
   });
 
   it('a shard that keeps failing is reported by name and leaves no output', () => {
@@ -88,5 +122,95 @@ describe.skipIf(!haveDask)('Dask driver on a local cluster', () => {
     expect(fs.existsSync(path.join(out, 'shard-bad.jsonl'))).toBe(false);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(report.failed.map((f: { shard: string }) => f.shard)).toEqual(['shard-bad.jsonl']);
+  });
+});
+
+describe('boilerstrip serve', () => {
+  it('learn, merge, load and strip requests give the bytes of the one-shot commands; bad requests answer and the process serves on', () => {
+    const d = path.join(dir, 'serve');
+    fs.mkdirSync(d, { recursive: true });
+    const docs = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 5, docs: 300 })];
+    const a = path.join(d, 'a.jsonl');
+    const b = path.join(d, 'b.jsonl');
+    fs.writeFileSync(a, docs.slice(0, 150).map(simRecord).join('\n') + '\n');
+    fs.writeFileSync(b, docs.slice(150).map(simRecord).join('\n') + '\n');
+    const m = (n: string): string => path.join(d, n);
+    const args = ['--threads', '1', '--min-docs', '2'];
+    const reqs = [
+      { id: 1, op: 'learn', input: [a], model: m('a.model'), args, keepAnalysis: true, hold: true },
+      { id: 2, op: 'learn', input: b, model: m('b.model'), args, keepAnalysis: true },
+      { id: 3, op: 'merge', models: [m('a.model'), m('b.model')], output: m('final.model'), pruneBelow: 2, load: true },
+      { id: 4, op: 'strip', model: m('final.model'), input: [a], output: m('a.out.jsonl'), args },
+      'not json',
+      { id: 5, op: 'strip', model: m('final.model'), input: [b], output: m('b.out.jsonl'), args: ['--bogus'] },
+      { id: 6, op: 'learn', input: [m('missing.jsonl')], model: m('x.model') },
+      { id: 7, op: 'strip', model: m('final.model'), input: ['-'], output: m('x.jsonl') },
+      { id: 8, op: 'strip', model: m('final.model'), input: [b], output: m('b.out.jsonl'), args },
+      { id: 9, op: 'forget' },
+      { id: 10, op: 'load', model: m('final.model') },
+      { id: 11, op: 'strip', model: m('final.model'), input: [b], output: m('b2.out.jsonl'), args },
+    ];
+    const r = run(['serve'], { input: reqs.map((q) => (typeof q === 'string' ? q : JSON.stringify(q))).join('\n') + '\n' });
+    expect(r.status, r.stderr).toBe(0);
+    const replies = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, false, false, false, true, true, true, true]);
+    expect(replies[0]).toMatchObject({ id: 1, analysisKept: true });
+    expect(replies[2]).toMatchObject({ id: 3, fromMemory: 1 });
+    expect(replies[2].unprunedBytes).toBeGreaterThan(replies[2].bytes);
+    // The merge's output stayed loaded; after forget, load read it again.
+    expect(replies[3]).toMatchObject({ id: 4, loadSeconds: 0, analysisCached: true });
+    expect(replies[5]).toMatchObject({ id: 5, code: 'E_OPTION' });
+    expect(replies[6]).toMatchObject({ id: 6, code: 'E_INPUT' });
+    expect(replies[7].error).toMatch(/standard input/);
+    // A failed request left b's analyses for its strip; forget dropped the model and what was kept.
+    expect(replies[8]).toMatchObject({ id: 8, loadSeconds: 0, analysisCached: true });
+    expect(replies[10]).toMatchObject({ id: 10, loaded: true });
+    expect(replies[11]).toMatchObject({ id: 11, loadSeconds: 0, analysisCached: false });
+    expect(fs.readFileSync(m('b2.out.jsonl'), 'utf8')).toBe(fs.readFileSync(m('b.out.jsonl'), 'utf8'));
+    // The same with the one-shot commands.
+    // (One list of options serves both passes in serve mode; learn alone refuses strip's thresholds.)
+    expect(run(['learn', a, '-m', m('a1.model'), '--quiet', '--threads', '1']).status).toBe(0);
+    expect(run(['learn', b, '-m', m('b1.model'), '--quiet', '--threads', '1']).status).toBe(0);
+    expect(run(['merge', m('a1.model'), m('b1.model'), '-o', m('final1.model'), '--prune-below', '2', '--quiet']).status).toBe(0);
+    expect(fs.readFileSync(m('final.model')).equals(fs.readFileSync(m('final1.model')))).toBe(true);
+    for (const x of [a, b]) {
+      const s1 = run(['strip', '-m', m('final1.model'), x, '--quiet', ...args]);
+      expect(s1.status).toBe(0);
+      expect(fs.readFileSync(m(`${path.basename(x, '.jsonl')}.out.jsonl`), 'utf8')).toBe(s1.stdout);
+    }
+    // Nothing of the kept analyses is left behind.
+    expect(fs.readdirSync(d).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveDask)('the driver\'s worker plugin', () => {
+  it('a server that died fails its request (Dask retries it) and the next request starts a new one', () => {
+    const shard = shards[0]!;
+    const model = path.join(dir, 'plugin.model');
+    const script = `
+import importlib.util, json, os, signal, sys, types
+spec = importlib.util.spec_from_file_location("run", ${JSON.stringify(DRIVER)})
+run = importlib.util.module_from_spec(spec); spec.loader.exec_module(run)
+p = run.BoilerstripServers(${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/boilerstrip'))})
+p.setup(types.SimpleNamespace(state=types.SimpleNamespace(nthreads=1)))
+req = {"op": "learn", "input": [${JSON.stringify(shard)}], "model": ${JSON.stringify(model)}}
+first = p.call(req)["docs"]
+pid = p.all[0].proc.pid
+os.kill(pid, signal.SIGKILL); p.all[0].proc.wait()
+try:
+    p.call(req); died = "no error"
+except BrokenPipeError as e:
+    died = str(e)
+second = p.call(req)["docs"]
+out = {"first": first, "second": second, "died": died, "servers": len(p.all), "new": p.all[0].proc.pid != pid}
+p.teardown(None)
+print(json.dumps(out))
+`;
+    const r = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout.trim());
+    expect(o.died).toMatch(/boilerstrip serve exited/);
+    expect(o.second).toBe(o.first);
+    expect(o).toMatchObject({ servers: 1, new: true });
   });
 });

@@ -1,85 +1,217 @@
 #!/usr/bin/env python3
 """Run boilerstrip's two passes across a Dask cluster: learn per shard (map), merge the shard models as a
-tree reduction (reduce: merge is exact and order-independent), ship the merged model to the workers, and
-strip per shard (map). Each task runs the boilerstrip CLI, so a worker needs Node and boilerstrip
-installed, and the shards and the output directory must be reachable by every worker under the same path
-(a shared or network file system on a real cluster; on one machine, any directory).
+tree reduction (reduce: merge is exact and order-independent), broadcast the merged model to the workers,
+and strip per shard (map). Each Dask worker runs one long-lived `boilerstrip serve` process per worker
+thread (started once, by a worker plugin) and feeds it shard after shard as JSON lines over stdin/stdout;
+the strip model is loaded once per such process. So a worker needs Node and boilerstrip installed, and
+the shards and the output directory must be reachable by every worker under the same path (a shared or
+network file system on a real cluster; on one machine, any directory).
 
     python3 integrations/dask/run.py [--scheduler ADDRESS | --workers N] --out-dir DIR SHARD...
 
-With no scheduler address, a local cluster of N worker processes is started on loopback and shut down at
-the end. Output: DIR/<shard file name> for each shard (a cleaned JSONL, written atomically by boilerstrip),
-and DIR/run.json with timings, model sizes and failures. Failed tasks are retried (--retries); a shard
-that keeps failing is reported by name, exit status 1, and nothing of its output is left behind.
+With no scheduler address, a local cluster of N workers is started in this process (worker threads: the
+work is in their Node processes) and shut down at the end. Output: DIR/<shard file name> for each shard
+(a cleaned JSONL, written atomically by boilerstrip), and DIR/run.json with timings, model sizes, CPU
+seconds and failures. Failed tasks are retried (--retries); a shard that keeps failing is reported by
+name, exit status 1, and nothing of its output is left behind.
 Arguments after `--` go to both `learn` and `strip` (for example `-- --min-docs 3 --text-field body`).
 """
 
 import argparse
-import hashlib
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
+import threading
 import time
+
+try:
+    from distributed import WorkerPlugin
+except ImportError:  # (main() says what is missing)
+    WorkerPlugin = object
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BIN = os.path.join(HERE, "..", "..", "bin", "boilerstrip")
+PLUGIN = "boilerstrip-serve"
 
 
-def _run(cmd):
-    """Run a boilerstrip command; raise with its stderr when it fails."""
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[1:3])} failed ({proc.returncode}): {proc.stderr.strip()}")
-    return proc
+class Server:
+    """One `boilerstrip serve` process: a JSON request a line on its stdin, a JSON reply a line on its stdout."""
+
+    def __init__(self, node, bin_path):
+        # stderr is the worker's: a crash of Node shows in the worker's log.
+        self.proc = subprocess.Popen([node, bin_path, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
+        self.model = None  # the strip model this process holds (its path)
+        self.holds = set()  # inputs whose analyses it keeps, models it keeps in memory (see call)
+
+    def request(self, req):
+        try:
+            self.proc.stdin.write(json.dumps(req) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except OSError:  # (BrokenPipeError: the process is gone)
+            line = ""
+        if not line:
+            code = self.proc.poll()
+            raise BrokenPipeError(f"boilerstrip serve exited ({code if code is not None else 'no reply'})")
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise RuntimeError(f"{req['op']} failed ({reply.get('code')}): {reply.get('error')}")
+        return reply
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def close(self, timeout=5):
+        try:
+            self.proc.stdin.close()  # the end of its stdin: it finishes and exits
+            self.proc.wait(timeout)
+        except Exception:
+            self.proc.kill()
+            self.proc.wait()
 
 
-def learn_task(node, bin_path, shard, model, extra):
+class BoilerstripServers(WorkerPlugin):
+    """Worker plugin: up to one `boilerstrip serve` process per worker thread, started once and reused by
+    every task on that worker; stopped when the plugin is unregistered or the worker closes."""
+
+    name = PLUGIN
+
+    def __init__(self, node, bin_path):
+        self.node = node
+        self.bin_path = bin_path
+
+    def setup(self, worker):
+        # (A worker runs at most one task a thread, so it starts at most one server a thread.)
+        self.lock = threading.Lock()
+        self.idle = [Server(self.node, self.bin_path)]  # the first starts now, while the driver gets going
+        self.all = list(self.idle)
+        self.loads = 0
+
+    def teardown(self, worker):
+        for s in self.all:
+            s.close()
+        self.all = []
+        self.idle = []
+
+    def call(self, req, prefer=None):
+        """Send a request to an idle server of this worker (one that holds `prefer` if there is one idle, a new
+        one if none is idle); its reply. A server keeps the analyses of the inputs it learned (for their strip)
+        and the models it wrote with "hold" (for their merge): its `holds`."""
+        with self.lock:
+            s = next((x for x in self.idle if prefer is not None and prefer in x.holds), None)
+            if s is not None:
+                self.idle.remove(s)
+            elif self.idle:
+                s = self.idle.pop()
+            else:
+                s = Server(self.node, self.bin_path)
+                self.all.append(s)
+        try:
+            reply = s.request(req)
+            op = req["op"]
+            if op == "learn":
+                if reply.get("analysisKept"):
+                    s.holds.add(req["input"][0])
+                if req.get("hold"):
+                    s.holds.add(req["model"])
+            elif op == "merge":
+                s.holds.difference_update(req["models"])
+                if req.get("hold"):
+                    s.holds.add(req["output"])
+                if req.get("load"):
+                    s.model = req["output"]
+            elif op in ("load", "strip"):
+                s.model = req["model"]
+                if reply.get("loaded") or reply.get("loadSeconds", 0) > 0:
+                    with self.lock:
+                        self.loads += 1
+            return reply
+        finally:
+            if req["op"] == "strip":
+                s.holds.discard(req["input"][0])
+            with self.lock:
+                if s.alive():
+                    self.idle.append(s)
+                else:
+                    self.all.remove(s)
+
+    def preload(self, model):
+        """Load the strip model into every started server of this worker that does not hold it yet (servers
+        started later load it at their first strip)."""
+        t0 = time.time()
+        with self.lock:
+            servers = [s for s in self.idle if s.alive()]
+            self.idle = [s for s in self.idle if s not in servers]
+        loaded = 0
+        try:
+            for s in servers:
+                if s.request({"op": "load", "model": model}).get("loaded"):
+                    loaded += 1
+                s.model = model
+        finally:
+            with self.lock:
+                self.loads += loaded
+                self.idle.extend(s for s in servers if s.alive())
+                self.all = [s for s in self.all if s.alive()]
+        return {"servers": len(servers), "loaded": loaded, "seconds": time.time() - t0}
+
+
+def get_worker():
+    from distributed import get_worker
+
+    return get_worker()
+
+
+def _servers():
+    return get_worker().plugins[PLUGIN]
+
+
+def learn_task(shard, model, extra, keep_analysis):
+    req = {"op": "learn", "input": [shard], "model": model, "args": ["--threads", "1", *extra], "keepAnalysis": keep_analysis, "hold": True}
+    r = _servers().call(req)
+    return {"shard": shard, "model": model, "bytes": r["bytes"], "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"]}
+
+
+def merge_task(out, prune_below, root, *parts):
+    """Sum the models of `parts` into `out`, pruned below `prune_below`, by this worker's server that holds
+    the first of them in memory if it can. An inner node of the tree keeps its sum in memory for the next
+    level; the root keeps the final model loaded for the strips."""
     t0 = time.time()
-    _run([node, bin_path, "learn", shard, "-m", model, "--quiet", "--threads", "1", *extra])
-    return {"shard": shard, "model": model, "bytes": os.path.getsize(model), "seconds": time.time() - t0}
+    req = {"op": "merge", "models": [p["model"] for p in parts], "output": out, "pruneBelow": prune_below, "hold": not root, "load": root}
+    r = _servers().call(req, prefer=parts[0]["model"])
+    return {"model": out, "bytes": r["bytes"], "unpruned_bytes": r.get("unprunedBytes"), "seconds": time.time() - t0, "cpu": r["cpuSeconds"], "from_memory": r["fromMemory"], "parts": sum(p.get("parts", 1) for p in parts)}
 
 
-def merge_task(node, bin_path, a, b, out):
-    t0 = time.time()
-    _run([node, bin_path, "merge", a["model"], b["model"], "-o", out, "--quiet"])
-    return {"model": out, "bytes": os.path.getsize(out), "seconds": time.time() - t0, "parts": a.get("parts", 1) + b.get("parts", 1)}
-
-
-def strip_task(node, bin_path, model_bytes, digest, shard, out, extra):
-    """Write the shipped model to this worker's temp dir once, then strip the shard into `out`."""
-    local = os.path.join(tempfile.gettempdir(), f"boilerstrip-model-{digest}.model")
-    if not os.path.exists(local):
-        tmp = f"{local}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(model_bytes)
-        os.replace(tmp, local)
-    t0 = time.time()
+def strip_task(model, shard, out, extra):
+    """Strip the shard into `out` with the model the worker's server holds (loaded once per server), by the
+    server that learned the shard when it is this worker's (it kept its analyses)."""
     try:
-        _run([node, bin_path, "strip", "-m", local, shard, "-o", out, "--quiet", "--threads", "1", *extra])
+        r = _servers().call({"op": "strip", "model": model, "input": [shard], "output": out, "args": ["--threads", "1", *extra]}, prefer=shard)
     except Exception:
         # boilerstrip never leaves a partial file; an older complete one from another run must go too.
         if os.path.exists(out):
             os.remove(out)
         raise
-    return {"shard": shard, "out": out, "bytes": os.path.getsize(out), "seconds": time.time() - t0}
+    return {"shard": shard, "out": out, "bytes": r["bytes"], "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "load_seconds": r["loadSeconds"], "analysis_cached": r["analysisCached"]}
 
 
-def remove_model(digest):
-    """Run on every worker at the end: the model strip_task wrote to the worker's temp dir goes."""
-    local = os.path.join(tempfile.gettempdir(), f"boilerstrip-model-{digest}.model")
-    try:
-        os.remove(local)
-    except FileNotFoundError:
-        pass
-    return True
+async def preload(model, dask_worker=None):
+    """Run on every worker once (the broadcast): its servers load the final model, off the event loop."""
+    plugin = dask_worker.plugins[PLUGIN]
+    return await asyncio.get_running_loop().run_in_executor(None, plugin.preload, model)
 
 
-def bounded(client, task, items, limit, retries):
+def model_loads(dask_worker=None):
+    return dask_worker.plugins[PLUGIN].loads
+
+
+def bounded(client, task, items, limit, retries, where=None):
     """Submit task(item) -> (fn, *args) for each item, at most `limit` in flight; {item: result or exception}.
-    Futures must be direct arguments (not captured in closures) for Dask to resolve them on the worker."""
+    Futures must be direct arguments (not captured in closures) for Dask to resolve them on the worker.
+    where(item): a worker to prefer (another may still run it), or None."""
     from distributed import as_completed
 
     results = {}
@@ -90,7 +222,8 @@ def bounded(client, task, items, limit, retries):
         while pending and len(running) < limit:
             item = pending.pop(0)
             fn, *args = task(item)
-            fut = client.submit(fn, *args, retries=retries, pure=False)
+            w = where(item) if where else None
+            fut = client.submit(fn, *args, retries=retries, pure=False, **({"workers": [w], "allow_other_workers": True} if w else {}))
             running[fut] = item
             ac.add(fut)
         fut = next(ac)
@@ -102,20 +235,29 @@ def bounded(client, task, items, limit, retries):
     return results
 
 
-def tree_merge(client, node, bin_path, models, work, retries):
-    """Merge models pairwise, level by level, as Dask futures (a tree reduction)."""
-    level = [client.submit(lambda m: m, m, pure=False) for m in models]
+def tree_merge(client, groups, learned, home, work, fan_in, retries):
+    """Merge the shard models as a tree reduction of Dask futures: first each group of shards on the worker
+    that learned it (from memory), then the group sums `fan_in` at a time, level by level, up to the root,
+    which writes the final model pruned below 2 (final.model); at most `fan_in` shards are merged at once, by
+    the root. Returns the root's result, the depth and every merge task's result (inner nodes first)."""
+    if sum(len(g) for g in groups) <= fan_in:
+        # Few enough for one merge: its first worker adds its own from memory and reads the rest (a level
+        # of group sums would write and read back about as much again).
+        level = [([learned[s] for g in groups for s in g], home[groups[0][0]])]
+    else:
+        level = [([learned[s] for s in g], home[g[0]]) for g in groups]
+    inner = []
     depth = 0
-    while len(level) > 1:
-        nxt = []
-        for i in range(0, len(level) - 1, 2):
-            out = os.path.join(work, f"merge-{depth}-{i // 2}.model")
-            nxt.append(client.submit(merge_task, node, bin_path, level[i], level[i + 1], out, retries=retries, pure=False))
-        if len(level) % 2 == 1:
-            nxt.append(level[-1])
-        level = nxt
+    while True:
         depth += 1
-    return level[0].result(), depth
+        if len(level) == 1:
+            parts, w = level[0]
+            root = client.submit(merge_task, os.path.join(work, "final.model"), 2, True, *parts, retries=retries, pure=False, workers=[w], allow_other_workers=True)
+            final = root.result()
+            return final, depth, [f.result() for f in inner] + [final]
+        sums = [(client.submit(merge_task, os.path.join(work, f"merge-{depth}-{j}.model"), 1, False, *parts, retries=retries, pure=False, workers=[w], allow_other_workers=True), w) for j, (parts, w) in enumerate(level)]
+        inner += [f for f, _ in sums]
+        level = [([f for f, _ in sums[i : i + fan_in]], sums[i][1]) for i in range(0, len(sums), fan_in)]
 
 
 def main(argv=None):
@@ -127,14 +269,18 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786)")
-    where.add_argument("--workers", type=int, default=2, help="worker processes of a local cluster on loopback (default 2)")
+    where.add_argument("--workers", type=int, default=2, help="workers of a local cluster in this process, one boilerstrip process each (default 2)")
     p.add_argument("--out-dir", required=True, help="directory for the cleaned shards (and the models, under .boilerstrip/)")
-    p.add_argument("--concurrency", type=int, default=0, help="tasks in flight at once (default: 2 x workers)")
+    p.add_argument("--concurrency", type=int, default=0, help="tasks in flight at once (default: 2 x worker threads)")
     p.add_argument("--retries", type=int, default=2, help="retries of a failed task (default 2)")
+    p.add_argument("--fan-in", type=int, default=8, help="models summed by one merge task of the tree (default 8)")
+    p.add_argument("--no-cache-analysis", dest="cache_analysis", action="store_false", help="strip analyzes every shard again (default: the worker that learned a shard keeps its analyses in its temp dir, as clean does, and strips it)")
     p.add_argument("--boilerstrip", default=DEFAULT_BIN, help="path of bin/boilerstrip on the workers")
     p.add_argument("--node", default=shutil.which("node") or "node", help="node executable on the workers")
     p.add_argument("shards", nargs="+", help="input shards (JSONL, gzipped or not)")
     a = p.parse_args(argv)
+    if a.fan_in < 2:
+        p.error("--fan-in must be at least 2")
 
     names = [os.path.basename(s) for s in a.shards]
     if len(set(names)) != len(names):
@@ -155,48 +301,64 @@ def main(argv=None):
     if a.scheduler:
         client = Client(a.scheduler)
     else:
-        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+        # The workers are threads of this process: a task only waits on its worker's Node process, which
+        # does the work, so worker processes would add start-up and memory, not speed.
+        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0")
         client = Client(cluster)
-    n_workers = len(client.scheduler_info()["workers"])
-    limit = a.concurrency or max(1, 2 * n_workers)
+    info = client.scheduler_info()["workers"]
+    n_workers = len(info)
+    limit = a.concurrency or max(1, 2 * sum(w.get("nthreads", 1) for w in info.values()))
     report = {"workers": n_workers, "shards": len(shards), "failed": []}
+    # One `boilerstrip serve` per worker thread, started now on every worker (and on any that joins later).
+    plugin = BoilerstripServers(a.node, bin_path)
+    register = getattr(client, "register_plugin", None) or client.register_worker_plugin
+    register(plugin, name=PLUGIN)
+    report["startup_seconds"] = time.time() - t0
     try:
         # Map: learn per shard.
         t = time.time()
-        learned = bounded(client, lambda s: (learn_task, a.node, bin_path, s, os.path.join(work, os.path.basename(s) + ".model"), extra), shards, limit, a.retries)
+        # Shards go to the workers in groups of consecutive shards (one group a worker when there are at most
+        # --fan-in shards each), submitted group by group in turn; a group's learned models stay in its
+        # worker's memory for the first merge. (Another worker may still take a task: the models are files.)
+        workers = sorted(info)
+        k = max(1, min(a.fan_in, -(-len(shards) // n_workers)))
+        groups = [shards[i : i + k] for i in range(0, len(shards), k)]
+        home = {s: workers[j % n_workers] for j, g in enumerate(groups) for s in g}
+        order = [g[i] for i in range(k) for g in groups if i < len(g)]
+        learned = bounded(client, lambda s: (learn_task, s, os.path.join(work, os.path.basename(s) + ".model"), extra, a.cache_analysis), order, limit, a.retries, home.get)
         report["learn_seconds"] = time.time() - t
         failed = [s for s, r in learned.items() if isinstance(r, Exception)]
         report["shard_model_bytes"] = {os.path.basename(s): r["bytes"] for s, r in learned.items() if not isinstance(r, Exception)}
+        report["learn_tasks"] = {os.path.basename(s): {"seconds": round(r["seconds"], 3), "cpu": round(r["cpu"], 3), "worker": r["worker"]} for s, r in learned.items() if not isinstance(r, Exception)}
         if failed:
             report["failed"] = [{"shard": os.path.basename(s), "pass": "learn", "error": str(learned[s])} for s in failed]
             raise SystemExit(1)
-        # Reduce: merge as a tree.
+        # Reduce: merge as a tree. The root also prunes: units in a single document can go without
+        # changing any decision (boilerstrip compares no count below 2), which makes the model to ship
+        # much smaller.
         t = time.time()
-        merged, depth = tree_merge(client, a.node, bin_path, [learned[s] for s in shards], work, a.retries)
-        report["merge_depth"] = depth
-        report["merged_model_bytes"] = merged["bytes"]
-        # The merged model is final: units in a single document can go without changing any decision
-        # (boilerstrip compares no count below 2), which makes the model to ship much smaller.
-        final = os.path.join(work, "final.model")
-        fut = client.submit(lambda m, o: (_run([a.node, bin_path, "merge", m["model"], "-o", o, "--prune-below", "2", "--quiet"]), {"model": o, "bytes": os.path.getsize(o)})[1], merged, final, retries=a.retries, pure=False)
-        merged = fut.result()
+        final, depth, merges = tree_merge(client, groups, learned, home, work, a.fan_in, a.retries)
         report["merge_seconds"] = time.time() - t
-        report["shipped_model_bytes"] = merged["bytes"]
-        # Ship the merged model to every worker, then map: strip per shard.
-        with open(merged["model"], "rb") as f:
-            model_bytes = f.read()
-        digest = hashlib.sha256(model_bytes).hexdigest()[:16]
-        [shipped] = client.scatter([model_bytes], broadcast=True)
+        report["merge_depth"] = depth
+        report["merge_tasks"] = [{"model": os.path.basename(m["model"]), "parts": m["parts"], "seconds": round(m["seconds"], 3), "cpu": round(m["cpu"], 3), "models_from_memory": m["from_memory"]} for m in merges]
+        report["merged_model_bytes"] = final["unpruned_bytes"]
+        report["shipped_model_bytes"] = final["bytes"]
+        # Broadcast: every worker's servers load the final model once, from the shared directory (a worker
+        # where that fails loads it at its first strip, which reports what is wrong).
         t = time.time()
-        try:
-            stripped = bounded(client, lambda s: (strip_task, a.node, bin_path, shipped, digest, s, os.path.join(out_dir, os.path.basename(s)), extra), shards, limit, a.retries)
-        finally:
-            # The workers' copies of the model are this run's only: none is left in their temp dirs.
-            try:
-                client.run(remove_model, digest)
-            except Exception as e:  # a worker gone by now has nothing to remove
-                print(f"boilerstrip-dask: could not remove the model copies: {e}", file=sys.stderr)
+        loaded = client.run(preload, final["model"], on_error="return")
+        report["broadcast"] = {w: r if isinstance(r, dict) else {"error": str(r)} for w, r in loaded.items()}
+        report["broadcast_seconds"] = time.time() - t
+        # Map: strip per shard.
+        t = time.time()
+        # A shard goes back to the worker that learned it: that worker kept its analyses (clean's cache), so
+        # the strip skips analyzing it again.
+        where = lambda s: learned[s]["worker"] if learned[s]["analysis_kept"] else None
+        stripped = bounded(client, lambda s: (strip_task, final["model"], s, os.path.join(out_dir, os.path.basename(s)), extra), order, limit, a.retries, where)
         report["strip_seconds"] = time.time() - t
+        report["strip_tasks"] = {os.path.basename(s): {"seconds": round(r["seconds"], 3), "cpu": round(r["cpu"], 3), "worker": r["worker"], "analysis_cached": r["analysis_cached"]} for s, r in stripped.items() if not isinstance(r, Exception)}
+        report["strips_with_analysis"] = sum(1 for r in stripped.values() if not isinstance(r, Exception) and r["analysis_cached"])
+        report["model_loads"] = sum(n for n in client.run(model_loads, on_error="return").values() if isinstance(n, int))
         for s, r in stripped.items():
             if isinstance(r, Exception):
                 report["failed"].append({"shard": os.path.basename(s), "pass": "strip", "error": str(r)})
@@ -207,13 +369,24 @@ def main(argv=None):
             print(f"boilerstrip-dask: shard {f['shard']} failed in {f['pass']}: {f['error']}", file=sys.stderr)
         raise
     finally:
+        # The servers (and the models they hold) go with the run.
+        try:
+            client.unregister_worker_plugin(PLUGIN)
+        except Exception as e:  # a worker gone by now has nothing to stop
+            print(f"boilerstrip-dask: could not stop the boilerstrip servers: {e}", file=sys.stderr)
         report["seconds"] = time.time() - t0
+        if cluster is not None:
+            # (A local cluster's workers are threads of this process: its Node servers are its children.)
+            import resource
+
+            own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            report["cpu_seconds"] = {"driver_and_dask": round(own.ru_utime + own.ru_stime, 2), "boilerstrip_servers": round(children.ru_utime + children.ru_stime, 2)}
         with open(os.path.join(out_dir, "run.json"), "w") as f:
             json.dump(report, f, indent=2)
         client.close()
         if cluster is not None:
             cluster.close()
-    print(json.dumps({k: report[k] for k in ("workers", "shards", "learn_seconds", "merge_seconds", "strip_seconds", "seconds", "merged_model_bytes", "shipped_model_bytes")}))
+    print(json.dumps({k: report.get(k) for k in ("workers", "shards", "startup_seconds", "learn_seconds", "merge_seconds", "broadcast_seconds", "strip_seconds", "seconds", "merged_model_bytes", "shipped_model_bytes", "model_loads", "strips_with_analysis")}))
     return 0
 
 

@@ -16,6 +16,9 @@ import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
 import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
+import type { Model } from '../model.js';
+import type { InputSource } from '../io/input.js';
+import type { SideStore } from '../side.js';
 import { ProgressBar } from './progress.js';
 import { cleanSources, learnSources, prepareSources, RunStats, stripSources, inputBytes, type RunOptions } from '../run.js';
 
@@ -42,7 +45,7 @@ function fail(msg: string): never {
   throw new BoilerstripError('E_OPTION', msg);
 }
 
-interface CommonArgs {
+export interface CommonArgs {
   _: (string | number)[];
   input?: string[];
   output?: string;
@@ -79,7 +82,7 @@ interface CommonArgs {
   'cache-analysis'?: boolean;
 }
 
-function intIn(v: unknown, name: string, lo: number, hi: number): number {
+export function intIn(v: unknown, name: string, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`--${name} must be a whole number from ${lo} to ${hi} (got ${String(v)})`);
   return v;
 }
@@ -266,7 +269,8 @@ async function cmdClean(a: CommonArgs): Promise<void> {
   summary(stats, a.quiet);
 }
 
-async function cmdLearn(a: CommonArgs): Promise<void> {
+/** learn; `side` may give an analysis cache for pass 1 to fill (serve mode keeps it for the strip of the same input). */
+export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o: RunOptions) => SideStore | null): Promise<{ model: Model; stats: RunStats }> {
   const o = runOptions(a);
   if (!a.model) fail('learn needs -m FILE, the model to write');
   const bar = new ProgressBar(process.stderr, { 1: 'learn', 2: 'learn' }, a.quiet);
@@ -275,7 +279,8 @@ async function cmdLearn(a: CommonArgs): Promise<void> {
   let model;
   try {
     const sources = await prepareSources(a.input ?? [], o, false);
-    model = await learnSources(sources, o, stats);
+    stats.bytesIn = inputBytes(sources);
+    model = await learnSources(sources, o, stats, side?.(sources, o) ?? null);
   } finally {
     bar.end();
   }
@@ -284,24 +289,30 @@ async function cmdLearn(a: CommonArgs): Promise<void> {
     const size = fs.statSync(a.model).size;
     process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
   }
+  return { model, stats };
 }
 
-async function cmdStrip(a: CommonArgs): Promise<void> {
+/**
+ * strip; `modelFor` gives the model (serve mode keeps one loaded), else a.model is read; `side` may give
+ * pass 1's analyses of the same input (serve mode, after a learn of it).
+ */
+export async function cmdStrip(a: CommonArgs, modelFor?: (file: string, o: RunOptions) => Model, side?: (sources: InputSource[], o: RunOptions) => SideStore | null): Promise<RunStats> {
   const o = runOptions(a);
   if (!a.model) fail('strip needs -m FILE, a model written by learn or merge');
   const bar = new ProgressBar(process.stderr, { 1: 'strip', 2: 'strip' }, a.quiet);
   o.onProgress = bar.onProgress;
-  const model = loadModel(a.model, { maxMemory: o.maxMemory });
+  const model = modelFor ? modelFor(a.model, o) : loadModel(a.model, { maxMemory: o.maxMemory, texts: false });
   const stats = new RunStats();
   try {
     const sources = await prepareSources(a.input ?? [], o, false);
     stats.bytesIn = inputBytes(sources);
-    await stripSources(model, sources, await sinkFor(a.output, a.compress, o), o, stats);
+    await stripSources(model, sources, await sinkFor(a.output, a.compress, o), o, stats, side?.(sources, o) ?? null);
   } finally {
     bar.end();
   }
   writeReports(a, stats, o);
   summary(stats, a.quiet);
+  return stats;
 }
 
 async function cmdMerge(a: { models: string[]; output?: string; quiet?: boolean; 'prune-below': number }): Promise<void> {
@@ -361,6 +372,31 @@ async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; to
   }
 }
 
+const learnCommand = (y: Argv): Argv => learnOptions(readOptions(y)).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', '');
+const stripCommand = (y: Argv): Argv => outputOptions(stripOptions(readOptions(y))).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', '');
+
+/**
+ * The words of a `learn` or `strip` command line (after the command), parsed and checked as the CLI does
+ * (serve mode). So that one list of options serves both passes, learn also takes (and ignores) strip's
+ * thresholds, and strip learn's settings (the model carries those).
+ */
+export function commandArgs(command: 'learn' | 'strip', words: string[]): CommonArgs {
+  const y = yargs([command, ...words])
+    .command(`${command} [input..]`, '', command === 'learn' ? (y) => stripOptions(learnCommand(y)) : (y) => learnOptions(stripCommand(y)))
+    .option('quiet', { alias: 'q', type: 'boolean' })
+    .demandCommand(1)
+    .strictCommands()
+    .strictOptions()
+    .exitProcess(false)
+    .help(false)
+    .version(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new BoilerstripError('E_OPTION', msg);
+    });
+  return y.parseSync() as unknown as CommonArgs;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const run = (fn: () => Promise<void>): Promise<void> =>
@@ -382,8 +418,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'learn [input..]',
       'Pass 1 only: count units per site and write a model',
-      (y) => learnOptions(readOptions(y)).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', ''),
-      (a) => run(() => cmdLearn(a as unknown as CommonArgs)),
+      learnCommand,
+      (a) => run(async () => void (await cmdLearn(a as unknown as CommonArgs))),
     )
     .command(
       'merge <models..>',
@@ -399,8 +435,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'strip [input..]',
       'Pass 2 only: one streaming pass with a model (stdin to stdout)',
-      (y) => outputOptions(stripOptions(readOptions(y))).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', ''),
-      (a) => run(() => cmdStrip(a as unknown as CommonArgs)),
+      stripCommand,
+      (a) => run(async () => void (await cmdStrip(a as unknown as CommonArgs))),
     )
     .command(
       'inspect <modelFile>',
@@ -427,6 +463,12 @@ export async function main(argv: string[]): Promise<number> {
       (a) => run(() => cmdReport(a as unknown as { reportFile: string; output?: string; title?: string })),
     )
     .command(
+      'serve',
+      'Worker mode for cluster drivers (integrations/dask): JSON requests on stdin (learn, merge, load, strip), one JSON reply a line on stdout; the strip model stays loaded between requests',
+      (y) => y,
+      (a) => run(async () => (await import('./serve.js')).serve(process.stdin, process.stdout)),
+    )
+    .command(
       'bench',
       'End-to-end throughput on this machine: a generated crawl or your own dump, mawk beside it',
       (y) =>
@@ -447,7 +489,7 @@ export async function main(argv: string[]): Promise<number> {
         }),
     )
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'No progress or summary on stderr' })
-    .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect, report or bench')
+    .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect, report, bench or serve')
     .strictCommands()
     .strictOptions()
     .recommendCommands()
