@@ -35,7 +35,7 @@ import type { InputSource } from '../io/input.js';
 import { analysisCache, type RunOptions } from '../run.js';
 import type { SideStore } from '../side.js';
 import { loadModel, mergeModelFiles, modelFileBytes, saveModel } from '../store.js';
-import { cmdLearn, cmdStrip, commandArgs, intIn, runOptions } from './main.js';
+import { cmdLearn, cmdStrip, commandArgs, intIn, runOptions } from './commands.js';
 
 interface Request {
   id?: unknown;
