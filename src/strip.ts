@@ -397,10 +397,12 @@ export class Stripper {
     const last = t.charCodeAt(end - 1);
     if (a.lineEll[i] || !(last === 46 || last === 33 || last === 63 || last === 0x61f || last === 34 || last === 0xbb || last === 0x201d)) return false;
     const [h1, h2] = unitHash(t.slice(sep + 1, end));
-    // A line of its own anywhere in the crawl (another article's title on its own page) or a ticker item.
+    // A line of its own elsewhere in the crawl (another article's title on its own page and in a list) or a
+    // ticker item: in 2+ documents, the least count a model pruned below 2 (merge --prune-below 2, the Dask
+    // route) still holds, so pruned and unpruned models judge alike.
     // (judge() sets df/k1/k2 for the report; this line is kept, so they are not reported.)
     const corpus = this.model.params.fallback;
-    return !this.judge(h1, h2, Kind.Line, 1, 1, corpus) && !this.judge(h1, h2, Kind.Segment, 1, 1, corpus);
+    return !this.judge(h1, h2, Kind.Line, 2, 2, corpus) && !this.judge(h1, h2, Kind.Segment, 2, 2, corpus);
   }
 
   /**
