@@ -9,7 +9,8 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
-import { isBad, readSources, resolveInputs, type InputSource, type ReadOptions } from './io/input.js';
+import { isBad, readSources, resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
+import { isZstd } from './io/zstd.js';
 import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
 import { Model } from './model.js';
 import { learnRecord } from './doc.js';
@@ -248,17 +249,81 @@ export function groupSources(sources: InputSource[], threads: number, opts: RunO
   return groups;
 }
 
-/** Resolve inputs, spooling stdin when it must be read twice. */
+/**
+ * Resolve inputs, spooling stdin when it must be read twice. For both passes on threads, a zstd JSONL file
+ * is also decompressed once to a temporary file (spoolZstd), so the passes read plain JSONL, cut by offset
+ * for the threads, instead of decompressing twice and feeding every chunk through the main thread.
+ */
 export async function prepareSources(inputs: string[], opts: RunOptions, twoPass: boolean): Promise<InputSource[]> {
   let names = inputs.length === 0 ? ['-'] : inputs;
+  let stdinSpool: string | null = null;
   if (twoPass && names.includes('-')) {
-    const spool = await spoolStdin(opts.stdin ?? process.stdin, opts.tmpDir);
+    stdinSpool = await spoolStdin(opts.stdin ?? process.stdin, opts.tmpDir);
+    const spool = stdinSpool;
     names = names.map((n) => (n === '-' ? spool : n));
-    const sources = await resolveInputs(names, opts);
-    // Report the spool as standard input in messages.
-    return sources.map((s) => (s.name === spool ? { ...s, name: spool, display: '-' } : s));
   }
-  return resolveInputs(names, opts);
+  const sources = await resolveInputs(names, opts);
+  const out: InputSource[] = [];
+  for (const s of sources) {
+    // Report the spool as standard input in messages.
+    if (s.name === stdinSpool) {
+      out.push({ ...s, display: '-' });
+      continue;
+    }
+    // (On one thread a .zst is read through its decoding thread, overlapped with the work; spooling first
+    // would only add the decoding in front: measured 1.06x against 1.14x the time of plain JSONL.)
+    const spooled = twoPass && s.gzip && s.format === 'jsonl' && threadsFor([s], opts) > 1 ? await spoolZstd(s, opts) : null;
+    out.push(spooled ?? s);
+  }
+  return out;
+}
+
+/**
+ * A zstd file decompressed to a temporary file, as a plain source named like the original in messages;
+ * null when the file is not zstd, or when it decompresses past 20x its size or half the free space of the
+ * temporary directory (a decompression bomb, or no room): it is then read compressed, as before.
+ */
+async function spoolZstd(src: InputSource, opts: RunOptions): Promise<InputSource | null> {
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(src.name, 'r');
+  try {
+    fs.readSync(fd, head, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (!isZstd(head)) return null;
+  const tmp = opts.tmpDir ?? os.tmpdir();
+  let free = Number.POSITIVE_INFINITY;
+  try {
+    const st = fs.statfsSync(tmp);
+    free = st.bavail * st.bsize;
+  } catch {
+    /* unknown: the ratio cap alone */
+  }
+  const cap = Math.min(20 * Math.max(src.bytes, 1 << 20), free / 2);
+  const file = path.join(tmp, `boilerstrip-zstd-${process.pid}-${Date.now()}-${path.basename(src.name)}.jsonl`);
+  tempFiles.add(file);
+  const out = fs.openSync(file, 'w');
+  let n = 0;
+  let over = false;
+  try {
+    for await (const b of sourceBytes(src, { ...opts, onBytes: undefined })) {
+      n += b.length;
+      if (n > cap) {
+        over = true;
+        break;
+      }
+      for (let off = 0; off < b.length; ) off += fs.writeSync(out, b, off);
+    }
+  } finally {
+    fs.closeSync(out);
+  }
+  if (over) {
+    fs.rmSync(file, { force: true });
+    tempFiles.delete(file);
+    return null;
+  }
+  return { name: file, display: src.display ?? src.name, gzip: false, format: src.format, bytes: n };
 }
 
 export function inputBytes(sources: InputSource[]): number {

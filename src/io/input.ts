@@ -14,6 +14,7 @@ import { BoilerstripError } from '../errors.js';
 import { textBlocks } from './blocks.js';
 import { isBad, type BadRecord, type Format, type InputSource, type RawRecord, type ReadItem, type ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
+import { zstdFileInThread } from './zstd-thread.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
 
@@ -184,6 +185,16 @@ async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise
 
 /** The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes too. */
 export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+  // A .zst file is decompressed on a thread of its own (zstd-thread.ts), beside the work on its bytes.
+  if (src.name !== '-' && src.gzip && isZstd(await readHead(src.name, 4).catch(() => Buffer.alloc(0)))) {
+    try {
+      yield* zstdFileInThread(src.name, opts.onBytes);
+    } catch (e) {
+      if (!(e instanceof ZstdError)) throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
+      throw new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
+    }
+    return;
+  }
   let stream: NodeJS.ReadableStream;
   if (src.name === '-') stream = opts.stdin ?? process.stdin;
   else stream = createReadStream(src.name, { highWaterMark: 1024 * 1024 });
