@@ -9,7 +9,7 @@
 import { Transform, Writable } from 'node:stream';
 import { Model, type LearnOptions } from './model.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
-import { resolveFields, setField, type FieldOptions } from './record.js';
+import { htmlRecordWithText, resolveFields, setField, type FieldOptions } from './record.js';
 import { Stripper, type Span, type StripOptions } from './strip.js';
 
 export type Rec = Record<string, unknown>;
@@ -58,16 +58,9 @@ function cleanWith(rec: Rec, cleaner: DocCleaner, fields: ReturnType<typeof reso
   return out;
 }
 
-/** An HTML record with its text field set (where its HTML field was) and the HTML dropped unless keepHtml. */
+/** An HTML record with its text (record.ts htmlRecordWithText) and, with annotate, its spans. */
 function withText(rec: Rec, fields: ReturnType<typeof resolveFields>, text: string, spans: Span[] | null, opts: CleanOptions): Rec {
-  const out: Rec = {};
-  for (const [k, v] of Object.entries(rec)) {
-    if (k === fields.htmlField) {
-      if (fields.keepHtml) out[k] = v;
-      out[fields.textField] = text;
-    } else if (k !== fields.textField) out[k] = v;
-  }
-  out[fields.textField] = text;
+  const out = htmlRecordWithText(rec, fields, text);
   if (spans !== null && opts.annotate) out[opts.annotate] = spans;
   return out;
 }

@@ -47,6 +47,22 @@ export function resolveFields(o: FieldOptions = {}): ResolvedFields {
   };
 }
 
+/**
+ * An HTML record (an object: WARC, HTML files, the library) with its text: the text field takes the HTML
+ * field's place (or keeps its own), the HTML field goes unless keepHtml, every other member stays in order.
+ */
+export function htmlRecordWithText(value: Record<string, unknown>, f: ResolvedFields, text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === f.htmlField) {
+      if (f.keepHtml) out[k] = v;
+      out[f.textField] = text;
+    } else if (k !== f.textField) out[k] = v;
+  }
+  out[f.textField] = text;
+  return out;
+}
+
 /** The record's raw HTML page when it is read as one (see FieldOptions.htmlField), else null. */
 export function htmlOf(value: Record<string, unknown>, f: ResolvedFields): string | null {
   const h = getField(value, f.htmlField);

@@ -4,7 +4,7 @@ import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
 import { DocCleaner, docOf, isDoc } from './doc.js';
 import { attributesLine } from './io/attributes.js';
-import { getField, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
+import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import type { RunStats } from './stats.js';
 import { Stripper, type Span } from './strip.js';
@@ -106,7 +106,7 @@ function processRecord(
       return '';
     }
     // An HTML page with no text still gets its (empty) text field, as every page does.
-    if (d.html) return writeHtml(r, fields, '', annotate !== null ? { field: annotate, json: '[]' } : null);
+    if (d.html) return writeHtml(r, fields, '', annotate, []);
     return r.raw ?? (r.format === 'parquet' ? stringifyTyped(v) : JSON.stringify(v));
   }
   const t = d.text;
@@ -166,8 +166,8 @@ function processRecord(
     rows.push({ record: r, text: d.html !== null ? (newText ?? t) : newText, spans: annotate !== null ? res.spans : null });
     return '';
   }
+  if (d.html !== null) return writeHtml(r, fields, newText ?? t, annotate, res.spans);
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
-  if (d.html !== null) return writeHtml(r, fields, newText ?? t, ann);
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
   const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
@@ -175,16 +175,9 @@ function processRecord(
 }
 
 /** An HTML record written back with its text (and without its HTML unless --keep-html). */
-function writeHtml(r: RawRecord, fields: ResolvedFields, text: string, ann: { field: string; json: string } | null): string {
-  if (r.raw !== null) return spliceHtmlRecord(r.raw, fields, text, ann);
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(r.value as Record<string, unknown>)) {
-    if (k === fields.htmlField) {
-      if (fields.keepHtml) out[k] = val;
-      out[fields.textField] = text;
-    } else if (k !== fields.textField) out[k] = val;
-  }
-  if (!(fields.textField in out)) out[fields.textField] = text;
-  if (ann !== null) out[ann.field] = JSON.parse(ann.json) as unknown;
+function writeHtml(r: RawRecord, fields: ResolvedFields, text: string, annotate: string | null, spans: readonly Span[]): string {
+  if (r.raw !== null) return spliceHtmlRecord(r.raw, fields, text, annotate !== null ? { field: annotate, json: JSON.stringify(spans) } : null);
+  const out = htmlRecordWithText(r.value as Record<string, unknown>, fields, text);
+  if (annotate !== null) out[annotate] = spans;
   return JSON.stringify(out);
 }
