@@ -10,7 +10,6 @@ import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
 import { isBad, readSources, resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
-import { isZstd } from './io/zstd.js';
 import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
 import { Model } from './model.js';
 import { learnRecord } from './doc.js';
@@ -272,7 +271,7 @@ export async function prepareSources(inputs: string[], opts: RunOptions, twoPass
     }
     // (On one thread a .zst is read through its decoding thread, overlapped with the work; spooling first
     // would only add the decoding in front: measured 1.06x against 1.14x the time of plain JSONL.)
-    const spooled = twoPass && s.gzip && s.format === 'jsonl' && threadsFor([s], opts) > 1 ? await spoolZstd(s, opts) : null;
+    const spooled = twoPass && s.zstd === true && s.format === 'jsonl' && threadsFor([s], opts) > 1 ? await spoolZstd(s, opts) : null;
     out.push(spooled ?? s);
   }
   return out;
@@ -280,18 +279,10 @@ export async function prepareSources(inputs: string[], opts: RunOptions, twoPass
 
 /**
  * A zstd file decompressed to a temporary file, as a plain source named like the original in messages;
- * null when the file is not zstd, or when it decompresses past 20x its size or half the free space of the
+ * null when it decompresses past 20x its size or half the free space of the
  * temporary directory (a decompression bomb, or no room): it is then read compressed, as before.
  */
 async function spoolZstd(src: InputSource, opts: RunOptions): Promise<InputSource | null> {
-  const head = Buffer.alloc(4);
-  const fd = fs.openSync(src.name, 'r');
-  try {
-    fs.readSync(fd, head, 0, 4, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
-  if (!isZstd(head)) return null;
   const tmp = opts.tmpDir ?? os.tmpdir();
   let free = Number.POSITIVE_INFINITY;
   try {

@@ -201,6 +201,17 @@ describe('bad zstd input', () => {
     const r = run(['clean', f, '--quiet'], { env });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    // On threads clean would spool the .zst decompressed: past 20x its size it reads it compressed instead,
+    const tmp = tmpdir('bs-zstd-spool-');
+    const t = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp]);
+    expect(t.status, t.stderr).toBe(2);
+    expect(t.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    // ...and its threads read past the line as the main thread does (it was a crash: a 768 MB string).
+    const u = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp, '--on-error', 'skip']);
+    expect(u.status, u.stderr).toBe(0);
+    expect(u.stdout).toBe('{"text":"after"}\n');
+    fs.rmSync(tmp, { recursive: true, force: true });
     const s = run(['clean', f, '--quiet', '--on-error', 'skip'], { env });
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout).toBe('{"text":"after"}\n');

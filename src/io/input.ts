@@ -157,7 +157,7 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
         format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
         if (format === 'parquet') await checkParquetTail(f, head, bytes);
-        return { name: f, gzip: gzip || zstd, format, bytes };
+        return { name: f, gzip: gzip || zstd, zstd, format, bytes };
       }),
     ),
   );
@@ -183,15 +183,19 @@ async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise
   if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: f });
 }
 
+function zstdInputError(e: ZstdError, src: InputSource): BoilerstripError {
+  return new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
+}
+
 /** The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes too. */
 export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
   // A .zst file is decompressed on a thread of its own (zstd-thread.ts), beside the work on its bytes.
-  if (src.name !== '-' && src.gzip && isZstd(await readHead(src.name, 4).catch(() => Buffer.alloc(0)))) {
+  if (src.name !== '-' && src.zstd === true) {
     try {
       yield* zstdFileInThread(src.name, opts.onBytes);
     } catch (e) {
       if (!(e instanceof ZstdError)) throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: label(src) });
-      throw new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
+      throw zstdInputError(e, src);
     }
     return;
   }
@@ -233,7 +237,7 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
       yield* zstdDecompress(raw());
     } catch (e) {
       if (!(e instanceof ZstdError)) throw e;
-      throw new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
+      throw zstdInputError(e, src);
     } finally {
       await it.return?.();
     }

@@ -76,6 +76,8 @@ export interface InputSource {
   name: string;
   /** Compressed, gzip or zstd: read as a stream and cut as it is decompressed (threads), never by offset. */
   gzip: boolean;
+  /** Of those, zstd (resolveInputs sniffs it): a file is then decompressed on a thread of its own. */
+  zstd?: boolean;
   format: Format;
   /** Size on disk (-1 for stdin). */
   bytes: number;

@@ -25,10 +25,11 @@ async function main(): Promise<void> {
     if (size === 0) return;
     while (credit === 0) await new Promise<void>((r) => (wake = r));
     credit--;
-    const b = parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts, size);
+    // (One copy: a piece of 4 MB gets an ArrayBuffer of its own, moved as it is.)
+    const b = Buffer.concat(parts, size);
     parts.length = 0;
     size = 0;
-    const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    const ab = (b.byteOffset === 0 && b.buffer.byteLength === b.length ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) as ArrayBuffer;
     port.postMessage({ type: 'data', buf: ab, read }, [ab]);
   };
   // Compressed bytes read so far (for progress).

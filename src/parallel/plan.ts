@@ -21,6 +21,11 @@ export interface Chunk {
   end: number;
   /** Pass 2 of clean: the chunk's analyses from pass 1 (see side.ts). */
   side?: BlockAt;
+  /**
+   * A streamed line over --max-doc-bytes, read past and never held: the chunk is that one line, its
+   * bytes dropped (`bytes` is a lone newline) and this many counted. The thread rejects it as a record.
+   */
+  oversize?: number;
 }
 
 /** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */
@@ -87,6 +92,8 @@ export function countLines(b: Buffer): number {
   return n;
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * Chunks of a byte stream (gzip or stdin): the same cuts planChunks makes on a file, at the first newline
  * at or after every chunkBytes of (decompressed) content, so they are the same however the stream arrives.
@@ -97,12 +104,39 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
   let index = firstIndex;
   const label = src.display ?? src.name;
   let searchFrom = 0;
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  // Bytes of a line over max read past so far (-1: not in one).
+  let skipped = -1;
   for await (const b of src.format === 'warc' ? warcAsJsonl(src, opts) : sourceBytes(src, opts)) {
-    buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
+    if (skipped >= 0) {
+      const nl = b.indexOf(10);
+      if (nl < 0) {
+        skipped += b.length;
+        continue;
+      }
+      skipped += nl;
+      yield { index: index++, fileIndex, file: src.name, label, start, end: start + skipped + 1, bytes: NEWLINE, oversize: skipped };
+      start += skipped + 1;
+      skipped = -1;
+      buf = b.subarray(nl + 1);
+      searchFrom = 0;
+    } else buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
     while (buf.length > chunkBytes) {
       const nl = buf.indexOf(10, Math.max(chunkBytes, searchFrom));
       if (nl < 0) {
         searchFrom = buf.length;
+        // A line longer than max is never held whole: what ends before it goes as a chunk, it is read past.
+        const last = buf.lastIndexOf(10);
+        if (buf.length - (last + 1) > max) {
+          if (last >= 0) {
+            const head = buf.subarray(0, last + 1);
+            yield { index: index++, fileIndex, file: src.name, label, start, end: start + head.length, bytes: head };
+            start += head.length;
+          }
+          skipped = buf.length - (last + 1);
+          buf = Buffer.alloc(0);
+          searchFrom = 0;
+        }
         break;
       }
       const bytes = buf.subarray(0, nl + 1);
@@ -111,6 +145,10 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
       buf = buf.subarray(nl + 1);
       searchFrom = 0;
     }
+  }
+  if (skipped >= 0) {
+    yield { index: index++, fileIndex, file: src.name, label, start, end: start + skipped, bytes: NEWLINE, oversize: skipped };
+    return;
   }
   if (buf.length > 0) yield { index: index++, fileIndex, file: src.name, label, start, end: start + buf.length, bytes: buf };
 }

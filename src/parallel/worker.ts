@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parentPort, threadId } from 'node:worker_threads';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
 import { decode, encode } from '../io/blocks.js';
-import { isBad, parseJsonlBlock } from '../io/input.js';
+import { isBad, parseJsonlBlock, type ReadItem } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
 import { learnRecord } from '../doc.js';
@@ -53,6 +53,12 @@ function decodeChunk(c: Chunk): { text: string; invalid: boolean; lines: number 
 
 type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
 
+/** The records of a chunk; a line the feed read past as too long (Chunk.oversize) is one rejection. */
+function chunkItems(c: Chunk, text: string, invalid: boolean, opts: RunOptions): ReadItem[] {
+  if (c.oversize !== undefined) return [{ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }];
+  return parseJsonlBlock(text, c.label, 1, invalid, opts);
+}
+
 let passes = 0;
 
 /** Pass 1: a model of this thread's chunks; `finish` sends it back. */
@@ -86,7 +92,7 @@ function learner(init: WorkerInit): Handler {
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     const { text, invalid, lines } = decodeChunk(c);
     let bad: ChunkBad | null = null;
-    for (const r of parseJsonlBlock(text, c.label, 1, invalid, opts)) {
+    for (const r of chunkItems(c, text, invalid, opts)) {
       if (isBad(r)) {
         if (skip) continue;
         bad = { line: r.line, code: r.code, message: r.message };
@@ -133,7 +139,7 @@ function stripper(init: WorkerInit): Handler {
       }
     }
     const { text, invalid, lines } = decodeChunk(c);
-    const items = parseJsonlBlock(text, c.label, 1, invalid, {
+    const items = chunkItems(c, text, invalid, {
       ...opts,
       onInvalidUtf8: () => {
         stats.invalidUtf8Lines++;
