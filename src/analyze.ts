@@ -290,6 +290,11 @@ const DATE_WORDS = new Set(
     .map((w) => normalize(w)),
 );
 
+/** Is a normalized word a month or weekday name (with a leading و or ب: "وأبريل", "بالأحد" is not)? */
+export function isDateWord(w: string): boolean {
+  return DATE_WORDS.has(w) || (w.length > 3 && (w.startsWith('و') || w.startsWith('ب')) && DATE_WORDS.has(w.slice(1)));
+}
+
 const SALT_PREFIX = 0x50524546;
 const SALT_SUFFIX = 0x53554646;
 const SALT_SHAPE = 0x53484150;

@@ -10,6 +10,7 @@
  */
 import { Analysis, analyze, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
+import { publicationStamp, tickerChain } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
@@ -19,7 +20,7 @@ const KEY: Int32Array = KEY_OUT;
 const keyOf = keyOfImported;
 
 /** Why a span was removed; 'structure': an HTML block the block decision removed (html/strip-page.ts). */
-export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'gap' | 'structure';
+export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'page' | 'gap' | 'structure';
 const EXTRA_REASON: Record<number, Reason> = { [Kind.Prefix]: 'prefix', [Kind.Suffix]: 'suffix', [Kind.Shape]: 'shape' };
 
 /** A removed range: [start, end) in UTF-16 code units of the original text, and why. */
@@ -321,6 +322,12 @@ export class Stripper {
           reason[i] = 'chain';
           continue;
         }
+        // A ticker by its shape: the page alone says so, whatever the counts.
+        if (tickerChain(a, i)) {
+          state[i] = REMOVED;
+          reason[i] = 'page';
+          continue;
+        }
         if (chrome > 0) {
           state[i] = PARTIAL;
           this.partials.set(i, this.segChrome.slice(0, segN));
@@ -353,6 +360,11 @@ export class Stripper {
       if (templ !== null) {
         state[i] = templ === 'teaser' ? TEASER : REMOVED;
         reason[i] = templ;
+        continue;
+      }
+      if (publicationStamp(a, i)) {
+        state[i] = REMOVED;
+        reason[i] = 'page';
         continue;
       }
       state[i] = KEPT;

@@ -51,6 +51,45 @@ describe('boilerstrip clean on the seeds', () => {
     }
   });
 
+  it('at defaults (a first run: five pages, no site twice) removes what the pages give away themselves', () => {
+    const r = run(['clean', 'seeds/', '--annotate', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; boilerstrip_spans: [number, number, string][] });
+    for (const rec of recs) {
+      const name = path.basename(rec.id);
+      const orig = seedText(name);
+      const lines = orig.split('\n');
+      // (With --annotate the text is the original; the spans say what goes.)
+      expect(rec.text).toBe(orig);
+      let cleaned = '';
+      let at = 0;
+      for (const [a, b] of rec.boilerstrip_spans) {
+        cleaned += orig.slice(at, a);
+        at = b;
+      }
+      cleaned += orig.slice(at);
+      const kept = new Set(cleaned.split('\n'));
+      // Tickers: ~55 headlines joined by runs of NBSP (000 and 002), gone whole.
+      const tickers = lines.filter((l) => (l.match(/\u00a0{2,}|\s{3,}/g) ?? []).length >= 20);
+      expect(tickers.length).toBe(/^00[02]_/.test(name) ? 1 : 0);
+      for (const t of tickers) expect(kept.has(t)).toBe(false);
+      // Publication stamps: "نشر في الأول يوم 30 - 11 - 2024", "منشور الاثنين 2 ديسمبر 2024".
+      for (const l of lines.filter((x) => /^(نشر في|منشور) .*\d{4}\s*$/.test(x))) expect(kept.has(l), l).toBe(false);
+      // 001's teaser list goes with its label: no line cut off with "..." is left.
+      expect(cleaned.split('\n').some((l) => l.endsWith('...'))).toBe(false);
+      if (/^00[02]_/.test(name)) {
+        expect(cleaned).not.toContain('شكرا على الإبلاغ!');
+        expect(cleaned).not.toContain('انقر هنا لقراءة الخبر من مصدره.');
+      }
+      // Every body paragraph (a long line that is neither a ticker nor a teaser) is kept whole.
+      const paras = lines.filter((l) => l.length > 60 && !tickers.includes(l) && !l.endsWith('...') && !/^(شكرا|سيتم حجب|انقر هنا)/.test(l));
+      expect(paras.length).toBeGreaterThan(5);
+      for (const p of paras) expect(kept.has(p), p.slice(0, 40)).toBe(true);
+      for (const [, , why] of rec.boilerstrip_spans) expect(['line', 'page', 'block', 'gap']).toContain(why);
+    }
+    expect(recs.flatMap((x) => x.boilerstrip_spans).filter(([, , why]) => why === 'page').length).toBe(5);
+  });
+
   it('writes a report whose counts balance', () => {
     const rep = path.join(dir, 'seeds-report.json');
     const r = run(['clean', 'seeds/', '--min-docs', '2', '-o', path.join(dir, 'seeds.jsonl'), '--report', rep, '--quiet']);

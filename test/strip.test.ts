@@ -133,3 +133,49 @@ describe('in-page evidence', () => {
     for (const line of t.split('\n')) if (line.split(' ').length >= 25 && !line.endsWith('...')) expect(r.text).toContain(line);
   });
 });
+
+describe('single-page cues (page-cues.ts): chrome one page gives away', () => {
+  const alone = (text: string): string => {
+    const model = new Model();
+    model.learnDoc(text, 'one.example');
+    return new Stripper(model).strip(text, 'one.example').text;
+  };
+  const headline = (i: number): string => `${tag(i)} ${tag(i + 1)} يحرز هدفا في مباراة ${tag(i + 2)} الكبيرة`;
+  const ticker = Array.from({ length: 12 }, (_, i) => headline(i * 7)).join('\u00a0\u00a0\u00a0\u00a0');
+
+  it('removes a ticker of headlines joined by NBSP runs, and keeps the article', () => {
+    const text = `${ticker}\n\n${body(1)}\n\n${body(2)}`;
+    const out = alone(text);
+    expect(out).not.toContain(headline(0));
+    expect(out).toContain(body(1));
+    expect(out).toContain(body(2));
+  });
+
+  it('keeps double-spaced prose, short table rows and short chains', () => {
+    const sentences = Array.from({ length: 10 }, (_, i) => `${tag(i * 3)} ${tag(i * 3 + 1)} قال إن الوضع تحسن كثيرا اليوم.`).join('  ');
+    const table = Array.from({ length: 12 }, (_, i) => `${tag(i)} ${i}`).join('    ');
+    const short = Array.from({ length: 5 }, (_, i) => headline(i)).join('\u00a0\u00a0');
+    for (const line of [sentences, table, short]) {
+      const text = `${line}\n\n${body(3)}`;
+      expect(alone(text)).toBe(text);
+    }
+  });
+
+  it('removes publication stamps and keeps dated sentences and datelines', () => {
+    const stamps = ['نشر في الأول يوم 30 - 11 - 2024', 'منشور الاثنين 2 ديسمبر 2024', 'Posted on May 5, 2013 by admin', 'آخر تحديث: 2024/11/30'];
+    for (const s of stamps) {
+      const out = alone(`${s}\n${body(4)}`);
+      expect(out, s).toBe(body(4));
+    }
+    const keep = [
+      'نشر التقرير في 12 - 3 - 2011 وأكد فيه الباحثون أن معدلات البطالة ارتفعت بشكل كبير خلال العام',
+      'الرياض 30 - 11 - 2024',
+      'Published works of 2013',
+      'نشر في الأول',
+    ];
+    for (const k of keep) {
+      const text = `${k}\n${body(5)}`;
+      expect(alone(text), k).toBe(text);
+    }
+  });
+});

@@ -147,7 +147,7 @@ export function applyDecisions(doc: HtmlDoc, res: StripResult, kept: Uint8Array)
   return { text: pieces.join(''), spans: out, emptied: !anyKept, fallback: res.fallback, copies: res.copies };
 }
 
-const REASONS: readonly Reason[] = ['line', 'segment', 'chain', 'prefix', 'suffix', 'shape', 'teaser', 'block', 'gap', 'structure'];
+const REASONS: readonly Reason[] = ['line', 'segment', 'chain', 'prefix', 'suffix', 'shape', 'teaser', 'block', 'page', 'gap', 'structure'];
 function reasonCode(r: Reason): number {
   return REASONS.indexOf(r) + 1;
 }

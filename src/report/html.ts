@@ -33,7 +33,9 @@ const REASONS: Record<string, { color: string; meaning: string }> = {
   shape: { color: '#9cc3f0', meaning: 'a dateline or timestamp by its shape' },
   teaser: { color: '#c7a8ef', meaning: 'a teaser (cut off with an ellipsis) of another article' },
   block: { color: '#eaa5d6', meaning: 'a list of recurring lines around chrome' },
+  page: { color: '#d9b38c', meaning: 'chrome by its shape on the page alone (a ticker of headlines, a publication stamp)' },
   gap: { color: '#e3e3e3', meaning: 'blank lines between removed lines' },
+  structure: { color: '#b0b7c3', meaning: 'an HTML block the block decision removed' },
 };
 const reasonColor = (r: string): string => REASONS[r]?.color ?? '#dddddd';
 
