@@ -1,7 +1,9 @@
 /**
  * The runs behind the CLI: learn (pass 1), strip (pass 2), clean (both), over input sources, with
- * counts of everything that went in and out. Each is a loop over record batches; the per-document work
- * is Model.learnDoc and Stripper.strip.
+ * counts of everything that went in and out. Every run is the one pipeline of parallel/pool.ts: sources
+ * cut into chunks (JSONL by offset or as it streams; other formats as batches of records read here),
+ * workers that analyze and count or judge and copy (worker threads, or the main thread for one), and
+ * replies combined in input order. The per-document work is doc.ts (learnRecord, DocCleaner).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,16 +11,17 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
-import { isBad, readSources, resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
+import { resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
 import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
 import { Model } from './model.js';
-import { learnRecord } from './doc.js';
 import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
-import { noRoomForCache, SerialSideWriter, SideStore } from './side.js';
+import { noRoomForCache, SideStore } from './side.js';
 import { RunStats } from './stats.js';
-import { attrLines, StripContext } from './strip-context.js';
+import { StripContext } from './strip-context.js';
 import { defaultThreads } from './parallel/threads.js';
+import { learnChunks, stripChunks } from './parallel/pool.js';
+import { recordChunks } from './parallel/plan.js';
 
 export type { OnEmpty, OnError, Progress, RunOptions } from './run-options.js';
 export { RunStats } from './stats.js';
@@ -55,38 +58,19 @@ function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): 
 export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null): Promise<Model> {
   const fields = resolveFields(opts);
   const model = new Model(opts);
-  const skip = opts.onError === 'skip';
   const t0 = performance.now();
   const p = progressTicker(opts, 1, sources);
   const threads = threadsFor(sources, opts);
   let chars = 0;
+  let docs = 0;
   let g = 0;
   for (const group of groupSources(sources, threads, opts)) {
     const gi = g++;
-    if (group.parallel) {
-      const { learnParallel } = await import('./parallel/pool.js');
-      let docs = model.docs;
-      await learnParallel(model, group.sources, p.opts, threads, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined);
-      continue;
-    }
-    const sideFile = cache?.serialFile(gi) ?? null;
-    const side = cache && sideFile ? new SerialSideWriter(sideFile, cache) : null;
+    // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
     // (Parquet: pass 1 reads only the text and the site's columns.)
     const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
-    for await (const batch of readSources(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields })) {
-      for (const r of batch) {
-        if (isBad(r)) {
-          if (skip) continue;
-          throw new BoilerstripError(r.code, r.message, { file: r.file, line: r.line });
-        }
-        const n = learnRecord(model, r.value as Record<string, unknown>, fields);
-        if (n === 0) continue;
-        chars += n;
-        side?.add(model.lastAnalysis);
-      }
-      p.tick(model.docs, chars);
-    }
-    side?.end();
+    const feed = group.parallel ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
+    await learnChunks(model, group.sources, p.opts, group.parallel ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined, feed);
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
@@ -153,42 +137,23 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   };
   const threads = threadsFor(sources, opts);
   const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes) : null;
-  const emit = async (out: string[], rej: string[]): Promise<void> => {
-    for (const l of out) {
-      const w = sink.write(l);
+  const emit = async (bytes: Buffer | null, rej: string[], attrs?: [string, string][], rows?: CleanRow[]): Promise<void> => {
+    if (rows && rows.length > 0) await rowSink!.writeRows(rows);
+    if (bytes) {
+      const w = sink.writeBytes(bytes);
       if (w) await w;
     }
+    if (attributes && attrs) for (const [file, lines] of attrs) await attributes.addLines(file, lines);
     if (rejects) for (const l of rej) await rejects.write(l);
   };
   try {
     let g = 0;
     for (const group of groupSources(sources, threads, opts)) {
-      // Pass 1 made the same groups (clean reads files, and stdin spooled to one).
+      // Pass 1 made the same groups and chunks (clean reads files, and stdin spooled to one).
       const cached = cache?.groups[g++];
-      if (group.parallel) {
-        const { stripParallel } = await import('./parallel/pool.js');
-        await stripParallel(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, threads, stats, async (bytes, rej, attrs) => {
-          if (bytes) {
-            const w = sink.writeBytes(bytes);
-            if (w) await w;
-          }
-          if (attributes && attrs) for (const [file, lines] of attrs) await attributes.addLines(file, lines);
-          if (rejects) for (const l of rej) await rejects.write(l);
-        }, () => p.tick(stats.cleaned, stats.charsIn), cached?.kind === 'chunks' ? cached.blocks : undefined);
-        continue;
-      }
-      ctx.stripper.cache = cached?.kind === 'serial' ? cached.file.reader(group.sources.map((s) => s.display ?? s.name).join(', ')) : null;
-      for await (const batch of readSources(group.sources, readOpts)) {
-        const out: string[] = [];
-        const rej: string[] = [];
-        const rows: CleanRow[] | null = rowSink ? [] : null;
-        const bad = ctx.batch(batch, out, rej, rows);
-        if (rows && rows.length > 0) await rowSink!.writeRows(rows);
-        if (attributes) for (const [file, lines] of attrLines(ctx.attrRows!.splice(0))) await attributes.addLines(file, lines);
-        await emit(out, rej);
-        if (bad) throw new BoilerstripError(bad.code, bad.message, { file: bad.file, line: bad.line });
-        p.tick(stats.cleaned, stats.charsIn);
-      }
+      const feed = group.parallel ? undefined : recordChunks(group.sources, readOpts);
+      const workers = group.parallel && !rowSink ? threads : 1;
+      await stripChunks(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, workers, stats, emit, () => p.tick(stats.cleaned, stats.charsIn), cached?.blocks, feed, rowSink !== null);
     }
     await sink.close();
     if (rejects) await rejects.close();
@@ -228,19 +193,21 @@ export function threadsFor(sources: InputSource[], opts: RunOptions): number {
 }
 
 /**
- * Sources the worker threads read: JSONL (files cut by offset, gzip and stdin cut as they stream), and
- * WARC/WET, whose documents the main thread reads and hands over as JSONL lines (not with --on-error
- * skip: a rejected WARC record cannot travel as a line).
+ * Sources that go through the chunk pipeline (parallel/pool.ts: planner, workers, ordered writer), on any
+ * number of threads: JSONL (files cut by offset, gzip, zstd and stdin cut as they stream); and, on 2+
+ * threads, WARC/WET, whose documents the main thread reads and hands over as JSONL lines (not with
+ * --on-error skip: a rejected WARC record cannot travel as a line). The other formats (JSON arrays, HTML
+ * and text files, Parquet, WARC on one thread) are read record by record on the main thread.
  */
-function threadable(s: InputSource, opts: RunOptions): boolean {
-  return s.format === 'jsonl' || (s.format === 'warc' && opts.onError !== 'skip');
+function chunked(s: InputSource, threads: number, opts: RunOptions): boolean {
+  return s.format === 'jsonl' || (threads > 1 && s.format === 'warc' && opts.onError !== 'skip');
 }
 
-/** Consecutive threadable sources form parallel groups; the others stream on the main thread. Order is kept. */
+/** Consecutive chunked sources form pipeline groups; the others stream on the main thread. Order is kept. */
 export function groupSources(sources: InputSource[], threads: number, opts: RunOptions = {}): { parallel: boolean; sources: InputSource[] }[] {
   const groups: { parallel: boolean; sources: InputSource[] }[] = [];
   for (const s of sources) {
-    const parallel = threads > 1 && threadable(s, opts);
+    const parallel = chunked(s, threads, opts);
     const last = groups[groups.length - 1];
     if (last && last.parallel === parallel) last.sources.push(s);
     else groups.push({ parallel, sources: [s] });

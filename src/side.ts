@@ -24,8 +24,6 @@ const HEAD = 5 + 4 * FP_BANDS;
 const LINE = 7;
 const SEG = 5;
 const EXTRA = 3;
-/** The main thread writes its buffer out when it holds this many words. */
-const FLUSH_WORDS = 1 << 20;
 
 /** Collects records; the caller takes them as one block. */
 export class SideWriter {
@@ -237,60 +235,20 @@ export class SideFile {
     return { file: this.file, off, bytes: block.length };
   }
 
-  /** Blocks in the order written. */
-  reader(where: string): SideReader {
-    let off = 0;
-    const head = Buffer.alloc(4);
-    return new SideReader(() => {
-      if (off >= this.size) return null;
-      fs.readSync(this.fd, head, 0, 4, off);
-      const bytes = 4 + head.readInt32LE(0) * 4;
-      const b = readBlock(this.fd, off, bytes);
-      off += bytes;
-      return b;
-    }, where);
-  }
-
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
   }
 }
 
-/** Writes documents' analyses from the main thread, a block every ~4 MB. A failed write (a full disk) turns the cache off. */
-export class SerialSideWriter {
-  private readonly w = new SideWriter();
-  constructor(
-    readonly file: SideFile,
-    private readonly store: SideStore,
-  ) {}
-  add(a: Analysis): void {
-    if (this.store.failed !== null) return;
-    this.w.add(a);
-    if (this.w.words >= FLUSH_WORDS) this.flush();
-  }
-  end(): void {
-    if (this.store.failed === null && this.w.words > 0) this.flush();
-  }
-  private flush(): void {
-    const block = this.w.take();
-    try {
-      this.file.append(block);
-    } catch (e) {
-      this.store.fail(`cannot write ${this.file.file}: ${(e as Error).message}`);
-    }
-  }
-}
-
 /**
- * The cache of one clean run: a temporary directory with one file per source group of the main thread
- * and one per worker thread, and where each chunk's block is. Removed by dispose (and on a signal).
+ * The cache of one clean run: a temporary directory with a file per worker (the main thread's too) and
+ * pass, and where each chunk's block is. Removed by dispose (and on a signal).
  */
 export class SideStore {
   readonly dir: string;
-  private readonly files: SideFile[] = [];
-  /** Per source group: the main thread's file, or the chunk blocks the worker threads wrote. */
-  readonly groups: ({ kind: 'serial'; file: SideFile } | { kind: 'chunks'; blocks: BlockAt[] })[] = [];
+  /** Per source group: where each chunk's block is (in the files of the workers that wrote them). */
+  readonly groups: { blocks: BlockAt[] }[] = [];
 
   /** Why the cache was given up (a write failed), or null. Pass 2 then analyzes every document again. */
   failed: string | null = null;
@@ -304,28 +262,13 @@ export class SideStore {
     this.failed ??= why;
   }
 
-  /** The main thread's file for a group of sources; null when it cannot be created (the cache is then given up). */
-  serialFile(group: number): SideFile | null {
-    const name = path.join(this.dir, `g${group}.side`);
-    try {
-      const f = new SideFile(name);
-      this.files.push(f);
-      this.groups[group] = { kind: 'serial', file: f };
-      return f;
-    } catch (e) {
-      this.fail(`cannot create ${name}: ${(e as Error).message}`);
-      return null;
-    }
-  }
-
   chunkBlocks(group: number): BlockAt[] {
     const blocks: BlockAt[] = [];
-    this.groups[group] = { kind: 'chunks', blocks };
+    this.groups[group] = { blocks };
     return blocks;
   }
 
   dispose(): void {
-    for (const f of this.files) f.close();
     fs.rmSync(this.dir, { recursive: true, force: true });
     tempFiles.delete(this.dir);
   }

@@ -590,6 +590,9 @@ export class Stripper {
         return;
       }
       const r = this.reason[i];
+      // A ticker known by its shape alone ends the search, as it did when it was kept: what lies between
+      // it and the body is the page's head (notices, bylines), not a title taken for a list item.
+      if (a.lineSegN[i]! > 0 && r === 'page') return;
       // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
       // with a list are.
       if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {

@@ -62,6 +62,21 @@ describe('bad input', () => {
     expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true, rejectedBy: { E_DOC_TOO_LARGE: 1 } });
   });
 
+  it('a line longer than a chunk and over --max-doc-bytes in a plain file is read past, on 1 and 2 threads', () => {
+    const f = path.join(dir, 'long-line.jsonl');
+    fs.writeFileSync(f, `${JSON.stringify({ text: 'small' })}\n${JSON.stringify({ text: 'y'.repeat(50_000) })}\n${JSON.stringify({ text: 'after' })}\n`);
+    // Chunks of 4 KB: the planner cuts the file around the line and hands it over as its length only.
+    const env = { BOILERSTRIP_CHUNK_BYTES: '4096' };
+    for (const threads of ['1', '2']) {
+      const r = run(['clean', f, '--max-doc-bytes', '10KB', '--threads', threads, '--quiet'], { env });
+      expect(r.status, threads).toBe(2);
+      expect(r.stderr).toContain(`${f}:2: record is 50011 bytes, over --max-doc-bytes 10000`);
+      const s = run(['clean', f, '--max-doc-bytes', '10KB', '--threads', threads, '--on-error', 'skip', '--quiet'], { env });
+      expect(s.status, s.stderr).toBe(0);
+      expect(s.stdout.trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['small', 'after']);
+    }
+  });
+
   it('a truncated gzip stream is named', () => {
     const f = path.join(dir, 'cut.jsonl.gz');
     const gz = gzipSync(corpus(200));

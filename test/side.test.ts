@@ -109,16 +109,19 @@ describe('a cache that cannot be written', () => {
       await cleanSources(sources, plain.sink, { threads: 1, cacheAnalysis: false }, stats);
       expect(stats.analysisCached).toBe(false);
       expect(stats.analysisCacheOff).toBe(null);
-      // The cache file is closed under the writer: every write fails (EBADF), as on a full disk.
+      // Every write to the cache fails, as on a full disk (the one-thread worker runs in this process).
       const cache = new side.SideStore(dir);
-      const realSerial = cache.serialFile.bind(cache);
-      cache.serialFile = (g: number) => {
-        const f = realSerial(g);
-        f.close();
-        return f;
+      const realAppend = side.SideFile.prototype.append;
+      side.SideFile.prototype.append = () => {
+        throw new Error('ENOSPC: no space left on device, write');
       };
-      const model = await learnSources(sources, { threads: 1 }, undefined, cache);
-      expect(cache.failed).toMatch(/^cannot write .*g0\.side: /);
+      let model;
+      try {
+        model = await learnSources(sources, { threads: 1 }, undefined, cache);
+      } finally {
+        side.SideFile.prototype.append = realAppend;
+      }
+      expect(cache.failed).toMatch(/^cannot write .*\.side: ENOSPC/);
       const viaFailed = collect();
       await stripSources(model, sources, viaFailed.sink, { threads: 1 }, undefined, null);
       expect(viaFailed.out.join('')).toBe(plain.out.join(''));

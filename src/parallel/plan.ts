@@ -4,7 +4,7 @@
  * on which thread finished first.
  */
 import fs from 'node:fs';
-import { sourceBytes, warcAsJsonl, type InputSource, type ReadOptions } from '../io/input.js';
+import { readSources, sourceBytes, warcAsJsonl, type InputSource, type ReadItem, type ReadOptions } from '../io/input.js';
 import type { BlockAt } from '../side.js';
 
 export interface Chunk {
@@ -19,6 +19,11 @@ export interface Chunk {
   label: string;
   start: number;
   end: number;
+  /**
+   * Records the main thread read (formats that cannot be cut by offset: JSON arrays, HTML and text files,
+   * Parquet, WARC on one thread), with their files' line numbers; for the in-process worker only.
+   */
+  items?: ReadItem[];
   /** Pass 2 of clean: the chunk's analyses from pass 1 (see side.ts). */
   side?: BlockAt;
   /**
@@ -28,11 +33,17 @@ export interface Chunk {
   oversize?: number;
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */
 export const CHUNK_BYTES = Number(process.env.BOILERSTRIP_CHUNK_BYTES) > 0 ? Number(process.env.BOILERSTRIP_CHUNK_BYTES) : 1024 * 1024;
 
-/** Cut each file near every `chunkBytes`, just after a newline. */
-export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Chunk[] {
+/**
+ * Cut each file near every `chunkBytes`, just after a newline. A line longer than both the chunk and
+ * `maxLineBytes` (--max-doc-bytes) is never read whole: it becomes a chunk of its own that only says how
+ * long it is (Chunk.oversize), and the worker rejects it as a record.
+ */
+export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES, maxLineBytes = Number.POSITIVE_INFINITY): Chunk[] {
   const chunks: Chunk[] = [];
   const probe = Buffer.alloc(1 << 16);
   sources.forEach((src, fileIndex) => {
@@ -56,7 +67,22 @@ export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Ch
           }
           end += n;
         }
-        chunks.push({ index: chunks.length, fileIndex, file: src.name, label: src.display ?? src.name, start, end });
+        const label = src.display ?? src.name;
+        if (end - start > chunkBytes) {
+          // The cut moved past a line: is that line over the limit? (It starts after the last newline of
+          // the chunk's first chunkBytes.)
+          const head = Buffer.allocUnsafe(chunkBytes);
+          const got = fs.readSync(fd, head, 0, chunkBytes, start);
+          const lineStart = start + head.subarray(0, got).lastIndexOf(10) + 1;
+          const lineBytes = end - lineStart - (end < size || endsWithNewline(fd, end) ? 1 : 0);
+          if (lineBytes > maxLineBytes) {
+            if (lineStart > start) chunks.push({ index: chunks.length, fileIndex, file: src.name, label, start, end: lineStart });
+            chunks.push({ index: chunks.length, fileIndex, file: src.name, label, start: lineStart, end, bytes: NEWLINE, oversize: lineBytes });
+            start = end;
+            continue;
+          }
+        }
+        chunks.push({ index: chunks.length, fileIndex, file: src.name, label, start, end });
         start = end;
       }
     } finally {
@@ -64,6 +90,12 @@ export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES): Ch
     }
   });
   return chunks;
+}
+
+/** Does the byte before `end` of the file hold a newline? */
+function endsWithNewline(fd: number, end: number): boolean {
+  const b = Buffer.alloc(1);
+  return end > 0 && fs.readSync(fd, b, 0, 1, end - 1) === 1 && b[0] === 10;
 }
 
 /** The bytes of a chunk, without a leading byte-order mark at the start of its file. */
@@ -92,7 +124,6 @@ export function countLines(b: Buffer): number {
   return n;
 }
 
-const NEWLINE = Buffer.from('\n');
 
 /**
  * Chunks of a byte stream (gzip or stdin): the same cuts planChunks makes on a file, at the first newline
@@ -162,7 +193,7 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
   for (let f = 0; f < sources.length; f++) {
     const src = sources[f]!;
     if (!src.gzip && src.name !== '-' && src.format !== 'warc') {
-      for (const c of planChunks([src])) {
+      for (const c of planChunks([src], CHUNK_BYTES, opts.maxDocBytes)) {
         opts.onBytes?.(c.end - c.start);
         yield { ...c, index: index++, fileIndex: f };
       }
@@ -172,5 +203,19 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
         yield c;
       }
     }
+  }
+}
+
+/**
+ * Chunks of records read on the main thread, one per batch a reader gives (a Parquet row group, 256
+ * elements of a JSON array, a file), in order: the planner's chunks for the formats that cannot be cut by
+ * offset. The same input gives the same chunks in both passes (pass 1's analyses are found by index).
+ */
+export async function* recordChunks(sources: InputSource[], opts: ReadOptions = {}): AsyncGenerator<Chunk> {
+  let index = 0;
+  let fileIndex = -1;
+  for await (const items of readSources(sources, opts, () => fileIndex++)) {
+    const src = sources[fileIndex]!;
+    yield { index: index++, fileIndex, file: src.name, label: items[0]?.file ?? src.display ?? src.name, start: 0, end: 0, items };
   }
 }

@@ -1,12 +1,15 @@
 /**
- * Worker threads for both passes over plain JSONL files. Files are cut into chunks at line boundaries;
- * chunks go to the threads in file order, a bounded number at a time; results are combined in chunk
- * order. Pass 1 sums the threads' models (counts are sums, so which thread saw what does not matter).
- * Pass 2 shares the
- * model's table with the threads (SharedArrayBuffer) and writes their output in chunk order.
+ * The pipeline of both passes over JSONL: the planner (plan.ts) cuts the input into chunks at line
+ * boundaries; chunks go to the workers in input order, a bounded number at a time; replies are combined
+ * in chunk order. A worker is a thread, or with one thread the main thread itself (LocalThread): the same
+ * chunk work (chunk-work.ts) either way, so a serial run is the one-worker case of this pipeline.
+ * Pass 1 sums the threads' models (counts are sums, so which thread saw what does not matter; the
+ * in-process worker counts into the run's model). Pass 2 shares the model's table with the threads
+ * (SharedArrayBuffer) and writes their output in chunk order.
  * The output is byte-identical for every thread count (unless the table hits --max-memory: pruning
  * then depends on what each thread saw, and the report says it happened).
  */
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { BoilerstripError, type ErrorCode } from '../errors.js';
 import type { InputSource } from '../io/input.js';
@@ -15,7 +18,8 @@ import { Counter64 } from '../counter.js';
 import type { RunOptions } from '../run-options.js';
 import { RunStats, type PackedUnits } from '../stats.js';
 import { feedChunks, type Chunk } from './plan.js';
-import type { ChunkBad, WorkerInit } from './worker.js';
+import type { CleanRow } from '../io/output.js';
+import { chunkWorker, type ChunkBad, type LocalModel, type WorkerInit, type WorkerRequest } from './chunk-work.js';
 import type { BlockAt } from '../side.js';
 
 /** Options that can cross to a thread (no functions or streams). */
@@ -26,10 +30,56 @@ function portable(opts: RunOptions): RunOptions {
 
 export { defaultThreads } from './threads.js';
 
+/** What the pool needs of a worker: a worker_threads Worker, or a LocalThread. */
+interface Thread {
+  postMessage(message: unknown, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message' | 'error' | 'exit', listener: (value: any) => void): unknown;
+  once(event: 'message' | 'error' | 'exit', listener: (value: any) => void): unknown;
+  removeAllListeners(event?: 'message' | 'error' | 'exit'): unknown;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+/**
+ * The one worker of a one-thread run: the chunk work on the main thread, with the run's own model.
+ * Messages are handled on a later turn of the event loop, as a thread's are, so the pool reads the next
+ * chunk while... nothing else runs: it is the same code path, not a faster one.
+ */
+class LocalThread extends EventEmitter implements Thread {
+  private readonly work: (m: WorkerRequest) => void;
+
+  constructor(local: LocalModel) {
+    super();
+    this.work = chunkWorker((m) => this.emit('message', m), 'main', local);
+  }
+
+  postMessage(message: unknown): void {
+    setImmediate(() => {
+      try {
+        this.work(message as WorkerRequest);
+      } catch (e) {
+        this.emit('error', e);
+      }
+    });
+  }
+
+  ref(): void {}
+  unref(): void {}
+  terminate(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
+
 interface ChunkReply {
   type: 'chunk';
   index: number;
   lines: number;
+  /** Pass 1: good records counted, and the characters of their texts. */
+  records?: number;
+  chars?: number;
+  /** Pass 2 into a row sink: the chunk's kept records. */
+  rows?: CleanRow[];
   bad: ChunkBad | null;
   /** UTF-8 output of the chunk (moved from the thread). */
   out?: ArrayBuffer;
@@ -50,11 +100,10 @@ interface ChunkReply {
  * gzip or stdin stream is cut while the threads work. The workers are returned alive (learn asks them
  * for their models next).
  */
-async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: number, onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<Worker[]> {
-  const workers = lease(Math.max(1, threads));
+async function runChunks<T extends Thread>(init: WorkerInit, feed: AsyncIterator<Chunk>, workers: T[], onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<T[]> {
   for (const w of workers) w.postMessage({ type: 'init', init });
   const window = workers.length * 2;
-  const idle: Worker[] = [...workers];
+  const idle: T[] = [...workers];
   const meta = new Map<number, Chunk>();
   const pending = new Map<number, ChunkReply>();
   let next = 0;
@@ -69,13 +118,13 @@ async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: 
     w?.();
   };
   for (const w of workers) {
-    w.on('error', (e) => {
+    w.on('error', (e: unknown) => {
       failure ??= e;
       stop = true;
       signal();
     });
     // A thread that dies never answers for its chunks in flight: fail now rather than wait for them.
-    w.on('exit', (code) => {
+    w.on('exit', (code: number) => {
       failure ??= new Error(`a worker thread stopped (exit code ${code})`);
       stop = true;
       signal();
@@ -135,6 +184,15 @@ async function runChunks(init: WorkerInit, feed: AsyncIterator<Chunk>, threads: 
     w.removeAllListeners('error');
     w.removeAllListeners('exit');
   }
+  // A feed left part-read (a bad record stopped the run) is closed: its reader may hold a decoding
+  // thread or a stream that would keep the process alive.
+  if (!exhausted) {
+    try {
+      await feed.return?.(undefined);
+    } catch (e) {
+      failure ??= e;
+    }
+  }
   if (failure) {
     await discard(workers);
     throw failure;
@@ -167,7 +225,7 @@ function giveBack(ws: Worker[]): void {
   }
 }
 
-async function discard(ws: Worker[]): Promise<void> {
+async function discard(ws: Thread[]): Promise<void> {
   // Threads still busy may fail too before they stop: their errors are no longer anyone's to report.
   for (const w of ws) {
     w.removeAllListeners();
@@ -180,23 +238,30 @@ function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
   return new BoilerstripError(b.code as ErrorCode, b.message, { file, line });
 }
 
-/** Pass 1 over splittable sources with worker threads, added into `model`. */
-export async function learnParallel(
+/**
+ * Pass 1 over sources, added into `model`: their JSONL chunks (feedChunks), or the chunks `feed` gives
+ * (recordChunks: records the main thread read), on `threads` workers (1: the main thread).
+ */
+export async function learnChunks(
   model: Model,
   sources: InputSource[],
   opts: RunOptions,
   threads: number,
   tick: (records: number, chars: number) => void,
   cache?: { dir: string; blocks: BlockAt[]; fail: (why: string) => void },
+  feed?: AsyncGenerator<Chunk>,
 ): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
-  // The memory budget is shared: each thread's table gets its part of --max-memory.
+  // The memory budget is shared: each thread's table gets its part of --max-memory (one worker counts
+  // into the run's model, which has it all).
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
-  const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / Math.max(1, threads))) };
+  const local = threads <= 1;
+  const perThread = { ...portable(opts), maxMemory: local ? budget : Math.max(16 << 20, Math.floor(budget / threads)) };
   let bytes = 0;
-  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir }, feedChunks(sources, opts), threads, async (r, c) => {
+  const threadsUsed: Thread[] = local ? [new LocalThread({ model })] : lease(threads);
+  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
     chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
     if (cache && r.sideError) cache.fail(r.sideError);
@@ -207,8 +272,7 @@ export async function learnParallel(
     }
     fileLines += r.lines;
     if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
-    // Progress: lines and (about) characters of the chunk.
-    tick(r.lines, (c.end - c.start) / 1.8);
+    tick(r.records ?? 0, r.chars ?? 0);
     return true;
   });
   // Collect each thread's model. Threads that are not kept for pass 2 stop as soon as their table has
@@ -219,24 +283,26 @@ export async function learnParallel(
   const parts: (ModelParts | null)[] = [];
   try {
     for (const w of workers) {
-      const f = await new Promise<{ parts: ModelParts }>((resolve, reject) => {
+      const f = await new Promise<{ parts: ModelParts | null }>((resolve, reject) => {
         w.once('message', resolve);
         w.once('error', reject);
-        w.once('exit', (code) => reject(new Error(`a worker thread stopped (exit code ${code})`)));
+        w.once('exit', (code: number) => reject(new Error(`a worker thread stopped (exit code ${code})`)));
         w.postMessage({ type: 'finish' });
       });
       w.removeAllListeners('error');
       w.removeAllListeners('exit');
       parts.push(f.parts);
-      if (!reuse) await discard([w]);
+      if (!reuse && !local) await discard([w]);
     }
   } catch (e) {
     await discard(workers);
     throw e;
   }
+  // The in-process worker counted into `model` itself.
+  if (local) return;
   // Keeping the threads saves their start-up (~0.4 s) for pass 2; after a large pass 1 their heaps are
   // large too, and fresh threads keep the peak lower.
-  if (reuse) giveBack(workers);
+  if (reuse) giveBack(workers as unknown as Worker[]);
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
   model.addParts(parts);
@@ -247,24 +313,34 @@ async function* withCache(feed: AsyncGenerator<Chunk>, blocks: BlockAt[] | undef
   for await (const c of feed) yield blocks?.[c.index] ? { ...c, side: blocks[c.index] } : c;
 }
 
-/** Pass 2 over splittable sources with worker threads; output handed to `emit` in input order. */
-export async function stripParallel(
+/**
+ * Pass 2 over sources (their JSONL chunks, or the chunks `feed` gives) on `threads` workers (1: the main
+ * thread); output handed to `emit` in input order: bytes, or with `rows` (a row sink, one thread) records.
+ */
+export async function stripChunks(
   model: Model,
   sources: InputSource[],
   opts: RunOptions,
   threads: number,
   stats: RunStats,
-  emit: (out: Buffer | null, rejects: string[], attrs?: [string, string][]) => Promise<void>,
+  emit: (out: Buffer | null, rejects: string[], attrs?: [string, string][], rows?: CleanRow[]) => Promise<void>,
   tick: () => void,
   cached?: BlockAt[],
+  feed?: AsyncGenerator<Chunk>,
+  rows = false,
 ): Promise<void> {
-  // The table moves into shared memory (and the model reads it from there): one copy, not two.
-  const counter = model.counter.toShared();
-  model.useCounter(Counter64.fromShared(counter), model.counter.prune);
-  const shared = { params: model.params, counter, sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs };
+  const local = threads <= 1;
+  if (rows && !local) throw new BoilerstripError('E_INTERNAL', 'rows are written from one thread');
+  let init: WorkerInit = { mode: 'strip', opts: portable(opts), rows };
+  if (!local) {
+    // The table moves into shared memory (and the model reads it from there): one copy, not two.
+    const counter = model.counter.toShared();
+    model.useCounter(Counter64.fromShared(counter), model.counter.prune);
+    init = { ...init, shared: { params: model.params, counter, sites: [...model.sites].map(([n, s]) => [n, s.docs] as [string, number]), docs: model.docs } };
+  }
   let fileLines = 0;
   let lastFile = -1;
-  const workers = await runChunks({ mode: 'strip', opts: portable(opts), shared }, withCache(feedChunks(sources, opts), cached), threads, async (r, c) => {
+  const workers = await runChunks(init, withCache(feed ?? feedChunks(sources, opts), cached), local ? [new LocalThread({ model }) as Thread] : (lease(threads) as Thread[]), async (r, c) => {
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;
@@ -272,10 +348,10 @@ export async function stripParallel(
     const base = fileLines;
     fileLines += r.lines;
     if (r.stats) stats.absorb(r.stats, base, r.units);
-    await emit(r.out ? Buffer.from(r.out) : null, r.rejects ?? [], r.attrs);
+    await emit(r.out && r.out.byteLength > 0 ? Buffer.from(r.out) : null, r.rejects ?? [], r.attrs, r.rows);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();
     return true;
   });
-  giveBack(workers);
+  if (!local) giveBack(workers as unknown as Worker[]);
 }

@@ -1,0 +1,218 @@
+/**
+ * The work on one chunk of JSONL, for pass 1 (analyze and count) and pass 2 (judge and copy): what a
+ * worker thread runs (worker.ts), and what the main thread runs itself for a one-thread run (pool.ts,
+ * LocalThread), so that serial is the one-worker case of the same pipeline, not a second code path.
+ * Requests and replies are messages; line numbers in replies are relative to the chunk, and the pool makes
+ * them absolute.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
+import { decode, encode } from '../io/blocks.js';
+import { isBad, parseJsonlBlock, type ReadItem } from '../io/input.js';
+import { Counter64, type SharedCounter } from '../counter.js';
+import { Model, type ModelParams } from '../model.js';
+import { learnRecord } from '../doc.js';
+import { resolveFields } from '../record.js';
+import type { RunOptions } from '../run-options.js';
+import { RunStats } from '../stats.js';
+import type { CleanRow } from '../io/output.js';
+import { attrLines, StripContext } from '../strip-context.js';
+import { countLines, readChunk, type Chunk } from './plan.js';
+
+export interface WorkerInit {
+  /** Pass 2 into a row sink (Parquet output): replies carry rows, not bytes (in-process only). */
+  rows?: boolean;
+  mode: 'learn' | 'strip';
+  opts: RunOptions;
+  /** Pass 1 of clean: write each chunk's analyses to a file of this thread in this directory. */
+  cacheDir?: string;
+  shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
+}
+
+export type WorkerRequest = { type: 'init'; init: WorkerInit } | { type: 'chunk'; chunk: Chunk; bytes?: ArrayBuffer } | { type: 'finish' };
+
+/** How replies leave: a thread's port, or the pool's in-process thread. */
+export type Post = (message: unknown, transfer?: ArrayBuffer[]) => void;
+
+/**
+ * In-process work only: the run's own model. Pass 1 counts into it (no table to send back and add) and
+ * pass 2 reads it (no copy to shared memory).
+ */
+export interface LocalModel {
+  model: Model;
+}
+
+/** A bad record in fail mode: where (relative line) and what. */
+export interface ChunkBad {
+  line: number;
+  code: string;
+  message: string;
+}
+
+/** Open file descriptors of the input files, per worker (closed when a pass starts). */
+type Fds = Map<string, number>;
+
+function fdOf(fds: Fds, file: string): number {
+  let fd = fds.get(file);
+  if (fd === undefined) {
+    fd = fs.openSync(file, 'r');
+    fds.set(file, fd);
+  }
+  return fd;
+}
+
+type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
+
+/**
+ * The records of a chunk and its lines: the records the main thread read (Chunk.items: line numbers are
+ * the file's, lines 0), or the chunk's JSONL decoded and parsed (line numbers relative to the chunk); a
+ * line the feed read past as too long (Chunk.oversize) is one rejection.
+ */
+function chunkItems(c: Chunk, fds: Fds, opts: RunOptions): { items: ReadItem[]; lines: number } {
+  if (c.items) return { items: c.items, lines: 0 };
+  const bytes = readChunk(c, c.bytes ? -1 : fdOf(fds, c.file));
+  const lines = countLines(bytes);
+  if (c.oversize !== undefined) return { items: [{ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }], lines };
+  const d = decode(bytes);
+  return { items: parseJsonlBlock(d.text, c.label, 1, d.invalid, opts), lines };
+}
+
+let passes = 0;
+
+/** Pass 1: a model of this thread's chunks; `finish` sends it back (in-process: counted into the run's). */
+function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: LocalModel | undefined, done: () => void): Handler {
+  const opts = init.opts;
+  const fields = resolveFields(opts);
+  const skip = opts.onError === 'skip';
+  const model = local?.model ?? new Model(opts);
+  // A file per pass 1 this thread serves (a run has one per parallel group of sources).
+  let sideFile: SideFile | null = null;
+  let sideBroken = false;
+  let sideError: string | undefined;
+  if (init.cacheDir !== undefined) {
+    const name = path.join(init.cacheDir, `${tag}-${passes++}.side`);
+    try {
+      sideFile = new SideFile(name);
+    } catch (e) {
+      sideBroken = true;
+      sideError = `cannot create ${name}: ${(e as Error).message}`;
+    }
+  }
+  const side = sideFile ? new SideWriter() : null;
+  return (m) => {
+    if (m.type === 'finish') {
+      sideFile?.close();
+      done(); // the model's memory goes with it
+      if (local) {
+        post({ type: 'finished', parts: null });
+        return;
+      }
+      const parts = model.toParts();
+      post({ type: 'finished', parts }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
+      return;
+    }
+    const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
+    const { items, lines } = chunkItems(c, fds, opts);
+    let bad: ChunkBad | null = null;
+    let records = 0;
+    let chars = 0;
+    for (const r of items) {
+      if (isBad(r)) {
+        if (skip) continue;
+        bad = { line: r.line, code: r.code, message: r.message };
+        break;
+      }
+      records++;
+      const n = learnRecord(model, r.value as Record<string, unknown>, fields);
+      chars += n;
+      if (n > 0 && !sideBroken) side?.add(model.lastAnalysis);
+    }
+    let at: BlockAt | undefined;
+    if (side && sideFile && bad === null && !sideBroken) {
+      try {
+        at = sideFile.append(side.take());
+      } catch (e) {
+        sideBroken = true;
+        sideError = `cannot write ${sideFile.file}: ${(e as Error).message}`;
+      }
+    }
+    post({ type: 'chunk', index: c.index, lines, records, chars, bad, docs: model.docs, side: at, sideError });
+  };
+}
+
+/** The model of pass 2 in a thread: the shared table (see pool.ts stripParallel). */
+function sharedModel(init: WorkerInit): Model {
+  const sh = init.shared!;
+  const model = new Model({ dedup: false, maxMemory: 1 << 22 }, sh.params, Counter64.fromShared(sh.counter));
+  for (const [name, docs] of sh.sites) model.sites.set(name, { docs });
+  model.docs = sh.docs;
+  return model;
+}
+
+/** Pass 2: strips chunks with the model (a thread's view of the shared table, or the run's own). */
+function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | undefined): Handler {
+  const model = local?.model ?? sharedModel(init);
+  const opts = init.opts;
+  const sentUnits = new Set<number>();
+  return (m) => {
+    if (m.type !== 'chunk') {
+      post({ type: 'finished' });
+      return;
+    }
+    const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
+    const stats = new RunStats();
+    const ctx = new StripContext(model, opts, stats);
+    if (c.side) {
+      // Opened for the one read: an idle thread must not keep the (deleted) cache file's space.
+      const fd = fs.openSync(c.side.file, 'r');
+      try {
+        ctx.stripper.cache = SideReader.over([readBlock(fd, c.side.off, c.side.bytes)], c.label);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const { items, lines } = chunkItems(c, fds, {
+      ...opts,
+      onInvalidUtf8: () => {
+        stats.invalidUtf8Lines++;
+      },
+    });
+    const out: string[] = [];
+    const rejects: string[] = [];
+    // A row sink (Parquet output, in-process only) takes records with their values, not lines.
+    const rows: CleanRow[] | null = init.rows ? [] : null;
+    const b = ctx.batch(items, out, rejects, rows);
+    const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
+    stats.model = null;
+    // Removed units (--report) go as typed arrays, each unit's text once per thread: a Map of them per
+    // chunk made the main thread the bottleneck.
+    const units = stats.units.size > 0 ? RunStats.packUnits(stats.units, sentUnits) : undefined;
+    stats.units.clear();
+    // Encoded here and moved, not copied: the main thread only writes bytes.
+    const bytes = encode(out.join(''));
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    const moved: ArrayBuffer[] = [ab];
+    if (units) moved.push(units.keys.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
+    const attrs = ctx.attrRows !== null ? attrLines(ctx.attrRows) : undefined;
+    post({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats, units, attrs, rows: rows ?? undefined }, moved);
+  };
+}
+
+/**
+ * A worker: serves pass after pass, each started by an init message, then its chunks, then `finish`.
+ * `tag` names its analysis cache files; `local` is the run's model when the worker runs in-process.
+ */
+export function chunkWorker(post: Post, tag: string, local?: LocalModel): (m: WorkerRequest) => void {
+  const fds: Fds = new Map();
+  let handler: Handler | null = null;
+  return (m) => {
+    if (m.type === 'init') {
+      for (const fd of fds.values()) fs.closeSync(fd);
+      fds.clear();
+      handler = m.init.mode === 'learn' ? learner(m.init, post, fds, tag, local, () => (handler = null)) : stripper(m.init, post, fds, local);
+      return;
+    }
+    handler!(m);
+  };
+}
