@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { Parser } from 'htmlparser2';
 import { decodeHtml } from '../src/html/decode.js';
 import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
@@ -129,6 +130,11 @@ export function defaultEvalDir(): string {
 export interface GoldPage {
   file: string;
   site: string;
+  /**
+   * The site whose held-out fold the page follows when it is not `site` (a page of a multi-page site
+   * given alone, as its own site: it must stay in its real site's fold).
+   */
+  group?: string;
   html: Buffer;
   gold: string;
 }
@@ -206,10 +212,125 @@ export function goldPageSets(dir = defaultEvalDir(), opts: GoldSetOptions = {}):
   if (opts.extra) {
     const few = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 1, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!, 4);
     if (few) sets.push({ name: 'Dragnet (domains with < 5 pages)', pages: few });
+    // (CleanEval as singlePageSets gives it: the same pages and sites as bench/html-quality.ts scores.)
+    const ce = singlePageSets(dir, { only: [CLEANEVAL_SET] })[0];
+    if (ce) sets.push(ce);
+  }
+  return sets;
+}
+
+/** Names of the single-page sets (singlePageSets), one page a site. */
+export const CLEANEVAL_SET = 'CleanEval';
+export const GOOGLETRENDS_SET = 'Google-Trends-2017';
+export const AEB_SET = 'scrapinghub AEB';
+
+const BLOCK_NAMES = new Set(['p', 'div', 'br', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'td', 'th', 'table', 'section', 'article', 'header', 'footer', 'nav', 'aside', 'blockquote', 'form', 'title', 'pre', 'dd', 'dt', 'dl', 'hr', 'figure', 'figcaption', 'main', 'option', 'select', 'label', 'button']);
+
+/**
+ * The text of the elements of a Google-Trends-2017 page that carry `__label="<label>"` (the BoilerNet
+ * annotation; nested labelled elements counted once), block tags as line breaks, scripts and styles
+ * dropped.
+ */
+export function labelledText(html: string, label = 'main'): string {
+  let inside = 0; // open elements since (and including) the outermost labelled one
+  let raw = 0;
+  let t = '';
+  const p = new Parser(
+    {
+      onopentag(name, attrs) {
+        if (inside > 0) inside++;
+        else if (attrs['__label'] === label) inside = 1;
+        if (name === 'script' || name === 'style') raw++;
+        if (inside > 0 && BLOCK_NAMES.has(name)) t += '\n';
+      },
+      onclosetag(name) {
+        if (name === 'script' || name === 'style') raw = Math.max(0, raw - 1);
+        if (inside > 0) {
+          if (BLOCK_NAMES.has(name)) t += '\n';
+          inside--;
+        }
+      },
+      ontext(s) {
+        if (inside > 0 && raw === 0) t += s;
+      },
+    },
+    { decodeEntities: true },
+  );
+  p.write(html);
+  p.end();
+  return t
+    .split('\n')
+    .map((l) => l.replace(/[ \t\r\f\v\u00a0]+/g, ' ').trim())
+    .filter((l) => l.length > 0)
+    .join('\n');
+}
+
+/** A page's HTML without the BoilerNet annotation attributes (what the methods are given). */
+export function stripLabels(html: string): string {
+  return html.replace(/\s__label\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/g, '');
+}
+
+/** Every k-th of `xs` (k = round(length / limit)) when a limit below the length is given. Deterministic. */
+export function everyKth<T>(xs: T[], limit: number | undefined): T[] {
+  const k = limit !== undefined && limit > 0 && limit < xs.length ? Math.max(1, Math.round(xs.length / limit)) : 1;
+  return xs.filter((_, i) => i % k === 0);
+}
+
+/** A host-like site name for a page that is its own site (so that a URL's host gives it back). */
+function ownSite(set: string, file: string): string {
+  return `${file.replace(/\.html?(\.gz)?$/, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.${set}.test`;
+}
+
+/**
+ * The single-page gold sets that are present, each page its own site (no cross-page evidence):
+ * CleanEval (dev + final: the pages with a gold file; gold markers and the URL line dropped),
+ * Google-Trends-2017 (gold: the `__label="main"` elements; the HTML given to methods has the labels
+ * removed: see `html`), scrapinghub AEB (gold: ground-truth.json articleBody). `limit`: about that many
+ * pages of each set (every k-th by file name). Sites are host-like (`<file>.<set>.test`).
+ */
+export function singlePageSets(dir = defaultEvalDir(), opts: { limit?: number; only?: string[] } = {}): { name: string; pages: GoldPage[] }[] {
+  const sets: { name: string; pages: GoldPage[] }[] = [];
+  const want = (name: string): boolean => !opts.only || opts.only.includes(name);
+  const ceTar = path.join(dir, 'cleaneval', 'cleaneval_dev_final_html_gold.tar.gz');
+  if (want(CLEANEVAL_SET) && fs.existsSync(ceTar)) {
+    const files = readTarGz(ceTar);
+    const pages: GoldPage[] = [];
     for (const part of ['dev', 'final']) {
-      const ce = read('cleaneval', 'cleaneval_dev_final_html_gold.tar.gz', null, `cleaneval-${part}/input`, `cleaneval-${part}/GoldStandard`, 1, (g) => decodeEntities(g.replace(/^\s*URL:.*$/m, '').replace(/<[phl]>/g, '')));
-      if (ce) sets.push({ name: `CleanEval ${part}`, pages: ce });
+      const input = `cleaneval-${part}/input/`;
+      for (const name of [...files.keys()].filter((k) => k.startsWith(input)).sort()) {
+        const f = name.slice(input.length);
+        const gold = files.get(`cleaneval-${part}/GoldStandard/${f.replace(/\.html?$/, '.txt')}`);
+        if (!gold) continue;
+        pages.push({ file: `${part}/${f}`, site: ownSite('cleaneval', `${part}-${f}`), html: files.get(name)!, gold: decodeEntities(gold.toString('utf8').replace(/^\s*URL:.*$/m, '').replace(/<[phl]>/g, '')) });
+      }
     }
+    sets.push({ name: CLEANEVAL_SET, pages: everyKth(pages, opts.limit) });
+  }
+  const gtTar = path.join(dir, 'googletrends-2017', 'googletrends_2017_html.tar.gz');
+  if (want(GOOGLETRENDS_SET) && fs.existsSync(gtTar)) {
+    const files = readTarGz(gtTar);
+    const pages: GoldPage[] = [];
+    for (const name of [...files.keys()].filter((k) => /^googletrends\/raw_html\/[^/]+\.html$/.test(k)).sort()) {
+      const f = name.slice('googletrends/raw_html/'.length);
+      const bytes = files.get(name)!;
+      const gold = labelledText(decodeHtml(bytes).html);
+      if (!gold) continue;
+      // (Labels cut from the bytes, read as latin1 so that every byte is kept as it was: the charset stays the page's.)
+      pages.push({ file: f, site: ownSite('googletrends', f), html: Buffer.from(stripLabels(bytes.toString('latin1')), 'latin1'), gold });
+    }
+    sets.push({ name: GOOGLETRENDS_SET, pages: everyKth(pages, opts.limit) });
+  }
+  const aeb = path.join(dir, 'scrapinghub-aeb');
+  if (want(AEB_SET) && fs.existsSync(path.join(aeb, 'ground-truth.json'))) {
+    const truth = JSON.parse(fs.readFileSync(path.join(aeb, 'ground-truth.json'), 'utf8')) as Record<string, { articleBody?: string }>;
+    const pages: GoldPage[] = [];
+    for (const id of Object.keys(truth).sort()) {
+      const file = path.join(aeb, 'html', `${id}.html.gz`);
+      const body = truth[id]!.articleBody ?? '';
+      if (!fs.existsSync(file) || !body.trim()) continue;
+      pages.push({ file: `${id}.html.gz`, site: ownSite('aeb', id.slice(0, 16)), html: gunzipSync(fs.readFileSync(file)), gold: body });
+    }
+    sets.push({ name: AEB_SET, pages: everyKth(pages, opts.limit) });
   }
   return sets;
 }

@@ -5,7 +5,19 @@
  *   npm run train:html                      cross-fitted report, then train on all pages and write
  *                                           src/html/forest-data.ts
  *   npm run train:html -- --eval-only       the report, nothing written
- *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X
+ *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X,
+ *            --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
+ *            Dragnet domains with < 5 pages and CleanEval, one page a site), --alone N (about N pages of
+ *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
+ *            none), --out FILE
+ *            (write the forest there instead of src/html/forest-data.ts)
+ *
+ * Single pages: a site of one page has no cross-page evidence (its path and line counts are all 1 of 1,
+ * which on a site of many pages means "on every page": chrome). Trained on sites of 5+ pages only, the
+ * forest removed most of such a page (CleanEval F1 61.8, 72% of pages damaged). So it also learns from
+ * sites of one page: the Dragnet domains with < 5 pages, CleanEval, and about 300 pages of each
+ * multi-page set given alone (their counts as if the crawl had only that page; held-out folds by their
+ * real site). Google-Trends-2017 and scrapinghub AEB are never trained on (bench/html-quality.ts).
  *
  * Data: the gold sets of bench/real-pages.ts goldPageSets (never shipped). Each set is one crawl: pass 1
  * learns a model over all its pages (HTML → blocks → text units and block paths counted per site), pass
@@ -30,7 +42,7 @@ import { normalize } from '../src/normalize.js';
 import { loadPool } from '../src/sim/articles.js';
 import { simulateHtml } from '../src/sim/html.js';
 import { Stripper } from '../src/strip.js';
-import { defaultEvalDir, goldPageSets, htmlToText, scoreTexts, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
+import { CLEANEVAL_SET, defaultEvalDir, EUROPA_SET, everyKth, goldPageSets, htmlToText, scoreTexts, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 import { roundForest, trainTrees, TRAIN_DEFAULTS, type TrainOptions } from './train/gbdt.js';
 
 function arg(name: string, dflt: string): string {
@@ -44,6 +56,8 @@ const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.l
 interface PageRows {
   set: string;
   site: string;
+  /** The site the page's folds go by (GoldPage.group, else its site). */
+  group: string;
   fold: number;
   doc: HtmlDoc;
   res: ReturnType<PageStripper['evidence']>['res'];
@@ -65,7 +79,8 @@ export function setRows(name: string, pages: GoldPage[]): PageRows[] {
     const n = doc.page.blocks.length;
     const gold = words(p.gold);
     const { y, w } = labels(doc, gold);
-    return { set: name, site: p.site, fold: siteHash(p.site)[0] & 1, doc, res: { ...res, spans: [...res.spans] }, x: x.slice(0, n * N_FEATURES), y, w, gold };
+    const group = p.group ?? p.site;
+    return { set: name, site: p.site, group, fold: siteHash(group)[0] & 1, doc, res: { ...res, spans: [...res.spans] }, x: x.slice(0, n * N_FEATURES), y, w, gold };
   });
 }
 
@@ -141,7 +156,7 @@ function train(rows: PageRows[], o: TrainOptions, stages: number): Forest {
   const first = fitStage(rows, o);
   const out: Forest = { features: [...FEATURES], stages: [first], threshold: 0, trainedOn: '' };
   for (let k = 1; k < stages; k++) {
-    const half = (r: PageRows): number => (siteHash(r.site)[0] >>> 1) & 1;
+    const half = (r: PageRows): number => (siteHash(r.group)[0] >>> 1) & 1;
     // (Out-of-fold scores of the previous stage; for k > 1 the earlier stages are the final ones.)
     const oof = new Map<PageRows, Float32Array>();
     for (const h of [0, 1]) {
@@ -164,21 +179,69 @@ function decide(forest: Forest, r: PageRows): string {
 
 const pct = (v: number): string => (100 * v).toFixed(2).padStart(6);
 
+/** What a forest learns from (trainingSets). */
+export interface TrainingOptions {
+  /** Also the Dragnet domains with fewer than 5 pages and CleanEval (goldPageSets extra). */
+  extra: boolean;
+  /** About this many europa.eu pages. */
+  europa: number;
+  /** Pages of the simulated Arabic crawl (0: none). */
+  sim: number;
+  /**
+   * About this many pages of each multi-page set (every k-th) also given alone, each as a site of one
+   * page (0: none): the one-page case, where the site counts say nothing, as single-page crawls have it.
+   */
+  alone: number;
+}
+
+export function trainingOptionsFrom(argv: string[], dflt: Partial<TrainingOptions> = {}): TrainingOptions {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    extra: argv.includes('--no-extra') ? false : argv.includes('--extra') || (dflt.extra ?? true),
+    europa: Number(get('europa') ?? dflt.europa ?? 600),
+    sim: Number(get('sim') ?? dflt.sim ?? 1500),
+    alone: Number(get('alone') ?? dflt.alone ?? 300),
+  };
+}
+
+/** The names of the sets trainingSets gives for these options (those present on disk among them). */
+export function trainingSetNames(o: TrainingOptions): Set<string> {
+  const names = ['CleanPortalEval', 'Dragnet (domains with 5+ pages)', EUROPA_SET];
+  if (o.extra) names.push('Dragnet (domains with < 5 pages)', CLEANEVAL_SET);
+  if (o.sim > 0) names.push(SIM_SET);
+  if (o.alone > 0) for (const n of names.filter((n) => MULTI_PAGE.has(n))) names.push(aloneName(n));
+  return new Set(names);
+}
+
 /**
  * The sets a forest learns from: the real gold sets (CleanPortalEval, Dragnet 5+, europa.eu; with
  * `extra` the small Dragnet domains and CleanEval) and a simulated Arabic HTML crawl of `sim` pages
  * (src/sim/html.ts, seed 11: the tests and bench:html-sim use other seeds), which has the large sites and
- * the Arabic news chrome the real sets lack.
+ * the Arabic news chrome the real sets lack. Google-Trends-2017 and scrapinghub AEB are never trained on.
  */
-export function trainingSets(dir: string, extra: boolean, europa: number, sim: number): { name: string; pages: GoldPage[] }[] {
-  const sets = goldPageSets(dir, { extra, europaLimit: europa });
-  if (sim > 0) {
+export function trainingSets(dir: string, o: TrainingOptions): { name: string; pages: GoldPage[] }[] {
+  const sets = goldPageSets(dir, { extra: o.extra, europaLimit: o.europa });
+  if (o.sim > 0) {
     const pages: GoldPage[] = [];
-    for (const p of simulateHtml(loadPool(), { seed: 11, docs: sim, sites: 16 })) pages.push({ file: p.id, site: p.site, html: Buffer.from(p.html), gold: p.goldContent });
+    // (The Arabic articles from the same eval-data folder, not from wherever the package sits.)
+    for (const p of simulateHtml(loadPool({ articleDir: path.join(dir, 'saudinewsnet-ar') }), { seed: 11, docs: o.sim, sites: 16 })) pages.push({ file: p.id, site: p.site, html: Buffer.from(p.html), gold: p.goldContent });
     sets.push({ name: SIM_SET, pages });
+  }
+  if (o.alone > 0) {
+    for (const s of sets.filter((s) => MULTI_PAGE.has(s.name))) {
+      const pages = everyKth(s.pages, o.alone).map((p) => ({ ...p, site: `${p.site}#${p.file}`, group: p.group ?? p.site }));
+      sets.push({ name: aloneName(s.name), pages });
+    }
   }
   return sets;
 }
+
+/** The sets of sites with several pages (those trainingSets can also give one page a site). */
+const MULTI_PAGE = new Set(['CleanPortalEval', 'Dragnet (domains with 5+ pages)', EUROPA_SET, 'simulated Arabic HTML crawl']);
+const aloneName = (name: string): string => `${name}, pages alone`;
 
 export const SIM_SET = 'simulated Arabic HTML crawl';
 
@@ -238,7 +301,7 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
 async function main(): Promise<void> {
   const setup = setupFrom(process.argv);
   const dir = arg('eval-dir', defaultEvalDir());
-  const sets = trainingSets(dir, process.argv.includes('--extra'), Number(arg('europa', '600')), Number(arg('sim', '1500')));
+  const sets = trainingSets(dir, trainingOptionsFrom(process.argv));
   if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
   const held = heldOutTexts(sets, setup, true);
   console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
@@ -257,7 +320,7 @@ async function main(): Promise<void> {
   const blocks = rows.reduce((n, r) => n + r.y.length, 0);
   const o = setup.o;
   forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}, colsample ${o.colsample}, subsample ${o.subsample}; threshold ${setup.threshold}; bench/train-html.ts`;
-  const out = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts');
+  const out = arg('out', path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts'));
   const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;
   fs.writeFileSync(out, body);
   console.log(`\nwrote ${out} (${(body.length / 1024).toFixed(0)} KB)`);

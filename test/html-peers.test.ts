@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { htmlPeers, markdownToText } from '../bench/html-peers.js';
-import { fragmentToText, keptText, scoreTexts } from '../bench/real-pages.js';
+import { fragmentToText, keptText, labelledText, scoreTexts, stripLabels } from '../bench/real-pages.js';
 
 describe('markdownToText', () => {
   it('strips links, images, headings, bullets, emphasis and tables', () => {
@@ -82,5 +82,20 @@ describe('htmlPeers', () => {
     expect(m[0]).toContain('Home About');
     expect(m[0]).toContain('Budget');
     expect(m[0]).not.toMatch(/[#*[\]]/);
+  });
+});
+
+describe('Google-Trends-2017 gold', () => {
+  const html = `<html><head><title>T</title></head><body><div class="nav"><a href="/">Home</a></div>
+<h1 __label="title">Headline</h1><div __label='main'><p>First <b __label="main">bold</b> para.</p><script>var x = 1;</script><p>Second &amp; last.</p></div>
+<p __label="main">Third.</p><div __label="comment">A comment</div></body></html>`;
+  it('is the text of the __label="main" elements, nested ones once, one block a line', () => {
+    expect(labelledText(html).split('\n')).toEqual(['First bold para.', 'Second & last.', 'Third.']);
+  });
+  it('the HTML the methods get has no labels left', () => {
+    const s = stripLabels(html);
+    expect(s).not.toMatch(/__label/);
+    expect(s).toContain('<h1>Headline</h1>');
+    expect(s).toContain('<b>bold</b>');
   });
 });
