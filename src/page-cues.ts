@@ -25,7 +25,7 @@ const TICKER_SENTENCE_SHARE = 0.2;
 const TICKER_MEAN_WORDS = 3;
 
 /** Words in [start, end) of t (runs of what normalizes to a space separate them). */
-function words(t: string, start: number, end: number): number {
+export function words(t: string, start: number, end: number): number {
   let n = 0;
   let inWord = false;
   for (let k = start; k < end; k++) {
@@ -36,7 +36,8 @@ function words(t: string, start: number, end: number): number {
   return n;
 }
 
-function endsSentence(t: string, start: number, end: number): boolean {
+/** Does [start, end) of t end a sentence (. ! ? ؟ before any trailing space)? */
+export function endsSentence(t: string, start: number, end: number): boolean {
   while (end > start && FOLD[t.charCodeAt(end - 1)] === 32) end--;
   if (end <= start) return false;
   const c = t.charCodeAt(end - 1);

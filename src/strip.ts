@@ -10,7 +10,7 @@
  */
 import { Analysis, analyze, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
-import { publicationStamp, tickerChain } from './page-cues.js';
+import { endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
@@ -755,21 +755,9 @@ const SHORT_CHAIN = 3;
 
 /** Is chain segment s prose (a sentence), not a headline or a menu entry? */
 function proseSegment(a: Analysis, s: number): boolean {
-  const t = a.text;
-  const start = a.segStart[s]!;
-  let end = a.segEnd[s]!;
-  let tok = 0;
-  let inWord = false;
-  for (let k = start; k < end; k++) {
-    const sp = FOLD[t.charCodeAt(k)] === 32;
-    if (!sp && !inWord) tok++;
-    inWord = !sp;
-  }
+  const tok = words(a.text, a.segStart[s]!, a.segEnd[s]!);
   if (tok >= PROSE_TOKENS) return true;
-  if (tok < PROSE_END_TOKENS) return false;
-  while (end > start && FOLD[t.charCodeAt(end - 1)] === 32) end--;
-  const c = t.charCodeAt(end - 1);
-  return c === 46 || c === 33 || c === 63 || c === 0x61f;
+  return tok >= PROSE_END_TOKENS && endsSentence(a.text, a.segStart[s]!, a.segEnd[s]!);
 }
 
 /** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */
