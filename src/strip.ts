@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, FP_BANDS, Kind, LINE_BANDS, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
@@ -119,6 +119,14 @@ export interface RemovedUnit {
  * be a short page's longest): it is not used to take copies out of counts.
  */
 export const MAX_COPIES = 16;
+/** A shingle band counts when its line is in at least SH_LINE_MIN documents and at most SH_LINE_RATIO times the band's. */
+const SH_LINE_MIN = 2;
+const SH_LINE_RATIO = 2;
+/** A band whose line is in at most this many documents of its own site counts alone; others need SH_AGREE bands of different lines. */
+const SH_SITE_LINE = 3;
+const SH_AGREE = 2;
+/** Lines of at least this many words are judged with near-copies (shingle bands) taken out of their counts. */
+const NEAR_TOKENS = 10;
 
 /** A label of at most this many words repeated PAGE_LIST_MIN+ times in a page before teasers is a list. */
 const PAGE_LABEL_TOKENS = 4;
@@ -253,9 +261,13 @@ export class Stripper {
     const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
-    this.copiesSite = this.copiesOf(a, this.s1, this.s2);
-    this.copiesAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
-    const copies = Math.max(this.copiesSite, this.copiesAll);
+    const nearSite = this.copiesOf(a, this.s1, this.s2);
+    const exactSite = this.exactCopies;
+    const nearAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
+    const exactAll = m.params.fallback ? this.exactCopies : 1;
+    this.copiesSite = exactSite;
+    this.copiesAll = exactAll;
+    const copies = Math.max(nearSite, nearAll);
     const n = a.nLines;
     if (this.state.length < n) {
       this.state = new Uint8Array(n * 2);
@@ -279,7 +291,16 @@ export class Stripper {
         lineDf[i] = 0;
         continue;
       }
+      // Near-copies (shingle bands) are taken out of the counts of prose lines only: an edited copy shares
+      // its paragraphs, while a short line it shares may be chrome other pages carry too.
+      const prose = a.lineTok[i]! >= NEAR_TOKENS;
+      if (prose) {
+        this.copiesSite = nearSite;
+        this.copiesAll = nearAll;
+      }
       const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);
+      this.copiesSite = exactSite;
+      this.copiesAll = exactAll;
       lineDf[i] = this.df;
       this.corpusOnly[i] = isLine && this.viaCorpus ? 1 : 0;
       if (isLine) {
@@ -417,7 +438,7 @@ export class Stripper {
     const fp = a.fp;
     const c = this.model.counter;
     let n = 1;
-    for (let b = 0; b < fp.length; b += 2) {
+    for (let b = 0; b < 2 * LINE_BANDS; b += 2) {
       if (fp[b] === 0) continue;
       keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
       const k = c.get(KEY[0]!, KEY[1]!);
@@ -430,8 +451,53 @@ export class Stripper {
       }
       if (ok) n = k;
     }
+    this.exactCopies = n;
+    // Shingle bands: near-copies (edited paragraphs). A band counts when 2..MAX_COPIES documents share it
+    // and the line its shingle came from is no chrome line: in few more documents than the band, and in
+    // no more of its own site's documents than copies would put there.
+    const ks = this.bandCounts;
+    let nk = 0;
+    for (let b = 2 * LINE_BANDS; b < fp.length; b += 2) {
+      if (fp[b] === 0) continue;
+      keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
+      const k = c.get(KEY[0]!, KEY[1]!);
+      if (k < 2 || k > MAX_COPIES) continue;
+      const li = a.fpLine[b]!;
+      keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, s1, s2);
+      const lc = c.get(KEY[0]!, KEY[1]!);
+      if (lc > SH_LINE_RATIO * k || lc < SH_LINE_MIN) continue;
+      let own = lc;
+      if (s1 !== this.s1 || s2 !== this.s2) {
+        keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, this.s1, this.s2);
+        own = c.get(KEY[0]!, KEY[1]!);
+      }
+      ks[nk] = k;
+      this.bandStrong[nk] = own <= SH_SITE_LINE ? 1 : 0;
+      this.bandLine[nk++] = a.lineH1[li]!;
+    }
+    // Copies: the largest count that a band whose line is in few documents of its own site reaches, or
+    // that bands of SH_AGREE different lines reach (a line in many pages of its site, such as a long
+    // title in other pages' lists, is no copy by itself).
+    for (let x = 0; x < nk; x++) {
+      const k = ks[x]!;
+      if (k <= n) continue;
+      let lines = this.bandStrong[x] === 1 ? SH_AGREE : 1;
+      for (let y = 0; y < nk && lines < SH_AGREE; y++) {
+        if (ks[y]! < k || this.bandLine[y] === this.bandLine[x]) continue;
+        let fresh = true;
+        for (let z = 0; z < y && fresh; z++) if (ks[z]! >= k && this.bandLine[z] === this.bandLine[y]) fresh = false;
+        if (fresh) lines++;
+      }
+      if (lines >= SH_AGREE) n = k;
+    }
     return n;
   }
+
+  /** The last copiesOf's count by whole-line bands alone. */
+  private exactCopies = 1;
+  private readonly bandCounts = new Int32Array(FP_BANDS);
+  private readonly bandLine = new Int32Array(FP_BANDS);
+  private readonly bandStrong = new Uint8Array(FP_BANDS);
 
   /**
    * In-page evidence, needing no other page: a short label repeated 3+ times in the page, each time in
