@@ -31,7 +31,7 @@ export const LINE_BANDS = 3;
  * paragraphs were edited (a dateline added, a sentence appended, a paragraph turned into a quote) still
  * share most shingles, so most of these minima.
  */
-export const SHINGLE_BANDS = 4;
+export const SHINGLE_BANDS = 8;
 export const SHINGLE_WORDS = 4;
 /** A document needs this many shingles for shingle fingerprints (a short page says too little). */
 export const SHINGLE_MIN = 8;
@@ -403,42 +403,58 @@ const MH = new Int32Array(12);
 const MH_LINE = new Int32Array(4);
 const MH_SALT = [0x1b873593, 0x68e31da4, 0x5c4bcea9, 0x3243f6a8];
 
-/** Shingle min-hash state: per band the order value, the shingle's two lanes and its line. */
+/**
+ * Shingle min-hash state: per band the smallest order value (the shingle's mixed hash through the band's
+ * own odd multiplier, a cheap permutation), the shingle's two lanes and its line.
+ */
+const SH_SALT = Int32Array.from({ length: SHINGLE_BANDS }, (_, k) => fmix32(0x3c6ef372 + Math.imul(k + 1, 0x9e3779b1)));
+const SH_MUL = Int32Array.from({ length: SHINGLE_BANDS }, (_, k) => fmix32(0x510e527f ^ Math.imul(k + 1, 0x85ebca6b)) | 1);
 const SH_V = new Int32Array(SHINGLE_BANDS);
 const SH_X1 = new Int32Array(SHINGLE_BANDS);
 const SH_X2 = new Int32Array(SHINGLE_BANDS);
 const SH_LINE = new Int32Array(SHINGLE_BANDS);
-const SH_SALT = Int32Array.from({ length: SHINGLE_BANDS }, (_, k) => fmix32(0x3c6ef372 + Math.imul(k + 1, 0x9e3779b1)));
-/** The last SHINGLE_WORDS word hashes (two lanes), a ring. */
-const W1 = new Int32Array(SHINGLE_WORDS);
-const W2 = new Int32Array(SHINGLE_WORDS);
+/** The last SHINGLE_WORDS word hashes, a ring; the rolling hashes of the window (two lanes, two bases). */
+const W = new Int32Array(SHINGLE_WORDS);
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+let B1_OUT = 1;
+let B2_OUT = 1;
+for (let j = 0; j < SHINGLE_WORDS; j++) {
+  B1_OUT = Math.imul(B1_OUT, B1);
+  B2_OUT = Math.imul(B2_OUT, B2);
+}
+let R1 = 0;
+let R2 = 0;
 let SHINGLES = 0;
 
 function shingleReset(): void {
   SH_V.fill(0x7fffffff);
   SH_X1.fill(0);
   SH_X2.fill(0);
-  SH_LINE.fill(0);
+  SH_LINE.fill(-1);
   SHINGLES = 0;
 }
 
-/** A finished word (lanes w1, w2; words = words of the line so far, this one included) into the shingle minima. */
-function shingleWord(w1: number, w2: number, words: number, li: number): void {
-  const r = (words - 1) % SHINGLE_WORDS;
-  W1[r] = fmix32(w1);
-  W2[r] = fmix32(w2 ^ 0x7f4a7c15);
+/**
+ * A word (hash w; `words` = words of the line so far, this one included) into the window: each window
+ * of SHINGLE_WORDS words (a polynomial rolling hash, two lanes) competes for each band's minimum.
+ */
+function shingleWord(w: number, words: number, li: number): void {
+  const r = words % SHINGLE_WORDS;
+  // The word leaving the window (none for the first SHINGLE_WORDS words of the line).
+  const full = words > SHINGLE_WORDS;
+  const out = full ? W[r]! : 0;
+  W[r] = w;
+  R1 = (Math.imul(R1, B1) + w - (full ? Math.imul(out, B1_OUT) : 0)) | 0;
+  R2 = (Math.imul(R2, B2) + (w ^ 0x7f4a7c15) - (full ? Math.imul(out ^ 0x7f4a7c15, B2_OUT) : 0)) | 0;
   if (words < SHINGLE_WORDS) return;
-  let x1 = 0x1b873593;
-  let x2 = 0x68e31da4;
-  for (let j = 1; j <= SHINGLE_WORDS; j++) {
-    const q = (r + j) % SHINGLE_WORDS; // oldest first
-    x1 = fmix32(x1 + Math.imul(W1[q]!, M1));
-    x2 = fmix32(x2 ^ Math.imul(W2[q]!, M2));
-  }
+  const x1 = fmix32(R1);
   SHINGLES++;
   for (let k = 0; k < SHINGLE_BANDS; k++) {
-    const v = fmix32(x1 ^ SH_SALT[k]!) & 0x7fffffff;
-    if (v < SH_V[k]! || (v === SH_V[k]! && (x1 < SH_X1[k]! || (x1 === SH_X1[k]! && x2 < SH_X2[k]!)))) {
+    const v = Math.imul(x1 ^ SH_SALT[k]!, SH_MUL[k]!) >>> 1;
+    if (v > SH_V[k]!) continue;
+    const x2 = fmix32(R2 ^ x1);
+    if (v < SH_V[k]! || x1 < SH_X1[k]! || (x1 === SH_X1[k]! && x2 < SH_X2[k]!)) {
       SH_V[k] = v;
       SH_X1[k] = x1;
       SH_X2[k] = x2;
@@ -449,33 +465,27 @@ function shingleWord(w1: number, w2: number, words: number, li: number): void {
 
 /** The words of line li ([start, end), folded as for hashing) as shingles into the minima. */
 function shingleLine(s: string, start: number, end: number, li: number): void {
-  let w1 = 0;
-  let w2 = 0;
-  let wl = 0;
+  R1 = 0;
+  R2 = 0;
+  let w = 0x2545f491;
+  let inWord = false;
   let words = 0;
-  const unit = (u: number): void => {
-    w1 = Math.imul(w1 ^ u, M1);
-    w1 = (w1 << 15) | (w1 >>> 17);
-    w2 = Math.imul(w2 ^ u, M2);
-    w2 = (w2 << 13) | (w2 >>> 19);
-    wl++;
-  };
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     const f = FOLD[c]!;
-    if (f === F_DROP) continue;
     if (f === F_SPACE) {
-      if (wl > 0) {
-        shingleWord(w1 ^ wl, w2 + wl, ++words, li);
-        w1 = w2 = wl = 0;
+      if (inWord) {
+        shingleWord(w, ++words, li);
+        w = 0x2545f491;
+        inWord = false;
       }
-      continue;
+    } else if (f !== F_DROP) {
+      w = Math.imul(w ^ (f < F_SURROGATE ? f : c), M1);
+      w = (w << 15) | (w >>> 17);
+      inWord = true;
     }
-    if (f < F_SURROGATE) unit(f);
-    else if (f === F_EXPAND) for (const u of EXPANSIONS.get(c)!) unit(u);
-    else unit(c);
   }
-  if (wl > 0) shingleWord(w1 ^ wl, w2 + wl, ++words, li);
+  if (inWord) shingleWord(w, ++words, li);
 }
 
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
@@ -798,6 +808,7 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
   }
   if (SHINGLES >= SHINGLE_MIN) {
     for (let k = 0; k < SHINGLE_BANDS; k++) {
+      if (SH_LINE[k]! < 0) continue; // no shingle fell in this band
       const b = 2 * (LINE_BANDS + k);
       fp[b] = fmix32(SH_X1[k]! + Math.imul(k + 7, M1)) | 1;
       fp[b + 1] = fmix32(SH_X2[k]! ^ Math.imul(k + 11, M2));
