@@ -135,6 +135,8 @@ const PAGE_LIST_MIN = 3;
 /** Lines of at least this many words, removed by corpus-wide counts alone in a run, are a wire story. */
 const SYNDICATED_TOKENS = 15;
 
+/** Title rescue: a line removed for its frequent label, of at least this many words, may be a headline. */
+const TITLE_LABELLED_TOKENS = 6;
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
 /** Lines longer than this (in words) are never list items for the list rule. */
@@ -646,7 +648,9 @@ export class Stripper {
       const r = this.reason[i];
       // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
       // with a list are.
-      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
+      // A headline behind a city label ("الكويت: ...", a wire story's) goes as a templated prefix.
+      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS;
+      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
