@@ -643,6 +643,8 @@ export class Stripper {
       // a unique kept line (the title itself, or body) does.
       if (st !== REMOVED) {
         if (st === KEPT && ((this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) || datelineLike(a, i))) continue;
+        // (A ticker that lost some items is chrome above the headline, not the headline.)
+        if (st === PARTIAL) continue;
         return;
       }
       const r = this.reason[i];
@@ -672,6 +674,8 @@ export class Stripper {
     for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e && !templated; x++) {
       const kind = a.extraKind[x]! as Kind;
       if (kind === Kind.Head) continue;
+      // (The label of a long line, "الكويت: <headline>", is how wire copies retitle a story.)
+      if (kind === Kind.Prefix && a.lineTok[i]! >= TITLE_LABELLED_TOKENS) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
       // (A label counted mostly through this very line, recirculating in lists, does not count.)
       const df = distinct(this.model.counter.get(KEY[0]!, KEY[1]!), this.copiesSite);
