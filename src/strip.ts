@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, FP_BANDS, Kind, LINE_BANDS, labelSeparator, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
@@ -382,7 +382,7 @@ export class Stripper {
     }
     this.keepSyndicated(a, n);
     this.pageLists(a, n);
-    this.resolveTeasers(n);
+    this.resolveTeasers(a, n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.rescueTitle(a, n, th);
 
@@ -579,15 +579,25 @@ export class Stripper {
    * when it sits among chrome: both its neighbours are removed, other teasers, or the document's ends.
    * An article's own lead that happens to end in ".." has its body next to it and stays.
    */
-  private resolveTeasers(n: number): void {
+  private resolveTeasers(a: Analysis, n: number): void {
     const state = this.state;
     const chromeAt = (i: number): boolean => i < 0 || i >= n || state[i] === REMOVED || state[i] === TEASER || state[i] === TEASER_OK;
+    const teaserAt = (i: number): boolean => i >= 0 && i < n && (state[i] === TEASER || state[i] === TEASER_OK);
+    // Before the first kept paragraph, a lone candidate is the article's own lead (other pages list it
+    // cut off; this one happens to end in an ellipsis), not a list.
+    let prose = false;
     for (let i = 0; i < n; i++) {
+      if (state[i] === KEPT && a.lineTok[i]! >= HEAD_MIN_TOKENS) prose = true;
       if (state[i] !== TEASER) continue;
       let p = i - 1;
       while (p >= 0 && state[p] === BLANK) p--;
       let q = i + 1;
       while (q < n && state[q] === BLANK) q++;
+      if (!prose && !teaserAt(p) && !teaserAt(q)) {
+        state[i] = KEPT;
+        prose = true;
+        continue;
+      }
       state[i] = chromeAt(p) && chromeAt(q) ? TEASER_OK : KEPT;
     }
     for (let i = 0; i < n; i++) if (state[i] === TEASER_OK) state[i] = REMOVED;

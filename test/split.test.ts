@@ -97,7 +97,8 @@ describe('split invariance', () => {
 });
 
 /**
- * Measured on this crawl when set: damaged 0.0037, chrome left 0.0042 (a floor just above each; before
- * shingle fingerprints: damaged 0.0110, chrome left 0.0041).
+ * Measured on this crawl when set: damaged 0.0023, chrome left 0.0042 (a floor just above each; before
+ * shingle fingerprints and the title and lead fixes: damaged 0.0110, chrome left 0.0041). Issue #10's
+ * target is damaged <= 0.002.
  */
-const FLOOR = { damaged: 0.004, chromeLeft: 0.0045 };
+const FLOOR = { damaged: 0.0025, chromeLeft: 0.0045 };
