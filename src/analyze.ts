@@ -19,10 +19,24 @@ const F_SURROGATE = 0xfffe;
 export const SHORT_MAX = 200;
 export const SHORT_MAX_TOKENS = 12;
 export const LABEL_LINE_TOKENS = 16;
+/** Long lines of at least this many words give shingles (see SHINGLE_BANDS): paragraphs, not the titles other pages list. */
+export const SHINGLE_LINE_TOKENS = 16;
 /** Lines at least this long (normalized) make up a document's duplicate fingerprint. */
 export const FINGERPRINT_MIN = 60;
+/** Whole-line duplicate fingerprints per document (bands 0-2 of Analysis.fp). */
+export const LINE_BANDS = 3;
+/**
+ * Shingle fingerprints per document (the bands after LINE_BANDS): each is the minimum, under its own
+ * hash order, of the SHINGLE_WORDS-word shingles of the document's long prose lines. Two copies whose
+ * paragraphs were edited (a dateline added, a sentence appended, a paragraph turned into a quote) still
+ * share most shingles, so most of these minima.
+ */
+export const SHINGLE_BANDS = 8;
+export const SHINGLE_WORDS = 4;
+/** A document needs this many shingles for shingle fingerprints (a short page says too little). */
+export const SHINGLE_MIN = 8;
 /** Duplicate fingerprints per document (see Analysis.fp). */
-export const FP_BANDS = 3;
+export const FP_BANDS = LINE_BANDS + SHINGLE_BANDS;
 
 /** The kinds of key a unit is counted under; each has its own key space. */
 export const enum Kind {
@@ -112,10 +126,12 @@ export class Analysis {
    * Duplicate fingerprints, FP_BANDS of them as (h1, h2) pairs ((0, 0): none). Band 0 is the two longest
    * plain lines (an article's paragraphs, whatever chrome around them changed between two scrapes); bands
    * 1 and 2 are min-hash pairs over the long lines (a copy with another headline, a dateline added or one
-   * paragraph edited still shares one of them). Two documents that share a band are copies of one another.
+   * paragraph edited still shares one of them). Bands LINE_BANDS.. are shingle minima (SHINGLE_BANDS):
+   * copies whose paragraphs were all edited a little still share most of them. Two documents that share
+   * a band are (near-)copies of one another; Stripper.copiesOf checks the band's lines before it believes it.
    */
   readonly fp = new Int32Array(2 * FP_BANDS);
-  /** The two lines each band was made of (line indexes, as fp): copies hold those lines and few others do. */
+  /** The two lines each band was made of (line indexes, as fp; a shingle band's line twice): copies hold those lines and few others do. */
   readonly fpLine = new Int32Array(2 * FP_BANDS);
 
   get lineStart(): Int32Array { return this.cStart.a; }
@@ -392,6 +408,91 @@ const MH = new Int32Array(12);
 const MH_LINE = new Int32Array(4);
 const MH_SALT = [0x1b873593, 0x68e31da4, 0x5c4bcea9, 0x3243f6a8];
 
+/**
+ * Shingle min-hash state: per band the smallest order value (the shingle's mixed hash through the band's
+ * own odd multiplier, a cheap permutation), the shingle's two lanes and its line.
+ */
+const SH_SALT = Int32Array.from({ length: SHINGLE_BANDS }, (_, k) => fmix32(0x3c6ef372 + Math.imul(k + 1, 0x9e3779b1)));
+const SH_MUL = Int32Array.from({ length: SHINGLE_BANDS }, (_, k) => fmix32(0x510e527f ^ Math.imul(k + 1, 0x85ebca6b)) | 1);
+const SH_V = new Int32Array(SHINGLE_BANDS);
+const SH_X1 = new Int32Array(SHINGLE_BANDS);
+const SH_X2 = new Int32Array(SHINGLE_BANDS);
+const SH_LINE = new Int32Array(SHINGLE_BANDS);
+/** The last SHINGLE_WORDS word hashes, a ring; the rolling hashes of the window (two lanes, two bases). */
+const W = new Int32Array(SHINGLE_WORDS);
+const B1 = 0x01000193;
+const B2 = 0x5bd1e995;
+let B1_OUT = 1;
+let B2_OUT = 1;
+for (let j = 0; j < SHINGLE_WORDS; j++) {
+  B1_OUT = Math.imul(B1_OUT, B1);
+  B2_OUT = Math.imul(B2_OUT, B2);
+}
+let R1 = 0;
+let R2 = 0;
+let SHINGLES = 0;
+
+function shingleReset(): void {
+  SH_V.fill(0x7fffffff);
+  SH_X1.fill(0);
+  SH_X2.fill(0);
+  SH_LINE.fill(-1);
+  SHINGLES = 0;
+}
+
+/**
+ * A word (hash w; `words` = words of the line so far, this one included) into the window: each window
+ * of SHINGLE_WORDS words (a polynomial rolling hash, two lanes) competes for each band's minimum.
+ */
+function shingleWord(w: number, words: number, li: number): void {
+  const r = words % SHINGLE_WORDS;
+  // The word leaving the window (none for the first SHINGLE_WORDS words of the line).
+  const full = words > SHINGLE_WORDS;
+  const out = full ? W[r]! : 0;
+  W[r] = w;
+  R1 = (Math.imul(R1, B1) + w - (full ? Math.imul(out, B1_OUT) : 0)) | 0;
+  R2 = (Math.imul(R2, B2) + (w ^ 0x7f4a7c15) - (full ? Math.imul(out ^ 0x7f4a7c15, B2_OUT) : 0)) | 0;
+  if (words < SHINGLE_WORDS) return;
+  const x1 = fmix32(R1);
+  SHINGLES++;
+  for (let k = 0; k < SHINGLE_BANDS; k++) {
+    const v = Math.imul(x1 ^ SH_SALT[k]!, SH_MUL[k]!) >>> 1;
+    if (v > SH_V[k]!) continue;
+    const x2 = fmix32(R2 ^ x1);
+    if (v < SH_V[k]! || x1 < SH_X1[k]! || (x1 === SH_X1[k]! && x2 < SH_X2[k]!)) {
+      SH_V[k] = v;
+      SH_X1[k] = x1;
+      SH_X2[k] = x2;
+      SH_LINE[k] = li;
+    }
+  }
+}
+
+/** The words of line li ([start, end), folded as for hashing) as shingles into the minima. */
+function shingleLine(s: string, start: number, end: number, li: number): void {
+  R1 = 0;
+  R2 = 0;
+  let w = 0x2545f491;
+  let inWord = false;
+  let words = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const f = FOLD[c]!;
+    if (f === F_SPACE) {
+      if (inWord) {
+        shingleWord(w, ++words, li);
+        w = 0x2545f491;
+        inWord = false;
+      }
+    } else if (f !== F_DROP) {
+      w = Math.imul(w ^ (f < F_SURROGATE ? f : c), M1);
+      w = (w << 15) | (w >>> 17);
+      inWord = true;
+    }
+  }
+  if (inWord) shingleWord(w, ++words, li);
+}
+
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
 function endsWithEllipsis(s: string, start: number, end: number): boolean {
   let e = end;
@@ -608,6 +709,7 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
   // Min-hash state: for each of 4 hash orders, the smallest order value among the long lines and its line hash.
   MH.fill(0x7fffffff, 0, 4);
   MH.fill(0, 4);
+  shingleReset();
   let longLines = 0;
   let leads = 0;
   const n = text.length;
@@ -668,6 +770,7 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
         bIx = li;
       }
     }
+    if (len >= FINGERPRINT_MIN && !chain && !cut && tok >= SHINGLE_LINE_TOKENS) shingleLine(text, start, end, li);
     if (chain && len > 0) segmentLine(a, li, text, start, end);
     a.lineX0[li] = a.nExtra;
     if (templates && len > 0 && a.lineSegN[li] === 0) {
@@ -706,6 +809,16 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
         a.fpLine[2 + 2 * b] = MH_LINE[2 * b]!;
         a.fpLine[3 + 2 * b] = MH_LINE[2 * b + 1]!;
       }
+    }
+  }
+  if (SHINGLES >= SHINGLE_MIN) {
+    for (let k = 0; k < SHINGLE_BANDS; k++) {
+      if (SH_LINE[k]! < 0) continue; // no shingle fell in this band
+      const b = 2 * (LINE_BANDS + k);
+      fp[b] = fmix32(SH_X1[k]! + Math.imul(k + 7, M1)) | 1;
+      fp[b + 1] = fmix32(SH_X2[k]! ^ Math.imul(k + 11, M2));
+      a.fpLine[b] = SH_LINE[k]!;
+      a.fpLine[b + 1] = SH_LINE[k]!;
     }
   }
   return a;

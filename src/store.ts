@@ -19,8 +19,12 @@ import { BoilerstripError } from './errors.js';
 import { Model, assertCompatible, type ModelParams, keyString } from './model.js';
 
 export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
-/** 2: raw document counts plus duplicate fingerprints (1: copies within a file were skipped; refused). */
-export const FORMAT_VERSION = 2;
+/**
+ * 3: shingle fingerprints too (near-copies: edited wire stories); 2: raw document counts plus whole-line
+ * duplicate fingerprints; 1: copies within a file were skipped. Older files are refused: they lack keys
+ * this version judges by.
+ */
+export const FORMAT_VERSION = 3;
 
 interface Header {
   params: ModelParams;
@@ -300,7 +304,7 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
     }
     if (version < 1) throw new BoilerstripError('E_MODEL', `unknown model format version ${version}`, { file });
     if (version < FORMAT_VERSION) {
-      throw new BoilerstripError('E_MODEL', `model format version ${version} was written by an older boilerstrip, which counted duplicates differently; learn the model again`, { file });
+      throw new BoilerstripError('E_MODEL', `model format version ${version} was written by an older boilerstrip, which counted copies differently; learn the model again`, { file });
     }
     const hlen = r.u32();
     if (hlen > size) throw new BoilerstripError('E_MODEL', 'model header is corrupt (length past the end of the file)', { file });

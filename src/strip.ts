@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, Kind, labelSeparator, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
@@ -120,6 +120,15 @@ export interface RemovedUnit {
  * be a short page's longest): it is not used to take copies out of counts.
  */
 export const MAX_COPIES = 16;
+/** A shingle band counts when its line is in at most SH_LINE_RATIO times the band's documents. */
+const SH_LINE_RATIO = 2;
+/** A band's line must be in fewer than max(SH_SITE_LINE + 1, SH_SITE_SHARE x its site's documents) of its own site's documents. */
+const SH_SITE_LINE = 3;
+const SH_SITE_SHARE = 0.2;
+/** Copies is the count that this many valid shingle bands reach. */
+const SH_AGREE = 2;
+/** Lines of at least this many words are judged with near-copies (shingle bands) taken out of their counts. */
+const NEAR_TOKENS = 10;
 
 /** A label of at most this many words repeated PAGE_LIST_MIN+ times in a page before teasers is a list. */
 const PAGE_LABEL_TOKENS = 4;
@@ -128,6 +137,8 @@ const PAGE_LIST_MIN = 3;
 /** Lines of at least this many words, removed by corpus-wide counts alone in a run, are a wire story. */
 const SYNDICATED_TOKENS = 15;
 
+/** Title rescue: a line removed for its frequent label, of at least this many words, may be a headline. */
+const TITLE_LABELLED_TOKENS = 6;
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
 /** Lines longer than this (in words) are never list items for the list rule. */
@@ -231,6 +242,7 @@ export class Stripper {
   }
 
   private s1 = 0;
+  private site = '';
   private s2 = 0;
   /** Copies of the current document in its site and in the corpus (see copiesOf). */
   private copiesSite = 1;
@@ -254,9 +266,14 @@ export class Stripper {
     const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
-    this.copiesSite = this.copiesOf(a, this.s1, this.s2);
-    this.copiesAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
-    const copies = Math.max(this.copiesSite, this.copiesAll);
+    this.site = site;
+    const nearSite = this.copiesOf(a, this.s1, this.s2);
+    const exactSite = this.exactCopies;
+    const nearAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
+    const exactAll = m.params.fallback ? this.exactCopies : 1;
+    this.copiesSite = exactSite;
+    this.copiesAll = exactAll;
+    const copies = Math.max(nearSite, nearAll);
     const n = a.nLines;
     if (this.state.length < n) {
       this.state = new Uint8Array(n * 2);
@@ -280,7 +297,16 @@ export class Stripper {
         lineDf[i] = 0;
         continue;
       }
+      // Near-copies (shingle bands) are taken out of the counts of prose lines only: an edited copy shares
+      // its paragraphs, while a short line it shares may be chrome other pages carry too.
+      const prose = a.lineTok[i]! >= NEAR_TOKENS;
+      if (prose) {
+        this.copiesSite = nearSite;
+        this.copiesAll = nearAll;
+      }
       const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);
+      this.copiesSite = exactSite;
+      this.copiesAll = exactAll;
       lineDf[i] = this.df;
       this.corpusOnly[i] = isLine && this.viaCorpus ? 1 : 0;
       if (isLine) {
@@ -371,7 +397,7 @@ export class Stripper {
     }
     this.keepSyndicated(a, n);
     this.pageLists(a, n);
-    this.resolveTeasers(n);
+    this.resolveTeasers(a, n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.rescueTitle(a, n, th);
 
@@ -429,7 +455,7 @@ export class Stripper {
     const fp = a.fp;
     const c = this.model.counter;
     let n = 1;
-    for (let b = 0; b < fp.length; b += 2) {
+    for (let b = 0; b < 2 * LINE_BANDS; b += 2) {
       if (fp[b] === 0) continue;
       keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
       const k = c.get(KEY[0]!, KEY[1]!);
@@ -442,8 +468,44 @@ export class Stripper {
       }
       if (ok) n = k;
     }
+    this.exactCopies = n;
+    // Shingle bands: near-copies (edited paragraphs). A band counts when 2..MAX_COPIES documents share it
+    // and the line its shingle came from is no chrome line: in few more documents than the band (the
+    // line may be edited in every copy: a dateline before it, a sentence after it), and on few pages of
+    // its own site (chrome recurs within its site page after page; a story runs once or twice per site,
+    // a page is scraped again once or twice).
+    const ks = this.bandCounts;
+    let nk = 0;
+    const siteChrome = Math.max(SH_SITE_LINE + 1, Math.ceil(SH_SITE_SHARE * this.model.siteDocs(this.site)));
+    for (let b = 2 * LINE_BANDS; b < fp.length; b += 2) {
+      if (fp[b] === 0) continue;
+      keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
+      const k = c.get(KEY[0]!, KEY[1]!);
+      if (k < 2 || k > MAX_COPIES) continue;
+      const li = a.fpLine[b]!;
+      keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, s1, s2);
+      const lc = c.get(KEY[0]!, KEY[1]!);
+      if (lc > SH_LINE_RATIO * k) continue;
+      let own = lc;
+      if (s1 !== this.s1 || s2 !== this.s2) {
+        keyOf(a.lineH1[li]!, a.lineH2[li]!, Kind.Line, this.s1, this.s2);
+        own = c.get(KEY[0]!, KEY[1]!);
+      }
+      if (own >= siteChrome) continue;
+      ks[nk++] = k;
+    }
+    // Copies: the largest count that SH_AGREE bands reach (one band alone may be a long blurb a few other
+    // pages carry).
+    if (nk >= SH_AGREE) {
+      const v = ks.subarray(0, nk).sort();
+      n = Math.max(n, v[nk - SH_AGREE]!);
+    }
     return n;
   }
+
+  /** The last copiesOf's count by whole-line bands alone. */
+  private exactCopies = 1;
+  private readonly bandCounts = new Int32Array(FP_BANDS);
 
   /**
    * In-page evidence, needing no other page: a short label repeated 3+ times in the page, each time in
@@ -523,15 +585,25 @@ export class Stripper {
    * when it sits among chrome: both its neighbours are removed, other teasers, or the document's ends.
    * An article's own lead that happens to end in ".." has its body next to it and stays.
    */
-  private resolveTeasers(n: number): void {
+  private resolveTeasers(a: Analysis, n: number): void {
     const state = this.state;
     const chromeAt = (i: number): boolean => i < 0 || i >= n || state[i] === REMOVED || state[i] === TEASER || state[i] === TEASER_OK;
+    const teaserAt = (i: number): boolean => i >= 0 && i < n && (state[i] === TEASER || state[i] === TEASER_OK);
+    // Before the first kept paragraph, a lone candidate is the article's own lead (other pages list it
+    // cut off; this one happens to end in an ellipsis), not a list.
+    let prose = false;
     for (let i = 0; i < n; i++) {
+      if (state[i] === KEPT && a.lineTok[i]! >= HEAD_MIN_TOKENS) prose = true;
       if (state[i] !== TEASER) continue;
       let p = i - 1;
       while (p >= 0 && state[p] === BLANK) p--;
       let q = i + 1;
       while (q < n && state[q] === BLANK) q++;
+      if (!prose && !teaserAt(p) && !teaserAt(q)) {
+        state[i] = KEPT;
+        prose = true;
+        continue;
+      }
       state[i] = chromeAt(p) && chromeAt(q) ? TEASER_OK : KEPT;
     }
     for (let i = 0; i < n; i++) if (state[i] === TEASER_OK) state[i] = REMOVED;
@@ -587,6 +659,8 @@ export class Stripper {
       // a unique kept line (the title itself, or body) does.
       if (st !== REMOVED) {
         if (st === KEPT && ((this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) || datelineLike(a, i))) continue;
+        // (A ticker that lost some items is chrome above the headline, not the headline.)
+        if (st === PARTIAL) continue;
         return;
       }
       const r = this.reason[i];
@@ -595,7 +669,9 @@ export class Stripper {
       if (a.lineSegN[i]! > 0 && r === 'page') return;
       // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
       // with a list are.
-      if ((r === 'line' || r === 'block') && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
+      // A headline behind a city label ("الكويت: ...", a wire story's) goes as a templated prefix.
+      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS;
+      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
@@ -617,6 +693,8 @@ export class Stripper {
     for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e && !templated; x++) {
       const kind = a.extraKind[x]! as Kind;
       if (kind === Kind.Head) continue;
+      // (The label of a long line, "الكويت: <headline>", is how wire copies retitle a story.)
+      if (kind === Kind.Prefix && a.lineTok[i]! >= TITLE_LABELLED_TOKENS) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
       // (A label counted mostly through this very line, recirculating in lists, does not count.)
       const df = distinct(this.model.counter.get(KEY[0]!, KEY[1]!), this.copiesSite);

@@ -4,6 +4,8 @@ import { seedPool } from '../src/sim/articles.js';
 import { simulate } from '../src/sim/generate.js';
 import { boilerstripPeer, standardPeers } from '../src/sim/peers.js';
 import { emptyScore, figures, scoreDoc } from '../src/sim/score.js';
+import { Model } from '../src/model.js';
+import { Stripper } from '../src/strip.js';
 import { ROOT } from './helpers/cli.js';
 
 /**
@@ -58,10 +60,13 @@ describe('quality on a simulated crawl', () => {
   });
 
   it('small batches over ten sites with syndicated stories stay above their floors', () => {
-    // Floors just under what was measured on 2026-12-01 (seeds 1-3 pooled: F1 0.9725 / 0.9823 / 0.9898,
-    // damaged 8.3% / 6.0% / 3.6% at 40 / 150 / 600); the issue's targets (damaged
-    // <= max(1 doc, 0.5%), F1 >= 0.98) are not met yet at 40 and 150: see README "Quality".
-    const floors: Record<number, { f1: number; damaged: number }> = { 40: { f1: 0.97, damaged: 0.085 }, 150: { f1: 0.98, damaged: 0.062 }, 600: { f1: 0.988, damaged: 0.038 } };
+    // Floors at what was measured on 2026-12-01 with shingle fingerprints, the title rescue reaching
+    // labelled headlines and passing tickers, and an article's own lead ending in an ellipsis kept
+    // (seeds 1-3 pooled: F1 0.9779 / 0.9911 / 0.9931, damaged 4.2% / 1.6% / 0.44% at 40 / 150 / 600;
+    // before them F1 0.9725 / 0.9823 / 0.9898, damaged 8.3% / 6.0% / 3.6%). The issue's damaged target
+    // (<= max(1 doc, 0.5%)) is met at 600 only, and F1 >= 0.98 not at 40: what is left is mostly titles
+    // of short articles that every page of a tiny site lists.
+    const floors: Record<number, { f1: number; damaged: number }> = { 40: { f1: 0.977, damaged: 0.042 }, 150: { f1: 0.99, damaged: 0.016 }, 600: { f1: 0.992, damaged: 0.005 } };
     for (const n of [40, 150, 600]) {
       const s = emptyScore();
       for (const seed of [1, 2, 3]) {
@@ -73,6 +78,26 @@ describe('quality on a simulated crawl', () => {
       expect(f.f1, `F1 at ${n}`).toBeGreaterThanOrEqual(floors[n]!.f1);
       expect(f.damagedShare, `damaged at ${n}`).toBeLessThanOrEqual(floors[n]!.damaged);
     }
+  });
+
+  it('recognizes edited wire copies and pages scraped twice as copies, and few other pages', () => {
+    // Wire copies with another headline, a dateline, an appended sentence or a paragraph turned into a
+    // quote share few whole lines; their shingle fingerprints still match. Measured (600 documents, ten
+    // sites, 10% wire, seed 1): 50 of 51 wire copies and 6 of 6 re-scrapes recognized (whole-line
+    // fingerprints alone: 16 and 3); 32 of 536 other pages have copies, most of them a wire story's first run.
+    const batch = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 1, docs: 600, sites: 10, tinySites: 0, wireShare: 0.1 })];
+    const model = new Model();
+    for (const d of batch) model.learnDoc(d.text, d.site);
+    const st = new Stripper(model);
+    const seen: Record<string, [number, number]> = {};
+    for (const d of batch) {
+      const c = (seen[d.case ?? 'regular'] ??= [0, 0]);
+      c[0]++;
+      if (st.strip(d.text, d.site).copies > 1) c[1]++;
+    }
+    expect(seen.wire![1] / seen.wire![0]).toBeGreaterThanOrEqual(0.9);
+    expect(seen.duplicate![1]).toBe(seen.duplicate![0]);
+    expect(seen.regular![1] / seen.regular![0]).toBeLessThanOrEqual(0.08);
   });
 
   it('beats every simple method on F1', () => {

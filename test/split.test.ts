@@ -96,5 +96,9 @@ describe('split invariance', () => {
   });
 });
 
-/** Measured on this crawl when set: damaged 0.0110, chrome left 0.0040 (a floor just above each). */
-const FLOOR = { damaged: 0.012, chromeLeft: 0.005 };
+/**
+ * Measured on this crawl when set: damaged 0.0023, chrome left 0.0042 (a floor just above each; before
+ * shingle fingerprints and the title and lead fixes: damaged 0.0110, chrome left 0.0041). Issue #10's
+ * target is damaged <= 0.002.
+ */
+const FLOOR = { damaged: 0.0025, chromeLeft: 0.0045 };

@@ -179,3 +179,41 @@ describe('single-page cues (page-cues.ts): chrome one page gives away', () => {
     }
   });
 });
+
+describe('near-copies (shingle fingerprints)', () => {
+  // A paragraph of 18-30 distinct words, stable for a seed.
+  const para = (seed: number): string => Array.from({ length: 18 + (seed % 13) }, (_, k) => tag(seed * 131 + k * 7 + 1)).join(' ');
+
+  it('an edited wire story on several sites counts once; its paragraphs stay', () => {
+    const model = new Model();
+    const pages: [string, string][] = [];
+    const story = [para(1), para(2)];
+    for (let s = 0; s < 6; s++) {
+      for (let i = 0; i < 12; i++) {
+        const chrome = `شارك هذا المقال\nجميع الحقوق محفوظة للموقع ${tag(s)}`;
+        let text = `عنوان ${tag(s * 100 + i)} ${tag(i)}\n${para(1000 + s * 100 + i)}\n${para(5000 + s * 100 + i)}\n${chrome}`;
+        // Every site runs the story once, each copy edited: a dateline before the first paragraph, a word after the second.
+        if (i === 0) text = `عنوان آخر ${tag(s + 900)}\n${tag(s + 50)} - واس: ${story[0]}\n${story[1]} ${tag(s + 70)}\n${chrome}`;
+        pages.push([text, `site${s}.example`]);
+        model.learnDoc(text, `site${s}.example`);
+      }
+    }
+    const st = new Stripper(model);
+    for (const [text, site] of pages) {
+      const r = st.strip(text, site);
+      if (text.includes(story[0]!)) {
+        // Whole-line fingerprints see six different documents; the shingle bands see one story.
+        expect(r.copies).toBeGreaterThanOrEqual(4);
+        expect(r.text).toContain(story[0]);
+      } else expect(r.copies).toBe(1);
+    }
+  });
+
+  it('long blurbs that many pages of a site carry are no copies', () => {
+    // Every page has its own article and two of five long sidebar blurbs; the blurbs are on 8 pages each.
+    const blurbs = [0, 1, 2, 3, 4].map((b) => para(7000 + b));
+    const { model, docs } = site(20, (i) => `${para(100 + i)}\n${para(300 + i)}\n${blurbs[i % 5]}\n${blurbs[(i + 1) % 5]}\n${para(500 + i)}`);
+    const s = new Stripper(model);
+    for (const d of docs) expect(s.strip(d, 'news.example').copies).toBe(1);
+  });
+});
