@@ -664,14 +664,12 @@ export class Stripper {
         return;
       }
       const r = this.reason[i];
-      // A ticker known by its shape alone ends the search, as it did when it was kept: what lies between
-      // it and the body is the page's head (notices, bylines), not a title taken for a list item.
-      if (a.lineSegN[i]! > 0 && r === 'page') return;
       // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
       // with a list are.
       // A headline behind a city label ("الكويت: ...", a wire story's) goes as a templated prefix.
       const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS;
-      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2)) {
+      // (A publication stamp, "آخر تحديث: الثلاثاء 2 يناير 2024", is labelled too, and never a title.)
+      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2) && !publicationStamp(a, i)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
