@@ -213,13 +213,16 @@ export class Stripper {
   private k1 = 0;
   private k2 = 0;
 
-  /** Is unit (h1, h2) of a kind chrome? Site counts against `t`; for small sites also corpus counts against `gt`. */
-  private judge(h1: number, h2: number, kind: Kind, t: number, gt: number, fallback: boolean): boolean {
+  /**
+   * Is unit (h1, h2) of a kind chrome? Site counts against `t`; for small sites also corpus counts against
+   * `gt`. With `near`, the document's near-copies (shingle bands) are taken out of the counts too.
+   */
+  private judge(h1: number, h2: number, kind: Kind, t: number, gt: number, fallback: boolean, near = false): boolean {
     const c = this.model.counter;
     keyOf(h1, h2, kind, this.s1, this.s2);
     this.k1 = KEY[0]!;
     this.k2 = KEY[1]!;
-    this.df = distinct(c.get(this.k1, this.k2), this.copiesSite);
+    this.df = distinct(c.get(this.k1, this.k2), near ? this.nearSite : this.copiesSite);
     this.viaCorpus = false;
     if (this.df >= t) return true;
     if (!fallback) return false;
@@ -227,7 +230,7 @@ export class Stripper {
     const sk1 = this.k1;
     const sk2 = this.k2;
     keyOf(h1, h2, kind, this.g1, this.g2);
-    const g = distinct(c.get(KEY[0]!, KEY[1]!), this.copiesAll);
+    const g = distinct(c.get(KEY[0]!, KEY[1]!), near ? this.nearAll : this.copiesAll);
     if (g >= gt) {
       this.viaCorpus = true;
       this.df = g;
@@ -242,11 +245,12 @@ export class Stripper {
   }
 
   private s1 = 0;
-  private site = '';
   private s2 = 0;
-  /** Copies of the current document in its site and in the corpus (see copiesOf). */
+  /** Copies of the current document in its site and in the corpus (see copiesOf), and near-copies too (nearCopiesOf). */
   private copiesSite = 1;
   private copiesAll = 1;
+  private nearSite = 1;
+  private nearAll = 1;
   private readonly g1: number;
   private readonly g2: number;
   private lineDf = new Int32Array(256);
@@ -266,14 +270,12 @@ export class Stripper {
     const a = this.cache !== null ? this.cache.next(text, this.a) : analyze(text, this.a, m.params.templates, false);
     const th = this.thresholds(site);
     [this.s1, this.s2] = m.siteKey(site);
-    this.site = site;
-    const nearSite = this.copiesOf(a, this.s1, this.s2);
-    const exactSite = this.exactCopies;
-    const nearAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
-    const exactAll = m.params.fallback ? this.exactCopies : 1;
-    this.copiesSite = exactSite;
-    this.copiesAll = exactAll;
-    const copies = Math.max(nearSite, nearAll);
+    this.copiesSite = this.copiesOf(a, this.s1, this.s2);
+    this.copiesAll = m.params.fallback ? this.copiesOf(a, this.g1, this.g2) : 1;
+    const siteChrome = Math.max(SH_SITE_LINE + 1, Math.ceil(SH_SITE_SHARE * m.siteDocs(site)));
+    this.nearSite = this.nearCopiesOf(a, this.s1, this.s2, this.copiesSite, siteChrome);
+    this.nearAll = m.params.fallback ? this.nearCopiesOf(a, this.g1, this.g2, this.copiesAll, siteChrome) : 1;
+    const copies = Math.max(this.nearSite, this.nearAll);
     const n = a.nLines;
     if (this.state.length < n) {
       this.state = new Uint8Array(n * 2);
@@ -299,14 +301,7 @@ export class Stripper {
       }
       // Near-copies (shingle bands) are taken out of the counts of prose lines only: an edited copy shares
       // its paragraphs, while a short line it shares may be chrome other pages carry too.
-      const prose = a.lineTok[i]! >= NEAR_TOKENS;
-      if (prose) {
-        this.copiesSite = nearSite;
-        this.copiesAll = nearAll;
-      }
-      const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb);
-      this.copiesSite = exactSite;
-      this.copiesAll = exactAll;
+      const isLine = this.judge(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, th.t, a.lineTok[i]! > UNKNOWN_SITE_SHORT ? th.gtLong : th.gt, fb, a.lineTok[i]! >= NEAR_TOKENS);
       lineDf[i] = this.df;
       this.corpusOnly[i] = isLine && this.viaCorpus ? 1 : 0;
       if (isLine) {
@@ -468,7 +463,17 @@ export class Stripper {
       }
       if (ok) n = k;
     }
-    this.exactCopies = n;
+    return n;
+  }
+
+  /**
+   * Copies counting near-copies too (at least `exact`, copiesOf's count in (s1, s2)); `siteChrome`: the
+   * least pages of its own site that make a band's line chrome.
+   */
+  private nearCopiesOf(a: Analysis, s1: number, s2: number, exact: number, siteChrome: number): number {
+    const fp = a.fp;
+    const c = this.model.counter;
+    let n = exact;
     // Shingle bands: near-copies (edited paragraphs). A band counts when 2..MAX_COPIES documents share it
     // and the line its shingle came from is no chrome line: in few more documents than the band (the
     // line may be edited in every copy: a dateline before it, a sentence after it), and on few pages of
@@ -476,7 +481,6 @@ export class Stripper {
     // a page is scraped again once or twice).
     const ks = this.bandCounts;
     let nk = 0;
-    const siteChrome = Math.max(SH_SITE_LINE + 1, Math.ceil(SH_SITE_SHARE * this.model.siteDocs(this.site)));
     for (let b = 2 * LINE_BANDS; b < fp.length; b += 2) {
       if (fp[b] === 0) continue;
       keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
@@ -503,8 +507,6 @@ export class Stripper {
     return n;
   }
 
-  /** The last copiesOf's count by whole-line bands alone. */
-  private exactCopies = 1;
   private readonly bandCounts = new Int32Array(FP_BANDS);
 
   /**
