@@ -79,6 +79,15 @@ export function decodeEntities(s: string): string {
   });
 }
 
+/** Text with tags gone to its lines: entities decoded, spaces collapsed, blank lines dropped. */
+function blockLines(t: string): string {
+  return decodeEntities(t)
+    .split('\n')
+    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
+    .filter((l) => l.length > 0)
+    .join('\n');
+}
+
 /** What a naive scraper gets from a page. */
 export function htmlToText(html: string): string {
   const t = html
@@ -87,11 +96,7 @@ export function htmlToText(html: string): string {
     .replace(/<head\b[\s\S]*?<\/head\s*>/gi, (h) => (/<title\b[^>]*>([\s\S]*?)<\/title>/i.exec(h)?.[1] ?? '') + '\n')
     .replace(BLOCK, '\n')
     .replace(/<[^>]*>/g, ' ');
-  return decodeEntities(t)
-    .split('\n')
-    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
-    .filter((l) => l.length > 0)
-    .join('\n');
+  return blockLines(t);
 }
 
 /**
@@ -105,11 +110,7 @@ export function fragmentToText(html: string): string {
     .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
     .replace(BLOCK, '\n')
     .replace(/<[^>]*>/g, '');
-  return decodeEntities(t)
-    .split('\n')
-    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
-    .filter((l) => l.length > 0)
-    .join('\n');
+  return blockLines(t);
 }
 
 function readIndex(file: string): Map<string, string> {

@@ -69,8 +69,8 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
     // (Parquet: pass 1 reads only the text and the site's columns.)
     const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
-    const feed = group.parallel ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
-    await learnChunks(model, group.sources, p.opts, group.parallel ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined, feed);
+    const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
+    await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined, feed);
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
@@ -151,9 +151,9 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     for (const group of groupSources(sources, threads, opts)) {
       // Pass 1 made the same groups and chunks (clean reads files, and stdin spooled to one).
       const cached = cache?.groups[g++];
-      const feed = group.parallel ? undefined : recordChunks(group.sources, readOpts);
-      const workers = group.parallel && !rowSink ? threads : 1;
-      await stripChunks(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, workers, stats, emit, () => p.tick(stats.cleaned, stats.charsIn), cached?.blocks, feed, rowSink !== null);
+      const feed = group.jsonl ? undefined : recordChunks(group.sources, readOpts);
+      // (A row sink takes Parquet inputs only: record chunks, one worker.)
+      await stripChunks(model, group.sources, { ...p.opts, onNotDocument: readOpts.onNotDocument, onInvalidUtf8: readOpts.onInvalidUtf8 }, group.jsonl ? threads : 1, stats, emit, () => p.tick(stats.cleaned, stats.charsIn), cached?.blocks, feed, rowSink !== null);
     }
     await sink.close();
     if (rejects) await rejects.close();
@@ -193,24 +193,24 @@ export function threadsFor(sources: InputSource[], opts: RunOptions): number {
 }
 
 /**
- * Sources that go through the chunk pipeline (parallel/pool.ts: planner, workers, ordered writer), on any
- * number of threads: JSONL (files cut by offset, gzip, zstd and stdin cut as they stream); and, on 2+
- * threads, WARC/WET, whose documents the main thread reads and hands over as JSONL lines (not with
- * --on-error skip: a rejected WARC record cannot travel as a line). The other formats (JSON arrays, HTML
- * and text files, Parquet, WARC on one thread) are read record by record on the main thread.
+ * Sources the pipeline's workers get as chunks of JSONL bytes, on any number of threads: JSONL (files cut
+ * by offset, gzip, zstd and stdin cut as they stream); and, on 2+ threads, WARC/WET, whose documents the
+ * main thread reads and hands over as JSONL lines (not with --on-error skip: a rejected WARC record cannot
+ * travel as a line). The other formats (JSON arrays, HTML and text files, Parquet, WARC on one thread) are
+ * read here, record by record, and go to one worker as chunks of records (plan.ts recordChunks).
  */
 function chunked(s: InputSource, threads: number, opts: RunOptions): boolean {
   return s.format === 'jsonl' || (threads > 1 && s.format === 'warc' && opts.onError !== 'skip');
 }
 
-/** Consecutive chunked sources form pipeline groups; the others stream on the main thread. Order is kept. */
-export function groupSources(sources: InputSource[], threads: number, opts: RunOptions = {}): { parallel: boolean; sources: InputSource[] }[] {
-  const groups: { parallel: boolean; sources: InputSource[] }[] = [];
+/** Consecutive sources of one kind (JSONL chunks, or records read here) form a group. Order is kept. */
+export function groupSources(sources: InputSource[], threads: number, opts: RunOptions = {}): { jsonl: boolean; sources: InputSource[] }[] {
+  const groups: { jsonl: boolean; sources: InputSource[] }[] = [];
   for (const s of sources) {
-    const parallel = chunked(s, threads, opts);
+    const jsonl = chunked(s, threads, opts);
     const last = groups[groups.length - 1];
-    if (last && last.parallel === parallel) last.sources.push(s);
-    else groups.push({ parallel, sources: [s] });
+    if (last && last.jsonl === jsonl) last.sources.push(s);
+    else groups.push({ jsonl, sources: [s] });
   }
   return groups;
 }

@@ -43,8 +43,8 @@ interface Thread {
 
 /**
  * The one worker of a one-thread run: the chunk work on the main thread, with the run's own model.
- * Messages are handled on a later turn of the event loop, as a thread's are, so the pool reads the next
- * chunk while... nothing else runs: it is the same code path, not a faster one.
+ * A message is handled on a later turn of the event loop, as a thread's would be, so the pool's loop
+ * runs unchanged.
  */
 class LocalThread extends EventEmitter implements Thread {
   private readonly work: (m: WorkerRequest) => void;
@@ -169,7 +169,8 @@ async function runChunks<T extends Thread>(init: WorkerInit, feed: AsyncIterator
       const c = it.value;
       meta.set(c.index, { ...c, bytes: undefined });
       const w = idle.pop()!;
-      if (c.bytes) {
+      // (The in-process worker takes the chunk as it is; a thread is handed its bytes, moved.)
+      if (c.bytes && !(w instanceof LocalThread)) {
         const ab = c.bytes.buffer.slice(c.bytes.byteOffset, c.bytes.byteOffset + c.bytes.length) as ArrayBuffer;
         w.postMessage({ type: 'chunk', chunk: { ...c, bytes: undefined }, bytes: ab }, [ab]);
       } else w.postMessage({ type: 'chunk', chunk: c });
