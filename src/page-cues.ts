@@ -102,3 +102,23 @@ export function publicationStamp(a: Analysis, i: number): boolean {
   if (!STAMP_OPENERS.has(w[0]!) && !(w.length > 1 && STAMP_OPENER_PAIRS.has(`${w[0]} ${w[1]}`))) return false;
   return hasFullDate(w);
 }
+
+/** Date lines have at most this many words. */
+const DATE_LINE_TOKENS = 8;
+
+/**
+ * Is line i a date and nothing else ("الثلاثاء 2 يناير 2024", "Monday, May 5, 2013 10:30")? Only weekday
+ * and month names and numbers, with a full date among them: no title is made of those.
+ */
+export function dateLine(a: Analysis, i: number): boolean {
+  if (a.lineTok[i]! > DATE_LINE_TOKENS || a.lineSegN[i]! > 0) return false;
+  const t = a.text;
+  const start = a.lineStart[i]!;
+  const end = a.lineEnd[i]!;
+  let digits = 0;
+  for (let k = start; k < end && digits < 4; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
+  if (digits < 4) return false;
+  const w = normalize(t.slice(start, end)).split(' ');
+  for (const x of w) if (!/^0+$/.test(x) && !isDateWord(x)) return false;
+  return hasFullDate(w);
+}

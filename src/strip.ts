@@ -8,9 +8,9 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
-import { endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
+import { dateLine, endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
@@ -305,7 +305,9 @@ export class Stripper {
       lineDf[i] = this.df;
       this.corpusOnly[i] = isLine && this.viaCorpus ? 1 : 0;
       if (isLine) {
-        state[i] = REMOVED;
+        // A frequent line cut with an ellipsis is a teaser listed on other pages, or, on its own page, the
+        // lead that happens to end in "..": resolveTeasers keeps it only as the lead.
+        state[i] = a.lineEll[i] && a.lineTok[i]! >= HEAD_MIN_TOKENS && a.lineTok[i]! <= 40 ? TEASER : REMOVED;
         reason[i] = 'line';
         note('line', a.lineStart[i]!, a.lineEnd[i]!);
         continue;
@@ -594,6 +596,7 @@ export class Stripper {
     // Before the first kept paragraph, a lone candidate is the article's own lead (other pages list it
     // cut off; this one happens to end in an ellipsis), not a list.
     let prose = false;
+    this.ownLead = -1;
     for (let i = 0; i < n; i++) {
       if (state[i] === KEPT && a.lineTok[i]! >= HEAD_MIN_TOKENS) prose = true;
       if (state[i] !== TEASER) continue;
@@ -603,10 +606,12 @@ export class Stripper {
       while (q < n && state[q] === BLANK) q++;
       if (!prose && !teaserAt(p) && !teaserAt(q)) {
         state[i] = KEPT;
+        this.ownLead = i;
         prose = true;
         continue;
       }
-      state[i] = chromeAt(p) && chromeAt(q) ? TEASER_OK : KEPT;
+      // (A teaser that is a frequent line in its own right goes unless it is the page's own lead.)
+      state[i] = this.reason[i] === 'line' || (chromeAt(p) && chromeAt(q)) ? TEASER_OK : KEPT;
     }
     for (let i = 0; i < n; i++) if (state[i] === TEASER_OK) state[i] = REMOVED;
   }
@@ -618,9 +623,11 @@ export class Stripper {
    */
   private blocks(a: Analysis, n: number): void {
     const state = this.state;
-    // List items are titles and teasers: a long paragraph that recurs (an article republished) is no item.
+    // List items are titles and teasers: a long paragraph that recurs (an article republished) is no item,
+    // nor the page's own lead that resolveTeasers kept for ending in "..".
     const weak = (i: number): boolean =>
-      state[i] === REMOVED || (state[i] === KEPT && a.lineSegN[i] === 0 && a.lineTok[i]! <= BLOCK_ITEM_TOKENS && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
+      state[i] === REMOVED ||
+      (state[i] === KEPT && i !== this.ownLead && a.lineSegN[i] === 0 && a.lineTok[i]! <= BLOCK_ITEM_TOKENS && (this.lineDf[i]! >= this.opts.blockDocs || this.xDf[i]! >= this.opts.blockDocs));
     this.forEachRun(n, weak, (first, last, len) => {
       if (len < this.opts.blockMin) return;
       let anchor = false;
@@ -643,13 +650,18 @@ export class Stripper {
   private rescueTitle(a: Analysis, n: number, th: Thresholds): void {
     const state = this.state;
     let lead = -1;
+    // The first kept line of 4+ words that is no kept ticker (3+ items; a dateline joined to the lead is 2),
+    // no short line other pages repeat, no dateline.
     for (let i = 0; i < n; i++) {
-      if (state[i] === KEPT && a.lineTok[i]! >= 4) {
+      if (state[i] === KEPT && a.lineTok[i]! >= 4 && a.lineSegN[i]! < 3 && !this.repeatedShort(a, i)) {
         lead = i;
         break;
       }
     }
     if (lead < 0) return;
+    // On a small site every page lists the others' titles, so a title is on all of its pages; when the search
+    // starts from a body paragraph (not from a shorter line that may be the title itself), any count will do.
+    const anyDf = th.fallback && a.lineTok[lead]! >= SHINGLE_LINE_TOKENS;
     let best = -1;
     let bestScore = 0;
     let seen = 0;
@@ -660,18 +672,19 @@ export class Stripper {
       // A kept line that other pages repeat (a byline just under the threshold) does not end the search;
       // a unique kept line (the title itself, or body) does.
       if (st !== REMOVED) {
-        if (st === KEPT && ((this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) || datelineLike(a, i))) continue;
-        // (A ticker that lost some items is chrome above the headline, not the headline.)
-        if (st === PARTIAL) continue;
+        if (st === KEPT && this.repeatedShort(a, i)) continue;
+        // (A ticker, kept whole or with some items lost, is chrome above the headline, not the headline.)
+        if (st === PARTIAL || a.lineSegN[i]! >= 3) continue;
         return;
       }
       const r = this.reason[i];
       // One- and two-word lines frequent on their own (captions, "EPA") are not put back; short titles taken
       // with a list are.
       // A headline behind a city label ("الكويت: ...", a wire story's) goes as a templated prefix.
-      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS;
+      // (Not a read-more link: the text behind its label is another article's title, a line of the site's.)
+      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS && !this.pointsElsewhere(a, i);
       // (A publication stamp, "آخر تحديث: الثلاثاء 2 يناير 2024", is labelled too, and never a title.)
-      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && this.lineDf[i]! < Math.max(th.docs, 2) && !publicationStamp(a, i)) {
+      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && (anyDf || this.lineDf[i]! < Math.max(th.docs, 2)) && !publicationStamp(a, i)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;
@@ -680,6 +693,20 @@ export class Stripper {
       }
     }
     if (best >= 0) state[best] = KEPT;
+  }
+
+  /** Is the text behind line i's label a line or ticker item in 2+ documents of the site ("اقرأ أيضا: <title>")? */
+  private pointsElsewhere(a: Analysis, i: number): boolean {
+    const t = a.text;
+    const sep = labelSeparator(t, a.lineStart[i]!, a.lineEnd[i]!);
+    if (sep < 0) return false;
+    const [h1, h2] = unitHash(t.slice(sep + 1, a.lineEnd[i]!));
+    return this.judge(h1, h2, Kind.Line, 2, 2, false) || this.judge(h1, h2, Kind.Segment, 2, 2, false);
+  }
+
+  /** A short line other pages repeat (a byline just under the threshold), or a dateline. */
+  private repeatedShort(a: Analysis, i: number): boolean {
+    return (this.lineDf[i]! >= 2 && a.lineTok[i]! <= 12) || datelineLike(a, i);
   }
 
   /**
@@ -706,11 +733,13 @@ export class Stripper {
     let digits = 0;
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-    if (datelineLike(a, i)) templated = true;
+    if (datelineLike(a, i) || dateLine(a, i)) templated = true;
     return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
   }
 
   private readonly partials = new Map<number, Uint8Array>();
+  /** The line resolveTeasers kept as the page's own lead (a teaser-shaped line before any prose), or -1. */
+  private ownLead = -1;
 
   private rebuild(a: Analysis, n: number): { text: string; spans: Span[] } {
     const text = a.text;

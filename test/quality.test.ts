@@ -59,24 +59,27 @@ describe('quality on a simulated crawl', () => {
     expect(datelineCut / dateline).toBeLessThanOrEqual(0.005);
   });
 
-  it('small batches over ten sites with syndicated stories stay above their floors', () => {
-    // Floors at what was measured on 2026-12-01 with shingle fingerprints, the title rescue reaching
-    // labelled headlines and passing tickers, and an article's own lead ending in an ellipsis kept
-    // (seeds 1-3 pooled: F1 0.9779 / 0.9911 / 0.9931, damaged 4.2% / 1.6% / 0.44% at 40 / 150 / 600;
-    // before them F1 0.9725 / 0.9823 / 0.9898, damaged 8.3% / 6.0% / 3.6%). The issue's damaged target
-    // (<= max(1 doc, 0.5%)) is met at 600 only, and F1 >= 0.98 not at 40: what is left is mostly titles
-    // of short articles that every page of a tiny site lists.
-    const floors: Record<number, { f1: number; damaged: number }> = { 40: { f1: 0.977, damaged: 0.042 }, 150: { f1: 0.99, damaged: 0.016 }, 600: { f1: 0.992, damaged: 0.005 } };
+  it('small batches over ten sites with syndicated stories meet the issue\'s targets', () => {
+    // Issue #10: in every batch, damaged documents <= max(1, 0.5%) and F1 >= 0.98 (0.99 at 600). Measured
+    // on 2026-12-01 (seeds 1-3): damaged 0/1/0, 1/0/1, 1/0/0 documents; F1 pooled 0.9882 / 0.9947 / 0.9967
+    // at 40 / 150 / 600 (before the small-site title rescue: 0.9779 / 0.9911 / 0.9931 with 5 / 7 / 8
+    // damaged; before shingle fingerprints 0.9725 / 0.9823 / 0.9898). Pooled floors just under those.
+    const floors: Record<number, { f1: number; pooled: number }> = { 40: { f1: 0.98, pooled: 0.987 }, 150: { f1: 0.98, pooled: 0.994 }, 600: { f1: 0.99, pooled: 0.996 } };
     for (const n of [40, 150, 600]) {
       const s = emptyScore();
       for (const seed of [1, 2, 3]) {
         const batch = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed, docs: n, sites: 10, tinySites: 0, wireShare: 0.1 })];
         const removed = boilerstripPeer().run(batch.map((d) => ({ text: d.text, site: d.site })));
-        batch.forEach((d, i) => scoreDoc(s, d, removed[i]!));
+        const one = emptyScore();
+        batch.forEach((d, i) => {
+          scoreDoc(s, d, removed[i]!);
+          scoreDoc(one, d, removed[i]!);
+        });
+        expect(one.damaged, `damaged documents, batch of ${n}, seed ${seed}`).toBeLessThanOrEqual(Math.max(1, Math.floor(0.005 * n)));
+        expect(figures(one).f1, `F1, batch of ${n}, seed ${seed}`).toBeGreaterThanOrEqual(floors[n]!.f1);
       }
       const f = figures(s);
-      expect(f.f1, `F1 at ${n}`).toBeGreaterThanOrEqual(floors[n]!.f1);
-      expect(f.damagedShare, `damaged at ${n}`).toBeLessThanOrEqual(floors[n]!.damaged);
+      expect(f.f1, `F1 at ${n}`).toBeGreaterThanOrEqual(floors[n]!.pooled);
     }
   });
 

@@ -97,8 +97,8 @@ describe('split invariance', () => {
 });
 
 /**
- * Measured on this crawl when set: damaged 0.0023, chrome left 0.0042 (a floor just above each; before
- * shingle fingerprints and the title and lead fixes: damaged 0.0110, chrome left 0.0041). Issue #10's
- * target is damaged <= 0.002.
+ * Issue #10's targets, met on this crawl: damaged <= 0.002, chrome left <= 0.005. Measured when set
+ * (2026-12-01): damaged 0.0007 (2 of 3,000), chrome left 0.0041; before the small-site title rescue and
+ * the lead kept for ending in "..": 0.0023 and 0.0041; before shingle fingerprints: 0.0110 and 0.0041.
  */
-const FLOOR = { damaged: 0.0025, chromeLeft: 0.0045 };
+const FLOOR = { damaged: 0.002, chromeLeft: 0.0045 };

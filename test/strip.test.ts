@@ -216,4 +216,30 @@ describe('near-copies (shingle fingerprints)', () => {
     const s = new Stripper(model);
     for (const d of docs) expect(s.strip(d, 'news.example').copies).toBe(1);
   });
+
+  it('on a small site whose pages all list each other, each page keeps its own title and the lists go', () => {
+    const title = (i: number): string => `عنوان الخبر ${tag(i * 17 + 2)} يتصدر المشهد في ${tag(i * 5 + 1)}`;
+    const { model, docs } = site(4, (i) =>
+      [
+        'الرئيسية | أخبار | رياضة | اقتصاد',
+        title(i),
+        'الرياض - واس',
+        'الثلاثاء 2 يناير 2024',
+        `${body(i)} ${body(i + 500)}`,
+        `${body(i + 100)} ${body(i + 600)}`,
+        'الأكثر قراءة',
+        ...[0, 1, 2, 3].filter((k) => k !== i).map(title),
+        'جميع الحقوق محفوظة',
+      ].join('\n'),
+    );
+    const s = new Stripper(model);
+    docs.forEach((d, i) => {
+      const r = s.strip(d, 'news.example');
+      // Every page lists the other three titles, so each title is on all four pages.
+      expect(r.text.split('\n').filter((l) => l.startsWith('عنوان الخبر'))).toEqual([title(i)]);
+      expect(r.text).toContain(body(i + 100));
+      expect(r.text).not.toContain('الأكثر قراءة');
+      expect(r.text).not.toContain('الثلاثاء 2 يناير 2024');
+    });
+  });
 });
