@@ -133,6 +133,8 @@ const NEAR_TOKENS = 10;
 /** A label of at most this many words repeated PAGE_LIST_MIN+ times in a page before teasers is a list. */
 const PAGE_LABEL_TOKENS = 4;
 const PAGE_LIST_MIN = 3;
+/** Teasers (a lead cut off with an ellipsis) have at most this many words. */
+const TEASER_MAX_TOKENS = 40;
 
 /** Lines of at least this many words, removed by corpus-wide counts alone in a run, are a wire story. */
 const SYNDICATED_TOKENS = 15;
@@ -307,7 +309,7 @@ export class Stripper {
       if (isLine) {
         // A frequent line cut with an ellipsis is a teaser listed on other pages, or, on its own page, the
         // lead that happens to end in "..": resolveTeasers keeps it only as the lead.
-        state[i] = a.lineEll[i] && a.lineTok[i]! >= HEAD_MIN_TOKENS && a.lineTok[i]! <= 40 ? TEASER : REMOVED;
+        state[i] = a.lineEll[i] && a.lineTok[i]! >= HEAD_MIN_TOKENS && a.lineTok[i]! <= TEASER_MAX_TOKENS ? TEASER : REMOVED;
         reason[i] = 'line';
         note('line', a.lineStart[i]!, a.lineEnd[i]!);
         continue;
@@ -332,11 +334,23 @@ export class Stripper {
         }
         // A short chain with prose in it (a dateline, then the article's first sentence after a no-break
         // space) is a paragraph, not a ticker: it is kept whole.
+        // With a chrome label and a short unknown item (a dateline before a one-line story), only the
+        // label goes.
         if (nonEmpty <= SHORT_CHAIN) {
           let prose = false;
-          for (let s = 0; s < segN && !prose; s++) if (this.segChrome[s] === 0 && proseSegment(a, s0 + s)) prose = true;
+          let phrase = false;
+          for (let s = 0; s < segN && !prose; s++) {
+            if (this.segChrome[s] !== 0) continue;
+            if (proseSegment(a, s0 + s)) prose = true;
+            else if (words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) phrase = true;
+          }
           if (prose) {
             state[i] = KEPT;
+            continue;
+          }
+          if (phrase && chrome > 0) {
+            state[i] = PARTIAL;
+            this.partials.set(i, this.segChrome.slice(0, segN));
             continue;
           }
         }
@@ -363,7 +377,7 @@ export class Stripper {
         const kind = a.extraKind[x]! as Kind;
         if (kind === Kind.Head) {
           // A teaser: the first words of another page's lead, cut off with an ellipsis.
-          if (a.lineEll[i] && a.lineTok[i]! <= 40 && this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, o.teaserDocs, Infinity, false)) templ = 'teaser';
+          if (a.lineEll[i] && a.lineTok[i]! <= TEASER_MAX_TOKENS && this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, o.teaserDocs, Infinity, false)) templ = 'teaser';
         } else {
           if (this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, th.tt, th.gtt, fb)) templ = EXTRA_REASON[kind]!;
           if (this.df > this.xDf[i]!) this.xDf[i] = this.df;
@@ -395,6 +409,7 @@ export class Stripper {
     this.keepSyndicated(a, n);
     this.pageLists(a, n);
     this.resolveTeasers(a, n);
+    this.teaserRuns(a, n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.rescueTitle(a, n, th);
 
@@ -540,6 +555,28 @@ export class Stripper {
         }
       }
     }
+  }
+
+  /**
+   * In-page evidence beside the counts: a run of PAGE_LIST_MIN+ lines that all end in an ellipsis, one of
+   * them a teaser the counts found, is a list of teasers; the ones no other page gave away go with it
+   * (teasers of articles the input does not hold), when cut with "..." or "…": paragraphs that end in ".."
+   * (a common full stop in Arabic columns) stay.
+   */
+  private teaserRuns(a: Analysis, n: number): void {
+    const state = this.state;
+    this.forEachRun(n, (i) => a.lineEll[i] === 1 && i !== this.ownLead && a.lineTok[i]! <= TEASER_MAX_TOKENS && (state[i] === KEPT || state[i] === REMOVED), (first, last, len) => {
+      if (len < PAGE_LIST_MIN) return;
+      let anchor = false;
+      for (let k = first; k <= last && !anchor; k++) if (state[k] === REMOVED) anchor = true;
+      if (!anchor) return;
+      for (let k = first; k <= last; k++) {
+        if (state[k] === KEPT && cutMark(a, k)) {
+          state[k] = REMOVED;
+          this.reason[k] = 'page';
+        }
+      }
+    });
   }
 
   private readonly pagePairs: number[] = [];
@@ -857,6 +894,8 @@ function distinct(df: number, copies: number): number {
 /** Segments of at least this many words are prose; so are those of PROSE_END_TOKENS+ that end a sentence. */
 const PROSE_TOKENS = 20;
 const PROSE_END_TOKENS = 12;
+/** An item of a short chain with this many words is a phrase (a headline), kept when the rest is chrome. */
+const PHRASE_TOKENS = 3;
 /** Chains of at most this many items may be a paragraph with a dateline (see strip). */
 const SHORT_CHAIN = 3;
 
@@ -865,6 +904,15 @@ function proseSegment(a: Analysis, s: number): boolean {
   const tok = words(a.text, a.segStart[s]!, a.segEnd[s]!);
   if (tok >= PROSE_TOKENS) return true;
   return tok >= PROSE_END_TOKENS && endsSentence(a.text, a.segStart[s]!, a.segEnd[s]!);
+}
+
+/** Does line i end in "..." or "…" (how teasers are cut; ".." alone also ends sentences)? */
+function cutMark(a: Analysis, i: number): boolean {
+  const t = a.text;
+  let e = a.lineEnd[i]!;
+  const start = a.lineStart[i]!;
+  while (e > start && FOLD[t.charCodeAt(e - 1)] === 32) e--;
+  return e > start && (t.charCodeAt(e - 1) === 0x2026 || (e - 3 >= start && t.charCodeAt(e - 1) === 0x2e && t.charCodeAt(e - 2) === 0x2e && t.charCodeAt(e - 3) === 0x2e));
 }
 
 /** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */

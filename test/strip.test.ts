@@ -242,4 +242,33 @@ describe('near-copies (shingle fingerprints)', () => {
       expect(r.text).not.toContain('الثلاثاء 2 يناير 2024');
     });
   });
+  it('a dateline before a one-line story loses the dateline only; unknown teasers in a list of known ones go', () => {
+    // (Each opens with its own word: body() paragraphs share their first words, which makes them teasers of one another.)
+    const teaser = (k: number): string => `${tag(k)} ${body(k)} وتابع المصدر أن...`;
+    const { model, docs } = site(30, (i) =>
+      [
+        `القاهرة، الإمارات العربية المتحدة (CNN) --\u00a0\u00a0خبر قصير عن ${tag(i * 3 + 7)} اليوم`,
+        `${body(i)} ${body(i + 700)}`,
+        'مقالات ذات صلة',
+        teaser(9000),
+        teaser(9001),
+        teaser(20000 + i),
+        teaser(30000 + i),
+        // An opinion column whose paragraphs end in "..": no teaser the counts know among them.
+        `${tag(i + 40000)} ${body(i + 40000)}..`,
+        `${tag(i + 41000)} ${body(i + 41000)}..`,
+        `${tag(i + 42000)} ${body(i + 42000)}..`,
+      ].join('\n'),
+    );
+    const s = new Stripper(model);
+    docs.forEach((d, i) => {
+      const r = s.strip(d, 'news.example');
+      expect(r.text).toContain(`خبر قصير عن ${tag(i * 3 + 7)} اليوم`);
+      expect(r.text).not.toContain('(CNN)');
+      expect(r.text).not.toContain(teaser(9000));
+      expect(r.text).not.toContain(teaser(20000 + i));
+      expect(r.text).not.toContain(teaser(30000 + i));
+      for (const k of [40000, 41000, 42000]) expect(r.text).toContain(`${tag(i + k)} ${body(i + k)}..`);
+    });
+  });
 });
