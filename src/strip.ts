@@ -687,10 +687,10 @@ export class Stripper {
   private rescueTitle(a: Analysis, n: number, th: Thresholds): void {
     const state = this.state;
     let lead = -1;
-    // The first kept line of 4+ words that is no kept ticker (3+ items; a dateline joined to the lead is 2),
-    // no short line other pages repeat, no dateline.
+    // The first kept line of 4+ words that is no kept ticker (3+ items; a dateline joined to the lead is 2)
+    // and no dateline or date.
     for (let i = 0; i < n; i++) {
-      if (state[i] === KEPT && a.lineTok[i]! >= 4 && a.lineSegN[i]! < 3 && !this.repeatedShort(a, i)) {
+      if (state[i] === KEPT && a.lineTok[i]! >= 4 && a.lineSegN[i]! < 3 && !datelineLike(a, i) && !dateLine(a, i)) {
         lead = i;
         break;
       }
