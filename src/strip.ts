@@ -141,6 +141,8 @@ const SYNDICATED_TOKENS = 15;
 
 /** Title rescue: a line removed for its frequent label, of at least this many words, may be a headline. */
 const TITLE_LABELLED_TOKENS = 6;
+/** titleScore's part for a candidate that is no ticker item on other pages. */
+const NOT_IN_TICKERS = 1e6;
 /** Share of a small site's pages a line must be on (see thresholds). */
 const SMALL_SITE_SHARE = 0.4;
 /** Lines longer than this (in words) are never list items for the list rule. */
@@ -699,6 +701,7 @@ export class Stripper {
     // On a small site every page lists the others' titles, so a title is on all of its pages; when the search
     // starts from a body paragraph (not from a shorter line that may be the title itself), any count will do.
     const anyDf = th.fallback && a.lineTok[lead]! >= SHINGLE_LINE_TOKENS;
+    const headline = a.lineTok[lead]! < SHINGLE_LINE_TOKENS && !endsSentence(a.text, a.lineStart[lead]!, a.lineEnd[lead]!) && this.stampBelow(a, n, lead);
     let best = -1;
     let bestScore = 0;
     let seen = 0;
@@ -729,6 +732,10 @@ export class Stripper {
         }
       }
     }
+    // Above a kept line that is likely the headline itself (short, no full stop, a stamp or date under it),
+    // only a line other pages carry as a ticker item, a headline for sure, is put back: not the cookie
+    // banner or a notice above it.
+    if (best >= 0 && headline && bestScore >= NOT_IN_TICKERS) return;
     if (best >= 0) state[best] = KEPT;
   }
 
@@ -739,6 +746,13 @@ export class Stripper {
     if (sep < 0) return false;
     const [h1, h2] = unitHash(t.slice(sep + 1, a.lineEnd[i]!));
     return this.judge(h1, h2, Kind.Line, 2, 2, false) || this.judge(h1, h2, Kind.Segment, 2, 2, false);
+  }
+
+  /** Is the next non-blank line after i a publication stamp or a date (what follows a headline; a caption's label does not count)? */
+  private stampBelow(a: Analysis, n: number, i: number): boolean {
+    let j = i + 1;
+    while (j < n && this.state[j] === BLANK) j++;
+    return j < n && (publicationStamp(a, j) || dateLine(a, j));
   }
 
   /** A short line other pages repeat (a byline just under the threshold), or a dateline. */
@@ -771,7 +785,7 @@ export class Stripper {
     const t = a.text;
     for (let k = a.lineStart[i]!, e = a.lineEnd[i]!; k < e; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
     if (datelineLike(a, i) || dateLine(a, i)) templated = true;
-    return (inTickers ? 0 : 1e6) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
+    return (inTickers ? 0 : NOT_IN_TICKERS) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
   }
 
   private readonly partials = new Map<number, Uint8Array>();

@@ -271,4 +271,16 @@ describe('near-copies (shingle fingerprints)', () => {
       for (const k of [40000, 41000, 42000]) expect(r.text).toContain(`${tag(i + k)} ${body(i + k)}..`);
     });
   });
+  it('a kept headline with a stamp under it is the title: the banner above it is not put back as one', () => {
+    const banners = ['We use cookies to improve your experience on our website. By continuing to browse, you agree.', 'Hi, what are you looking for today on our website and in our archive?'];
+    const { model, docs } = site(30, (i) =>
+      [banners[i % 2], 'الرئيسية | أخبار | رياضة | اقتصاد', `عنوان فريد ${tag(i * 11 + 4)} في المدينة`, `نشر في الموقع يوم ${10 + (i % 18)} - 01 - 2024`, `${body(i)} ${body(i + 800)}`].join('\n'),
+    );
+    const s = new Stripper(model);
+    docs.forEach((d, i) => {
+      const r = s.strip(d, 'news.example');
+      expect(r.text.startsWith(`عنوان فريد ${tag(i * 11 + 4)} في المدينة`), r.text.slice(0, 80)).toBe(true);
+      expect(r.text).toContain(body(i + 800));
+    });
+  });
 });
