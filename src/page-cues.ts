@@ -88,17 +88,24 @@ function hasFullDate(w: string[]): boolean {
   return false;
 }
 
-/** Is line i a publication stamp ("نشر في الأول يوم 30 - 11 - 2024", "Posted on May 5, 2013 by admin")? */
-export function publicationStamp(a: Analysis, i: number): boolean {
-  if (a.lineTok[i]! > STAMP_TOKENS || a.lineSegN[i]! > 0) return false;
+/**
+ * The normalized words of line i when it is short enough (up to maxTokens words, no chain) and holds 4+
+ * digits, as any full date does; else null. Most lines end here, before anything is built.
+ */
+function datedWords(a: Analysis, i: number, maxTokens: number): string[] | null {
+  if (a.lineTok[i]! > maxTokens || a.lineSegN[i]! > 0) return null;
   const t = a.text;
   const start = a.lineStart[i]!;
   const end = a.lineEnd[i]!;
-  // (A stamp holds digits: most lines end here, before anything is built.)
   let digits = 0;
   for (let k = start; k < end && digits < 4; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-  if (digits < 4) return false;
-  const w = normalize(t.slice(start, end)).split(' ');
+  return digits < 4 ? null : normalize(t.slice(start, end)).split(' ');
+}
+
+/** Is line i a publication stamp ("نشر في الأول يوم 30 - 11 - 2024", "Posted on May 5, 2013 by admin")? */
+export function publicationStamp(a: Analysis, i: number): boolean {
+  const w = datedWords(a, i, STAMP_TOKENS);
+  if (w === null) return false;
   if (!STAMP_OPENERS.has(w[0]!) && !(w.length > 1 && STAMP_OPENER_PAIRS.has(`${w[0]} ${w[1]}`))) return false;
   return hasFullDate(w);
 }
@@ -111,14 +118,8 @@ const DATE_LINE_TOKENS = 8;
  * and month names and numbers, with a full date among them: no title is made of those.
  */
 export function dateLine(a: Analysis, i: number): boolean {
-  if (a.lineTok[i]! > DATE_LINE_TOKENS || a.lineSegN[i]! > 0) return false;
-  const t = a.text;
-  const start = a.lineStart[i]!;
-  const end = a.lineEnd[i]!;
-  let digits = 0;
-  for (let k = start; k < end && digits < 4; k++) if (FOLD[t.charCodeAt(k)] === 48) digits++;
-  if (digits < 4) return false;
-  const w = normalize(t.slice(start, end)).split(' ');
+  const w = datedWords(a, i, DATE_LINE_TOKENS);
+  if (w === null) return false;
   for (const x of w) if (!/^0+$/.test(x) && !isDateWord(x)) return false;
   return hasFullDate(w);
 }
