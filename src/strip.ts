@@ -748,11 +748,17 @@ export class Stripper {
     return this.judge(h1, h2, Kind.Line, 2, 2, false) || this.judge(h1, h2, Kind.Segment, 2, 2, false);
   }
 
-  /** Is the next non-blank line after i a publication stamp or a date (what follows a headline; a caption's label does not count)? */
+  /**
+   * Is one of the next two non-blank lines after i a publication stamp or a date (what follows a headline,
+   * under its byline or not; a caption's label does not count)?
+   */
   private stampBelow(a: Analysis, n: number, i: number): boolean {
-    let j = i + 1;
-    while (j < n && this.state[j] === BLANK) j++;
-    return j < n && (publicationStamp(a, j) || dateLine(a, j));
+    for (let j = i + 1, seen = 0; j < n && seen < 2; j++) {
+      if (this.state[j] === BLANK) continue;
+      if (publicationStamp(a, j) || dateLine(a, j)) return true;
+      seen++;
+    }
+    return false;
   }
 
   /** A short line other pages repeat (a byline just under the threshold), or a dateline. */
