@@ -411,8 +411,8 @@ export class Stripper {
     this.keepSyndicated(a, n);
     this.pageLists(a, n);
     this.resolveTeasers(a, n);
-    this.teaserRuns(a, n);
     if (o.blockMin > 0) this.blocks(a, n);
+    this.teaserRuns(a, n);
     this.rescueTitle(a, n, th);
 
     let anyRemoved = false;
