@@ -51,8 +51,13 @@ export const enum Kind {
   Fp = 6,
   /** An HTML block's element path (html/page.ts): on how many of a site's pages the container is. */
   Path = 7,
+  /**
+   * A line's label (as Prefix) counted again when the line ends a sentence: of the lines a label opens, how
+   * many are prose ("وقال: «…»." nearly all; "اقرأ أيضا: <title>" few). Never judged as chrome itself.
+   */
+  ProseLabel = 8,
 }
-export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head', 'fingerprint', 'path'] as const;
+export const KIND_NAMES = ['line', 'segment', 'prefix', 'suffix', 'shape', 'head', 'fingerprint', 'path', 'prose-label'] as const;
 /** Tokens in a head key; lines need at least HEAD_MIN_TOKENS to get one. */
 export const HEAD_TOKENS = 6;
 export const HEAD_MIN_TOKENS = 8;
@@ -364,6 +369,15 @@ function hashRaw(s: string, from: number, to: number, salt: number): boolean {
   return letter;
 }
 
+/** Does [start, end) end a sentence or a quote (. ! ? ؟ " » ” before any trailing space)? */
+export function endsProse(s: string, start: number, end: number): boolean {
+  let e = end;
+  while (e > start && FOLD[s.charCodeAt(e - 1)] === F_SPACE) e--;
+  if (e <= start) return false;
+  const c = s.charCodeAt(e - 1);
+  return c === 46 || c === 33 || c === 63 || c === 0x61f || c === 34 || c === 0xbb || c === 0x201d;
+}
+
 /** Does raw [from, to) hold anything that survives normalization? */
 function hasContent(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -377,7 +391,10 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
   // Label keys: the text before the first separator (prefix) and after the last (suffix), when short.
   // Hashed straight from the raw text: the same keys as hashing the normalized label.
   if (hints & 1) {
-    if (hashRaw(s, start, SEP_FIRST, SALT_PREFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, SEP_FIRST + 1, end)) a.pushExtra(Kind.Prefix, FH1, FH2);
+    if (hashRaw(s, start, SEP_FIRST, SALT_PREFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, SEP_FIRST + 1, end)) {
+      a.pushExtra(Kind.Prefix, FH1, FH2);
+      if (endsProse(s, start, end)) a.pushExtra(Kind.ProseLabel, FH1, FH2);
+    }
     // Suffix labels only on short lines ("الرياض - واس"): headlines end in " - فيديو" too.
     if (tok <= SUFFIX_LINE_TOKENS && hashRaw(s, SEP_LAST + 1, end, SALT_SUFFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, start, SEP_LAST)) a.pushExtra(Kind.Suffix, FH1, FH2);
   }

@@ -61,7 +61,7 @@ export function siteHash(name: string): [number, number] {
   return [fmix32(a ^ name.length), fmix32(b + Math.imul(name.length, 0x9e3779b1))];
 }
 
-const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667, 0x510e527f, 0x1f83d9ab];
+const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667, 0x510e527f, 0x1f83d9ab, 0x5be0cd19];
 
 /** Output of keyOf. */
 export const KEY = new Int32Array(2);
@@ -182,6 +182,8 @@ export class Model {
     const count = (h1: number, h2: number, kind: Kind, from: number, to: number): void => {
       keyOf(h1, h2, kind, s1, s2);
       const n = c.incDoc(KEY[0]!, KEY[1]!, doc);
+      // (A prose label is no unit anyone removes: no sample text, and site counts only.)
+      if (kind === Kind.ProseLabel) return;
       if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, site, text, from, to));
       // (Heads are judged by site counts only: teasers point at the site's own articles.)
       if (fallback && kind !== Kind.Head) {

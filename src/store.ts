@@ -24,7 +24,7 @@ export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
  * duplicate fingerprints; 1: copies within a file were skipped. Older files are refused: they lack keys
  * this version judges by.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 interface Header {
   params: ModelParams;

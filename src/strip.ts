@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, endsProse, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { dateLine, endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
@@ -141,6 +141,8 @@ const SYNDICATED_TOKENS = 15;
 
 /** Title rescue: a line removed for its frequent label, of at least this many words, may be a headline. */
 const TITLE_LABELLED_TOKENS = 6;
+/** A frequent label before a sentence is prose when at least this share of its site's lines end a sentence. */
+const PROSE_LABEL_SHARE = 0.5;
 /** titleScore's part for a candidate that is no ticker item on other pages. */
 const NOT_IN_TICKERS = 1e6;
 /** Share of a small site's pages a line must be on (see thresholds). */
@@ -336,15 +338,19 @@ export class Stripper {
         }
         // A short chain with prose in it (a dateline, then the article's first sentence after a no-break
         // space) is a paragraph, not a ticker: it is kept whole.
-        // With a chrome label and a short unknown item (a dateline before a one-line story), only the
-        // label goes.
+        // With a dateline ("دبي، الإمارات (CNN) --", chrome, ending in a dash or a colon) and a short unknown
+        // item after it (a one-line story), only the dateline goes; two headlines of a ticker stay chrome.
         if (nonEmpty <= SHORT_CHAIN) {
           let prose = false;
           let phrase = false;
+          let dateline = false;
           for (let s = 0; s < segN && !prose; s++) {
-            if (this.segChrome[s] !== 0) continue;
+            if (this.segChrome[s] !== 0) {
+              if (!phrase && endsLabel(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!)) dateline = true;
+              continue;
+            }
             if (proseSegment(a, s0 + s)) prose = true;
-            else if (words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) phrase = true;
+            else if (dateline && words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) phrase = true;
           }
           if (prose) {
             state[i] = KEPT;
@@ -377,6 +383,7 @@ export class Stripper {
       this.xDf[i] = 0;
       for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e; x++) {
         const kind = a.extraKind[x]! as Kind;
+        if (kind === Kind.ProseLabel) continue;
         if (kind === Kind.Head) {
           // A teaser: the first words of another page's lead, cut off with an ellipsis.
           if (a.lineEll[i] && a.lineTok[i]! <= TEASER_MAX_TOKENS && this.judge(a.extraH1[x]!, a.extraH2[x]!, kind, o.teaserDocs, Infinity, false)) templ = 'teaser';
@@ -446,8 +453,11 @@ export class Stripper {
     while (end > sep && FOLD[t.charCodeAt(end - 1)] === 32) end--;
     // (Quote marks inside are not enough: headlines quote their source, '"الصحة": تسجيل 5 إصابات'. A
     // teaser is cut off, not a sentence.)
-    const last = t.charCodeAt(end - 1);
-    if (a.lineEll[i] || !(last === 46 || last === 33 || last === 63 || last === 0x61f || last === 34 || last === 0xbb || last === 0x201d)) return false;
+    if (a.lineEll[i] || !endsProse(t, start, end)) return false;
+    // Behind a label that mostly opens no prose in the site ("اقرأ أيضا: <title>", whose few titles with a
+    // full stop would pass the rest), a short text is a title. (A long one is prose whatever the label: a
+    // wire story's lead behind "الدوحة - متابعات:", a city that mostly opens bylines.)
+    if (words(t, sep + 1, end) < PROSE_END_TOKENS && !this.proseLabel(a, i)) return false;
     const [h1, h2] = unitHash(t.slice(sep + 1, end));
     // A line of its own elsewhere in the crawl (another article's title on its own page and in a list) or a
     // ticker item: in 2+ documents, the least count a model pruned below 2 (merge --prune-below 2, the Dask
@@ -739,6 +749,25 @@ export class Stripper {
     if (best >= 0) state[best] = KEPT;
   }
 
+  /**
+   * Of the site's lines this line's label opens, do at least PROSE_LABEL_SHARE end a sentence or a quote?
+   * (Site counts, copies taken out; a label seen once says nothing against it.)
+   */
+  private proseLabel(a: Analysis, i: number): boolean {
+    let label = 0;
+    let prose = 0;
+    const c = this.model.counter;
+    for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e; x++) {
+      const kind = a.extraKind[x]! as Kind;
+      if (kind !== Kind.Prefix && kind !== Kind.ProseLabel) continue;
+      keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
+      const df = distinct(c.get(KEY[0]!, KEY[1]!), this.copiesSite);
+      if (kind === Kind.Prefix) label = df;
+      else prose = df;
+    }
+    return label < 2 || prose >= PROSE_LABEL_SHARE * label;
+  }
+
   /** Is the text behind line i's label a line or ticker item in 2+ documents of the site ("اقرأ أيضا: <title>")? */
   private pointsElsewhere(a: Analysis, i: number): boolean {
     const t = a.text;
@@ -776,7 +805,7 @@ export class Stripper {
     let templated = false;
     for (let x = a.lineX0[i]!, e = x + a.lineXN[i]!; x < e && !templated; x++) {
       const kind = a.extraKind[x]! as Kind;
-      if (kind === Kind.Head) continue;
+      if (kind === Kind.Head || kind === Kind.ProseLabel) continue;
       // (The label of a long line, "الكويت: <headline>", is how wire copies retitle a story.)
       if (kind === Kind.Prefix && a.lineTok[i]! >= TITLE_LABELLED_TOKENS) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
@@ -924,6 +953,15 @@ function proseSegment(a: Analysis, s: number): boolean {
   const tok = words(a.text, a.segStart[s]!, a.segEnd[s]!);
   if (tok >= PROSE_TOKENS) return true;
   return tok >= PROSE_END_TOKENS && endsSentence(a.text, a.segStart[s]!, a.segEnd[s]!);
+}
+
+/** Does [start, end) of t end in a dash or a colon (a dateline: "القاهرة (CNN) --", "الرياض:")? */
+function endsLabel(t: string, start: number, end: number): boolean {
+  let e = end;
+  while (e > start && FOLD[t.charCodeAt(e - 1)] === 32) e--;
+  if (e <= start) return false;
+  const c = t.charCodeAt(e - 1);
+  return c === 45 || c === 0x2013 || c === 0x2014 || c === 58;
 }
 
 /** Does line i end in "..." or "…" (how teasers are cut; ".." alone also ends sentences)? */

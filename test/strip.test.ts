@@ -283,4 +283,23 @@ describe('near-copies (shingle fingerprints)', () => {
       expect(r.text).toContain(body(i + 800));
     });
   });
+  it('a label that mostly opens titles goes even before a full stop; a speech verb before a quote stays', () => {
+    // "اقرأ أيضا: <another article's title>" on every page, its title ending in a full stop on a few;
+    // "وقال: «...»." on every page: the second label opens prose on the site, the first does not.
+    const { model, docs } = site(30, (i) =>
+      [
+        `عنوان ${tag(i * 7 + 1)} اليوم`,
+        `${body(i)} ${body(i + 900)}`,
+        `اقرأ أيضا: خبر ${tag(i * 3 + 2)} عن المدينة${i % 5 === 0 ? '.' : ''}`,
+        `وقال: «الوضع ${tag(i * 5 + 3)} مستقر تماما».`,
+        `${body(i + 1900)}`,
+      ].join('\n'),
+    );
+    const s = new Stripper(model);
+    docs.forEach((d, i) => {
+      const r = s.strip(d, 'news.example');
+      expect(r.text).not.toContain('اقرأ أيضا');
+      expect(r.text).toContain(`وقال: «الوضع ${tag(i * 5 + 3)} مستقر تماما».`);
+    });
+  });
 });
