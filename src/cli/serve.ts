@@ -182,36 +182,9 @@ function takeSum(name: string): { model: Model; inputs: string[] } {
   return sum;
 }
 
-/** Parsed `args` by command and words: yargs takes ~20 ms a parse, most of it building a help text. */
-const parsed = new Map<string, CommonArgs>();
-const PH = { input: '\u0000input', model: '\u0000model', output: '\u0000output' };
-
-/**
- * commandArgs(command, [...inputs, '-m', model, ('-o', output), ...extra]), parsed once per distinct
- * `extra`: the files are put in afterwards, where the placeholders came back (else, and for a name that
- * starts with '-', it is parsed whole).
- */
+/** commandArgs(command, [...inputs, '-m', model, ('-o', output), ...extra]). */
 function argsFor(command: 'learn' | 'strip', files: string[], model: string, output: string | undefined, extra: string[]): CommonArgs {
-  const words = (i: string[], m: string, o: string | undefined): string[] => [...i, '-m', m, ...(o === undefined ? [] : ['-o', o]), ...extra];
-  if ([...files, model, output ?? ''].some((f) => f.startsWith('-'))) return commandArgs(command, words(files, model, output));
-  const key = JSON.stringify([command, output === undefined, extra]);
-  let base = parsed.get(key);
-  if (base === undefined) {
-    base = commandArgs(command, words([PH.input], PH.model, output === undefined ? undefined : PH.output));
-    if (parsed.size >= 64) parsed.clear();
-    parsed.set(key, base);
-  }
-  const a: Record<string, unknown> = {};
-  let found = 0;
-  for (const [k, v] of Object.entries(base)) {
-    if (Array.isArray(v) && v.length === 1 && v[0] === PH.input) (a[k] = [...files]), found++;
-    else if (v === PH.model) (a[k] = model), found++;
-    else if (v === PH.output) (a[k] = output), found++;
-    else if (Array.isArray(v) && v.some((x) => typeof x === 'string' && x.startsWith('\u0000'))) return commandArgs(command, words(files, model, output));
-    else a[k] = Array.isArray(v) ? [...v] : v;
-  }
-  if (a.input === undefined || a.model !== model || (output !== undefined && a.output !== output) || found === 0) return commandArgs(command, words(files, model, output));
-  return a as unknown as CommonArgs;
+  return commandArgs(command, [...files, '-m', model, ...(output === undefined ? [] : ['-o', output]), ...extra]);
 }
 
 /** Pass 1's analyses kept by learn for the strip of the same input: by analysisKey. */
