@@ -144,6 +144,11 @@ class BoilerstripServers(WorkerPlugin):
                     with self.lock:
                         self.loads += 1
             return reply
+        except Exception:
+            if req["op"] == "learn" and req.get("into"):
+                s.summed = []  # a failed learn drops its server's sum (see tree_merge)
+                s.holds.discard(SUM)
+            raise
         finally:
             if req["op"] == "strip":
                 s.holds.discard(req["input"][0])

@@ -32,13 +32,14 @@
  * in-memory sum of that name (an input already in it is not counted again), which "save" writes as one
  * model file and "merge" (its "sums", added first, in place) uses up; so a worker that learned many shards
  * sends one model, or merges its own without reading it back. Output is the same bytes as the one-shot
- * commands give, and a sum's model file the same bytes as `merge` of the inputs' model files.
+ * commands give, and a sum's model file the same counts as `merge` of the inputs' model files (its
+ * sample texts, for inspect, can differ). A learn "into" that fails drops its sum.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { BoilerstripError } from '../errors.js';
-import { Model } from '../model.js';
+import { assertCompatible, Model } from '../model.js';
 import type { InputSource } from '../io/input.js';
 import { analysisCache, learnSources, prepareSources, RunStats, type RunOptions } from '../run.js';
 import type { SideStore } from '../side.js';
@@ -155,25 +156,13 @@ function heldModel(file: string): Model | undefined {
 
 /**
  * Sums of learned inputs kept in memory ("into"), by name, with the inputs counted in each (absolute
- * paths): a learn adds its input's counts here instead of writing a model file, so that a worker sends
- * one model (save) or merges its own sum in place (merge "sums"), not a model file a shard. The table has
- * no budget short of the largest (it never prunes: the sum is exact, as merge's is).
+ * paths): a learn counts its input straight into the sum's table instead of writing a model file, so that a
+ * worker sends one model (save) or merges its own sum in place (merge "sums"), not a model file a shard.
+ * The counts are those of the inputs' models summed (the model is split-invariant); the table has no
+ * budget short of the largest (it never prunes, as merge's never does). A learn that fails drops its sum
+ * (its counts are partial): the driver learns that sum's inputs again.
  */
 const sums = new Map<string, { model: Model; inputs: string[] }>();
-
-function addToSum(name: string, names: string[], m: Model): { added: boolean; sum: { model: Model; inputs: string[] } } {
-  let sum = sums.get(name);
-  const seen = names.filter((n) => sum?.inputs.includes(n));
-  if (seen.length === names.length && sum) return { added: false, sum };
-  if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${name} already`);
-  if (!sum) {
-    sum = { model: new Model({ maxMemory: Number.MAX_SAFE_INTEGER, maxTexts: m.maxTexts }, m.params), inputs: [] };
-    sums.set(name, sum);
-  }
-  addModel(sum.model, m);
-  sum.inputs.push(...names);
-  return { added: true, sum };
-}
 
 function takeSum(name: string): { model: Model; inputs: string[] } {
   const sum = sums.get(name);
@@ -232,26 +221,44 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
       const keep = req.keepAnalysis === true ? side : undefined;
       let kept = false;
       try {
-        let m: Model;
         let reply: Reply;
         if (into === undefined) {
-          m = (await cmdLearn(a, keep)).model;
+          const m = (await cmdLearn(a, keep)).model;
           if (req.hold === true) hold(model, m);
-          reply = { bytes: fs.statSync(model).size };
+          reply = { docs: m.docs, sites: m.sites.size, units: m.counter.size, bytes: fs.statSync(model).size };
         } else {
-          // cmdLearn without the model file: the counts go into the sum (once per input).
+          // cmdLearn without the model file: the input is counted into the sum, once.
           const o = runOptions(a);
           const sources = await prepareSources(a.input ?? [], o, false);
-          m = await learnSources(sources, o, new RunStats(), keep?.(sources, o) ?? null);
-          const { added, sum } = addToSum(into, sources.map((x) => path.resolve(x.name)), m);
-          reply = { added, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size };
+          const names = sources.map((x) => path.resolve(x.name));
+          let sum = sums.get(into);
+          const seen = names.filter((n) => sum?.inputs.includes(n));
+          if (sum && seen.length === names.length) {
+            const key = analysisKey(sources, extra);
+            return { docs: 0, sites: 0, units: 0, added: false, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size, analysisKept: analyses.has(key), seconds: seconds() };
+          }
+          if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${into} already`);
+          const fresh = new Model({ ...o, maxMemory: Number.MAX_SAFE_INTEGER });
+          if (sum) assertCompatible(sum.model.params, fresh.params);
+          const m = sum?.model ?? fresh;
+          const before = { docs: m.docs, sites: m.sites.size, units: m.counter.size };
+          try {
+            await learnSources(sources, o, new RunStats(), keep?.(sources, o) ?? null, m);
+          } catch (e) {
+            sums.delete(into);
+            throw e;
+          }
+          if (!sum) sums.set(into, (sum = { model: m, inputs: [] }));
+          sum.inputs.push(...names);
+          // (docs, sites and units: what this input added to the sum)
+          reply = { docs: m.docs - before.docs, sites: m.sites.size - before.sites, units: m.counter.size - before.units, added: true, sumInputs: sum.inputs.length, sumUnits: m.counter.size };
         }
         if (made.cache && made.cache.failed === null) {
           analyses.get(made.key)?.dispose();
           analyses.set(made.key, made.cache);
           kept = true;
         }
-        return { docs: m.docs, sites: m.sites.size, units: m.counter.size, ...reply, analysisKept: kept, seconds: seconds() };
+        return { ...reply, analysisKept: kept, seconds: seconds() };
       } finally {
         if (!kept) made.cache?.dispose();
       }
