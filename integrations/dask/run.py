@@ -49,6 +49,7 @@ class Server:
         self.model = None  # the strip model this process holds (its path)
         self.holds = set()  # inputs whose analyses it keeps, models it keeps in memory, SUM (see call)
         self.summed = []  # the shards counted in its sum (SUM in holds while there are any)
+        self.texts_full = False  # its sum has all the sample texts a model keeps
 
     def request(self, req):
         try:
@@ -124,8 +125,10 @@ class BoilerstripServers(WorkerPlugin):
                 if reply.get("added"):
                     s.summed.append(req["input"][0])
                     s.holds.add(SUM)
+                    s.texts_full = reply.get("sumTextsFull", False)
             elif op == "save":
                 s.summed = []
+                s.texts_full = False
                 s.holds.discard(SUM)
                 if req.get("hold"):
                     s.holds.add(req["output"])
@@ -133,6 +136,7 @@ class BoilerstripServers(WorkerPlugin):
                 s.holds.difference_update(req["models"])
                 if req.get("sums"):
                     s.summed = []
+                    s.texts_full = False
                     s.holds.discard(SUM)
                 if req.get("hold"):
                     s.holds.add(req["output"])
@@ -147,6 +151,7 @@ class BoilerstripServers(WorkerPlugin):
         except Exception:
             if req["op"] == "learn" and req.get("into"):
                 s.summed = []  # a failed learn drops its server's sum (see tree_merge)
+                s.texts_full = False
                 s.holds.discard(SUM)
             raise
         finally:
@@ -158,24 +163,27 @@ class BoilerstripServers(WorkerPlugin):
                 else:
                     self.all.remove(s)
 
-    def flush(self, work, keep_one):
+    def flush(self, work, keep_one, texts=True):
         """Write the sum of every server of this worker that has one to a model file in `work`, but for one
         server's when `keep_one` (the root's: its merge adds into it in place). Returns {"files": [{"model",
-        "shards", "bytes", "seconds", "cpu"}], "memory": the shards of the sum kept in memory}."""
+        "shards", "bytes", "seconds", "cpu"}], "memory": the shards of the sum kept in memory, "texts_full":
+        whether that sum has all the sample texts a model keeps}. Without `texts` the files leave the sample
+        texts out (for a root whose sum has them all: adding more would only trade some for others)."""
         with self.lock:
             servers = [s for s in self.idle if s.alive()]
             self.idle = [s for s in self.idle if s not in servers]
-        out = {"files": [], "memory": []}
+        out = {"files": [], "memory": [], "texts_full": False}
         try:
             for s in servers:
                 if not s.summed:
                     continue
                 if keep_one and not out["memory"]:
                     out["memory"] = list(s.summed)
+                    out["texts_full"] = s.texts_full
                     continue
                 f = os.path.join(work, f"sum-{os.getpid()}-{s.proc.pid}.model")
                 t0 = time.time()
-                r = s.request({"op": "save", "sum": SUM, "output": f})
+                r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
                 out["files"].append({"model": f, "shards": list(s.summed), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
                 s.summed = []
                 s.holds.discard(SUM)
@@ -229,8 +237,8 @@ def learn_file_task(shard, model, extra):
     return {"model": model, "shards": [shard], "bytes": r["bytes"], "seconds": r["seconds"], "cpu": r["cpuSeconds"]}
 
 
-def flush_task(work, keep_one):
-    return _servers().flush(work, keep_one)
+def flush_task(work, keep_one, texts=True):
+    return _servers().flush(work, keep_one, texts)
 
 
 def merge_task(out, prune_below, root, sums, *parts):
@@ -307,7 +315,14 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
     root_w = learned[shards[0]]["worker"]
     holders = [root_w] + sorted({r["worker"] for r in learned.values()} - {root_w})
     t0 = time.time()
-    futs = {w: client.submit(flush_task, work, w == root_w, workers=[w], allow_other_workers=False, retries=retries, pure=False) for w in holders}
+    # The root first (it writes nothing unless it has more servers with sums): when the sum it keeps has all
+    # the sample texts a model keeps, the other workers' files leave theirs out.
+    root_flush = client.submit(flush_task, work, True, workers=[root_w], allow_other_workers=False, retries=retries, pure=False)
+    try:
+        texts = not root_flush.result()["texts_full"]
+    except Exception:
+        texts = True
+    futs = {w: root_flush if w == root_w else client.submit(flush_task, work, False, texts, workers=[w], allow_other_workers=False, retries=retries, pure=False) for w in holders}
     files, memory = [], []
     for w, f in futs.items():
         try:
@@ -329,7 +344,7 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
         if failed:
             raise RuntimeError(f"learning {', '.join(os.path.basename(s) for s in failed)} again failed: {again[failed[0]]}")
         files += [again[s] for s in missing]
-    flush = {"seconds": time.time() - t0, "files": [{"model": os.path.basename(f["model"]), "shards": len(f["shards"]), "bytes": f["bytes"], "seconds": round(f.get("seconds", 0), 3), "cpu": round(f.get("cpu", 0), 3)} for f in files], "in_memory": len(memory), "learned_again": len(missing)}
+    flush = {"seconds": time.time() - t0, "files": [{"model": os.path.basename(f["model"]), "shards": len(f["shards"]), "bytes": f["bytes"], "seconds": round(f.get("seconds", 0), 3), "cpu": round(f.get("cpu", 0), 3)} for f in files], "in_memory": len(memory), "learned_again": len(missing), "texts": texts}
     room = fan_in - (1 if memory else 0)
     level = files
     inner = []
@@ -345,6 +360,12 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
     final = root.result()
     if sorted(final["sum_shards"]) != sorted(memory):
         raise RuntimeError("the root's sum was not the one it wrote (its server died?)")
+    for f in files:  # (the workers' sums: named by process, so a later run would not write over them)
+        if os.path.basename(f["model"]).startswith("sum-"):
+            try:
+                os.remove(f["model"])
+            except OSError:
+                pass
     return final, depth, inner + [final], flush
 
 

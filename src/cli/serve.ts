@@ -7,8 +7,9 @@
  *   {"op": "learn", "input": ["a.jsonl"], "model": "a.model", "args": ["--threads", "1"], "keepAnalysis": true}
  *       -> {"ok": true, "docs", "sites", "units", "bytes" (of the model file), "analysisKept", "seconds"}
  *   {"op": "learn", "input": ["a.jsonl"], "into": "S", "args": [...], "keepAnalysis": true}
- *       -> {"ok": true, "docs", "sites", "units", "added" (false: a.jsonl was in S already), "sumInputs", "sumUnits", "analysisKept", "seconds"}
- *   {"op": "save", "sum": "S", "output": "s.model", "hold": true}
+ *       -> {"ok": true, "docs", "sites", "units", "added" (false: a.jsonl was in S already), "sumInputs", "sumUnits",
+ *           "sumTextsFull" (S has all the sample texts a model keeps), "analysisKept", "seconds"}
+ *   {"op": "save", "sum": "S", "output": "s.model", "hold": true}   ("texts": false leaves the sample texts out)
  *       -> {"ok": true, "docs", "units", "bytes", "inputs" (the files counted in it), "seconds"}
  *   {"op": "merge", "models": ["a.model", "b.model"], "sums": ["S"], "output": "ab.model", "pruneBelow": 2, "hold": true, "load": true}
  *       -> {"ok": true, "docs", "units", "dropped", "bytes", "unprunedBytes" (with pruneBelow 2), "fromMemory", "sumInputs" (with sums), "seconds"}
@@ -59,6 +60,7 @@ interface Request {
   hold?: unknown;
   load?: unknown;
   into?: unknown;
+  texts?: unknown;
   sum?: unknown;
   sums?: unknown;
 }
@@ -251,7 +253,7 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
           if (!sum) sums.set(into, (sum = { model: m, inputs: [] }));
           sum.inputs.push(...names);
           // (docs, sites and units: what this input added to the sum)
-          reply = { docs: m.docs - before.docs, sites: m.sites.size - before.sites, units: m.counter.size - before.units, added: true, sumInputs: sum.inputs.length, sumUnits: m.counter.size };
+          reply = { docs: m.docs - before.docs, sites: m.sites.size - before.sites, units: m.counter.size - before.units, added: true, sumInputs: sum.inputs.length, sumUnits: m.counter.size, sumTextsFull: m.texts.size >= m.maxTexts };
         }
         if (made.cache && made.cache.failed === null) {
           analyses.get(made.key)?.dispose();
@@ -267,7 +269,7 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
       const output = str(req.output, 'output');
       const sum = takeSum(str(req.sum, 'sum'));
       try {
-        saveModel(sum.model, output);
+        saveModel(sum.model, output, { texts: req.texts !== false });
       } catch (e) {
         sums.set(str(req.sum, 'sum'), sum);
         throw e;
