@@ -21,6 +21,7 @@ Arguments after `--` go to both `learn` and `strip` (for example `-- --min-docs 
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import shutil
@@ -334,7 +335,7 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
         if w == root_w:
             memory = r["memory"]
     counted = [s for f in files for s in f["shards"]] + memory
-    twice = sorted({s for s in counted if counted.count(s) > 1})
+    twice = sorted(s for s, n in collections.Counter(counted).items() if n > 1)
     if twice:
         raise RuntimeError(f"shards counted twice (a task ran twice): {', '.join(os.path.basename(s) for s in twice)}")
     missing = [s for s in shards if s not in counted]
