@@ -255,7 +255,7 @@ describe('boilerstrip serve: sums in memory', () => {
 });
 
 describe.skipIf(!haveDask)('the driver\'s merge', () => {
-  it('a worker whose process died after learning: its shards are learned again, and the merge has the counts of every shard', () => {
+  it('a worker whose process died after learning (the root\'s, or another\'s): its shards are learned again, and the merge has the counts of every shard', () => {
     const four = shards.slice(0, 4);
     const work = path.join(dir, 'lost');
     fs.mkdirSync(work, { recursive: true });
@@ -269,23 +269,32 @@ cl = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_
 c = Client(cl)
 (getattr(c, "register_plugin", None) or c.register_worker_plugin)(run.BoilerstripServers(${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/boilerstrip'))}), name=run.PLUGIN)
 w = sorted(c.scheduler_info()["workers"])
-learned = {s: c.submit(run.learn_task, s, [], True, workers=[w[i % 2]], allow_other_workers=False, pure=False).result() for i, s in enumerate(shards)}
 def kill(dask_worker=None):
     s = dask_worker.plugins[run.PLUGIN].all[0]
     s.proc.kill(); s.proc.wait()
-c.run(kill, workers=[w[1]])
-final, depth, merges, flush = run.tree_merge(c, shards, learned, ${JSON.stringify(work)}, 8, 1, [], 4)
+out = []
+for victim in (1, 0):
+    learned = {s: c.submit(run.learn_task, s, [], True, workers=[w[i % 2]], allow_other_workers=False, pure=False).result() for i, s in enumerate(shards)}
+    c.run(kill, workers=[w[victim]])
+    final, depth, merges, flush = run.tree_merge(c, shards, learned, ${JSON.stringify(work)}, 8, 1, [], 4)
+    os.rename(final["model"], os.path.join(${JSON.stringify(work)}, f"final-{victim}.model"))
+    out.append({"flush": flush, "sum_shards": final["sum_shards"]})
 c.unregister_worker_plugin(run.PLUGIN); c.close(); cl.close()
-print(json.dumps({"flush": flush, "final": final["model"], "sum_shards": final["sum_shards"]}))
+print(json.dumps(out))
 `;
     const r = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
-    const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(o.flush).toMatchObject({ in_memory: 2, learned_again: 2 });
-    expect(o.sum_shards).toEqual([four[0], four[2]]);
+    const [other, root] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    // Another worker's process died: the root merged its own sum and the 2 shards learned again.
+    expect(other.flush).toMatchObject({ in_memory: 2, learned_again: 2 });
+    expect(other.sum_shards).toEqual([four[0], four[2]]);
+    // The root's died: the root merged the other's sum file and its own 2 shards learned again.
+    expect(root.flush).toMatchObject({ in_memory: 0, learned_again: 2 });
+    expect(root.flush.files.map((f: { shards: number }) => f.shards)).toEqual([2, 1, 1]);
     for (const [i, x] of four.entries()) expect(run(['learn', x, '-m', path.join(work, `one-${i}.model`), '--quiet', '--threads', '1']).status).toBe(0);
     expect(run(['merge', ...four.map((_, i) => path.join(work, `one-${i}.model`)), '-o', path.join(work, 'one.model'), '--prune-below', '2', '--quiet']).status).toBe(0);
-    expect({ ...counts(o.final), texts: 0 }).toEqual({ ...counts(path.join(work, 'one.model')), texts: 0 });
+    const want = { ...counts(path.join(work, 'one.model')), texts: 0 };
+    for (const v of [1, 0]) expect({ ...counts(path.join(work, `final-${v}.model`)), texts: 0 }).toEqual(want);
   });
 });
 

@@ -51,6 +51,7 @@ class Server:
         self.holds = set()  # inputs whose analyses it keeps, models it keeps in memory, SUM (see call)
         self.summed = []  # the shards counted in its sum (SUM in holds while there are any)
         self.texts_full = False  # its sum has all the sample texts a model keeps
+        self.kept = False  # its sum is the root's, left in memory by a flush (a later flush leaves it)
 
     def request(self, req):
         try:
@@ -129,6 +130,7 @@ class BoilerstripServers(WorkerPlugin):
                     s.texts_full = reply.get("sumTextsFull", False)
             elif op == "save":
                 s.summed = []
+                s.kept = False
                 s.texts_full = False
                 s.holds.discard(SUM)
                 if req.get("hold"):
@@ -137,6 +139,7 @@ class BoilerstripServers(WorkerPlugin):
                 s.holds.difference_update(req["models"])
                 if req.get("sums"):
                     s.summed = []
+                    s.kept = False
                     s.texts_full = False
                     s.holds.discard(SUM)
                 if req.get("hold"):
@@ -152,6 +155,7 @@ class BoilerstripServers(WorkerPlugin):
         except Exception:
             if req["op"] == "learn" and req.get("into"):
                 s.summed = []  # a failed learn drops its server's sum (see tree_merge)
+                s.kept = False
                 s.texts_full = False
                 s.holds.discard(SUM)
             raise
@@ -176,17 +180,19 @@ class BoilerstripServers(WorkerPlugin):
         out = {"files": [], "memory": [], "texts_full": False}
         try:
             for s in servers:
-                if not s.summed:
+                if not s.summed or s.kept:
                     continue
                 if keep_one and not out["memory"]:
                     out["memory"] = list(s.summed)
                     out["texts_full"] = s.texts_full
+                    s.kept = True
                     continue
                 f = os.path.join(work, f"sum-{os.getpid()}-{s.proc.pid}.model")
                 t0 = time.time()
                 r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
                 out["files"].append({"model": f, "shards": list(s.summed), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
                 s.summed = []
+                s.kept = False
                 s.holds.discard(SUM)
         finally:
             with self.lock:
@@ -239,7 +245,7 @@ def learn_file_task(shard, model, extra):
 
 
 def flush_task(work, keep_one, texts=True):
-    return _servers().flush(work, keep_one, texts)
+    return dict(_servers().flush(work, keep_one, texts), worker=get_worker().address)
 
 
 def merge_task(out, prune_below, root, sums, *parts):
@@ -318,12 +324,14 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
     t0 = time.time()
     # The root first (it writes nothing unless it has more servers with sums): when the sum it keeps has all
     # the sample texts a model keeps, the other workers' files leave theirs out.
-    root_flush = client.submit(flush_task, work, True, workers=[root_w], allow_other_workers=False, retries=retries, pure=False)
+    # (Where a worker is gone, its task runs on another, which keeps or writes its own sums instead; the
+    # shards no sum holds are learned again below.)
+    root_flush = client.submit(flush_task, work, True, workers=[root_w], allow_other_workers=True, retries=retries, pure=False)
     try:
         texts = not root_flush.result()["texts_full"]
     except Exception:
         texts = True
-    futs = {w: root_flush if w == root_w else client.submit(flush_task, work, False, texts, workers=[w], allow_other_workers=False, retries=retries, pure=False) for w in holders}
+    futs = {w: root_flush if w == root_w else client.submit(flush_task, work, False, texts, workers=[w], allow_other_workers=True, retries=retries, pure=False) for w in holders}
     files, memory = [], []
     for w, f in futs.items():
         try:
@@ -331,9 +339,9 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
         except Exception as e:  # its shards are learned again below
             print(f"boilerstrip-dask: worker {w} could not write its sum: {e}", file=sys.stderr)
             continue
-        files += [dict(x, worker=w) for x in r["files"]]
+        files += [dict(x, worker=r["worker"]) for x in r["files"]]
         if w == root_w:
-            memory = r["memory"]
+            memory, root_w = r["memory"], r["worker"]
     counted = [s for f in files for s in f["shards"]] + memory
     twice = sorted(s for s, n in collections.Counter(counted).items() if n > 1)
     if twice:
@@ -357,7 +365,8 @@ def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
         inner += [f.result() for f in sums]
         level = inner[-len(sums) :]
     depth += 1
-    root = client.submit(merge_task, os.path.join(work, "final.model"), 2, True, bool(memory), *level, retries=retries, pure=False, workers=[root_w], allow_other_workers=not memory)
+    # (On another worker than the one that holds the sum, the merge fails: "no sum named".)
+    root = client.submit(merge_task, os.path.join(work, "final.model"), 2, True, bool(memory), *level, retries=retries, pure=False, workers=[root_w], allow_other_workers=True)
     final = root.result()
     if sorted(final["sum_shards"]) != sorted(memory):
         raise RuntimeError("the root's sum was not the one it wrote (its server died?)")
