@@ -6,8 +6,9 @@
  *   npm run bench:dask -- [--size 100MB] [--workers 1,2,4]
  *
  * Reading: wall time includes starting the local cluster and its `boilerstrip serve` processes (one a
- * worker, fed shard after shard), the per-shard model files and their merge, so on one small machine the
- * driver does more work than one process; what it buys is the map-reduce shape that runs across machines.
+ * worker, fed shard after shard, summing their counts in memory), a model file a worker and their merge,
+ * so on one small machine the driver does more work than one process; what it buys is the map-reduce
+ * shape that runs across machines.
  * Needs Debian's python3-distributed (/usr/bin/python3). Results of a run are in bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -75,12 +76,15 @@ function main(): void {
         merged_model_bytes: number;
         shipped_model_bytes: number;
         model_loads: number;
-        merge_tasks: { models_from_memory: number; parts: number }[];
+        flush_seconds: number;
+        sums: { files: { shards: number; bytes: number }[]; in_memory: number; texts: boolean };
+        merge_tasks: { parts: number; seconds: number }[];
       };
       row(`Dask driver, ${w} worker${w > 1 ? 's' : ''} (local cluster)`, secs);
       const root = rep.merge_tasks[rep.merge_tasks.length - 1]!;
+      const files = rep.sums.files;
       console.log(
-        `    start ${rep.startup_seconds.toFixed(2)} s, learn ${rep.learn_seconds.toFixed(2)} s, tree merge ${rep.merge_seconds.toFixed(2)} s (depth ${rep.merge_depth}, root ${root.models_from_memory} of ${root.parts} inputs from memory), broadcast ${rep.broadcast_seconds.toFixed(2)} s (${rep.model_loads} model load${rep.model_loads === 1 ? '' : 's'}), strip ${rep.strip_seconds.toFixed(2)} s; merged model ${(rep.merged_model_bytes / 1e6).toFixed(1)} MB, shipped (pruned) ${(rep.shipped_model_bytes / 1e6).toFixed(1)} MB`,
+        `    start ${rep.startup_seconds.toFixed(2)} s, learn ${rep.learn_seconds.toFixed(2)} s, tree merge ${rep.merge_seconds.toFixed(2)} s (depth ${rep.merge_depth}: workers' sums written ${rep.flush_seconds.toFixed(2)} s, ${files.length} file${files.length === 1 ? '' : 's'} of ${(files.reduce((n, f) => n + f.bytes, 0) / 1e6).toFixed(1)} MB${rep.sums.texts ? '' : ' without sample texts'}; root merge ${root.seconds.toFixed(2)} s into its own sum of ${rep.sums.in_memory} shards), broadcast ${rep.broadcast_seconds.toFixed(2)} s (${rep.model_loads} model load${rep.model_loads === 1 ? '' : 's'}), strip ${rep.strip_seconds.toFixed(2)} s; merged model ${(rep.merged_model_bytes / 1e6).toFixed(1)} MB, shipped (pruned) ${(rep.shipped_model_bytes / 1e6).toFixed(1)} MB`,
       );
     }
   } finally {

@@ -54,10 +54,10 @@ function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): 
   };
 }
 
-/** Pass 1 over sources: a model of per-site unit document frequencies. */
-export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null): Promise<Model> {
+/** Pass 1 over sources: a model of per-site unit document frequencies (counted into `into` if given). */
+export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null, into?: Model): Promise<Model> {
   const fields = resolveFields(opts);
-  const model = new Model(opts);
+  const model = into ?? new Model(opts);
   const t0 = performance.now();
   const p = progressTicker(opts, 1, sources);
   const threads = threadsFor(sources, opts);

@@ -164,8 +164,11 @@ export function modelFileBytes(model: Model): number {
   return MAGIC.length + 8 + headerBytes(model, model.texts.size).length + model.counter.size * 12 + texts + 4;
 }
 
-/** Write a model file (atomically: temporary name, then rename). */
-export function saveModel(model: Model, file: string): void {
+/**
+ * Write a model file (atomically: temporary name, then rename). `texts: false` leaves the sample texts
+ * out (a model on its way to a merge into one that has all the texts it keeps).
+ */
+export function saveModel(model: Model, file: string, opts: { texts?: boolean } = {}): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number;
@@ -176,7 +179,7 @@ export function saveModel(model: Model, file: string): void {
   }
   try {
     const c = model.counter;
-    const textKeys = [...model.texts.keys()].sort();
+    const textKeys = opts.texts === false ? [] : [...model.texts.keys()].sort();
     const w = new ChunkWriter(fd);
     w.bytes(MAGIC);
     w.u32(FORMAT_VERSION);

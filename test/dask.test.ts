@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPool } from '../src/sim/articles.js';
+import { loadModel } from '../src/store.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
 import { ROOT, run, tmpdir } from './helpers/cli.js';
 
@@ -98,6 +99,13 @@ describe.skipIf(!haveDask)('Dask driver on a local cluster', () => {
     // workers' temp dir.
     const report = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(new Set(Object.values(report.learn_tasks as Record<string, { worker: string }>).map((t) => t.worker)).size).toBe(2);
+    // Each worker summed its shards in memory: one model file came to the root, which added it into its
+    // own sum; nothing learned twice or again, and the sum files are gone.
+    expect(report.sums.files).toHaveLength(1);
+    expect(report.sums.files[0].shards + report.sums.in_memory).toBe(8);
+    expect(report.sums.learned_again).toBe(0);
+    expect(report.merge_tasks).toHaveLength(1);
+    expect(fs.readdirSync(path.join(out, '.boilerstrip')).filter((f) => f.startsWith('sum-'))).toEqual([]);
     expect(servers()).toEqual([]);
     expect(fs.readdirSync(workerTmp).filter((f) => f.startsWith('boilerstrip-'))).toEqual([]);
   });
@@ -180,6 +188,113 @@ describe('boilerstrip serve', () => {
     }
     // Nothing of the kept analyses is left behind.
     expect(fs.readdirSync(d).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+});
+
+/** A model file's counts, and its totals, as comparable values. */
+function counts(file: string): { entries: string[]; docs: number; sites: [string, number][]; texts: number } {
+  const m = loadModel(file);
+  const c = m.counter;
+  const entries: string[] = [];
+  for (let i = 0; i < c.capacity; i++) if (c.cnt[i] !== 0) entries.push(`${c.k1[i]},${c.k2[i]},${c.cnt[i]}`);
+  return { entries: entries.sort(), docs: m.docs, sites: [...m.sites].map(([n, s]) => [n, s.docs] as [string, number]).sort(), texts: m.texts.size };
+}
+
+describe('boilerstrip serve: sums in memory', () => {
+  it('learn "into" counts inputs into one sum (each once); save and merge of sums give the counts of the inputs\' models merged; a failed learn drops its sum', () => {
+    const d = path.join(dir, 'sums');
+    fs.mkdirSync(d, { recursive: true });
+    const docs = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 7, docs: 450 })];
+    const m = (n: string): string => path.join(d, n);
+    const [a, b, c] = ['a', 'b', 'c'].map((n, i) => {
+      fs.writeFileSync(m(`${n}.jsonl`), docs.slice(i * 150, i * 150 + 150).map(simRecord).join('\n') + '\n');
+      return m(`${n}.jsonl`);
+    }) as [string, string, string];
+    const bad = m('bad.jsonl');
+    fs.writeFileSync(bad, '{"text": "fine"}\n{"text": broken\n');
+    for (const x of [a, b, c]) expect(run(['learn', x, '-m', m(`${path.basename(x, '.jsonl')}1.model`), '--quiet', '--threads', '1']).status).toBe(0);
+    const args = ['--threads', '1'];
+    const reqs = [
+      { id: 1, op: 'learn', input: [a], into: 'S', args, keepAnalysis: true },
+      { id: 2, op: 'learn', input: [b], into: 'S', args },
+      { id: 3, op: 'learn', input: [a], into: 'S', args },
+      { id: 4, op: 'save', sum: 'S', output: m('ab.model'), texts: false },
+      { id: 5, op: 'merge', sums: ['S'], output: m('x.model') },
+      { id: 6, op: 'learn', input: [c], into: 'T', args, keepAnalysis: true },
+      { id: 7, op: 'learn', input: [a], into: 'T', args },
+      { id: 8, op: 'merge', sums: ['T'], models: [m('b1.model')], output: m('final.model'), pruneBelow: 2, load: true },
+      { id: 9, op: 'strip', model: m('final.model'), input: [c], output: m('c.out.jsonl'), args },
+      { id: 10, op: 'learn', input: [c], into: 'U', args },
+      { id: 11, op: 'learn', input: [bad], into: 'U', args },
+      { id: 12, op: 'save', sum: 'U', output: m('u.model') },
+    ];
+    const r = run(['serve'], { input: reqs.map((q) => JSON.stringify(q)).join('\n') + '\n' });
+    expect(r.status, r.stderr).toBe(0);
+    const replies = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, true, true, true, true, true, false, false]);
+    expect(replies[1]).toMatchObject({ added: true, sumInputs: 2 });
+    // a was in S already: not counted again.
+    expect(replies[2]).toMatchObject({ added: false, sumInputs: 2, docs: 0 });
+    expect(replies[3].inputs).toEqual([a, b]);
+    expect(replies[4].error).toMatch(/no sum named "S"/);
+    expect(replies[7]).toMatchObject({ sumInputs: [c, a], fromMemory: 0 });
+    expect(replies[8]).toMatchObject({ loadSeconds: 0, analysisCached: true });
+    expect(replies[10].code).toBe('E_JSON');
+    expect(replies[11].error).toMatch(/no sum named "U"/);
+    // The same counts as the one-shot merges (a sum's sample texts can differ; saved with texts false, none).
+    expect(run(['merge', m('a1.model'), m('b1.model'), '-o', m('ab1.model'), '--quiet']).status).toBe(0);
+    expect(run(['merge', m('a1.model'), m('b1.model'), m('c1.model'), '-o', m('final1.model'), '--prune-below', '2', '--quiet']).status).toBe(0);
+    const ab = counts(m('ab.model'));
+    expect(ab.texts).toBe(0);
+    expect({ ...ab, texts: 0 }).toEqual({ ...counts(m('ab1.model')), texts: 0 });
+    expect({ ...counts(m('final.model')), texts: 0 }).toEqual({ ...counts(m('final1.model')), texts: 0 });
+    const s1 = run(['strip', '-m', m('final1.model'), c, '--quiet', ...args]);
+    expect(s1.status).toBe(0);
+    expect(fs.readFileSync(m('c.out.jsonl'), 'utf8')).toBe(s1.stdout);
+  });
+});
+
+describe.skipIf(!haveDask)('the driver\'s merge', () => {
+  it('a worker whose process died after learning (the root\'s, or another\'s): its shards are learned again, and the merge has the counts of every shard', () => {
+    const four = shards.slice(0, 4);
+    const work = path.join(dir, 'lost');
+    fs.mkdirSync(work, { recursive: true });
+    const script = `
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("run", ${JSON.stringify(DRIVER)})
+run = importlib.util.module_from_spec(spec); spec.loader.exec_module(run)
+from distributed import Client, LocalCluster
+shards = ${JSON.stringify(four)}
+cl = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+c = Client(cl)
+(getattr(c, "register_plugin", None) or c.register_worker_plugin)(run.BoilerstripServers(${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/boilerstrip'))}), name=run.PLUGIN)
+w = sorted(c.scheduler_info()["workers"])
+def kill(dask_worker=None):
+    s = dask_worker.plugins[run.PLUGIN].all[0]
+    s.proc.kill(); s.proc.wait()
+out = []
+for victim in (1, 0):
+    learned = {s: c.submit(run.learn_task, s, [], True, workers=[w[i % 2]], allow_other_workers=False, pure=False).result() for i, s in enumerate(shards)}
+    c.run(kill, workers=[w[victim]])
+    final, depth, merges, flush = run.tree_merge(c, shards, learned, ${JSON.stringify(work)}, 8, 1, [], 4)
+    os.rename(final["model"], os.path.join(${JSON.stringify(work)}, f"final-{victim}.model"))
+    out.append({"flush": flush, "sum_shards": final["sum_shards"]})
+c.unregister_worker_plugin(run.PLUGIN); c.close(); cl.close()
+print(json.dumps(out))
+`;
+    const r = spawnSync(PY, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const [other, root] = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    // Another worker's process died: the root merged its own sum and the 2 shards learned again.
+    expect(other.flush).toMatchObject({ in_memory: 2, learned_again: 2 });
+    expect(other.sum_shards).toEqual([four[0], four[2]]);
+    // The root's died: the root merged the other's sum file and its own 2 shards learned again.
+    expect(root.flush).toMatchObject({ in_memory: 0, learned_again: 2 });
+    expect(root.flush.files.map((f: { shards: number }) => f.shards)).toEqual([2, 1, 1]);
+    for (const [i, x] of four.entries()) expect(run(['learn', x, '-m', path.join(work, `one-${i}.model`), '--quiet', '--threads', '1']).status).toBe(0);
+    expect(run(['merge', ...four.map((_, i) => path.join(work, `one-${i}.model`)), '-o', path.join(work, 'one.model'), '--prune-below', '2', '--quiet']).status).toBe(0);
+    const want = { ...counts(path.join(work, 'one.model')), texts: 0 };
+    for (const v of [1, 0]) expect({ ...counts(path.join(work, `final-${v}.model`)), texts: 0 }).toEqual(want);
   });
 });
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Run boilerstrip's two passes across a Dask cluster: learn per shard (map), merge the shard models as a
-tree reduction (reduce: merge is exact and order-independent), broadcast the merged model to the workers,
-and strip per shard (map). Each Dask worker runs one long-lived `boilerstrip serve` process per worker
-thread (started once, by a worker plugin) and feeds it shard after shard as JSON lines over stdin/stdout;
-the strip model is loaded once per such process. So a worker needs Node and boilerstrip installed, and
+"""Run boilerstrip's two passes across a Dask cluster: learn per shard (map), merge the counts as a tree
+reduction (reduce: merge is exact and order-independent), broadcast the merged model to the workers, and
+strip per shard (map). Each Dask worker runs one long-lived `boilerstrip serve` process per worker thread
+(started once, by a worker plugin) and feeds it shard after shard as JSON lines over stdin/stdout. A
+process adds the counts of every shard it learns into one sum in its memory, so a worker sends one model
+file to the merge, not one a shard, and the root of the tree merges into its own sum in place; the strip
+model is loaded once per process (the root's is the merge's own table). So a worker needs Node and boilerstrip installed, and
 the shards and the output directory must be reachable by every worker under the same path (a shared or
 network file system on a real cluster; on one machine, any directory).
 
@@ -19,6 +21,7 @@ Arguments after `--` go to both `learn` and `strip` (for example `-- --min-docs 
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import shutil
@@ -35,6 +38,7 @@ except ImportError:  # (main() says what is missing)
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BIN = os.path.join(HERE, "..", "..", "bin", "boilerstrip")
 PLUGIN = "boilerstrip-serve"
+SUM = "shards"  # the name of a server's in-memory sum of the shards it learned (one a process)
 
 
 class Server:
@@ -44,7 +48,10 @@ class Server:
         # stderr is the worker's: a crash of Node shows in the worker's log.
         self.proc = subprocess.Popen([node, bin_path, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1)
         self.model = None  # the strip model this process holds (its path)
-        self.holds = set()  # inputs whose analyses it keeps, models it keeps in memory (see call)
+        self.holds = set()  # inputs whose analyses it keeps, models it keeps in memory, SUM (see call)
+        self.summed = []  # the shards counted in its sum (SUM in holds while there are any)
+        self.texts_full = False  # its sum has all the sample texts a model keeps
+        self.kept = False  # its sum is the root's, left in memory by a flush (a later flush leaves it)
 
     def request(self, req):
         try:
@@ -98,8 +105,8 @@ class BoilerstripServers(WorkerPlugin):
 
     def call(self, req, prefer=None):
         """Send a request to an idle server of this worker (one that holds `prefer` if there is one idle, a new
-        one if none is idle); its reply. A server keeps the analyses of the inputs it learned (for their strip)
-        and the models it wrote with "hold" (for their merge): its `holds`."""
+        one if none is idle); its reply. A server keeps the analyses of the inputs it learned (for their strip),
+        the models it wrote with "hold" (for their merge) and its sum (SUM): its `holds`."""
         with self.lock:
             s = next((x for x in self.idle if prefer is not None and prefer in x.holds), None)
             if s is not None:
@@ -117,8 +124,24 @@ class BoilerstripServers(WorkerPlugin):
                     s.holds.add(req["input"][0])
                 if req.get("hold"):
                     s.holds.add(req["model"])
+                if reply.get("added"):
+                    s.summed.append(req["input"][0])
+                    s.holds.add(SUM)
+                    s.texts_full = reply.get("sumTextsFull", False)
+            elif op == "save":
+                s.summed = []
+                s.kept = False
+                s.texts_full = False
+                s.holds.discard(SUM)
+                if req.get("hold"):
+                    s.holds.add(req["output"])
             elif op == "merge":
                 s.holds.difference_update(req["models"])
+                if req.get("sums"):
+                    s.summed = []
+                    s.kept = False
+                    s.texts_full = False
+                    s.holds.discard(SUM)
                 if req.get("hold"):
                     s.holds.add(req["output"])
                 if req.get("load"):
@@ -129,6 +152,13 @@ class BoilerstripServers(WorkerPlugin):
                     with self.lock:
                         self.loads += 1
             return reply
+        except Exception:
+            if req["op"] == "learn" and req.get("into"):
+                s.summed = []  # a failed learn drops its server's sum (see tree_merge)
+                s.kept = False
+                s.texts_full = False
+                s.holds.discard(SUM)
+            raise
         finally:
             if req["op"] == "strip":
                 s.holds.discard(req["input"][0])
@@ -137,6 +167,38 @@ class BoilerstripServers(WorkerPlugin):
                     self.idle.append(s)
                 else:
                     self.all.remove(s)
+
+    def flush(self, work, keep_one, texts=True):
+        """Write the sum of every server of this worker that has one to a model file in `work`, but for one
+        server's when `keep_one` (the root's: its merge adds into it in place). Returns {"files": [{"model",
+        "shards", "bytes", "seconds", "cpu"}], "memory": the shards of the sum kept in memory, "texts_full":
+        whether that sum has all the sample texts a model keeps}. Without `texts` the files leave the sample
+        texts out (for a root whose sum has them all: adding more would only trade some for others)."""
+        with self.lock:
+            servers = [s for s in self.idle if s.alive()]
+            self.idle = [s for s in self.idle if s not in servers]
+        out = {"files": [], "memory": [], "texts_full": False}
+        try:
+            for s in servers:
+                if not s.summed or s.kept:
+                    continue
+                if keep_one and not out["memory"]:
+                    out["memory"] = list(s.summed)
+                    out["texts_full"] = s.texts_full
+                    s.kept = True
+                    continue
+                f = os.path.join(work, f"sum-{os.getpid()}-{s.proc.pid}.model")
+                t0 = time.time()
+                r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
+                out["files"].append({"model": f, "shards": list(s.summed), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
+                s.summed = []
+                s.kept = False
+                s.holds.discard(SUM)
+        finally:
+            with self.lock:
+                self.idle.extend(s for s in servers if s.alive())
+                self.all = [s for s in self.all if s.alive()]
+        return out
 
     def preload(self, model):
         """Load the strip model into every started server of this worker that does not hold it yet (servers
@@ -169,20 +231,34 @@ def _servers():
     return get_worker().plugins[PLUGIN]
 
 
-def learn_task(shard, model, extra, keep_analysis):
-    req = {"op": "learn", "input": [shard], "model": model, "args": ["--threads", "1", *extra], "keepAnalysis": keep_analysis, "hold": True}
+def learn_task(shard, extra, keep_analysis):
+    """Learn the shard into the sum of the worker's server that takes it (no model file)."""
+    req = {"op": "learn", "input": [shard], "into": SUM, "args": ["--threads", "1", *extra], "keepAnalysis": keep_analysis}
     r = _servers().call(req)
-    return {"shard": shard, "model": model, "bytes": r["bytes"], "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"]}
+    return {"shard": shard, "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"], "added": r["added"]}
 
 
-def merge_task(out, prune_below, root, *parts):
-    """Sum the models of `parts` into `out`, pruned below `prune_below`, by this worker's server that holds
-    the first of them in memory if it can. An inner node of the tree keeps its sum in memory for the next
-    level; the root keeps the final model loaded for the strips."""
+def learn_file_task(shard, model, extra):
+    """Learn the shard into a model file of its own (for a shard no sum holds any more: see tree_merge)."""
+    r = _servers().call({"op": "learn", "input": [shard], "model": model, "args": ["--threads", "1", *extra], "hold": True})
+    return {"model": model, "shards": [shard], "bytes": r["bytes"], "seconds": r["seconds"], "cpu": r["cpuSeconds"]}
+
+
+def flush_task(work, keep_one, texts=True):
+    return dict(_servers().flush(work, keep_one, texts), worker=get_worker().address)
+
+
+def merge_task(out, prune_below, root, sums, *parts):
+    """Sum the models of `parts` (and, with `sums`, this worker's in-memory sum first, in place) into `out`,
+    pruned below `prune_below`, by this worker's server that holds the sum, or the first part in memory, if
+    it can. An inner node of the tree keeps its sum in memory for the next level; the root keeps the final
+    model loaded for the strips."""
     t0 = time.time()
     req = {"op": "merge", "models": [p["model"] for p in parts], "output": out, "pruneBelow": prune_below, "hold": not root, "load": root}
-    r = _servers().call(req, prefer=parts[0]["model"])
-    return {"model": out, "bytes": r["bytes"], "unpruned_bytes": r.get("unprunedBytes"), "seconds": time.time() - t0, "cpu": r["cpuSeconds"], "from_memory": r["fromMemory"], "parts": sum(p.get("parts", 1) for p in parts)}
+    if sums:
+        req["sums"] = [SUM]
+    r = _servers().call(req, prefer=SUM if sums else parts[0]["model"])
+    return {"model": out, "bytes": r["bytes"], "unpruned_bytes": r.get("unprunedBytes"), "seconds": time.time() - t0, "cpu": r["cpuSeconds"], "from_memory": r["fromMemory"], "sum_shards": r.get("sumInputs", []), "parts": len(parts) + (1 if sums else 0)}
 
 
 def strip_task(model, shard, out, extra):
@@ -235,29 +311,72 @@ def bounded(client, task, items, limit, retries, where=None):
     return results
 
 
-def tree_merge(client, groups, learned, home, work, fan_in, retries):
-    """Merge the shard models as a tree reduction of Dask futures: first each group of shards on the worker
-    that learned it (from memory), then the group sums `fan_in` at a time, level by level, up to the root,
-    which writes the final model pruned below 2 (final.model); at most `fan_in` shards are merged at once, by
-    the root. Returns the root's result, the depth and every merge task's result (inner nodes first)."""
-    if sum(len(g) for g in groups) <= fan_in:
-        # Few enough for one merge: its first worker adds its own from memory and reads the rest (a level
-        # of group sums would write and read back about as much again).
-        level = [([learned[s] for g in groups for s in g], home[groups[0][0]])]
-    else:
-        level = [([learned[s] for s in g], home[g[0]]) for g in groups]
+def tree_merge(client, shards, learned, work, fan_in, retries, extra, limit):
+    """Merge the counts as a tree reduction: every worker writes the sums of its servers to one model file
+    each (flush), but the root worker (the one that learned the first shard) keeps its own sum in memory;
+    the files are merged `fan_in` at a time, level by level, until the root can take the rest: it adds them
+    into its sum in place and writes the final model pruned below 2 (final.model). A shard no sum holds
+    any more (its server died) is learned again into a model file of its own; a shard counted twice (a
+    task that ran twice) stops the run. Returns the root's result, the depth, every merge task's result
+    (inner nodes first) and the flush's report."""
+    root_w = learned[shards[0]]["worker"]
+    holders = [root_w] + sorted({r["worker"] for r in learned.values()} - {root_w})
+    t0 = time.time()
+    # The root first (it writes nothing unless it has more servers with sums): when the sum it keeps has all
+    # the sample texts a model keeps, the other workers' files leave theirs out.
+    # (Where a worker is gone, its task runs on another, which keeps or writes its own sums instead; the
+    # shards no sum holds are learned again below.)
+    root_flush = client.submit(flush_task, work, True, workers=[root_w], allow_other_workers=True, retries=retries, pure=False)
+    try:
+        texts = not root_flush.result()["texts_full"]
+    except Exception:
+        texts = True
+    futs = {w: root_flush if w == root_w else client.submit(flush_task, work, False, texts, workers=[w], allow_other_workers=True, retries=retries, pure=False) for w in holders}
+    files, memory = [], []
+    for w, f in futs.items():
+        try:
+            r = f.result()
+        except Exception as e:  # its shards are learned again below
+            print(f"boilerstrip-dask: worker {w} could not write its sum: {e}", file=sys.stderr)
+            continue
+        files += [dict(x, worker=r["worker"]) for x in r["files"]]
+        if w == root_w:
+            memory, root_w = r["memory"], r["worker"]
+    counted = [s for f in files for s in f["shards"]] + memory
+    twice = sorted(s for s, n in collections.Counter(counted).items() if n > 1)
+    if twice:
+        raise RuntimeError(f"shards counted twice (a task ran twice): {', '.join(os.path.basename(s) for s in twice)}")
+    missing = [s for s in shards if s not in counted]
+    if missing:
+        again = bounded(client, lambda s: (learn_file_task, s, os.path.join(work, os.path.basename(s) + ".model"), extra), missing, limit, retries)
+        failed = [s for s, r in again.items() if isinstance(r, Exception)]
+        if failed:
+            raise RuntimeError(f"learning {', '.join(os.path.basename(s) for s in failed)} again failed: {again[failed[0]]}")
+        files += [again[s] for s in missing]
+    flush = {"seconds": time.time() - t0, "files": [{"model": os.path.basename(f["model"]), "shards": len(f["shards"]), "bytes": f["bytes"], "seconds": round(f.get("seconds", 0), 3), "cpu": round(f.get("cpu", 0), 3)} for f in files], "in_memory": len(memory), "learned_again": len(missing), "texts": texts}
+    room = fan_in - (1 if memory else 0)
+    level = files
     inner = []
     depth = 0
-    while True:
+    while len(level) > room:
         depth += 1
-        if len(level) == 1:
-            parts, w = level[0]
-            root = client.submit(merge_task, os.path.join(work, "final.model"), 2, True, *parts, retries=retries, pure=False, workers=[w], allow_other_workers=True)
-            final = root.result()
-            return final, depth, [f.result() for f in inner] + [final]
-        sums = [(client.submit(merge_task, os.path.join(work, f"merge-{depth}-{j}.model"), 1, False, *parts, retries=retries, pure=False, workers=[w], allow_other_workers=True), w) for j, (parts, w) in enumerate(level)]
-        inner += [f for f, _ in sums]
-        level = [([f for f, _ in sums[i : i + fan_in]], sums[i][1]) for i in range(0, len(sums), fan_in)]
+        where = lambda part: {"workers": [part["worker"]], "allow_other_workers": True} if part.get("worker") else {}
+        sums = [client.submit(merge_task, os.path.join(work, f"merge-{depth}-{j}.model"), 1, False, False, *level[i : i + fan_in], retries=retries, pure=False, **where(level[i])) for j, i in enumerate(range(0, len(level), fan_in))]
+        inner += [f.result() for f in sums]
+        level = inner[-len(sums) :]
+    depth += 1
+    # (On another worker than the one that holds the sum, the merge fails: "no sum named".)
+    root = client.submit(merge_task, os.path.join(work, "final.model"), 2, True, bool(memory), *level, retries=retries, pure=False, workers=[root_w], allow_other_workers=True)
+    final = root.result()
+    if sorted(final["sum_shards"]) != sorted(memory):
+        raise RuntimeError("the root's sum was not the one it wrote (its server died?)")
+    for f in files:  # (the workers' sums: named by process, so a later run would not write over them)
+        if os.path.basename(f["model"]).startswith("sum-"):
+            try:
+                os.remove(f["model"])
+            except OSError:
+                pass
+    return final, depth, inner + [final], flush
 
 
 def main(argv=None):
@@ -303,6 +422,12 @@ def main(argv=None):
     else:
         # The workers are threads of this process: a task only waits on its worker's Node process, which
         # does the work, so worker processes would add start-up and memory, not speed.
+        # Dask's own housekeeping is turned down here: its statistical profiler of the worker threads (every
+        # 10 ms), memory and system monitors and tick took ~0.05 CPU s a second of the run, on the cores the
+        # Node processes work on (measured: 0.41-0.51 s over 8 s of tasks, 0.08 s with these settings).
+        import dask
+
+        dask.config.set({"distributed.worker.profile.enabled": False, "distributed.worker.memory.monitor-interval": "1s", "distributed.admin.system-monitor.interval": "2s", "distributed.admin.tick.interval": "1s"})
         cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=False, dashboard_address="127.0.0.1:0")
         client = Client(cluster)
     info = client.scheduler_info()["workers"]
@@ -325,21 +450,22 @@ def main(argv=None):
         groups = [shards[i : i + k] for i in range(0, len(shards), k)]
         home = {s: workers[j % n_workers] for j, g in enumerate(groups) for s in g}
         order = [g[i] for i in range(k) for g in groups if i < len(g)]
-        learned = bounded(client, lambda s: (learn_task, s, os.path.join(work, os.path.basename(s) + ".model"), extra, a.cache_analysis), order, limit, a.retries, home.get)
+        learned = bounded(client, lambda s: (learn_task, s, extra, a.cache_analysis), order, limit, a.retries, home.get)
         report["learn_seconds"] = time.time() - t
         failed = [s for s, r in learned.items() if isinstance(r, Exception)]
-        report["shard_model_bytes"] = {os.path.basename(s): r["bytes"] for s, r in learned.items() if not isinstance(r, Exception)}
         report["learn_tasks"] = {os.path.basename(s): {"seconds": round(r["seconds"], 3), "cpu": round(r["cpu"], 3), "worker": r["worker"]} for s, r in learned.items() if not isinstance(r, Exception)}
         if failed:
             report["failed"] = [{"shard": os.path.basename(s), "pass": "learn", "error": str(learned[s])} for s in failed]
             raise SystemExit(1)
-        # Reduce: merge as a tree. The root also prunes: units in a single document can go without
-        # changing any decision (boilerstrip compares no count below 2), which makes the model to ship
-        # much smaller.
+        # Reduce: merge as a tree (each worker's sum, one model file a worker, into the root's sum). The root
+        # also prunes: units in a single document can go without changing any decision (boilerstrip
+        # compares no count below 2), which makes the model to ship much smaller.
         t = time.time()
-        final, depth, merges = tree_merge(client, groups, learned, home, work, a.fan_in, a.retries)
+        final, depth, merges, flush = tree_merge(client, shards, learned, work, a.fan_in, a.retries, extra, limit)
         report["merge_seconds"] = time.time() - t
         report["merge_depth"] = depth
+        report["flush_seconds"] = flush.pop("seconds")
+        report["sums"] = flush
         report["merge_tasks"] = [{"model": os.path.basename(m["model"]), "parts": m["parts"], "seconds": round(m["seconds"], 3), "cpu": round(m["cpu"], 3), "models_from_memory": m["from_memory"]} for m in merges]
         report["merged_model_bytes"] = final["unpruned_bytes"]
         report["shipped_model_bytes"] = final["bytes"]

@@ -381,10 +381,10 @@ export const stripCommand = (y: Argv): Argv => outputOptions(stripOptions(readOp
  * thresholds, and strip learn's settings (the model carries those).
  */
 export function commandArgs(command: 'learn' | 'strip', words: string[]): CommonArgs {
-  const y = yargs([command, ...words])
-    .command(`${command} [input..]`, '', command === 'learn' ? (y) => stripOptions(learnCommand(y)) : (y) => learnOptions(stripCommand(y)))
+  // (As the default command: yargs builds a named command's help text at every parse, ~10x the parse.)
+  const y = yargs(words)
+    .command('$0 [input..]', '', command === 'learn' ? (y) => stripOptions(learnCommand(y)) : (y) => learnOptions(stripCommand(y)))
     .option('quiet', { alias: 'q', type: 'boolean' })
-    .demandCommand(1)
     .strictCommands()
     .strictOptions()
     .exitProcess(false)

@@ -6,8 +6,13 @@
  *
  *   {"op": "learn", "input": ["a.jsonl"], "model": "a.model", "args": ["--threads", "1"], "keepAnalysis": true}
  *       -> {"ok": true, "docs", "sites", "units", "bytes" (of the model file), "analysisKept", "seconds"}
- *   {"op": "merge", "models": ["a.model", "b.model"], "output": "ab.model", "pruneBelow": 2, "hold": true, "load": true}
- *       -> {"ok": true, "docs", "units", "dropped", "bytes", "unprunedBytes" (with pruneBelow 2), "fromMemory", "seconds"}
+ *   {"op": "learn", "input": ["a.jsonl"], "into": "S", "args": [...], "keepAnalysis": true}
+ *       -> {"ok": true, "docs", "sites", "units", "added" (false: a.jsonl was in S already), "sumInputs", "sumUnits",
+ *           "sumTextsFull" (S has all the sample texts a model keeps), "analysisKept", "seconds"}
+ *   {"op": "save", "sum": "S", "output": "s.model", "hold": true}   ("texts": false leaves the sample texts out)
+ *       -> {"ok": true, "docs", "units", "bytes", "inputs" (the files counted in it), "seconds"}
+ *   {"op": "merge", "models": ["a.model", "b.model"], "sums": ["S"], "output": "ab.model", "pruneBelow": 2, "hold": true, "load": true}
+ *       -> {"ok": true, "docs", "units", "dropped", "bytes", "unprunedBytes" (with pruneBelow 2), "fromMemory", "sumInputs" (with sums), "seconds"}
  *   {"op": "load", "model": "final.model"}
  *       -> {"ok": true, "units", "bytes", "seconds"}
  *   {"op": "strip", "model": "final.model", "input": ["a.jsonl"], "output": "out/a.jsonl", "args": [...]}
@@ -24,18 +29,23 @@
  * same "args" in this process, which then skips analyzing it again; that strip, or the end of the process,
  * removes them. With "hold", learn and merge keep the model they wrote in memory, and a later merge of that
  * unchanged file adds it from there ("fromMemory" counts them); with "load", merge keeps its output as
- * the loaded strip model. Output is the same bytes as the one-shot commands give.
+ * the loaded strip model. With "into", learn writes no model file: it adds the input's counts into an
+ * in-memory sum of that name (an input already in it is not counted again), which "save" writes as one
+ * model file and "merge" (its "sums", added first, in place) uses up; so a worker that learned many shards
+ * sends one model, or merges its own without reading it back. Output is the same bytes as the one-shot
+ * commands give, and a sum's model file the same counts as `merge` of the inputs' model files (its
+ * sample texts, for inspect, can differ). A learn "into" that fails drops its sum.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { BoilerstripError } from '../errors.js';
-import type { Model } from '../model.js';
+import { assertCompatible, Model } from '../model.js';
 import type { InputSource } from '../io/input.js';
-import { analysisCache, type RunOptions } from '../run.js';
+import { analysisCache, learnSources, prepareSources, RunStats, type RunOptions } from '../run.js';
 import type { SideStore } from '../side.js';
-import { loadModel, mergeModelFiles, modelFileBytes, saveModel } from '../store.js';
-import { cmdLearn, cmdStrip, commandArgs, intIn, runOptions } from './commands.js';
+import { addModel, loadModel, mergeModelFiles, modelFileBytes, saveModel } from '../store.js';
+import { cmdLearn, cmdStrip, commandArgs, intIn, runOptions, type CommonArgs } from './commands.js';
 
 interface Request {
   id?: unknown;
@@ -49,6 +59,10 @@ interface Request {
   keepAnalysis?: unknown;
   hold?: unknown;
   load?: unknown;
+  into?: unknown;
+  texts?: unknown;
+  sum?: unknown;
+  sums?: unknown;
 }
 
 type Reply = Record<string, unknown>;
@@ -142,12 +156,42 @@ function heldModel(file: string): Model | undefined {
   return h.model;
 }
 
+/**
+ * Sums of learned inputs kept in memory ("into"), by name, with the inputs counted in each (absolute
+ * paths): a learn counts its input straight into the sum's table instead of writing a model file, so that a
+ * worker sends one model (save) or merges its own sum in place (merge "sums"), not a model file a shard.
+ * The counts are those of the inputs' models summed (the model is split-invariant); the table has no
+ * budget short of the largest (it never prunes, as merge's never does). A learn that fails drops its sum
+ * (its counts are partial): the driver learns that sum's inputs again.
+ */
+const sums = new Map<string, { model: Model; inputs: string[] }>();
+
+function takeSum(name: string): { model: Model; inputs: string[] } {
+  const sum = sums.get(name);
+  if (!sum) throw new BoilerstripError('E_OPTION', `serve: no sum named ${JSON.stringify(name)} in this process (learn with "into" makes one)`);
+  sums.delete(name);
+  return sum;
+}
+
+/** commandArgs(command, [...inputs, '-m', model, ('-o', output), ...extra]). */
+function argsFor(command: 'learn' | 'strip', files: string[], model: string, output: string | undefined, extra: string[]): CommonArgs {
+  return commandArgs(command, [...files, '-m', model, ...(output === undefined ? [] : ['-o', output]), ...extra]);
+}
+
 /** Pass 1's analyses kept by learn for the strip of the same input: by analysisKey. */
 const analyses = new Map<string, SideStore>();
 
 /** The inputs as they are now (path, size, modification time) and the options they are read with. */
 function analysisKey(sources: InputSource[], args: string[]): string {
   return JSON.stringify([sources.map((s) => [path.resolve(s.name), fileStamp(s.name)]), args]);
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0; // (loadModel names the missing file)
+  }
 }
 
 function fileStamp(file: string): string {
@@ -165,8 +209,10 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
   const extra = req.args === undefined ? [] : strings(req.args, 'args');
   switch (req.op) {
     case 'learn': {
-      const model = str(req.model, 'model');
-      const a = commandArgs('learn', [...inputs(req.input), '-m', model, ...extra]);
+      const into = req.into === undefined ? undefined : str(req.into, 'into');
+      // (With "into" no model file is written: the sum's name stands in for learn's -m.)
+      const model = into ?? str(req.model, 'model');
+      const a = argsFor('learn', inputs(req.input), model, undefined, extra);
       a.quiet = true;
       const made: { key: string; cache: SideStore | null } = { key: '', cache: null };
       const side = (sources: InputSource[], o: RunOptions): SideStore | null => {
@@ -174,31 +220,99 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
         made.cache = analysisCache(sources, o).cache;
         return made.cache;
       };
+      const keep = req.keepAnalysis === true ? side : undefined;
       let kept = false;
       try {
-        const { model: m } = await cmdLearn(a, req.keepAnalysis === true ? side : undefined);
-        if (req.hold === true) hold(model, m);
+        let reply: Reply;
+        if (into === undefined) {
+          const m = (await cmdLearn(a, keep)).model;
+          if (req.hold === true) hold(model, m);
+          reply = { docs: m.docs, sites: m.sites.size, units: m.counter.size, bytes: fs.statSync(model).size };
+        } else {
+          // cmdLearn without the model file: the input is counted into the sum, once.
+          const o = runOptions(a);
+          const sources = await prepareSources(a.input ?? [], o, false);
+          const names = sources.map((x) => path.resolve(x.name));
+          let sum = sums.get(into);
+          const seen = names.filter((n) => sum?.inputs.includes(n));
+          if (sum && seen.length === names.length) {
+            const key = analysisKey(sources, extra);
+            return { docs: 0, sites: 0, units: 0, added: false, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size, analysisKept: analyses.has(key), seconds: seconds() };
+          }
+          if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${into} already`);
+          const fresh = new Model({ ...o, maxMemory: Number.MAX_SAFE_INTEGER });
+          if (sum) assertCompatible(sum.model.params, fresh.params);
+          const m = sum?.model ?? fresh;
+          const before = { docs: m.docs, sites: m.sites.size, units: m.counter.size };
+          try {
+            await learnSources(sources, o, new RunStats(), keep?.(sources, o) ?? null, m);
+          } catch (e) {
+            sums.delete(into);
+            throw e;
+          }
+          if (!sum) sums.set(into, (sum = { model: m, inputs: [] }));
+          sum.inputs.push(...names);
+          // (docs, sites and units: what this input added to the sum)
+          reply = { docs: m.docs - before.docs, sites: m.sites.size - before.sites, units: m.counter.size - before.units, added: true, sumInputs: sum.inputs.length, sumUnits: m.counter.size, sumTextsFull: m.texts.size >= m.maxTexts };
+        }
         if (made.cache && made.cache.failed === null) {
           analyses.get(made.key)?.dispose();
           analyses.set(made.key, made.cache);
           kept = true;
         }
-        return { docs: m.docs, sites: m.sites.size, units: m.counter.size, bytes: fs.statSync(model).size, analysisKept: kept, seconds: seconds() };
+        return { ...reply, analysisKept: kept, seconds: seconds() };
       } finally {
         if (!kept) made.cache?.dispose();
       }
     }
+    case 'save': {
+      const output = str(req.output, 'output');
+      const sum = takeSum(str(req.sum, 'sum'));
+      try {
+        saveModel(sum.model, output, { texts: req.texts !== false });
+      } catch (e) {
+        sums.set(str(req.sum, 'sum'), sum);
+        throw e;
+      }
+      if (req.hold === true) hold(output, sum.model);
+      return { docs: sum.model.docs, units: sum.model.counter.size, bytes: fs.statSync(output).size, inputs: sum.inputs, seconds: seconds() };
+    }
     case 'merge': {
-      const models = strings(req.models, 'models');
-      if (models.length === 0) throw new BoilerstripError('E_OPTION', 'serve: merge needs at least one model');
+      const sumNames = req.sums === undefined ? [] : strings(req.sums, 'sums');
+      const models = req.models === undefined && sumNames.length > 0 ? [] : strings(req.models, 'models');
+      if (models.length + sumNames.length === 0) throw new BoilerstripError('E_OPTION', 'serve: merge needs at least one model');
       const output = str(req.output, 'output');
       const k = req.pruneBelow === undefined ? 1 : intIn(req.pruneBelow, 'prune-below', 1, 2);
       let fromMemory = 0;
-      const merged = mergeModelFiles(models, (f) => {
+      const fromHeld = (f: string): Model | undefined => {
         const m = heldModel(f);
         if (m) fromMemory++;
         return m;
-      });
+      };
+      let merged: Model;
+      const sumInputs: string[] = [];
+      if (sumNames.length > 0) {
+        // The first sum is the merge's table (no copy); the rest are added into it. The sums are used up
+        // (a failed merge leaves none half added).
+        const taken = sumNames.map(takeSum);
+        merged = taken[0]!.model;
+        let entries = 0;
+        for (const t of taken) entries += t.model.counter.size;
+        const inMemory = models.map(fromHeld);
+        models.forEach((f, i) => {
+          entries += inMemory[i]?.counter.size ?? Math.ceil(fileSize(f) / 12);
+        });
+        merged.counter.reserve(entries);
+        for (const t of taken.slice(1)) addModel(merged, t.model);
+        models.forEach((f, i) => {
+          const m = inMemory[i];
+          if (m) addModel(merged, m);
+          else loadModel(f, { into: merged });
+        });
+        for (const t of taken) sumInputs.push(...t.inputs);
+      } else {
+        merged = mergeModelFiles(models, fromHeld);
+      }
       for (const f of models) held.delete(path.resolve(f));
       // (The sum's size, as a file, before pruning: for the driver's report.)
       const unprunedBytes = k > 1 ? modelFileBytes(merged) : undefined;
@@ -207,7 +321,7 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
       if (req.hold === true) hold(output, merged);
       // The final model can stay loaded for the strips to come.
       if (req.load === true) slot.set(output, merged);
-      return { docs: merged.docs, units: merged.counter.size, dropped, bytes: fs.statSync(output).size, unprunedBytes, fromMemory, seconds: seconds() };
+      return { docs: merged.docs, units: merged.counter.size, dropped, bytes: fs.statSync(output).size, unprunedBytes, fromMemory, ...(sumNames.length > 0 ? { sumInputs } : {}), seconds: seconds() };
     }
     case 'load': {
       const file = str(req.model, 'model');
@@ -217,7 +331,7 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
     case 'strip': {
       const output = str(req.output, 'output');
       if (output === '-') throw new BoilerstripError('E_OPTION', 'serve: strip needs an output file (stdout carries the replies)');
-      const a = commandArgs('strip', [...inputs(req.input), '-m', str(req.model, 'model'), '-o', output, ...extra]);
+      const a = argsFor('strip', inputs(req.input), str(req.model, 'model'), output, extra);
       a.quiet = true;
       // Pass 1's analyses of this input, when this process learned it with the same options: used once.
       const taken: { cache: SideStore | null } = { cache: null };
@@ -237,11 +351,12 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
     case 'forget':
       slot.forget();
       held.clear();
+      sums.clear();
       for (const c of analyses.values()) c.dispose();
       analyses.clear();
       return {};
     default:
-      throw new BoilerstripError('E_OPTION', `serve: unknown op ${JSON.stringify(req.op)} (learn, merge, load, strip or forget)`);
+      throw new BoilerstripError('E_OPTION', `serve: unknown op ${JSON.stringify(req.op)} (learn, save, merge, load, strip or forget)`);
   }
 }
 
