@@ -338,19 +338,22 @@ export class Stripper {
         }
         // A short chain with prose in it (a dateline, then the article's first sentence after a no-break
         // space) is a paragraph, not a ticker: it is kept whole.
-        // With a dateline ("دبي، الإمارات (CNN) --", chrome, ending in a dash or a colon) and a short unknown
-        // item after it (a one-line story), only the dateline goes; two headlines of a ticker stay chrome.
+        // With chrome items and a phrase of 3+ words no page repeats as a line ("<title> | The White House",
+        // "دبي، الإمارات (CNN) --  <a one-line story>"), only the chrome goes. (A phrase other pages carry
+        // as a line, a ticker's other headline, is chrome too: the chain goes whole, and clean's output
+        // stays a fixed point of strip.)
         if (nonEmpty <= SHORT_CHAIN) {
           let prose = false;
           let phrase = false;
-          let dateline = false;
           for (let s = 0; s < segN && !prose; s++) {
-            if (this.segChrome[s] !== 0) {
-              if (!phrase && endsLabel(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!)) dateline = true;
-              continue;
-            }
+            if (this.segChrome[s] !== 0 || a.segLen[s0 + s] === 0) continue;
             if (proseSegment(a, s0 + s)) prose = true;
-            else if (dateline && words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) phrase = true;
+            else if (!phrase && words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) {
+              if (this.judge(a.segH1[s0 + s]!, a.segH2[s0 + s]!, Kind.Line, th.t, th.gt, fb)) {
+                this.segChrome[s] = 1;
+                chrome++;
+              } else phrase = true;
+            }
           }
           if (prose) {
             state[i] = KEPT;
@@ -420,6 +423,7 @@ export class Stripper {
     this.resolveTeasers(a, n);
     if (o.blockMin > 0) this.blocks(a, n);
     this.teaserRuns(a, n);
+    this.labelledLists(a, n);
     this.rescueTitle(a, n, th);
 
     let anyRemoved = false;
@@ -589,6 +593,44 @@ export class Stripper {
         }
       }
     });
+  }
+
+  /**
+   * A list of teasers under its label: after a short line removed by its counts ("مقالات ذات صلة"), a run
+   * of 2+ item-shaped lines (up to BLOCK_ITEM_TOKENS words, no chain) all cut with "..." is a list whole:
+   * its teasers no other page gave away go too. (Runs of short lines with removed ones among them are no
+   * evidence: under a removed caption, article paragraphs and more captions alternate.)
+   */
+  private labelledLists(a: Analysis, n: number): void {
+    const state = this.state;
+    for (let i = 0; i < n; i++) {
+      if (state[i] !== REMOVED || a.lineTok[i]! > PAGE_LABEL_TOKENS || a.lineSegN[i] !== 0 || this.reason[i] !== 'line') continue;
+      let items = 0;
+      let removed = 0;
+      let teasers = 0;
+      let j = i + 1;
+      let last = i;
+      for (; j < n; j++) {
+        const st = state[j];
+        if (st === BLANK) continue;
+        if ((st !== KEPT && st !== REMOVED) || a.lineSegN[j] !== 0 || a.lineTok[j]! > BLOCK_ITEM_TOKENS) break;
+        // (The next list's label ends this one.)
+        if (st === REMOVED && a.lineTok[j]! <= PAGE_LABEL_TOKENS) break;
+        items++;
+        if (st === REMOVED) removed++;
+        if (cutMark(a, j)) teasers++;
+        last = j;
+      }
+      if (items >= 2 && removed < items && teasers === items) {
+        for (let k = i + 1; k <= last; k++) {
+          if (state[k] === KEPT) {
+            state[k] = REMOVED;
+            this.reason[k] = 'page';
+          }
+        }
+      }
+      i = last;
+    }
   }
 
   private readonly pagePairs: number[] = [];
@@ -953,15 +995,6 @@ function proseSegment(a: Analysis, s: number): boolean {
   const tok = words(a.text, a.segStart[s]!, a.segEnd[s]!);
   if (tok >= PROSE_TOKENS) return true;
   return tok >= PROSE_END_TOKENS && endsSentence(a.text, a.segStart[s]!, a.segEnd[s]!);
-}
-
-/** Does [start, end) of t end in a dash or a colon (a dateline: "القاهرة (CNN) --", "الرياض:")? */
-function endsLabel(t: string, start: number, end: number): boolean {
-  let e = end;
-  while (e > start && FOLD[t.charCodeAt(e - 1)] === 32) e--;
-  if (e <= start) return false;
-  const c = t.charCodeAt(e - 1);
-  return c === 45 || c === 0x2013 || c === 0x2014 || c === 58;
 }
 
 /** Does line i end in "..." or "…" (how teasers are cut; ".." alone also ends sentences)? */
