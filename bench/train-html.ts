@@ -5,8 +5,10 @@
  *   npm run train:html                      cross-fitted report, then train on all pages and write
  *                                           src/html/forest-data.ts
  *   npm run train:html -- --eval-only       the report, nothing written
+ *   npm run train:html -- --no-report       no report: train on all pages and write the forest
  *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X,
- *            --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
+ *            --pos-weight X (a content block's words weigh X times a chrome block's: 1),
+ *            --threshold X (keep a block when its log-odds reach X: -1), --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
  *            Dragnet domains with < 5 pages and CleanEval, one page a site), --alone N (about N pages of
  *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
  *            none), --out FILE
@@ -177,7 +179,7 @@ function decide(forest: Forest, r: PageRows, detail?: (kept: Uint8Array, scores:
   const n = r.y.length;
   const kept = new Uint8Array(n);
   const s = forestScores(forest, r.doc, r.x, new Float32Array(n));
-  decideBlocks(r.doc, s, forest.threshold, kept);
+  decideBlocks(r.doc, s, forest, kept, r.x);
   detail?.(kept, s);
   return applyDecisions(r.doc, r.res, kept).text;
 }
@@ -275,7 +277,7 @@ export function setupFrom(argv: string[]): TrainSetup {
     },
     posWeight: Number(get('pos-weight', '1')),
     stages: Number(get('stages', '2')),
-    threshold: Number(get('threshold', '0')),
+    threshold: Number(get('threshold', '-1')),
   };
 }
 
@@ -311,10 +313,10 @@ async function main(): Promise<void> {
   const dir = arg('eval-dir', defaultEvalDir());
   const sets = trainingSets(dir, trainingOptionsFrom(process.argv));
   if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
-  const held = heldOutTexts(sets, setup, true);
-  console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
+  const held = process.argv.includes('--no-report') ? new Map<GoldPage, string>() : heldOutTexts(sets, setup, true);
+  if (held.size > 0) console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
   console.log('set                                   method                         P       R      F1   damaged');
-  for (const s of sets) {
+  for (const s of held.size > 0 ? sets : []) {
     const scored: ScoredPage[] = s.pages.map((p) => ({ text: htmlToText(decodeHtml(p.html).html), gold: p.gold }));
     const docs = s.pages.map((p) => htmlDoc(decodeHtml(p.html).html));
     const rowsOut: QualityRow[] = [scoreTexts('all blocks', scored, docs.map((d) => d.text)), scoreTexts('blocks + forest (held out)', scored, s.pages.map((p) => held.get(p)!))];
