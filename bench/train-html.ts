@@ -8,7 +8,7 @@
  *   npm run train:html -- --no-report       no report: train on all pages and write the forest
  *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X,
  *            --pos-weight X (a content block's words weigh X times a chrome block's: 1),
- *            --threshold X (keep a block when its log-odds reach X: -1), --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
+ *            --threshold X (keep a block when its log-odds reach X: -0.4), --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
  *            Dragnet domains with < 5 pages and CleanEval, one page a site), --alone N (about N pages of
  *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
  *            none), --out FILE
@@ -277,7 +277,7 @@ export function setupFrom(argv: string[]): TrainSetup {
     },
     posWeight: Number(get('pos-weight', '1')),
     stages: Number(get('stages', '2')),
-    threshold: Number(get('threshold', '-1')),
+    threshold: Number(get('threshold', '-0.4')),
   };
 }
 
