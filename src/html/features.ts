@@ -1,6 +1,7 @@
 /**
  * The evidence about each block of an HTML page, as one row of numbers: what the block is on its page
- * (size, links, kind, class/id hints, position, how much of the page its container holds), what the
+ * (size, links, kind, class/id hints, position, how much of the page its container holds, where it lies
+ * against the page's main container: the element holding most of the page's long prose), what the
  * site's other pages say about its container (on how many pages the path is) and what the text counts
  * say about its text (document frequency of the line, how much of it the text rules cut).
  *
