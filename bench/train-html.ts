@@ -5,9 +5,13 @@
  *   npm run train:html                      cross-fitted report, then train on all pages and write
  *                                           src/html/forest-data.ts
  *   npm run train:html -- --eval-only       the report, nothing written
+ *   npm run train:html -- --no-report       no report: train on all pages and write the forest
  *   options: --eval-dir DIR (default ../shared/eval-data), --trees N, --depth N, --rate X,
- *            --europa N (europa.eu pages, 600), --sim N (simulated pages, 1500), --no-extra (without the
- *            Dragnet domains with < 5 pages and CleanEval, one page a site), --alone N (about N pages of
+ *            --pos-weight X (a content block's words weigh X times a chrome block's: 1),
+ *            --threshold X (keep a block when its log-odds reach X: -0.4), --main-threshold X (the same
+ *            for blocks inside the page's main container: as --threshold), --europa N (europa.eu pages,
+ *            600), --sim N (simulated pages, 1500), --no-extra (without the Dragnet domains with < 5
+ *            pages and CleanEval, one page a site), --alone N (about N pages of
  *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
  *            none), --out FILE
  *            (write the forest there instead of src/html/forest-data.ts)
@@ -53,7 +57,7 @@ function arg(name: string, dflt: string): string {
 const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
 /** One page made ready: its doc, features, labels, and what the text rules alone give. */
-interface PageRows {
+export interface PageRows {
   set: string;
   site: string;
   /** The site the page's folds go by (GoldPage.group, else its site). */
@@ -123,7 +127,7 @@ export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float3
 /** (A forest is not needed to compute evidence.) */
 const PLACEHOLDER: Forest = { features: [...FEATURES], stages: [], threshold: 0, trainedOn: '' };
 
-function fitStage(rows: PageRows[], o: TrainOptions): Stage {
+function fitStage(rows: PageRows[], o: TrainOptions, posWeight: number): Stage {
   let n = 0;
   for (const r of rows) n += r.y.length;
   const x = new Float32Array(n * N_FEATURES);
@@ -134,6 +138,7 @@ function fitStage(rows: PageRows[], o: TrainOptions): Stage {
     x.set(r.x, k * N_FEATURES);
     y.set(r.y, k);
     w.set(r.w, k);
+    if (posWeight !== 1) for (let i = 0; i < r.y.length; i++) if (r.y[i]) w[k + i]! *= posWeight;
     k += r.y.length;
   }
   return trainTrees(x, N_FEATURES, y, w, o);
@@ -150,30 +155,34 @@ function stageScores(st: Stage, r: PageRows): Float32Array {
  * first-stage scores (sites split in two by another bit of the site hash), as it will see at run time
  * scores of a first stage that never saw the page.
  */
-function train(rows: PageRows[], o: TrainOptions, stages: number): Forest {
+function train(rows: PageRows[], o: TrainOptions, stages: number, posWeight = 1): Forest {
   const C = N_FEATURES - N_CONTEXT;
   for (const r of rows) for (let i = 0; i < r.y.length; i++) r.x.fill(0, i * N_FEATURES + C, (i + 1) * N_FEATURES);
-  const first = fitStage(rows, o);
+  const first = fitStage(rows, o, posWeight);
   const out: Forest = { features: [...FEATURES], stages: [first], threshold: 0, trainedOn: '' };
   for (let k = 1; k < stages; k++) {
     const half = (r: PageRows): number => (siteHash(r.group)[0] >>> 1) & 1;
     // (Out-of-fold scores of the previous stage; for k > 1 the earlier stages are the final ones.)
     const oof = new Map<PageRows, Float32Array>();
     for (const h of [0, 1]) {
-      const inner = train(rows.filter((r) => half(r) !== h), o, k);
+      const inner = train(rows.filter((r) => half(r) !== h), o, k, posWeight);
       for (const r of rows.filter((r) => half(r) === h)) oof.set(r, forestScores(inner, r.doc, r.x, new Float32Array(r.y.length)));
     }
     for (const r of rows) contextFeatures(r.doc, oof.get(r)!, r.x);
-    out.stages.push(fitStage(rows, o));
+    out.stages.push(fitStage(rows, o, posWeight));
   }
   return out;
 }
 
-function decide(forest: Forest, r: PageRows): string {
+/** Per held-out page: its rows, the blocks kept and the last stage's scores (for analysis scripts). */
+export type HeldOutDetail = (page: GoldPage, set: string, r: PageRows, kept: Uint8Array, scores: Float32Array) => void;
+
+function decide(forest: Forest, r: PageRows, detail?: (kept: Uint8Array, scores: Float32Array) => void): string {
   const n = r.y.length;
   const kept = new Uint8Array(n);
   const s = forestScores(forest, r.doc, r.x, new Float32Array(n));
-  decideBlocks(r.doc, s, forest.threshold, kept);
+  decideBlocks(r.doc, s, forest, kept, r.x);
+  detail?.(kept, s);
   return applyDecisions(r.doc, r.res, kept).text;
 }
 
@@ -247,8 +256,12 @@ export const SIM_SET = 'simulated Arabic HTML crawl';
 
 export interface TrainSetup {
   o: TrainOptions;
+  /** Weight of a content block's words against a chrome block's (precision first: losing body text costs more). */
+  posWeight: number;
   stages: number;
   threshold: number;
+  /** The threshold inside the page's main container (Forest.mainThreshold); undefined: `threshold`. */
+  mainThreshold?: number;
 }
 
 export function setupFrom(argv: string[]): TrainSetup {
@@ -266,8 +279,10 @@ export function setupFrom(argv: string[]): TrainSetup {
       colsample: Number(get('colsample', String(TRAIN_DEFAULTS.colsample))),
       subsample: Number(get('subsample', String(TRAIN_DEFAULTS.subsample))),
     },
+    posWeight: Number(get('pos-weight', '1')),
     stages: Number(get('stages', '2')),
-    threshold: Number(get('threshold', '0')),
+    threshold: Number(get('threshold', '-0.4')),
+    mainThreshold: argv.includes('--main-threshold') ? Number(get('main-threshold', '')) : undefined,
   };
 }
 
@@ -276,7 +291,7 @@ export function setupFrom(argv: string[]): TrainSetup {
  * sites in two folds by a hash of their name, each fold judged by a forest trained on the other. Each set
  * is one crawl for pass 1 (its pages counted together, as a user's crawl would be).
  */
-export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup: TrainSetup, log = false): Map<GoldPage, string> {
+export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup: TrainSetup, log = false, detail?: HeldOutDetail): Map<GoldPage, string> {
   const t0 = performance.now();
   const rows: PageRows[] = [];
   const pageOf = new Map<PageRows, GoldPage>();
@@ -289,9 +304,10 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
   const held = new Map<GoldPage, string>();
   for (const fold of [0, 1]) {
     const t1 = performance.now();
-    const f = train(rows.filter((r) => r.fold !== fold), setup.o, setup.stages);
+    const f = train(rows.filter((r) => r.fold !== fold), setup.o, setup.stages, setup.posWeight);
     f.threshold = setup.threshold;
-    for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r));
+    if (setup.mainThreshold !== undefined) f.mainThreshold = setup.mainThreshold;
+    for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r, detail && ((k, sc) => detail(pageOf.get(r)!, r.set, r, k, sc))));
     if (log) console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
   return held;
@@ -303,10 +319,10 @@ async function main(): Promise<void> {
   const dir = arg('eval-dir', defaultEvalDir());
   const sets = trainingSets(dir, trainingOptionsFrom(process.argv));
   if (sets.length === 0) throw new Error(`no gold sets under ${dir}`);
-  const held = heldOutTexts(sets, setup, true);
-  console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
+  const held = process.argv.includes('--no-report') ? new Map<GoldPage, string>() : heldOutTexts(sets, setup, true);
+  if (held.size > 0) console.log('\nheld-out sites (each page judged by a forest trained on the other fold); damaged against the naive scraper\'s text');
   console.log('set                                   method                         P       R      F1   damaged');
-  for (const s of sets) {
+  for (const s of held.size > 0 ? sets : []) {
     const scored: ScoredPage[] = s.pages.map((p) => ({ text: htmlToText(decodeHtml(p.html).html), gold: p.gold }));
     const docs = s.pages.map((p) => htmlDoc(decodeHtml(p.html).html));
     const rowsOut: QualityRow[] = [scoreTexts('all blocks', scored, docs.map((d) => d.text)), scoreTexts('blocks + forest (held out)', scored, s.pages.map((p) => held.get(p)!))];
@@ -315,11 +331,12 @@ async function main(): Promise<void> {
   if (process.argv.includes('--eval-only')) return;
   let rows: PageRows[] = [];
   for (const s of sets) rows = rows.concat(setRows(s.name, s.pages));
-  const forest = train(rows, setup.o, setup.stages);
+  const forest = train(rows, setup.o, setup.stages, setup.posWeight);
   forest.threshold = setup.threshold;
+  if (setup.mainThreshold !== undefined) forest.mainThreshold = setup.mainThreshold;
   const blocks = rows.reduce((n, r) => n + r.y.length, 0);
   const o = setup.o;
-  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}, colsample ${o.colsample}, subsample ${o.subsample}; threshold ${setup.threshold}; bench/train-html.ts`;
+  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}, colsample ${o.colsample}, subsample ${o.subsample}; content weight ${setup.posWeight}; threshold ${setup.threshold}${setup.mainThreshold !== undefined ? `, ${setup.mainThreshold} inside the main container` : ''}; bench/train-html.ts`;
   const out = arg('out', path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts'));
   const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;
   fs.writeFileSync(out, body);

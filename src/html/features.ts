@@ -1,6 +1,7 @@
 /**
  * The evidence about each block of an HTML page, as one row of numbers: what the block is on its page
- * (size, links, kind, class/id hints, position, how much of the page its container holds), what the
+ * (size, links, kind, class/id hints, position, how much of the page its container holds, where it lies
+ * against the page's main container: the element holding most of the page's long prose), what the
  * site's other pages say about its container (on how many pages the path is) and what the text counts
  * say about its text (document frequency of the line, how much of it the text rules cut).
  *
@@ -54,6 +55,19 @@ export const FEATURES: readonly string[] = [
   'anc3_link',
   'anc4_link',
   'anc6_link',
+  // The main container: the innermost element that holds most of the page's long prose (blocks of
+  // PROSE_WORDS+ words with few links that the text rules keep, each weighed by its characters over the
+  // number of the site's pages its text is on). The block's own share of that prose, the share under its
+  // container one and three levels up, whether it lies inside the main container (its blocks are a
+  // contiguous run), how far outside it lies (in blocks and in characters, before: < 0, after: > 0), and
+  // how much of the page's prose the main container holds.
+  'prose_share',
+  'anc1_prose',
+  'anc3_prose',
+  'main_in',
+  'main_dist',
+  'main_chars_dist',
+  'main_prose',
   // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
   'ctx_prev',
   'ctx_next',
@@ -156,6 +170,87 @@ function endsSentence(s: string): number {
  * line counts enter the features capped, so a forest never extrapolates to a site larger than it saw.
  */
 const SITE_CAP = 20;
+
+/** A block of this many words or more with link density below PROSE_LINKS is long prose. */
+const PROSE_WORDS = 15;
+const PROSE_LINKS = 0.3;
+/** The main container is the innermost element holding at least this share of the page's long prose. */
+const MAIN_SHARE = 0.6;
+
+/** The main-container columns of every row (features main_*, *_prose). */
+function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, total: number, lineDf: Int32Array): void {
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  const prose = new Float32Array(n);
+  let all = 0;
+  const under = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    if (logWords[i]! < Math.log1p(PROSE_WORDS) || bl.kind === 'title' || bl.linkChars >= PROSE_LINKS * bl.chars) continue;
+    if (x[i * N_FEATURES + F.text_cut!]! > 0.5) continue;
+    // (A text on several pages of the site, a teaser in a related list, weighs less than the page's own.)
+    const m = bl.chars / Math.max(1, lineDf[i] ?? 1);
+    prose[i] = m;
+    all += m;
+    for (let k = 0; k < bl.anc.length; k++) {
+      const a = bl.anc[k]!;
+      if (a === 0) break;
+      under.set(a, (under.get(a) ?? 0) + m);
+    }
+  }
+  if (all === 0) {
+    for (let i = 0; i < n; i++) {
+      const r = i * N_FEATURES;
+      x[r + F.main_dist!] = -Math.log1p(n);
+      x[r + F.main_chars_dist!] = -1;
+    }
+    return;
+  }
+  // The innermost (latest opened among those at the least depth above prose) element with MAIN_SHARE of
+  // the prose: of the qualifying serials, the one holding the least prose, ties to the later (deeper).
+  let main = 0;
+  let mainProse = Infinity;
+  for (const [a, p] of under) {
+    if (p < MAIN_SHARE * all) continue;
+    if (p < mainProse || (p === mainProse && a > main)) {
+      main = a;
+      mainProse = p;
+    }
+  }
+  let lo = -1;
+  let hi = -1;
+  if (main !== 0) {
+    for (let i = 0; i < n; i++) {
+      if (!bs[i]!.anc.includes(main)) continue;
+      if (lo < 0) lo = i;
+      hi = i;
+    }
+  }
+  // Characters before each block, for the distance in characters.
+  const before = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) before[i + 1] = before[i]! + bs[i]!.chars;
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    const r = i * N_FEATURES;
+    x[r + F.prose_share!] = prose[i]! / all;
+    const a1 = bl.anc[1] ?? 0;
+    const a3 = bl.anc[3] ?? 0;
+    x[r + F.anc1_prose!] = a1 !== 0 ? (under.get(a1) ?? 0) / all : 0;
+    x[r + F.anc3_prose!] = a3 !== 0 ? (under.get(a3) ?? 0) / all : 0;
+    x[r + F.main_prose!] = main !== 0 ? mainProse / all : 0;
+    if (lo < 0) {
+      x[r + F.main_dist!] = -Math.log1p(n);
+      x[r + F.main_chars_dist!] = -1;
+    } else if (i < lo) {
+      x[r + F.main_in!] = 0;
+      x[r + F.main_dist!] = -Math.log1p(lo - i);
+      x[r + F.main_chars_dist!] = -(before[lo]! - before[i + 1]!) / total;
+    } else if (i > hi) {
+      x[r + F.main_dist!] = Math.log1p(i - hi);
+      x[r + F.main_chars_dist!] = (before[i]! - before[hi + 1]!) / total;
+    } else x[r + F.main_in!] = 1;
+  }
+}
 
 /** Which ancestors (Block.anc indexes) the container features read. */
 const ANC_LEVELS = [1, 2, 3, 4, 6];
@@ -276,6 +371,7 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
       x[r + F.anc1_link! + j] = ch > 0 ? ancLink.get(a)! / ch : 0;
     }
   }
+  mainContainer(doc, x, logWords, total, ev.lineDf);
   // Neighbourhood: two blocks either side.
   for (let i = 0; i < n; i++) {
     let ld = 0;
