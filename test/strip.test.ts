@@ -302,4 +302,26 @@ describe('near-copies (shingle fingerprints)', () => {
       expect(r.text).toContain(`وقال: «الوضع ${tag(i * 5 + 3)} مستقر تماما».`);
     });
   });
+  it('teasers no other page gave away go when they sit under a list label; short paragraphs under a caption stay', () => {
+    const { model, docs } = site(30, (i) =>
+      [
+        `${body(i)} ${body(i + 500)}`,
+        'صورة أرشيفية',
+        `${tag(i + 7000)} قال المسؤول إن العمل مستمر.`,
+        `${tag(i + 8000)} وأضاف أن النتائج جيدة...`,
+        'مقالات ذات صلة',
+        `${tag(i + 9000)} ${body(i + 9000)} وتابع المصدر أن...`,
+        `${tag(i + 9500)} ${body(i + 9500)} وأوضح البيان أن…`,
+        'جميع الحقوق محفوظة',
+      ].join('\n'),
+    );
+    const s = new Stripper(model);
+    docs.forEach((d, i) => {
+      const r = s.strip(d, 'news.example');
+      expect(r.text).not.toContain(tag(i + 9000));
+      expect(r.text).not.toContain(tag(i + 9500));
+      expect(r.text).toContain(`${tag(i + 7000)} قال المسؤول إن العمل مستمر.`);
+      expect(r.text).toContain(`${tag(i + 8000)} وأضاف أن النتائج جيدة...`);
+    });
+  });
 });
