@@ -68,6 +68,13 @@ class Server:
             raise RuntimeError(f"{req['op']} failed ({reply.get('code')}): {reply.get('error')}")
         return reply
 
+    def drop_sum(self):
+        """The server's sum was written or merged away: it holds none now."""
+        self.summed = []
+        self.kept = False
+        self.texts_full = False
+        self.holds.discard(SUM)
+
     def alive(self):
         return self.proc.poll() is None
 
@@ -129,19 +136,13 @@ class BoilerstripServers(WorkerPlugin):
                     s.holds.add(SUM)
                     s.texts_full = reply.get("sumTextsFull", False)
             elif op == "save":
-                s.summed = []
-                s.kept = False
-                s.texts_full = False
-                s.holds.discard(SUM)
+                s.drop_sum()
                 if req.get("hold"):
                     s.holds.add(req["output"])
             elif op == "merge":
                 s.holds.difference_update(req["models"])
                 if req.get("sums"):
-                    s.summed = []
-                    s.kept = False
-                    s.texts_full = False
-                    s.holds.discard(SUM)
+                    s.drop_sum()
                 if req.get("hold"):
                     s.holds.add(req["output"])
                 if req.get("load"):
