@@ -20,7 +20,8 @@ import { Model, assertCompatible, type ModelParams, keyString } from './model.js
 
 export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
 /**
- * 3: shingle fingerprints too (near-copies: edited wire stories); 2: raw document counts plus whole-line
+ * 4: prose-label keys too (how many of the lines a label opens end a sentence); 3: shingle fingerprints too
+ * (near-copies: edited wire stories); 2: raw document counts plus whole-line
  * duplicate fingerprints; 1: copies within a file were skipped. Older files are refused: they lack keys
  * this version judges by.
  */
