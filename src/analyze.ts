@@ -369,10 +369,24 @@ function hashRaw(s: string, from: number, to: number, salt: number): boolean {
   return letter;
 }
 
-/** Does [start, end) end a sentence or a quote (. ! ? ؟ " » ” before any trailing space)? */
-export function endsProse(s: string, start: number, end: number): boolean {
+/** The end of [start, end) without its trailing whitespace (what normalizes to a space). */
+export function trimmedEnd(s: string, start: number, end: number): number {
   let e = end;
   while (e > start && FOLD[s.charCodeAt(e - 1)] === F_SPACE) e--;
+  return e;
+}
+
+/** Does [start, end) end a sentence (. ! ? ؟ before any trailing space)? */
+export function endsSentence(s: string, start: number, end: number): boolean {
+  const e = trimmedEnd(s, start, end);
+  if (e <= start) return false;
+  const c = s.charCodeAt(e - 1);
+  return c === 46 || c === 33 || c === 63 || c === 0x61f;
+}
+
+/** Does [start, end) end a sentence or a quote (. ! ? ؟ " » ” before any trailing space)? */
+export function endsProse(s: string, start: number, end: number): boolean {
+  const e = trimmedEnd(s, start, end);
   if (e <= start) return false;
   const c = s.charCodeAt(e - 1);
   return c === 46 || c === 33 || c === 63 || c === 0x61f || c === 34 || c === 0xbb || c === 0x201d;
@@ -404,8 +418,7 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
   let folded = false;
   for (let t = 0; t < tokens.length; t++) {
     const w = tokens[t]!;
-    const bare = w.length > 3 && (w.startsWith('و') || w.startsWith('ب')) && DATE_WORDS.has(w.slice(1)) ? w.slice(1) : w;
-    if (DATE_WORDS.has(bare)) {
+    if (isDateWord(w)) {
       tokens[t] = '\u0001';
       folded = true;
     } else if (/^0+$/.test(w)) tokens[t] = '0'; // day 2 and day 15 have one shape
@@ -512,8 +525,7 @@ function shingleLine(s: string, start: number, end: number, li: number): void {
 
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
 function endsWithEllipsis(s: string, start: number, end: number): boolean {
-  let e = end;
-  while (e > start && FOLD[s.charCodeAt(e - 1)] === F_SPACE) e--;
+  const e = trimmedEnd(s, start, end);
   if (e <= start) return false;
   const c = s.charCodeAt(e - 1);
   return c === 0x2026 || (c === 0x2e && e - 2 >= start && s.charCodeAt(e - 2) === 0x2e);

@@ -11,7 +11,7 @@
  *    "Posted", "Published", "Updated") and holds a full date ("يوم 30 - 11 - 2024", "2 ديسمبر 2024",
  *    "May 5, 2013"). A dateline before a sentence is longer than STAMP_TOKENS words.
  */
-import { isDateWord, type Analysis } from './analyze.js';
+import { endsSentence, isDateWord, type Analysis } from './analyze.js';
 import { FOLD, normalize } from './normalize.js';
 
 /** Chains of at least this many items can be tickers. */
@@ -36,13 +36,6 @@ export function words(t: string, start: number, end: number): number {
   return n;
 }
 
-/** Does [start, end) of t end a sentence (. ! ? ؟ before any trailing space)? */
-export function endsSentence(t: string, start: number, end: number): boolean {
-  while (end > start && FOLD[t.charCodeAt(end - 1)] === 32) end--;
-  if (end <= start) return false;
-  const c = t.charCodeAt(end - 1);
-  return c === 46 || c === 33 || c === 63 || c === 0x61f;
-}
 
 /** Is chain line i a ticker of headlines by its shape alone? */
 export function tickerChain(a: Analysis, i: number): boolean {

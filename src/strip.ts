@@ -8,9 +8,9 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, endsProse, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, unitHash } from './analyze.js';
+import { Analysis, analyze, endsProse, endsSentence, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, trimmedEnd, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
-import { dateLine, endsSentence, publicationStamp, tickerChain, words } from './page-cues.js';
+import { dateLine, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
 import type { SideReader } from './side.js';
 import { GLOBAL_SITE, KEY as KEY_OUT, keyOf as keyOfImported, type Model } from './model.js';
@@ -453,10 +453,9 @@ export class Stripper {
   private labelledProse(a: Analysis, i: number): boolean {
     const t = a.text;
     const start = a.lineStart[i]!;
-    let end = a.lineEnd[i]!;
+    const end = a.lineEnd[i]!;
     const sep = labelSeparator(t, start, end);
     if (sep < 0) return false;
-    while (end > sep && FOLD[t.charCodeAt(end - 1)] === 32) end--;
     // (Quote marks inside are not enough: headlines quote their source, '"الصحة": تسجيل 5 إصابات'. A
     // teaser is cut off, not a sentence.)
     if (a.lineEll[i] || !endsProse(t, start, end)) return false;
@@ -464,13 +463,20 @@ export class Stripper {
     // full stop would pass the rest), a short text is a title. (A long one is prose whatever the label: a
     // wire story's lead behind "الدوحة - متابعات:", a city that mostly opens bylines.)
     if (words(t, sep + 1, end) < PROSE_END_TOKENS && !this.proseLabel(a, i)) return false;
-    const [h1, h2] = unitHash(t.slice(sep + 1, end));
     // A line of its own elsewhere in the crawl (another article's title on its own page and in a list) or a
     // ticker item: in 2+ documents, the least count a model pruned below 2 (merge --prune-below 2, the Dask
     // route) still holds, so pruned and unpruned models judge alike.
     // (judge() sets df/k1/k2 for the report; this line is kept, so they are not reported.)
-    const corpus = this.model.params.fallback;
-    return !this.judge(h1, h2, Kind.Line, 2, 2, corpus) && !this.judge(h1, h2, Kind.Segment, 2, 2, corpus);
+    return !this.afterLabelElsewhere(a, i, sep, this.model.params.fallback);
+  }
+
+  /**
+   * Is the text after line i's label (separator at `sep`) a line or a ticker item in 2+ documents of the
+   * site (and, with `corpus`, of the corpus): another article's title behind "اقرأ أيضا:"?
+   */
+  private afterLabelElsewhere(a: Analysis, i: number, sep: number, corpus: boolean): boolean {
+    const [h1, h2] = unitHash(a.text.slice(sep + 1, a.lineEnd[i]!));
+    return this.judge(h1, h2, Kind.Line, 2, 2, corpus) || this.judge(h1, h2, Kind.Segment, 2, 2, corpus);
   }
 
   /**
@@ -776,7 +782,7 @@ export class Stripper {
       // with a list are.
       // A headline behind a city label ("الكويت: ...", a wire story's) goes as a templated prefix.
       // (Not a read-more link: the text behind its label is another article's title, a line of the site's.)
-      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS && !this.pointsElsewhere(a, i);
+      const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS && !this.readMore(a, i);
       // (A publication stamp, "آخر تحديث: الثلاثاء 2 يناير 2024", is labelled too, and never a title.)
       if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && (this.lineDf[i]! < Math.max(th.docs, 2) || (anyDf && a.lineTok[i]! >= SITE_WIDE_TITLE_TOKENS)) && !publicationStamp(a, i)) {
         const score = this.titleScore(a, i, th) + seen;
@@ -812,13 +818,10 @@ export class Stripper {
     return label < 2 || prose >= PROSE_LABEL_SHARE * label;
   }
 
-  /** Is the text behind line i's label a line or ticker item in 2+ documents of the site ("اقرأ أيضا: <title>")? */
-  private pointsElsewhere(a: Analysis, i: number): boolean {
-    const t = a.text;
-    const sep = labelSeparator(t, a.lineStart[i]!, a.lineEnd[i]!);
-    if (sep < 0) return false;
-    const [h1, h2] = unitHash(t.slice(sep + 1, a.lineEnd[i]!));
-    return this.judge(h1, h2, Kind.Line, 2, 2, false) || this.judge(h1, h2, Kind.Segment, 2, 2, false);
+  /** Is line i a read-more link: the text after its label is a title line of the site ("اقرأ أيضا: <title>")? */
+  private readMore(a: Analysis, i: number): boolean {
+    const sep = labelSeparator(a.text, a.lineStart[i]!, a.lineEnd[i]!);
+    return sep >= 0 && this.afterLabelElsewhere(a, i, sep, false);
   }
 
   /**
@@ -1002,9 +1005,8 @@ function proseSegment(a: Analysis, s: number): boolean {
 /** Does line i end in "..." or "…" (how teasers are cut; ".." alone also ends sentences)? */
 function cutMark(a: Analysis, i: number): boolean {
   const t = a.text;
-  let e = a.lineEnd[i]!;
   const start = a.lineStart[i]!;
-  while (e > start && FOLD[t.charCodeAt(e - 1)] === 32) e--;
+  const e = trimmedEnd(t, start, a.lineEnd[i]!);
   return e > start && (t.charCodeAt(e - 1) === 0x2026 || (e - 3 >= start && t.charCodeAt(e - 1) === 0x2e && t.charCodeAt(e - 2) === 0x2e && t.charCodeAt(e - 3) === 0x2e));
 }
 
