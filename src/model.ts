@@ -94,6 +94,11 @@ export function parseSample(s: string): { kind: Kind; site: string; text: string
   return { kind: Number(s.slice(0, a)) as Kind, site: s.slice(a + 1, b), text: s.slice(b + 1) };
 }
 
+/** The settings a model learned with these options has (what models to be merged must agree on). */
+export function modelParams(opts: LearnOptions): ModelParams {
+  return { normVersion: NORM_VERSION, templates: opts.templates ?? true, fallback: opts.fallback ?? true, dedup: opts.dedup ?? true };
+}
+
 /** Everything a worker thread's model sends back to be merged. */
 export interface ModelParts {
   params: ModelParams;
@@ -126,7 +131,7 @@ export class Model {
   private readonly global = siteHash(GLOBAL_SITE);
 
   constructor(opts: LearnOptions = {}, params?: ModelParams, counter?: Counter64) {
-    this.params = params ?? { normVersion: NORM_VERSION, templates: opts.templates ?? true, fallback: opts.fallback ?? true, dedup: opts.dedup ?? true };
+    this.params = params ?? modelParams(opts);
     const budget = opts.maxMemory ?? 512 * 1024 * 1024;
     this.dedup = this.params.dedup;
     this.counter = counter ?? new Counter64(budget);

@@ -360,10 +360,11 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
 /**
  * Sum model files one at a time into the first (exact and order-independent): only one table in memory,
  * sized up front from the files' sizes (12 bytes an entry at most). `held` may give a file's model already
- * in memory (serve mode keeps what it learned): it is added as loading its file would add it.
+ * in memory (serve mode keeps what it learned): it is added as loading its file would add it. With `into`,
+ * every file is added into that model instead (serve's in-memory sums).
  */
-export function mergeModelFiles(files: string[], held?: (file: string) => Model | undefined): Model {
-  if (files.length === 0) throw new BoilerstripError('E_OPTION', 'merge needs at least one model');
+export function mergeModelFiles(files: string[], held?: (file: string) => Model | undefined, into?: Model): Model {
+  if (files.length === 0 && !into) throw new BoilerstripError('E_OPTION', 'merge needs at least one model');
   let bytes = 0;
   for (const f of files) {
     try {
@@ -375,7 +376,11 @@ export function mergeModelFiles(files: string[], held?: (file: string) => Model 
   const inMemory = files.map((f) => held?.(f));
   const first = inMemory[0];
   let merged: Model;
-  if (first) {
+  if (into) {
+    merged = into;
+    // (Room for the files too: loading them one by one into a table sized for the sum would double it.)
+    into.counter.reserve(into.counter.size + Math.ceil(bytes / 12));
+  } else if (first) {
     // (The table loadModel would make for the first file.)
     merged = new Model({ maxMemory: Math.max(Counter64.budgetFor(bytes / 12), Counter64.budgetFor(first.counter.size), 1 << 22), maxTexts: Math.max(first.texts.size, 50_000) }, first.params);
   } else {
@@ -388,7 +393,7 @@ export function mergeModelFiles(files: string[], held?: (file: string) => Model 
   files.forEach((f, i) => {
     const m = inMemory[i];
     if (m) addModel(merged, m);
-    else if (i > 0) loadModel(f, { into: merged });
+    else if (into || i > 0) loadModel(f, { into: merged });
   });
   return merged;
 }

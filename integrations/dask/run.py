@@ -135,10 +135,6 @@ class BoilerstripServers(WorkerPlugin):
                     s.summed.append(req["input"][0])
                     s.holds.add(SUM)
                     s.texts_full = reply.get("sumTextsFull", False)
-            elif op == "save":
-                s.drop_sum()
-                if req.get("hold"):
-                    s.holds.add(req["output"])
             elif op == "merge":
                 s.holds.difference_update(req["models"])
                 if req.get("sums"):
@@ -155,10 +151,7 @@ class BoilerstripServers(WorkerPlugin):
             return reply
         except Exception:
             if req["op"] == "learn" and req.get("into"):
-                s.summed = []  # a failed learn drops its server's sum (see tree_merge)
-                s.kept = False
-                s.texts_full = False
-                s.holds.discard(SUM)
+                s.drop_sum()  # a failed learn drops its server's sum (see tree_merge)
             raise
         finally:
             if req["op"] == "strip":
@@ -192,9 +185,7 @@ class BoilerstripServers(WorkerPlugin):
                 t0 = time.time()
                 r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
                 out["files"].append({"model": f, "shards": list(s.summed), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
-                s.summed = []
-                s.kept = False
-                s.holds.discard(SUM)
+                s.drop_sum()
         finally:
             with self.lock:
                 self.idle.extend(s for s in servers if s.alive())
@@ -236,7 +227,7 @@ def learn_task(shard, extra, keep_analysis):
     """Learn the shard into the sum of the worker's server that takes it (no model file)."""
     req = {"op": "learn", "input": [shard], "into": SUM, "args": ["--threads", "1", *extra], "keepAnalysis": keep_analysis}
     r = _servers().call(req)
-    return {"shard": shard, "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"], "added": r["added"]}
+    return {"shard": shard, "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"]}
 
 
 def learn_file_task(shard, model, extra):

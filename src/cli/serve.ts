@@ -9,7 +9,7 @@
  *   {"op": "learn", "input": ["a.jsonl"], "into": "S", "args": [...], "keepAnalysis": true}
  *       -> {"ok": true, "docs", "sites", "units", "added" (false: a.jsonl was in S already), "sumInputs", "sumUnits",
  *           "sumTextsFull" (S has all the sample texts a model keeps), "analysisKept", "seconds"}
- *   {"op": "save", "sum": "S", "output": "s.model", "hold": true}   ("texts": false leaves the sample texts out)
+ *   {"op": "save", "sum": "S", "output": "s.model"}   ("texts": false leaves the sample texts out)
  *       -> {"ok": true, "docs", "units", "bytes", "inputs" (the files counted in it), "seconds"}
  *   {"op": "merge", "models": ["a.model", "b.model"], "sums": ["S"], "output": "ab.model", "pruneBelow": 2, "hold": true, "load": true}
  *       -> {"ok": true, "docs", "units", "dropped", "bytes", "unprunedBytes" (with pruneBelow 2), "fromMemory", "sumInputs" (with sums), "seconds"}
@@ -40,9 +40,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { BoilerstripError } from '../errors.js';
-import { assertCompatible, Model } from '../model.js';
+import { assertCompatible, Model, modelParams } from '../model.js';
 import type { InputSource } from '../io/input.js';
-import { analysisCache, learnSources, prepareSources, RunStats, type RunOptions } from '../run.js';
+import { analysisCache, learnSources, prepareSources, type RunOptions } from '../run.js';
 import type { SideStore } from '../side.js';
 import { addModel, loadModel, mergeModelFiles, modelFileBytes, saveModel } from '../store.js';
 import { cmdLearn, cmdStrip, commandArgs, intIn, runOptions, type CommonArgs } from './commands.js';
@@ -186,14 +186,6 @@ function analysisKey(sources: InputSource[], args: string[]): string {
   return JSON.stringify([sources.map((s) => [path.resolve(s.name), fileStamp(s.name)]), args]);
 }
 
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return 0; // (loadModel names the missing file)
-  }
-}
-
 function fileStamp(file: string): string {
   try {
     const s = fs.statSync(file);
@@ -240,12 +232,11 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
             return { docs: 0, sites: 0, units: 0, added: false, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size, analysisKept: analyses.has(key), seconds: seconds() };
           }
           if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${into} already`);
-          const fresh = new Model({ ...o, maxMemory: Number.MAX_SAFE_INTEGER });
-          if (sum) assertCompatible(sum.model.params, fresh.params);
-          const m = sum?.model ?? fresh;
+          if (sum) assertCompatible(sum.model.params, modelParams(o));
+          const m = sum?.model ?? new Model({ ...o, maxMemory: Number.MAX_SAFE_INTEGER });
           const before = { docs: m.docs, sites: m.sites.size, units: m.counter.size };
           try {
-            await learnSources(sources, o, new RunStats(), keep?.(sources, o) ?? null, m);
+            await learnSources(sources, o, undefined, keep?.(sources, o) ?? null, m);
           } catch (e) {
             sums.delete(into);
             throw e;
@@ -267,14 +258,12 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
     }
     case 'save': {
       const output = str(req.output, 'output');
-      const sum = takeSum(str(req.sum, 'sum'));
-      try {
-        saveModel(sum.model, output, { texts: req.texts !== false });
-      } catch (e) {
-        sums.set(str(req.sum, 'sum'), sum);
-        throw e;
-      }
-      if (req.hold === true) hold(output, sum.model);
+      const name = str(req.sum, 'sum');
+      const sum = sums.get(name);
+      if (!sum) throw new BoilerstripError('E_OPTION', `serve: no sum named "${name}"`);
+      // (Taken only once written: a failed save leaves the sum as it was.)
+      saveModel(sum.model, output, { texts: req.texts !== false });
+      sums.delete(name);
       return { docs: sum.model.docs, units: sum.model.counter.size, bytes: fs.statSync(output).size, inputs: sum.inputs, seconds: seconds() };
     }
     case 'merge': {
@@ -296,19 +285,8 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
         // (a failed merge leaves none half added).
         const taken = sumNames.map(takeSum);
         merged = taken[0]!.model;
-        let entries = 0;
-        for (const t of taken) entries += t.model.counter.size;
-        const inMemory = models.map(fromHeld);
-        models.forEach((f, i) => {
-          entries += inMemory[i]?.counter.size ?? Math.ceil(fileSize(f) / 12);
-        });
-        merged.counter.reserve(entries);
         for (const t of taken.slice(1)) addModel(merged, t.model);
-        models.forEach((f, i) => {
-          const m = inMemory[i];
-          if (m) addModel(merged, m);
-          else loadModel(f, { into: merged });
-        });
+        mergeModelFiles(models, fromHeld, merged);
         for (const t of taken) sumInputs.push(...t.inputs);
       } else {
         merged = mergeModelFiles(models, fromHeld);
