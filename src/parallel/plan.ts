@@ -68,9 +68,10 @@ export function planChunks(sources: InputSource[], chunkBytes = CHUNK_BYTES, max
           end += n;
         }
         const label = src.display ?? src.name;
-        if (end - start > chunkBytes) {
-          // The cut moved past a line: is that line over the limit? (It starts after the last newline of
-          // the chunk's first chunkBytes.)
+        if (end - start > chunkBytes && end - start > maxLineBytes) {
+          // The cut moved past a line and the chunk is long enough to hold one over the limit: is it? (It
+          // starts after the last newline of the chunk's first chunkBytes.) Without the size test every
+          // chunk whose cut moved was read here once more: the planner read the whole input.
           const head = Buffer.allocUnsafe(chunkBytes);
           const got = fs.readSync(fd, head, 0, chunkBytes, start);
           const lineStart = start + head.subarray(0, got).lastIndexOf(10) + 1;
