@@ -138,7 +138,10 @@ async function main(argv: string[]): Promise<void> {
   console.log(`html-quality: ${new Date().toISOString()}, Node ${process.version}, ${machine}; mdream engine: ${md.engine}`);
   const out: { date: string; node: string; machine: string; mdreamEngine: string; sets: unknown[] } = { date: new Date().toISOString(), node: process.version, machine, mdreamEngine: md.engine, sets: [] };
 
-  const multi = keys.some((k) => !SINGLE.has(k)) ? goldPageSets(dir, { europaLimit: limit }) : [];
+  // The europa.eu pages scored are the ones the held-out forests were trained and judged on (the same
+  // limit: without --limit, all of them would be scored and most would have no held-out text).
+  const trainOpts = trainingOptionsFrom(argv, { europa: limit ?? 600 });
+  const multi = keys.some((k) => !SINGLE.has(k)) ? goldPageSets(dir, { europaLimit: trainOpts.europa }) : [];
   const single = keys.some((k) => SINGLE.has(k)) ? singlePageSets(dir, { limit: singleLimit }) : [];
   const sets = [...multi, ...single].filter((s) => wanted.has(s.name));
   if (sets.length === 0) console.log(`no gold sets found under ${dir}`);
@@ -146,7 +149,6 @@ async function main(argv: string[]): Promise<void> {
   // the same training sets as the shipped forest, in two folds by site). A set the shipped forest never
   // learnt from (Google-Trends-2017, AEB; CleanEval unless the forest is trained with single-page
   // examples, train-html --single) is judged by the shipped forest itself, through clean().
-  const trainOpts = trainingOptionsFrom(argv, { europa: limit ?? 600 });
   const trainNames = trainingSetNames(trainOpts);
   const heldByFile = new Map<string, string>();
   if (sets.some((s) => trainNames.has(s.name))) {

@@ -20,7 +20,8 @@ const KEY: Int32Array = KEY_OUT;
 const keyOf = keyOfImported;
 
 /** Why a span was removed; 'structure': an HTML block the block decision removed (html/strip-page.ts). */
-export type Reason = 'line' | 'segment' | 'chain' | 'prefix' | 'suffix' | 'shape' | 'teaser' | 'block' | 'page' | 'gap' | 'structure';
+export const REASONS = ['line', 'segment', 'chain', 'prefix', 'suffix', 'shape', 'teaser', 'block', 'page', 'gap', 'structure'] as const;
+export type Reason = (typeof REASONS)[number];
 const EXTRA_REASON: Record<number, Reason> = { [Kind.Prefix]: 'prefix', [Kind.Suffix]: 'suffix', [Kind.Shape]: 'shape' };
 
 /** A removed range: [start, end) in UTF-16 code units of the original text, and why. */

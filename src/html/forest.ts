@@ -31,8 +31,6 @@ export interface Forest {
   stages: Stage[];
   /** A block is kept when its last stage's log-odds of being content is at least this. */
   threshold: number;
-  /** The same for a block inside the page's main container (features.ts main_in); `threshold` if absent. */
-  mainThreshold?: number;
   /** How it was trained (data, split, parameters), for the record. */
   trainedOn: string;
 }

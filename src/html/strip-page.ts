@@ -9,8 +9,8 @@
  */
 import { Kind } from '../analyze.js';
 import { KEY, keyOf } from '../model.js';
-import type { Reason, Span, StripResult, Stripper } from '../strip.js';
-import { FEATURES, pageFeatures, N_FEATURES } from './features.js';
+import { REASONS, type Reason, type Span, type StripResult, type Stripper } from '../strip.js';
+import { pageFeatures, N_FEATURES } from './features.js';
 import { checkForest, forestScores, type Forest } from './forest.js';
 import { FOREST } from './forest-data.js';
 import type { HtmlDoc } from './page.js';
@@ -53,7 +53,7 @@ export class PageStripper {
     const kept = this.kept;
     const f = this.forest;
     this.scores = forestScores(f, doc, x, this.scores);
-    decideBlocks(doc, this.scores, f, kept, x);
+    decideBlocks(doc, this.scores, f.threshold, kept);
     return applyDecisions(doc, res, kept);
   }
 
@@ -75,19 +75,13 @@ export class PageStripper {
   }
 }
 
-const MAIN_IN = FEATURES.indexOf('main_in');
-
 /**
- * Keep a block when the forest's log-odds reach the threshold: the forest's `mainThreshold` for a block
- * inside the page's main container (features.ts main_in, read from the block's row of `x`), else its
- * `threshold`. The <title> block never stays: it is the tab's label, not text of the page (the headline
- * is in the body; titles carry the site's name).
+ * Keep a block when the forest's log-odds reach the threshold. The <title> block never stays: it is the
+ * tab's label, not text of the page (the headline is in the body; titles carry the site's name).
  */
-export function decideBlocks(doc: HtmlDoc, scores: Float32Array, forest: Pick<Forest, 'threshold' | 'mainThreshold'>, kept: Uint8Array, x: Float32Array): void {
+export function decideBlocks(doc: HtmlDoc, scores: Float32Array, threshold: number, kept: Uint8Array): void {
   const bs = doc.page.blocks;
-  const t = forest.threshold;
-  const tm = forest.mainThreshold ?? t;
-  for (let i = 0; i < bs.length; i++) kept[i] = scores[i]! >= (x[i * N_FEATURES + MAIN_IN]! > 0 ? tm : t) && bs[i]!.kind !== 'title' ? 1 : 0;
+  for (let i = 0; i < bs.length; i++) kept[i] = scores[i]! >= threshold && bs[i]!.kind !== 'title' ? 1 : 0;
 }
 
 /**
@@ -153,7 +147,6 @@ export function applyDecisions(doc: HtmlDoc, res: StripResult, kept: Uint8Array)
   return { text: pieces.join(''), spans: out, emptied: !anyKept, fallback: res.fallback, copies: res.copies };
 }
 
-const REASONS: readonly Reason[] = ['line', 'segment', 'chain', 'prefix', 'suffix', 'shape', 'teaser', 'block', 'page', 'gap', 'structure'];
 function reasonCode(r: Reason): number {
   return REASONS.indexOf(r) + 1;
 }

@@ -5,7 +5,7 @@
  * reject messages) is escaped; sample text carries dir="auto" (Arabic pages read right to left).
  */
 import type { RunReport } from '../stats.js';
-import type { Span } from '../strip.js';
+import type { Reason, Span } from '../strip.js';
 
 /** Escape text for HTML content and attribute values. */
 export function esc(s: unknown): string {
@@ -24,7 +24,7 @@ function bytes(n: number): string {
 }
 
 /** Reasons a span was removed, with their colours (marks in samples, tags in tables). */
-const REASONS: Record<string, { color: string; meaning: string }> = {
+const REASONS: Record<Reason, { color: string; meaning: string }> = {
   line: { color: '#f4a3a3', meaning: 'a whole line frequent in its site' },
   segment: { color: '#f7c08a', meaning: 'a segment of a chain line (ticker or menu item)' },
   chain: { color: '#f2d56b', meaning: 'a whole ticker or menu line' },
@@ -37,7 +37,7 @@ const REASONS: Record<string, { color: string; meaning: string }> = {
   gap: { color: '#e3e3e3', meaning: 'blank lines between removed lines' },
   structure: { color: '#b0b7c3', meaning: 'an HTML block the block decision removed' },
 };
-const reasonColor = (r: string): string => REASONS[r]?.color ?? '#dddddd';
+const reasonColor = (r: string): string => REASONS[r as Reason]?.color ?? '#dddddd';
 
 /** Sites in the chart (by documents); the table lists more. */
 const CHART_SITES = 25;
@@ -141,7 +141,7 @@ function card(label: string, value: string, note = ''): string {
 }
 
 function reasonTag(r: string): string {
-  return `<span class="tag" style="background:${reasonColor(r)}" title="${esc(REASONS[r]?.meaning ?? r)}">${esc(r)}</span>`;
+  return `<span class="tag" style="background:${reasonColor(r)}" title="${esc(REASONS[r as Reason]?.meaning ?? r)}">${esc(r)}</span>`;
 }
 
 function sitesTable(r: RunReport): string {
