@@ -173,15 +173,12 @@ function train(rows: PageRows[], o: TrainOptions, stages: number, posWeight = 1)
   return out;
 }
 
-/** Per held-out page: its rows, the blocks kept and the last stage's scores (for analysis scripts). */
-export type HeldOutDetail = (page: GoldPage, set: string, r: PageRows, kept: Uint8Array, scores: Float32Array) => void;
-
-function decide(forest: Forest, r: PageRows, detail?: (kept: Uint8Array, scores: Float32Array) => void): string {
+/** The text a forest keeps of a page. */
+function decide(forest: Forest, r: PageRows): string {
   const n = r.y.length;
   const kept = new Uint8Array(n);
   const s = forestScores(forest, r.doc, r.x, new Float32Array(n));
   decideBlocks(r.doc, s, forest.threshold, kept);
-  detail?.(kept, s);
   return applyDecisions(r.doc, r.res, kept).text;
 }
 
@@ -287,7 +284,7 @@ export function setupFrom(argv: string[]): TrainSetup {
  * sites in two folds by a hash of their name, each fold judged by a forest trained on the other. Each set
  * is one crawl for pass 1 (its pages counted together, as a user's crawl would be).
  */
-export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup: TrainSetup, log = false, detail?: HeldOutDetail): Map<GoldPage, string> {
+export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup: TrainSetup, log = false): Map<GoldPage, string> {
   const t0 = performance.now();
   const rows: PageRows[] = [];
   const pageOf = new Map<PageRows, GoldPage>();
@@ -302,7 +299,7 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
     const t1 = performance.now();
     const f = train(rows.filter((r) => r.fold !== fold), setup.o, setup.stages, setup.posWeight);
     f.threshold = setup.threshold;
-    for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r, detail && ((k, sc) => detail(pageOf.get(r)!, r.set, r, k, sc))));
+    for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r));
     if (log) console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
   return held;
