@@ -255,11 +255,11 @@ export async function learnChunks(
   const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
-  // The memory budget is shared: each thread's table gets its part of --max-memory (one worker counts
-  // into the run's model, which has it all).
+  // The memory budget is shared: each thread's table gets its part of --max-memory (the in-process worker
+  // counts into the run's model, which has it all, and makes no table of its own).
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
   const local = threads <= 1;
-  const perThread = { ...portable(opts), maxMemory: local ? budget : Math.max(16 << 20, Math.floor(budget / threads)) };
+  const perThread = { ...portable(opts), maxMemory: Math.max(16 << 20, Math.floor(budget / threads)) };
   let bytes = 0;
   const threadsUsed: Thread[] = local ? [new LocalThread({ model })] : lease(threads);
   const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
