@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
 import { resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
-import { FileSink, isRowSink, tempFiles, type CleanRow, type Sink } from './io/output.js';
+import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
+import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
 import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
@@ -29,7 +30,8 @@ export { StripContext } from './strip-context.js';
 
 /** Standard input spooled to a temporary file (pass 1 and pass 2 both need to read it). */
 export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdir()): Promise<string> {
-  const file = path.join(tmpDir, `boilerstrip-stdin-${process.pid}-${Date.now()}.spool`);
+  sweepStale(tmpDir);
+  const file = path.join(tmpDir, `${tempPrefix('stdin')}${Date.now()}.spool`);
   tempFiles.add(file);
   await pipeline(stdin, fs.createWriteStream(file));
   return file;
@@ -106,6 +108,7 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
 export function analysisCache(sources: InputSource[], opts: RunOptions): { cache: SideStore | null; off?: string } {
   if (opts.cacheAnalysis === false) return { cache: null };
   const tmp = opts.tmpDir ?? os.tmpdir();
+  sweepStale(tmp); // a killed run's cache would take the room counted below
   let bytes = 0;
   for (const s of sources) bytes += s.bytes > 0 ? (s.gzip || s.format === 'parquet' ? s.bytes * 5 : s.bytes) : 0;
   const noRoom = noRoomForCache(tmp, bytes);
@@ -259,7 +262,8 @@ async function spoolZstd(src: InputSource, opts: RunOptions): Promise<InputSourc
     /* unknown: the ratio cap alone */
   }
   const cap = Math.min(20 * Math.max(src.bytes, 1 << 20), free / 2);
-  const file = path.join(tmp, `boilerstrip-zstd-${process.pid}-${Date.now()}-${path.basename(src.name)}.jsonl`);
+  sweepStale(tmp);
+  const file = path.join(tmp, `${tempPrefix('zstd')}${Date.now()}-${path.basename(src.name)}.jsonl`);
   tempFiles.add(file);
   const out = fs.openSync(file, 'w');
   let n = 0;

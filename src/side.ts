@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Analysis, FP_BANDS } from './analyze.js';
 import { BoilerstripError } from './errors.js';
-import { tempFiles } from './io/output.js';
+import { tempFiles, tempPrefix } from './io/temp.js';
 
 const HEAD = 5 + 4 * FP_BANDS;
 const LINE = 7;
@@ -254,7 +254,7 @@ export class SideStore {
   failed: string | null = null;
 
   constructor(tmpDir: string) {
-    this.dir = fs.mkdtempSync(path.join(tmpDir, 'boilerstrip-cache-'));
+    this.dir = fs.mkdtempSync(path.join(tmpDir, tempPrefix('cache')));
     tempFiles.add(this.dir);
   }
 

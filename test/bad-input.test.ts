@@ -134,6 +134,43 @@ describe('faults', () => {
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
+  it('SIGKILL leaves a spool and a partial output; the next run in the same directories removes them (only those of exited processes of this host)', async () => {
+    const tmp = path.join(dir, 'killed-tmp');
+    const outDir = path.join(dir, 'killed-out');
+    fs.mkdirSync(tmp);
+    fs.mkdirSync(outDir);
+    const outFile = path.join(outDir, 'clean.jsonl');
+    const killWhen = async (args: string[], where: string, shows: (n: string) => boolean): Promise<number> => {
+      const child = spawn(process.execPath, [BIN, ...args, '--quiet'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write(corpus(500)); // stdin stays open: the run waits with its file on disk
+      for (let i = 0; i < 100 && !fs.readdirSync(where).some(shows); i++) await new Promise((r) => setTimeout(r, 50));
+      const exited = new Promise<unknown>((r) => child.on('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      return child.pid!;
+    };
+    const model = path.join(dir, 'killed.model');
+    fs.writeFileSync(path.join(dir, 'killed.jsonl'), corpus(50));
+    expect(run(['learn', path.join(dir, 'killed.jsonl'), '-m', model, '--quiet']).status).toBe(0);
+    const spooler = await killWhen(['clean', '--tmp-dir', tmp], tmp, (n) => n.includes('stdin'));
+    const writer = await killWhen(['strip', '-m', model, '-o', outFile], outDir, (n) => n.endsWith('.partial'));
+    const left = [...fs.readdirSync(tmp), ...fs.readdirSync(outDir)];
+    expect(left.filter((n) => n.includes(`~${spooler}-`) && n.endsWith('.spool')).length, left.join(' ')).toBe(1);
+    expect(left.filter((n) => n.includes(`~${writer}-`) && n.endsWith('.partial')).length, left.join(' ')).toBe(1);
+    // A cache of a live process (this one) and one of another host stay.
+    const host = left.find((n) => n.endsWith('.spool'))!.slice('boilerstrip-stdin-'.length).split('~')[0]!;
+    const live = `boilerstrip-cache-${host}~${process.pid}-live`;
+    const foreign = `boilerstrip-cache-${host}x~${spooler}-other`;
+    fs.mkdirSync(path.join(tmp, live));
+    fs.mkdirSync(path.join(tmp, foreign));
+    const f = path.join(dir, 'after-kill.jsonl');
+    fs.writeFileSync(f, corpus(30));
+    const r = run(['clean', f, '--tmp-dir', tmp, '-o', outFile, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readdirSync(tmp).sort()).toEqual([foreign, live].sort());
+    expect(fs.readdirSync(outDir)).toEqual(['clean.jsonl']);
+  });
+
   it('SIGINT during a run to a file removes the partial output', async () => {
     const f = path.join(dir, 'c3.jsonl');
     fs.writeFileSync(f, corpus(50));

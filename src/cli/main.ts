@@ -6,7 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
-import { removeTempFiles } from '../io/output.js';
+import { removeTempFiles } from '../io/temp.js';
 import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';

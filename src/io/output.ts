@@ -11,20 +11,7 @@ import { encode } from './blocks.js';
 import type { RawRecord } from './records.js';
 import type { ParquetTable } from './parquet-table.js';
 import { zstdCompressor } from './zstd.js';
-
-/** Files to remove if the process is interrupted (temporary outputs, the stdin spool). */
-export const tempFiles = new Set<string>();
-
-export function removeTempFiles(): void {
-  for (const f of tempFiles) {
-    try {
-      fs.rmSync(f, { force: true, recursive: true });
-    } catch {
-      /* best effort on the way out */
-    }
-  }
-  tempFiles.clear();
-}
+import { sweepStale, tempFiles, tempPrefix } from './temp.js';
 
 export interface Sink {
   write(s: string): void | Promise<void>;
@@ -195,7 +182,8 @@ export class PartialFile {
   fd: number;
   constructor(readonly file: string) {
     const dir = path.dirname(path.resolve(file));
-    this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.partial`);
+    sweepStale(dir);
+    this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(file)}.partial`);
     try {
       this.fd = fs.openSync(this.tmp, 'w');
     } catch (e) {

@@ -1,0 +1,73 @@
+/**
+ * Temporary files of a run: the analysis cache, the standard-input and zstd spools, partial outputs.
+ * Each is removed when the run ends or is interrupted (SIGINT, SIGTERM). A process killed outright
+ * (SIGKILL, the kernel's OOM killer, a lost Dask worker) cannot remove its own, and a cache takes about
+ * a third of the input's size; so their names carry the host and process id of their owner, and the
+ * next run that makes one in the same directory removes those whose owner on this host has exited.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Files and directories to remove if the process is interrupted. */
+export const tempFiles = new Set<string>();
+
+export function removeTempFiles(): void {
+  for (const f of tempFiles) {
+    try {
+      fs.rmSync(f, { force: true, recursive: true });
+    } catch {
+      /* best effort on the way out */
+    }
+  }
+  tempFiles.clear();
+}
+
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+const OWNED = /^\.?boilerstrip-[a-z]+-(.+)~(\d+)-/;
+
+/** The start of the name of one of this process's temporary files of this kind (e.g. `cache`). */
+export function tempPrefix(kind: string): string {
+  return `boilerstrip-${kind}-${HOST}~${process.pid}-`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const swept = new Set<string>();
+
+/**
+ * Remove the temporary files in `dir` left by boilerstrip processes of this host that have exited
+ * (once a directory per process). Returns how many went.
+ */
+export function sweepStale(dir: string): number {
+  const abs = path.resolve(dir);
+  if (swept.has(abs)) return 0;
+  swept.add(abs);
+  let names: string[];
+  try {
+    names = fs.readdirSync(abs);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const name of names) {
+    const m = OWNED.exec(name);
+    if (m === null || m[1] !== HOST) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || alive(pid)) continue;
+    try {
+      fs.rmSync(path.join(abs, name), { recursive: true, force: true });
+      n++;
+    } catch {
+      /* another sweeper got there first, or no permission: leave it */
+    }
+  }
+  return n;
+}
