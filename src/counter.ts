@@ -10,6 +10,8 @@
  */
 
 const MAX_LOAD = 0.7;
+/** After a spill the table grows only when it is still fuller than this. */
+const SPILL_LOAD = 0.35;
 const BYTES_PER_SLOT = 16;
 
 export interface PruneInfo {
@@ -93,7 +95,7 @@ export class Counter64 {
     k2[i] = b;
     cnt[i] = 1;
     this.last[i] = doc;
-    if (++this.size > this.cap * MAX_LOAD) this.makeRoom();
+    if (++this.size > this.cap * MAX_LOAD) this.makeRoom(doc);
     return 1;
   }
 
@@ -126,7 +128,7 @@ export class Counter64 {
     this.k2[i] = b;
     this.cnt[i] = Math.min(0xffffffff, n);
     this.last[i] = -1;
-    if (++this.size > this.cap * MAX_LOAD) this.makeRoom();
+    if (++this.size > this.cap * MAX_LOAD) this.makeRoom(-2);
   }
 
   /** The count of key (a, b), 0 when absent. */
@@ -224,9 +226,56 @@ export class Counter64 {
     return c;
   }
 
-  private makeRoom(): void {
+  /**
+   * Called when the table is full at `spillFrom` slots or more, before it grows or prunes: may take
+   * entries out (spill.ts moves the single-document ones to disk). `doc` is the document being counted
+   * (its entries must stay), or -2.
+   */
+  onFull: ((c: Counter64, doc: number) => void) | null = null;
+  /** With onFull: the capacity from which the table spills instead of growing (while that frees half). */
+  spillFrom = Infinity;
+
+  private makeRoom(doc: number): void {
+    if (this.onFull !== null && this.cap >= Math.min(this.spillFrom, this.maxCap)) {
+      this.onFull(this, doc);
+      // Grow (or prune) only when most entries repeat.
+      if (this.size <= this.cap * SPILL_LOAD) return;
+    }
     if (this.cap < this.maxCap) this.resize(this.cap * 2);
     else this.pruneBelow();
+  }
+
+  /**
+   * Take out the entries counted in one document (but `doc`'s): their keys, two lanes each. The table
+   * is rehashed after.
+   */
+  takeSingles(doc: number): Int32Array {
+    let out = new Int32Array(1 << 16);
+    let n = 0;
+    for (let i = 0; i < this.cap; i++) {
+      if (this.cnt[i] !== 1 || this.last[i] === doc) continue;
+      if (n + 2 > out.length) {
+        const grown = new Int32Array(out.length * 2);
+        grown.set(out);
+        out = grown;
+      }
+      out[n++] = this.k1[i]!;
+      out[n++] = this.k2[i]!;
+      this.cnt[i] = 0;
+    }
+    if (n > 0) {
+      this.size -= n / 2;
+      this.rehashInPlace();
+    }
+    return out.subarray(0, n);
+  }
+
+  /** Every entry: key lanes and count. */
+  forEach(f: (a: number, b: number, n: number) => void): void {
+    for (let i = 0; i < this.cap; i++) {
+      const n = this.cnt[i]!;
+      if (n !== 0) f(this.k1[i]!, this.k2[i]!, n);
+    }
   }
 
   private resize(cap: number): void {

@@ -16,6 +16,7 @@ import { Analysis, analyze as analyzeImported, fmix32 as fmix32Imported, Kind } 
 const analyze = analyzeImported;
 const fmix32 = fmix32Imported;
 import { Counter64, type PruneInfo } from './counter.js';
+import { finalizeSpills, Spiller, type SpillRun, type SpillTotals } from './spill.js';
 import { NORM_VERSION } from './normalize.js';
 import { BoilerstripError } from './errors.js';
 
@@ -109,6 +110,8 @@ export interface ModelParts {
   docs: number;
   texts: [string, string][];
   prune: PruneInfo;
+  /** Spill runs of the part's table (spill.ts), added back when pass 1 ends. */
+  spills?: SpillRun[];
 }
 
 /** Per-document outcome of learning. */
@@ -122,6 +125,11 @@ export class Model {
   docs = 0;
   /** Units in fewer documents than this were dropped (1: nothing dropped). See pruneBelow. */
   prunedBelow = 1;
+  /** The table's spills (enableSpill), and those of the parts added, until finishSpills adds them back. */
+  private spiller: Spiller | null = null;
+  private spillRuns: SpillRun[] = [];
+  /** What finishSpills did (null: the table never spilled). */
+  spilled: SpillTotals | null = null;
   /** A sample text per repeated unit key, for inspect and reports. */
   readonly texts = new Map<string, string>();
   readonly maxTexts: number;
@@ -136,6 +144,41 @@ export class Model {
     this.dedup = this.params.dedup;
     this.counter = counter ?? new Counter64(budget);
     this.maxTexts = opts.maxTexts ?? 50_000;
+  }
+
+  /**
+   * From now on, move the table's single-document units to runs in `dir` when it is full (spill.ts)
+   * instead of pruning, from `from` slots on (default: at the budget). finishSpills adds them back.
+   */
+  enableSpill(dir: string, tag: string, from?: number): void {
+    const sp = new Spiller(dir, tag);
+    if (this.spiller !== null) this.spillRuns.push(...this.spiller.runs);
+    this.spiller = sp;
+    this.counter.onFull = (c, doc) => sp.spill(c, doc);
+    if (from !== undefined) this.counter.spillFrom = from;
+  }
+
+  /** Spill runs not yet added back (this table's and its parts'). */
+  get pendingSpills(): SpillRun[] {
+    return [...this.spillRuns, ...(this.spiller?.runs ?? [])];
+  }
+
+  /**
+   * The end of pass 1: add the spill runs back (exact counts; units of one document dropped, so the
+   * model is pruned below 2). No more spilling after.
+   */
+  finishSpills(): void {
+    const runs = this.pendingSpills;
+    this.counter.onFull = null;
+    this.spiller = null;
+    this.spillRuns = [];
+    if (runs.length === 0) return;
+    const t = finalizeSpills(this.counter, runs);
+    const s = (this.spilled ??= { runs: 0, spilled: 0, singles: 0 });
+    s.runs += t.runs;
+    s.spilled += t.spilled;
+    s.singles += t.singles;
+    this.prunedBelow = Math.max(this.prunedBelow, 2);
   }
 
   /** Read counts from another table holding the same entries (a shared-memory copy); pruning info kept. */
@@ -244,6 +287,7 @@ export class Model {
       docs: this.docs,
       texts: [...this.texts],
       prune: { ...c.prune },
+      ...(this.pendingSpills.length > 0 ? { spills: this.pendingSpills } : {}),
     };
   }
 
@@ -269,6 +313,7 @@ export class Model {
       }
       this.addTotals(p);
       for (const [key, t] of p.texts) this.offerText(key, t);
+      if (p.spills) this.spillRuns.push(...p.spills);
     }
   }
 

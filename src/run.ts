@@ -20,6 +20,7 @@ import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SideStore } from './side.js';
 import { RunStats } from './stats.js';
 import { StripContext } from './strip-context.js';
+import { leastThreshold, resolveStripOptions } from './strip.js';
 import { defaultThreads } from './parallel/threads.js';
 import { learnChunks, stripChunks } from './parallel/pool.js';
 import { recordChunks } from './parallel/plan.js';
@@ -66,19 +67,48 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   let chars = 0;
   let docs = 0;
   let g = 0;
-  for (const group of groupSources(sources, threads, opts)) {
-    const gi = g++;
-    // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
-    // (Parquet: pass 1 reads only the text and the site's columns.)
-    const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
-    const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
-    await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why) => cache.fail(why) } : undefined, feed);
+  const spillDir = spillDirFor(opts);
+  try {
+    for (const group of groupSources(sources, threads, opts)) {
+      const gi = g++;
+      // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
+      // (Parquet: pass 1 reads only the text and the site's columns.)
+      const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
+      const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
+      const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;
+      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spillDir);
+    }
+    // The spill runs of every group and thread, added back once all documents are counted.
+    model.finishSpills();
+  } finally {
+    if (spillDir !== undefined) {
+      fs.rmSync(spillDir, { recursive: true, force: true });
+      tempFiles.delete(spillDir);
+    }
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
     stats.model = model;
   }
   return model;
+}
+
+/**
+ * Where a full count table spills its single-document units (exact counts in bounded memory, spill.ts):
+ * a new directory in --tmp-dir; undefined when a threshold of 1 would read those units or the directory
+ * cannot be made (the table then prunes when full).
+ */
+function spillDirFor(opts: RunOptions): string | undefined {
+  if (leastThreshold(resolveStripOptions(opts)) < 2) return undefined;
+  const tmp = opts.tmpDir ?? os.tmpdir();
+  sweepStale(tmp);
+  try {
+    const dir = fs.mkdtempSync(path.join(tmp, tempPrefix('spill')));
+    tempFiles.add(dir);
+    return dir;
+  } catch {
+    return undefined; // (an unwritable --tmp-dir: the table prunes when full, as without spilling)
+  }
 }
 
 /**

@@ -178,6 +178,7 @@ export class RunStats {
             units: m.counter.size,
             tableBytes: m.counter.bytes,
             pruning: m.prune,
+            spill: m.spilled,
           }
         : null,
       sites: sites.slice(0, 1000).map(([site, f]) => ({ site, ...f })),
@@ -208,7 +209,10 @@ export interface RunReport {
   docs: { cleaned: number; changed: number; emptied: number; judgedByCorpusCounts: number; withCopies: number; htmlPages?: number };
   chars: { in: number; out: number; removedShare: number };
   throughput: { bytesIn: number; learnSeconds: number; stripSeconds: number; mbPerSecond: number | null; analysisCached: boolean | null; analysisCacheOff: string | null };
-  model: { docs: number; sites: number; units: number; tableBytes: number; pruning: { events: number; units: number; maxUndercount: number } } | null;
+  model: { docs: number; sites: number; units: number; tableBytes: number; pruning: { events: number; units: number; maxUndercount: number };
+    /** The table reached --max-memory and moved its single-document units to disk (spill.ts): runs written, keys moved, units of one document dropped at the end. Null: it held every unit. */
+    spill?: { runs: number; spilled: number; singles: number } | null;
+  } | null;
   sites: (SiteFigures & { site: string })[];
   sitesOmitted: number;
   removedUnits: UnitFigures[];

@@ -79,6 +79,11 @@ export interface ResolvedStripOptions {
 
 export const STRIP_DEFAULTS: ResolvedStripOptions = { minDocs: 5, minRatio: 0.02, minSiteDocs: 20, templateRatio: 0.05, templateMinDocs: 10, chainRatio: 0.1, teaserDocs: 2, blockMin: 3, blockDocs: 2 };
 
+/** The lowest count any decision compares with these options (at most 2): a model pruned below it judges the same. */
+export function leastThreshold(o: ResolvedStripOptions): number {
+  return Math.min(o.minDocs, o.teaserDocs, o.blockMin > 0 ? o.blockDocs : Infinity, 2);
+}
+
 export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions {
   return {
     minDocs: o.minDocs ?? STRIP_DEFAULTS.minDocs,
@@ -180,7 +185,7 @@ export class Stripper {
   ) {
     this.opts = resolveStripOptions(opts);
     [this.g1, this.g2] = model.siteKey(GLOBAL_SITE);
-    const least = Math.min(this.opts.minDocs, this.opts.teaserDocs, this.opts.blockMin > 0 ? this.opts.blockDocs : Infinity, 2);
+    const least = leastThreshold(this.opts);
     if (model.prunedBelow > least) {
       throw new BoilerstripError(
         'E_OPTION',
@@ -231,7 +236,9 @@ export class Stripper {
     keyOf(h1, h2, kind, this.s1, this.s2);
     this.k1 = KEY[0]!;
     this.k2 = KEY[1]!;
-    this.df = distinct(c.get(this.k1, this.k2), near ? this.nearSite : this.copiesSite);
+    // (Every unit of the document is counted for its site, so its count is 1 at least: also in a model
+    // pruned below 2, where a unit of this document only is absent.)
+    this.df = distinct(Math.max(1, c.get(this.k1, this.k2)), near ? this.nearSite : this.copiesSite);
     this.viaCorpus = false;
     if (this.df >= t) return true;
     if (!fallback) return false;
@@ -812,7 +819,8 @@ export class Stripper {
       const kind = a.extraKind[x]! as Kind;
       if (kind !== Kind.Prefix && kind !== Kind.ProseLabel) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
-      const df = distinct(c.get(KEY[0]!, KEY[1]!), this.copiesSite);
+      // (This document's own keys: 1 at least, as in judge.)
+      const df = distinct(Math.max(1, c.get(KEY[0]!, KEY[1]!)), this.copiesSite);
       if (kind === Kind.Prefix) label = df;
       else prose = df;
     }

@@ -180,7 +180,7 @@ export function readOptions(y: Argv): Argv {
 
 export function learnOptions(y: Argv): Argv {
   return y
-    .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, the rarest units are pruned (reported)', group: 'Learning:' })
+    .option('max-memory', { type: 'string', default: '512MB', describe: 'Memory for the count table; past it, units of one document so far go to disk (counts stay exact), and the rarest are pruned only when repeated units alone fill it (reported)', group: 'Learning:' })
     .option('templates', { type: 'boolean', default: true, describe: 'Count template keys of short lines (use --no-templates to turn off)', group: 'Learning:' })
     .option('fallback', { type: 'boolean', default: true, describe: 'Also count corpus-wide, for sites with few documents', group: 'Learning:' })
     .option('dedup', { type: 'boolean', default: true, describe: 'Count duplicate fingerprints, so copies of a page or a wire story count once (--no-dedup: as separate documents)', group: 'Learning:' });
@@ -288,7 +288,7 @@ export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o:
   saveModel(model, a.model);
   if (!a.quiet) {
     const size = fs.statSync(a.model).size;
-    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
+    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.spilled ? `; the table spilled ${model.spilled.spilled} units to disk (counts exact; ${model.spilled.singles} units of one document dropped: pruned below 2)` : ''}${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
   }
   return { model, stats };
 }

@@ -27,6 +27,8 @@ export interface WorkerInit {
   opts: RunOptions;
   /** Pass 1 of clean: write each chunk's analyses to a file of this thread in this directory. */
   cacheDir?: string;
+  /** Pass 1: spill the table's single-document units to runs in this directory when it is full (spill.ts). */
+  spillDir?: string;
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
@@ -79,6 +81,7 @@ function chunkItems(c: Chunk, fds: Fds, opts: RunOptions): { items: ReadItem[]; 
 }
 
 let passes = 0;
+let spills = 0;
 
 /** Pass 1: a model of this thread's chunks; `finish` sends it back (in-process: counted into the run's). */
 function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: LocalModel | undefined, done: () => void): Handler {
@@ -86,6 +89,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
   const fields = resolveFields(opts);
   const skip = opts.onError === 'skip';
   const model = local?.model ?? new Model(opts);
+  if (init.spillDir !== undefined) model.enableSpill(init.spillDir, `${tag}-${spills++}`);
   // A file per pass 1 this thread serves (a run has one per parallel group of sources).
   let sideFile: SideFile | null = null;
   let sideBroken = false;

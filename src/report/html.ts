@@ -299,7 +299,12 @@ function modelSection(r: RunReport): string {
       ['sites', num(m.sites)],
       ['units in the table', num(m.units)],
       ['table size', esc(bytes(m.tableBytes))],
-      ['pruning', pruned ? `<strong class="warn">${num(p.events)} times</strong>` : 'none', pruned ? 'the table reached --max-memory and dropped its rarest units' : 'the table held every unit'],
+      [
+        'spilled to disk',
+        m.spill ? `${num(m.spill.spilled)} units in ${num(m.spill.runs)} runs` : 'none',
+        m.spill ? `the table reached --max-memory: units of one document so far went to disk and were added back after pass 1 (counts exact; ${num(m.spill.singles)} units of one document dropped)` : 'the table held every unit',
+      ],
+      ['pruning', pruned ? `<strong class="warn">${num(p.events)} times</strong>` : 'none', pruned ? 'the table reached --max-memory with mostly repeated units and dropped its rarest' : 'none needed'],
       ['units pruned', num(p.units)],
       ['counts short by at most', num(p.maxUndercount), 'documents'],
     ]) + (pruned ? '<p class="warn">Counts may be short: a larger --max-memory keeps every unit (and makes the output the same for every thread count).</p>' : '')

@@ -1,0 +1,132 @@
+/**
+ * Exact counts in bounded memory. Most units of a crawl are in one document only (84% of the table's
+ * entries on the bench crawl: each article's own lines), and they grow with the input; the units that
+ * repeat, which are all that a decision reads, grow far slower. When the count table reaches its budget,
+ * its single-document units move to disk (a spill run) instead of being pruned; a unit that comes back
+ * later starts again from 1, and its document in the run is added back at the end of pass 1 (finalize):
+ * a unit's count is its table count plus the runs it is in. Documents are counted once each whatever the
+ * order, so the counts, and the output, are the same as with a table large enough for all units, and the
+ * same for every thread count.
+ *
+ * What finalize drops is the units in one document of the whole input: no decision compares a count
+ * below 2 (the model is marked pruned below 2, as `merge --prune-below 2` marks it; strip refuses
+ * thresholds of 1 with it, and clean does not spill with --min-docs 1).
+ *
+ * A run is one file: its keys split into PARTS partitions by key hash, partition after partition (two
+ * int32 a key), with their offsets kept in memory. Finalize reads one partition of every run at a time, so
+ * its memory is a partition's keys, not all of them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Counter64 } from './counter.js';
+import { BoilerstripError } from './errors.js';
+
+/** Partitions a run is split into: finalize holds 1/PARTS of all spilled keys at once. */
+const PARTS = 64;
+
+/** One spill run: a file and where each partition's keys start (PARTS + 1 offsets, in keys). */
+export interface SpillRun {
+  file: string;
+  offsets: number[];
+}
+
+/** Which partition a key goes to (top bits of a mix of both lanes; the table's slot uses the low bits). */
+function partOf(a: number, b: number): number {
+  return (Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0xc2b2ae35) >>> 26) & (PARTS - 1);
+}
+
+/** The spill runs of one table (a thread's, or the run's), written in `dir`. */
+export class Spiller {
+  readonly runs: SpillRun[] = [];
+  /** Keys moved to disk in all. */
+  keys = 0;
+  private n = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly tag: string,
+  ) {}
+
+  /** Move the table's single-document units (but those of document `current`) to a new run. */
+  spill(c: Counter64, current: number): void {
+    const taken = c.takeSingles(current);
+    const n = taken.length / 2;
+    if (n === 0) return;
+    // Counting sort by partition.
+    const counts = new Int32Array(PARTS + 1);
+    const part = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = partOf(taken[2 * i]!, taken[2 * i + 1]!);
+      part[i] = p;
+      counts[p + 1]!++;
+    }
+    for (let p = 0; p < PARTS; p++) counts[p + 1]! += counts[p]!;
+    const offsets = Array.from(counts);
+    const out = new Int32Array(2 * n);
+    const at = counts.slice(0, PARTS);
+    for (let i = 0; i < n; i++) {
+      const j = at[part[i]!]!++;
+      out[2 * j] = taken[2 * i]!;
+      out[2 * j + 1] = taken[2 * i + 1]!;
+    }
+    const file = path.join(this.dir, `${this.tag}-${this.n++}.spill`);
+    try {
+      fs.writeFileSync(file, out);
+    } catch (e) {
+      throw new BoilerstripError('E_OUTPUT', `cannot write the count spill ${file}: ${(e as Error).message} (use --tmp-dir, or a larger --max-memory)`);
+    }
+    this.runs.push({ file, offsets });
+    this.keys += n;
+  }
+}
+
+/** What finalize did. */
+export interface SpillTotals {
+  runs: number;
+  /** Keys written to disk in all (a unit once per run it is in). */
+  spilled: number;
+  /** Units of one document in all, dropped. */
+  singles: number;
+}
+
+/**
+ * Add the spill runs back into the table: a unit in the table gains one per run it is in; a unit in no
+ * table slot but in 2+ runs comes back with that count; a unit in one run only is dropped. The runs'
+ * files are removed as they are read.
+ */
+export function finalizeSpills(c: Counter64, runs: SpillRun[]): SpillTotals {
+  const totals: SpillTotals = { runs: runs.length, spilled: 0, singles: 0 };
+  if (runs.length === 0) return totals;
+  const fds = runs.map((r) => fs.openSync(r.file, 'r'));
+  try {
+    for (let p = 0; p < PARTS; p++) {
+      let n = 0;
+      for (const r of runs) n += r.offsets[p + 1]! - r.offsets[p]!;
+      if (n === 0) continue;
+      totals.spilled += n;
+      const occ = new Counter64(Number.MAX_SAFE_INTEGER, Math.max(1 << 10, 2 ** Math.ceil(Math.log2(n / 0.7 + 1))));
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        const keys = r.offsets[p + 1]! - r.offsets[p]!;
+        if (keys === 0) continue;
+        const buf = Buffer.allocUnsafe(keys * 8);
+        let got = 0;
+        while (got < buf.length) {
+          const m = fs.readSync(fds[k]!, buf, got, buf.length - got, r.offsets[p]! * 8 + got);
+          if (m === 0) throw new BoilerstripError('E_INTERNAL', `count spill ${r.file} is shorter than written`);
+          got += m;
+        }
+        const a = new Int32Array(buf.buffer, buf.byteOffset, keys * 2);
+        for (let i = 0; i < keys; i++) occ.add(a[2 * i]!, a[2 * i + 1]!, 1);
+      }
+      occ.forEach((a, b, m) => {
+        if (m === 1 && c.get(a, b) === 0) totals.singles++;
+        else c.add(a, b, m);
+      });
+    }
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+    for (const r of runs) fs.rmSync(r.file, { force: true });
+  }
+  return totals;
+}
