@@ -144,7 +144,8 @@ async function main(): Promise<void> {
         console.log(`${'kernels alone (both passes, no I/O or JSON): the ceiling'.padEnd(56)} ${(1 / (1 / p1 + 1 / p2)).toFixed(1).padStart(8)}`);
       }
       const base = mawkBaseline(plain, st.bytes);
-      const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), endToEnd(jsonl, 1, ['--no-cache-analysis'])];
+      // (--report keeps samples of what it removed: its peak RSS shows they hold no documents.)
+      const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), endToEnd(jsonl, 1, ['--no-cache-analysis']), endToEnd(jsonl, 1, ['--report', path.join(dir, 'report.json')], '--report')];
       console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
       if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
       else console.log('mawk not installed: no baseline (apt-get install mawk)');

@@ -18,6 +18,7 @@ const fmix32 = fmix32Imported;
 import { Counter64, type PruneInfo } from './counter.js';
 import { finalizeSpills, Spiller, type SpillRun, type SpillTotals } from './spill.js';
 import { NORM_VERSION } from './normalize.js';
+import { detached } from './strings.js';
 import { BoilerstripError } from './errors.js';
 
 /** Site name of the corpus-wide fallback counts. */
@@ -86,7 +87,7 @@ export function keyString(a: number, b: number): string {
 
 /** A stored sample: "kind<TAB>site<TAB>text" (texts are for inspect and reports, never for decisions). */
 function sampleText(kind: Kind, site: string, text: string, from: number, to: number): string {
-  return `${kind}\t${site}\t${text.slice(from, Math.min(to, from + 160))}`;
+  return detached(`${kind}\t${site}\t${text.slice(from, Math.min(to, from + 160))}`);
 }
 
 export function parseSample(s: string): { kind: Kind; site: string; text: string } {

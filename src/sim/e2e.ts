@@ -32,11 +32,11 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { seco
   return { seconds, rssMB: rss, stderr: r.stderr ?? '', status: r.status };
 }
 
-export function endToEnd(file: string, threads: number, extra: string[] = []): E2E {
+export function endToEnd(file: string, threads: number, extra: string[] = [], label = extra.join(' ')): E2E {
   const bytes = fs.statSync(file).size;
   const r = timed(process.execPath, [BIN, 'clean', file, '-o', '/dev/null', '--quiet', '--threads', String(threads), ...extra], { BOILERSTRIP_PEAK_RSS: '1' });
   if (r.status !== 0) throw new Error(`boilerstrip failed: ${r.stderr}`);
-  return { what: `boilerstrip clean (--threads ${threads}${extra.length ? ` ${extra.join(' ')}` : ''})`, bytes, seconds: r.seconds, mbps: bytes / 1e6 / r.seconds, peakRssMB: r.rssMB };
+  return { what: `boilerstrip clean (--threads ${threads}${label ? ` ${label}` : ''})`, bytes, seconds: r.seconds, mbps: bytes / 1e6 / r.seconds, peakRssMB: r.rssMB };
 }
 
 export function mawkBaseline(plain: string, jsonlBytes: number): E2E | null {
