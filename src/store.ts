@@ -12,11 +12,11 @@
  * no half file.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Counter64 } from './counter.js';
 import { BoilerstripError } from './errors.js';
 import { Model, assertCompatible, type ModelParams, keyString } from './model.js';
+import { PartialFile } from './io/output.js';
 
 export const MAGIC = Buffer.from('BSTRIPMD', 'latin1');
 /**
@@ -170,14 +170,13 @@ export function modelFileBytes(model: Model): number {
  * out (a model on its way to a merge into one that has all the texts it keeps).
  */
 export function saveModel(model: Model, file: string, opts: { texts?: boolean } = {}): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  let fd: number;
+  let out: PartialFile;
   try {
-    fd = fs.openSync(tmp, 'w');
+    out = new PartialFile(file);
   } catch (e) {
-    throw new BoilerstripError('E_OUTPUT', `cannot write model: ${(e as Error).message}`, { file });
+    throw new BoilerstripError('E_OUTPUT', `cannot write model: ${(e as Error).message.replace(/^cannot write output: /, '')}`, { file });
   }
+  const fd = out.fd;
   try {
     const c = model.counter;
     const textKeys = opts.texts === false ? [] : [...model.texts.keys()].sort();
@@ -200,15 +199,9 @@ export function saveModel(model: Model, file: string, opts: { texts?: boolean } 
     const tail = Buffer.alloc(4);
     tail.writeUInt32LE(w.crc >>> 0, 0);
     fs.writeSync(fd, tail);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, file);
+    out.commit();
   } catch (e) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    fs.rmSync(tmp, { force: true });
+    out.abort();
     if (e instanceof BoilerstripError) throw e;
     throw new BoilerstripError('E_OUTPUT', `cannot write model: ${(e as Error).message}`, { file });
   }

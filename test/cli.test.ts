@@ -301,6 +301,38 @@ describe('failures', () => {
     }
   });
 
+  it('-o, -m and --report onto a named pipe write into it and leave it a pipe (a rename would put a file in its place, as it did on /dev/null); onto a link, the link stays', async () => {
+    const fifo = path.join(dir, 'out.fifo');
+    const got = path.join(dir, 'from-fifo.jsonl');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const { spawn } = await import('node:child_process');
+    for (const args of [['clean', 'seeds/', '-o', fifo], ['learn', 'seeds/', '-m', fifo], ['clean', 'seeds/', '-o', '/dev/null', '--report', fifo]]) {
+      const reader = spawn('sh', ['-c', `cat "${fifo}" > "${got}"`]);
+      const done = new Promise((r) => reader.on('exit', r));
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [BIN, ...args, '--quiet'], { cwd: ROOT });
+        let stderr = '';
+        c.stderr.on('data', (b) => (stderr += b));
+        c.on('exit', (status) => resolve({ status, stderr }));
+      });
+      await done;
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(fs.statSync(fifo).isFIFO()).toBe(true);
+      expect(fs.statSync(got).size).toBeGreaterThan(100);
+    }
+    expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.partial') || n.endsWith('.tmp'))).toEqual([]);
+    // A link to a file: the file it points to gets the output, the link stays a link.
+    const target = path.join(dir, 'target.jsonl');
+    const link = path.join(dir, 'link.jsonl');
+    fs.writeFileSync(target, 'old\n');
+    fs.symlinkSync(target, link);
+    const l = run(['clean', 'seeds/', '-o', link, '--quiet']);
+    expect(l.status, l.stderr).toBe(0);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target, 'utf8').split('\n').filter(Boolean).length).toBe(seedFiles.length);
+  });
+
   it('names a missing input, an unwritable output and a bad model', () => {
     expect(run(['clean', 'no/such/file.jsonl']).stderr).toMatch(/no\/such\/file\.jsonl: no such file/);
     const r = run(['clean', crawl, '-o', '/proc/forbidden/out.jsonl']);

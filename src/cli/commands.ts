@@ -8,7 +8,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
-import { codecFor, compressionOf, FileSink, StreamSink, type Compression, type Sink } from '../io/output.js';
+import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type Sink } from '../io/output.js';
 import { removeTempFiles } from '../io/temp.js';
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
@@ -220,13 +220,12 @@ export async function sinkFor(output: string | undefined, compress: string | und
 
 /** Write a file whole or not at all (a temporary name, renamed). */
 export function writeWhole(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, text);
-    fs.renameSync(tmp, file);
+    const out = new PartialFile(file);
+    out.write(Buffer.from(text, 'utf8'));
+    out.commit();
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new BoilerstripError('E_OUTPUT', `cannot write ${file}: ${(e as Error).message}`);
+    throw new BoilerstripError('E_OUTPUT', `cannot write ${file}: ${(e as Error).message.replace(/^cannot write output: /, '')}`);
   }
 }
 

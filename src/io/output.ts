@@ -176,15 +176,35 @@ abstract class Buffered implements Sink {
 /**
  * A file written under a temporary name next to it and renamed when complete: an output is there whole
  * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM.
+ *
+ * A path that is there and is no regular file (/dev/null, a named pipe, /dev/stdout) is written in
+ * place: a rename would put a file where the device or pipe was. A symbolic link to a file stays a link;
+ * the file it points to is replaced.
  */
 export class PartialFile {
   readonly tmp: string;
   fd: number;
+  /** Written in place (a device or pipe): nothing to rename or remove. */
+  private readonly inPlace: boolean;
+  private readonly target: string;
   constructor(readonly file: string) {
-    const dir = path.dirname(path.resolve(file));
-    sweepStale(dir);
-    this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(file)}.partial`);
+    let st: fs.Stats | null = null;
     try {
+      st = fs.statSync(file);
+    } catch {
+      /* a new file */
+    }
+    this.inPlace = st !== null && !st.isFile();
+    try {
+      if (this.inPlace) {
+        this.target = this.tmp = file;
+        this.fd = fs.openSync(file, 'w');
+        return;
+      }
+      this.target = st !== null ? fs.realpathSync(file) : path.resolve(file);
+      const dir = path.dirname(this.target);
+      sweepStale(dir);
+      this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(this.target)}.partial`);
       this.fd = fs.openSync(this.tmp, 'w');
     } catch (e) {
       throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file });
@@ -205,7 +225,8 @@ export class PartialFile {
     try {
       fs.closeSync(this.fd);
       this.fd = -1;
-      fs.renameSync(this.tmp, this.file);
+      if (this.inPlace) return;
+      fs.renameSync(this.tmp, this.target);
       tempFiles.delete(this.tmp);
     } catch (e) {
       this.abort();
@@ -221,6 +242,7 @@ export class PartialFile {
       }
       this.fd = -1;
     }
+    if (this.inPlace) return;
     fs.rmSync(this.tmp, { force: true });
     tempFiles.delete(this.tmp);
   }
