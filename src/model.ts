@@ -149,14 +149,14 @@ export class Model {
 
   /**
    * From now on, move the table's single-document units to runs in `dir` when it is full (spill.ts)
-   * instead of pruning, from `from` slots on (default: at the budget). finishSpills adds them back.
+   * instead of pruning, from `from` slots on (Infinity: at the budget). finishSpills adds them back.
    */
-  enableSpill(dir: string, tag: string, from?: number): void {
+  enableSpill(dir: string, tag: string, from: number): void {
     const sp = new Spiller(dir, tag);
     if (this.spiller !== null) this.spillRuns.push(...this.spiller.runs);
     this.spiller = sp;
     this.counter.onFull = (c, doc) => sp.spill(c, doc);
-    if (from !== undefined) this.counter.spillFrom = from;
+    this.counter.spillFrom = from;
   }
 
   /** Spill runs not yet added back (this table's and its parts'). */

@@ -15,6 +15,7 @@ import { resolveInputs, sourceBytes, type InputSource, type ReadOptions } from '
 import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
 import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
+import { SPILL_FROM } from './counter.js';
 import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SideStore } from './side.js';
@@ -57,8 +58,12 @@ function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): 
   };
 }
 
-/** Pass 1 over sources: a model of per-site unit document frequencies (counted into `into` if given). */
-export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null, into?: Model): Promise<Model> {
+/**
+ * Pass 1 over sources: a model of per-site unit document frequencies (counted into `into` if given).
+ * A full table spills its single-document units (spill.ts) from `spillFrom` slots on (default: at the
+ * budget, so a model to be merged keeps them while it can; clean, whose model is final, from SPILL_FROM).
+ */
+export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null, into?: Model, spillFrom = Infinity): Promise<Model> {
   const fields = resolveFields(opts);
   const model = into ?? new Model(opts);
   const t0 = performance.now();
@@ -76,7 +81,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
       const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
       const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;
-      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spillDir);
+      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spillDir !== undefined ? { dir: spillDir, from: spillFrom } : undefined);
     }
     // The spill runs of every group and thread, added back once all documents are counted.
     model.finishSpills();
@@ -121,7 +126,7 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
   const { cache, off } = analysisCache(sources, opts);
   if (off) stats.analysisCacheOff = off;
   try {
-    const model = await learnSources(sources, opts, stats, cache);
+    const model = await learnSources(sources, opts, stats, cache, undefined, SPILL_FROM);
     if (cache?.failed) stats.analysisCacheOff = cache.failed;
     stats.analysisCached = cache !== null && cache.failed === null;
     await stripSources(model, sources, sink, opts, stats, cache?.failed ? null : cache);

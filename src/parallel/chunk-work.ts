@@ -27,8 +27,8 @@ export interface WorkerInit {
   opts: RunOptions;
   /** Pass 1 of clean: write each chunk's analyses to a file of this thread in this directory. */
   cacheDir?: string;
-  /** Pass 1: spill the table's single-document units to runs in this directory when it is full (spill.ts). */
-  spillDir?: string;
+  /** Pass 1: spill the table's single-document units to runs in this directory when it is full at `from` slots or more (spill.ts). */
+  spill?: { dir: string; from: number };
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
@@ -89,7 +89,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
   const fields = resolveFields(opts);
   const skip = opts.onError === 'skip';
   const model = local?.model ?? new Model(opts);
-  if (init.spillDir !== undefined) model.enableSpill(init.spillDir, `${tag}-${spills++}`);
+  if (init.spill !== undefined) model.enableSpill(init.spill.dir, `${tag}-${spills++}`, init.spill.from);
   // A file per pass 1 this thread serves (a run has one per parallel group of sources).
   let sideFile: SideFile | null = null;
   let sideBroken = false;

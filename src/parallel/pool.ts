@@ -251,7 +251,7 @@ export async function learnChunks(
   tick: (records: number, chars: number) => void,
   cache?: { dir: string; blocks: BlockAt[]; fail: (why: string) => void },
   feed?: AsyncGenerator<Chunk>,
-  spillDir?: string,
+  spill?: { dir: string; from: number },
 ): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
@@ -263,7 +263,7 @@ export async function learnChunks(
   const perThread = { ...portable(opts), maxMemory: Math.max(Math.min(budget, 16 << 20), Math.floor(budget / threads)) };
   let bytes = 0;
   const threadsUsed: Thread[] = local ? [new LocalThread({ model })] : lease(threads);
-  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spillDir }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
+  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
     chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
     if (cache && r.sideError) cache.fail(r.sideError);
@@ -307,7 +307,7 @@ export async function learnChunks(
   if (reuse) giveBack(workers as unknown as Worker[]);
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
-  if (spillDir !== undefined) model.enableSpill(spillDir, 'merge');
+  if (spill !== undefined) model.enableSpill(spill.dir, 'merge', spill.from);
   model.addParts(parts);
 }
 
