@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { encode, textBlocks } from '../src/io/blocks.js';
-import { readSources, isBad, type InputSource, type ReadItem } from '../src/io/input.js';
+import { decode, encode, textBlocks } from '../src/io/blocks.js';
+import { readSources, isBad, parseJsonlBlock, parseJsonlBytes, type InputSource, type ReadItem } from '../src/io/input.js';
 import { findTopLevelValue, spliceRecord } from '../src/record.js';
 
 function chunked(buf: Buffer, sizes: number[]): Readable {
@@ -89,6 +89,41 @@ describe('reading JSONL', () => {
       line += b.text.split('\n').length - 1;
     }
     expect(line).toBe(1001);
+  });
+});
+
+describe('a chunk decoded line by line (parseJsonlBytes)', () => {
+  const arabic = 'قال الجيش السوري يوم السبت إن العشرات من جنوده قتلوا في هجوم كبير';
+  const lines = [
+    JSON.stringify({ text: arabic }),
+    '',
+    '   ',
+    // U+0A30 U+0100 is 30 0A 00 01 in UTF-16LE: "0A 00" at an odd offset is no newline.
+    JSON.stringify({ text: `${arabic} \u0a30\u0100 \u0a0a\u0a00` }),
+    `${JSON.stringify({ text: arabic })}\r`,
+    '{"text": broken',
+    '[1, 2]',
+    JSON.stringify({ text: 'a\u2028b\u0000c', n: 1 }),
+    JSON.stringify({ text: arabic.repeat(40) }),
+  ];
+  const calls = (f: (onBad: (file: string, line: number) => void) => ReadItem[]): { items: ReadItem[]; invalid: number[] } => {
+    const invalid: number[] = [];
+    return { items: f((_f, l) => void invalid.push(l)), invalid };
+  };
+  it.each([
+    ['mostly Arabic (transcoded once, a string per line)', (l: string[]) => l.join('\n')],
+    ['mostly ASCII (V8 decoder per line)', (l: string[]) => ['{"text":"' + 'x'.repeat(5000) + '"}', ...l].join('\n')],
+    ['with a final newline', (l: string[]) => l.join('\n') + '\n'],
+    ['invalid UTF-8 (decoded whole, as before)', (l: string[]) => l.join('\n').replace('broken', '\udc80broken')],
+  ])('gives what decoding the whole chunk gives: %s', (_name, make) => {
+    let bytes = Buffer.from(make(lines), 'utf8');
+    if (_name.startsWith('invalid')) bytes = Buffer.concat([bytes, Buffer.from([0x0a, 0xff, 0xfe, 0x0a])]);
+    const d = decode(bytes);
+    const whole = calls((onInvalidUtf8) => parseJsonlBlock(d.text, 'f', 1, d.invalid, { onInvalidUtf8 }));
+    const byLine = calls((onInvalidUtf8) => parseJsonlBytes(bytes, 'f', 1, { onInvalidUtf8 }));
+    expect(byLine).toEqual(whole);
+    expect(whole.items.filter((r) => !isBad(r)).length).toBeGreaterThanOrEqual(4);
+    expect(whole.items.filter((r) => isBad(r)).map((r) => r.line)).toContain(_name.startsWith('mostly ASCII') ? 7 : 6);
   });
 });
 

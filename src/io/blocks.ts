@@ -38,10 +38,7 @@ export interface BlockOptions {
 
 /** Decode UTF-8: transcode for mostly non-ASCII bytes (4x faster on Arabic), V8's decoder otherwise. */
 export function decode(buf: Buffer): { text: string; invalid: boolean } {
-  let high = 0;
-  const probe = Math.min(buf.length, 4096);
-  for (let i = 0; i < probe; i++) if (buf[i]! >= 0x80) high++;
-  if (high * 8 < probe) {
+  if (mostlyAscii(buf)) {
     const text = buf.toString('utf8');
     return { text, invalid: text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf) };
   }
@@ -50,6 +47,14 @@ export function decode(buf: Buffer): { text: string; invalid: boolean } {
   } catch {
     return { text: buf.toString('utf8'), invalid: true };
   }
+}
+
+/** Fewer than 1 byte in 8 of the first 4 KB is non-ASCII: V8's decoder is the faster there. */
+export function mostlyAscii(buf: Buffer): boolean {
+  let high = 0;
+  const probe = Math.min(buf.length, 4096);
+  for (let i = 0; i < probe; i++) if (buf[i]! >= 0x80) high++;
+  return high * 8 < probe;
 }
 
 const NON_LATIN1 = /[^\u0000-\u00ff]/;

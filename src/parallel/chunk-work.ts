@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
-import { decode, encode } from '../io/blocks.js';
-import { isBad, parseJsonlBlock, type ReadItem } from '../io/input.js';
+import { encode } from '../io/blocks.js';
+import { isBad, parseJsonlBytes, type ReadItem } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
 import { learnRecord } from '../doc.js';
@@ -76,8 +76,7 @@ function chunkItems(c: Chunk, fds: Fds, opts: RunOptions): { items: ReadItem[]; 
   const bytes = readChunk(c, c.bytes ? -1 : fdOf(fds, c.file));
   const lines = countLines(bytes);
   if (c.oversize !== undefined) return { items: [{ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }], lines };
-  const d = decode(bytes);
-  return { items: parseJsonlBlock(d.text, c.label, 1, d.invalid, opts), lines };
+  return { items: parseJsonlBytes(bytes, c.label, 1, opts), lines };
 }
 
 let passes = 0;
