@@ -81,6 +81,11 @@ describe('the HTML report builder', () => {
     expect(html).toContain('MB/s');
     const pruned = reportHtml({ ...smallReport(), model: { docs: 12, sites: 2, units: 300, tableBytes: 1 << 20, pruning: { events: 2, units: 77, maxUndercount: 2 } } });
     expect(pruned).toContain('<strong class="warn">2 times</strong>');
+    expect(html).toContain('the table held every unit');
+    const spilled = reportHtml({ ...smallReport(), model: { docs: 12, sites: 2, units: 300, tableBytes: 1 << 20, pruning: { events: 0, units: 0, maxUndercount: 0 }, spill: { runs: 3, spilled: 4567, singles: 4000 } } });
+    expect(spilled).toContain('4,567 units in 3 runs');
+    expect(spilled).toContain('every count exact (4,567 units spilled to disk)');
+    expect(spilled).toContain('4,000 units of one document dropped');
   });
 
   it('draws a report without samples (written before they existed)', () => {

@@ -410,7 +410,11 @@ export function reportHtml(r: RunReport, meta: { title?: string; source?: string
     card('of the text removed', pct(r.chars.removedShare ?? (r.chars.in ? removed / r.chars.in : 0)), `${num(removed)} of ${num(r.chars.in)} chars`),
     card('sites', num(sitesCount), r.docs.judgedByCorpusCounts ? `${num(r.docs.judgedByCorpusCounts)} docs of small sites` : ''),
     card('throughput', r.throughput.mbPerSecond !== null ? `${r.throughput.mbPerSecond.toFixed(1)} MB/s` : '–', `${esc(bytes(r.throughput.bytesIn))} in ${(r.throughput.learnSeconds + r.throughput.stripSeconds).toFixed(2)} s`),
-    card('pruning', r.model && r.model.pruning.events > 0 ? `<span class="warn">${num(r.model.pruning.units)} units</span>` : 'none', r.model && r.model.pruning.events > 0 ? `counts short by ≤ ${num(r.model.pruning.maxUndercount)}` : 'every unit counted'),
+    card(
+      'pruning',
+      r.model && r.model.pruning.events > 0 ? `<span class="warn">${num(r.model.pruning.units)} units</span>` : 'none',
+      r.model && r.model.pruning.events > 0 ? `counts short by ≤ ${num(r.model.pruning.maxUndercount)}` : r.model?.spill ? `every count exact (${num(r.model.spill.spilled)} units spilled to disk)` : 'every unit counted',
+    ),
   ];
   return `<!doctype html>
 <html lang="en">
