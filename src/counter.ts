@@ -254,29 +254,24 @@ export class Counter64 {
     else this.pruneBelow();
   }
 
-  /**
-   * Take out the entries counted in one document (but `doc`'s): their keys, two lanes each. The table
-   * is rehashed after.
-   */
-  takeSingles(doc: number): Int32Array {
-    let out = new Int32Array(1 << 16);
+  /** Every entry counted in one document (but `doc`'s, which is still being counted): its key lanes. */
+  forEachSingle(doc: number, f: (a: number, b: number) => void): void {
+    for (let i = 0; i < this.cap; i++) if (this.cnt[i] === 1 && this.last[i] !== doc) f(this.k1[i]!, this.k2[i]!);
+  }
+
+  /** Remove the entries forEachSingle visits (the table is rehashed after). */
+  dropSingles(doc: number): void {
     let n = 0;
     for (let i = 0; i < this.cap; i++) {
-      if (this.cnt[i] !== 1 || this.last[i] === doc) continue;
-      if (n + 2 > out.length) {
-        const grown = new Int32Array(out.length * 2);
-        grown.set(out);
-        out = grown;
+      if (this.cnt[i] === 1 && this.last[i] !== doc) {
+        this.cnt[i] = 0;
+        n++;
       }
-      out[n++] = this.k1[i]!;
-      out[n++] = this.k2[i]!;
-      this.cnt[i] = 0;
     }
     if (n > 0) {
-      this.size -= n / 2;
+      this.size -= n;
       this.rehashInPlace();
     }
-    return out.subarray(0, n);
   }
 
   /** Every entry: key lanes and count. */

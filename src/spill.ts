@@ -49,26 +49,22 @@ export class Spiller {
 
   /** Move the table's single-document units (but those of document `current`) to a new run. */
   spill(c: Counter64, current: number): void {
-    const taken = c.takeSingles(current);
-    const n = taken.length / 2;
-    if (n === 0) return;
-    // Counting sort by partition.
+    // Two sweeps of the table, so the run is the only copy of the keys in memory: count per partition,
+    // then place each key in its partition's range.
     const counts = new Int32Array(PARTS + 1);
-    const part = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      const p = partOf(taken[2 * i]!, taken[2 * i + 1]!);
-      part[i] = p;
-      counts[p + 1]!++;
-    }
+    c.forEachSingle(current, (a, b) => void counts[partOf(a, b) + 1]!++);
     for (let p = 0; p < PARTS; p++) counts[p + 1]! += counts[p]!;
+    const n = counts[PARTS]!;
+    if (n === 0) return;
     const offsets = Array.from(counts);
     const out = new Int32Array(2 * n);
     const at = counts.slice(0, PARTS);
-    for (let i = 0; i < n; i++) {
-      const j = at[part[i]!]!++;
-      out[2 * j] = taken[2 * i]!;
-      out[2 * j + 1] = taken[2 * i + 1]!;
-    }
+    c.forEachSingle(current, (a, b) => {
+      const j = at[partOf(a, b)]!++;
+      out[2 * j] = a;
+      out[2 * j + 1] = b;
+    });
+    c.dropSingles(current);
     const file = path.join(this.dir, `${this.tag}-${this.n++}.spill`);
     try {
       fs.writeFileSync(file, out);
