@@ -6,11 +6,14 @@
  *   for await (const rec of strip(records, model)) ...  // pass 2
  *   for await (const rec of clean(() => readRecords())) // both (the source is read twice)
  */
+import os from 'node:os';
 import { Transform, Writable } from 'node:stream';
+import { SPILL_FROM } from './counter.js';
 import { Model, type LearnOptions } from './model.js';
+import { makeSpillDir, removeSpillDir } from './spill.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
 import { htmlRecordWithText, resolveFields, setField, type FieldOptions } from './record.js';
-import { Stripper, type Span, type StripOptions } from './strip.js';
+import { leastThreshold, resolveStripOptions, Stripper, type Span, type StripOptions } from './strip.js';
 
 export type Rec = Record<string, unknown>;
 export type RecordSource = AsyncIterable<Rec> | Iterable<Rec>;
@@ -81,7 +84,17 @@ export async function* strip(records: RecordSource, model: Model, opts: CleanOpt
  */
 export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource), opts: CleanOptions = {}): AsyncGenerator<Rec> {
   const open = typeof source === 'function' ? source : (): RecordSource => source;
-  const model = await learn(open(), opts);
+  const model = new Model(opts);
+  // The model is final: its table spills single-document units to disk from SPILL_FROM slots on, as
+  // the CLI's clean does (exact counts in bounded memory; spill.ts).
+  const dir = leastThreshold(resolveStripOptions(opts)) >= 2 ? makeSpillDir(os.tmpdir()) : undefined;
+  try {
+    if (dir !== undefined) model.enableSpill(dir, 'api', SPILL_FROM);
+    await learn(open(), opts, model);
+    model.finishSpills();
+  } finally {
+    removeSpillDir(dir);
+  }
   yield* strip(open(), model, opts);
 }
 

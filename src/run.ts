@@ -16,6 +16,7 @@ import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
 import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
 import { SPILL_FROM } from './counter.js';
+import { makeSpillDir, removeSpillDir } from './spill.js';
 import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SideStore } from './side.js';
@@ -86,10 +87,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     // The spill runs of every group and thread, added back once all documents are counted.
     model.finishSpills();
   } finally {
-    if (spillDir !== undefined) {
-      fs.rmSync(spillDir, { recursive: true, force: true });
-      tempFiles.delete(spillDir);
-    }
+    removeSpillDir(spillDir);
   }
   if (stats) {
     stats.learnSeconds += (performance.now() - t0) / 1000;
@@ -104,16 +102,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
  * cannot be made (the table then prunes when full).
  */
 function spillDirFor(opts: RunOptions): string | undefined {
-  if (leastThreshold(resolveStripOptions(opts)) < 2) return undefined;
-  const tmp = opts.tmpDir ?? os.tmpdir();
-  sweepStale(tmp);
-  try {
-    const dir = fs.mkdtempSync(path.join(tmp, tempPrefix('spill')));
-    tempFiles.add(dir);
-    return dir;
-  } catch {
-    return undefined; // (an unwritable --tmp-dir: the table prunes when full, as without spilling)
-  }
+  return leastThreshold(resolveStripOptions(opts)) >= 2 ? makeSpillDir(opts.tmpDir ?? os.tmpdir()) : undefined;
 }
 
 /**

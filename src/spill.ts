@@ -20,9 +20,32 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Counter64 } from './counter.js';
 import { BoilerstripError } from './errors.js';
+import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 
 /** Partitions a run is split into: finalize holds 1/PARTS of all spilled keys at once. */
 const PARTS = 64;
+
+/**
+ * A new directory for spill runs in `tmp` (removed on exit or a signal, and by later runs if this process
+ * is killed), or undefined when it cannot be made: the table then prunes when full, as without spilling.
+ */
+export function makeSpillDir(tmp: string): string | undefined {
+  sweepStale(tmp);
+  try {
+    const dir = fs.mkdtempSync(path.join(tmp, tempPrefix('spill')));
+    tempFiles.add(dir);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove a directory makeSpillDir made. */
+export function removeSpillDir(dir: string | undefined): void {
+  if (dir === undefined) return;
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempFiles.delete(dir);
+}
 
 /** One spill run: a file and where each partition's keys start (PARTS + 1 offsets, in keys). */
 export interface SpillRun {

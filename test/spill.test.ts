@@ -78,6 +78,15 @@ describe('spilling single-document units (spill.ts)', () => {
       expect(small.out === full.out, `threads ${threads}`).toBe(true);
       expect(small.stats.report().model.spill.singles).toBeGreaterThan(0);
     }
+    // The library's clean (both passes over records) spills the same way.
+    const { clean } = await import(path.join(ROOT, 'dist/src/api.js'));
+    const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const collect = async (opts: Record<string, unknown>): Promise<string> => {
+      const out: string[] = [];
+      for await (const r of clean(recs, opts)) out.push(JSON.stringify(r));
+      return out.join('\n');
+    };
+    expect(await collect({ maxMemory: 1 << 20 })).toBe(await collect({}));
     // With --min-docs 1 a count of 1 decides: no spilling, the old pruning.
     const one = await run({ threads: 1, maxMemory: 1 << 20, minDocs: 1 });
     expect(one.stats.model.spilled).toBe(null);

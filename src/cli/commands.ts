@@ -5,16 +5,12 @@
  */
 import fs from 'node:fs';
 import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
 import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type Sink } from '../io/output.js';
-import { removeTempFiles } from '../io/temp.js';
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS } from '../strip.js';
-import { defaultThreads } from '../parallel/threads.js';
-import { runBench } from '../bench-cli.js';
 import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
 import type { Model } from '../model.js';

@@ -7,10 +7,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
 import { removeTempFiles } from '../io/temp.js';
-import { STRIP_DEFAULTS } from '../strip.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
-import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, fail, intIn, learnCommand, learnOptions, outputOptions, parseSize, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
+import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, parseSize, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
 
 export { commandArgs, intIn, parseSize, readReport, runOptions, cmdLearn, cmdStrip, type CommonArgs } from './commands.js';
 

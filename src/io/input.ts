@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { isUtf8, transcode } from 'node:buffer';
 import { decode, mostlyAscii, textBlocks } from './blocks.js';
-import { isBad, type BadRecord, type Format, type InputSource, type RawRecord, type ReadItem, type ReadOptions } from './records.js';
+import { isBad, type Format, type InputSource, type ReadItem, type ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { zstdFileInThread } from './zstd-thread.js';
 import { decodeHtml } from '../html/decode.js';

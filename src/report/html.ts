@@ -5,7 +5,7 @@
  * reject messages) is escaped; sample text carries dir="auto" (Arabic pages read right to left).
  */
 import type { RunReport } from '../stats.js';
-import type { Reason, Span } from '../strip.js';
+import type { Reason } from '../strip.js';
 
 /** Escape text for HTML content and attribute values. */
 export function esc(s: unknown): string {
