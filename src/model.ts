@@ -113,6 +113,8 @@ export interface ModelParts {
   prune: PruneInfo;
   /** Spill runs of the part's table (spill.ts), added back when pass 1 ends. */
   spills?: SpillRun[];
+  /** Why the part's table stopped spilling, if it did. */
+  spillFailed?: string;
 }
 
 /** Per-document outcome of learning. */
@@ -129,6 +131,7 @@ export class Model {
   /** The table's spills (enableSpill), and those of the parts added, until finishSpills adds them back. */
   private spiller: Spiller | null = null;
   private spillRuns: SpillRun[] = [];
+  private spillFailed: string | null = null;
   /** What finishSpills did (null: the table never spilled). */
   spilled: SpillTotals | null = null;
   /** A sample text per repeated unit key, for inspect and reports. */
@@ -153,7 +156,10 @@ export class Model {
    */
   enableSpill(dir: string, tag: string, from: number): void {
     const sp = new Spiller(dir, tag);
-    if (this.spiller !== null) this.spillRuns.push(...this.spiller.runs);
+    if (this.spiller !== null) {
+      this.spillRuns.push(...this.spiller.runs);
+      this.spillFailed ??= this.spiller.failed;
+    }
     this.spiller = sp;
     this.counter.onFull = (c, doc) => sp.spill(c, doc);
     this.counter.spillFrom = from;
@@ -170,16 +176,19 @@ export class Model {
    */
   finishSpills(): void {
     const runs = this.pendingSpills;
+    const failed = this.spillFailed ?? this.spiller?.failed ?? null;
     this.counter.onFull = null;
     this.spiller = null;
     this.spillRuns = [];
-    if (runs.length === 0) return;
+    this.spillFailed = null;
+    if (runs.length === 0 && failed === null) return;
     const t = finalizeSpills(this.counter, runs);
-    const s = (this.spilled ??= { runs: 0, spilled: 0, singles: 0 });
+    const s = (this.spilled ??= { runs: 0, spilled: 0, singles: 0, failed: null });
     s.runs += t.runs;
     s.spilled += t.spilled;
     s.singles += t.singles;
-    this.prunedBelow = Math.max(this.prunedBelow, 2);
+    s.failed ??= failed;
+    if (runs.length > 0) this.prunedBelow = Math.max(this.prunedBelow, 2);
   }
 
   /** Read counts from another table holding the same entries (a shared-memory copy); pruning info kept. */
@@ -289,6 +298,7 @@ export class Model {
       texts: [...this.texts],
       prune: { ...c.prune },
       ...(this.pendingSpills.length > 0 ? { spills: this.pendingSpills } : {}),
+      ...((this.spillFailed ?? this.spiller?.failed) ? { spillFailed: (this.spillFailed ?? this.spiller?.failed)! } : {}),
     };
   }
 
@@ -315,6 +325,7 @@ export class Model {
       this.addTotals(p);
       for (const [key, t] of p.texts) this.offerText(key, t);
       if (p.spills) this.spillRuns.push(...p.spills);
+      if (p.spillFailed !== undefined) this.spillFailed ??= p.spillFailed;
     }
   }
 

@@ -63,6 +63,8 @@ export class Spiller {
   readonly runs: SpillRun[] = [];
   /** Keys moved to disk in all. */
   keys = 0;
+  /** Why a run could not be written (a full disk), or null. The table then prunes when full, as without spilling. */
+  failed: string | null = null;
   private n = 0;
 
   constructor(
@@ -72,6 +74,7 @@ export class Spiller {
 
   /** Move the table's single-document units (but those of document `current`) to a new run. */
   spill(c: Counter64, current: number): void {
+    if (this.failed !== null) return;
     // Two sweeps of the table, so the run is the only copy of the keys in memory: count per partition,
     // then place each key in its partition's range.
     const counts = new Int32Array(PARTS + 1);
@@ -87,20 +90,30 @@ export class Spiller {
       out[2 * j] = a;
       out[2 * j + 1] = b;
     });
-    c.dropSingles(current);
     const file = path.join(this.dir, `${this.tag}-${this.n++}.spill`);
     try {
-      fs.writeFileSync(file, out);
+      this.write(file, out);
     } catch (e) {
-      throw new BoilerstripError('E_OUTPUT', `cannot write the count spill ${file}: ${(e as Error).message} (use --tmp-dir, or a larger --max-memory)`);
+      // Nothing was taken out: the counts so far stay exact, and the table grows or prunes from here.
+      fs.rmSync(file, { force: true });
+      this.failed = `cannot write ${file}: ${(e as Error).message}`;
+      return;
     }
+    c.dropSingles(current);
     this.runs.push({ file, offsets });
     this.keys += n;
+  }
+
+  /** Write a run's file (a seam for tests of a full disk). */
+  write(file: string, data: Int32Array): void {
+    fs.writeFileSync(file, data);
   }
 }
 
 /** What finalize did. */
 export interface SpillTotals {
+  /** Why spilling stopped (a run that could not be written), or null. */
+  failed?: string | null;
   runs: number;
   /** Keys written to disk in all (a unit once per run it is in). */
   spilled: number;

@@ -211,7 +211,7 @@ export interface RunReport {
   throughput: { bytesIn: number; learnSeconds: number; stripSeconds: number; mbPerSecond: number | null; analysisCached: boolean | null; analysisCacheOff: string | null };
   model: { docs: number; sites: number; units: number; tableBytes: number; pruning: { events: number; units: number; maxUndercount: number };
     /** The table reached --max-memory and moved its single-document units to disk (spill.ts): runs written, keys moved, units of one document dropped at the end. Null: it held every unit. */
-    spill?: { runs: number; spilled: number; singles: number } | null;
+    spill?: { runs: number; spilled: number; singles: number; failed?: string | null } | null;
   } | null;
   sites: (SiteFigures & { site: string })[];
   sitesOmitted: number;

@@ -87,6 +87,23 @@ describe('spilling single-document units (spill.ts)', () => {
       return out.join('\n');
     };
     expect(await collect({ maxMemory: 1 << 20 })).toBe(await collect({}));
+    // A run that cannot be written (a full disk): the table keeps what it has and prunes when full, as
+    // without spilling; the run goes on and says why.
+    const { Spiller: DistSpiller } = await import(path.join(ROOT, 'dist/src/spill.js'));
+    const realWrite = DistSpiller.prototype.write;
+    DistSpiller.prototype.write = () => {
+      throw new Error('ENOSPC: no space left on device, write');
+    };
+    try {
+      const full = await run({ threads: 1, maxMemory: 1 << 20 });
+      expect(full.stats.model.spilled?.failed).toMatch(/ENOSPC/);
+      expect(full.stats.model.spilled?.runs).toBe(0);
+      expect(full.stats.model.prune.events).toBeGreaterThan(0);
+      expect(full.stats.model.prunedBelow).toBe(1);
+      expect(full.out.split('\n').filter(Boolean).length).toBe(lines.length);
+    } finally {
+      DistSpiller.prototype.write = realWrite;
+    }
     // With --min-docs 1 a count of 1 decides: no spilling, the old pruning.
     const one = await run({ threads: 1, maxMemory: 1 << 20, minDocs: 1 });
     expect(one.stats.model.spilled).toBe(null);

@@ -247,6 +247,8 @@ export function summary(stats: RunStats, quiet: boolean | undefined): void {
   if (r.emptied) parts.push(`${r.emptied} all chrome (written per --on-empty)`);
   process.stderr.write(`boilerstrip: ${parts.join(', ')}; ${r.changed} changed, ${removed}% of text removed${mbs}\n`);
   if (r.analysisCacheOff) process.stderr.write(`boilerstrip: ran without the analysis cache (${r.analysisCacheOff}); pass 2 analyzed every document again, same output\n`);
+  const m = r.model;
+  if (m?.spilled?.failed) process.stderr.write(`boilerstrip: the count table stopped spilling to disk (${m.spilled.failed})${m.prune.events ? `; it pruned ${m.prune.units} rare units (counts short by at most ${m.prune.maxUndercount})` : ''}\n`);
 }
 
 export async function cmdClean(a: CommonArgs): Promise<void> {

@@ -302,7 +302,11 @@ function modelSection(r: RunReport): string {
       [
         'spilled to disk',
         m.spill ? `${num(m.spill.spilled)} units in ${num(m.spill.runs)} runs` : 'none',
-        m.spill ? `the table reached --max-memory: units of one document so far went to disk and were added back after pass 1 (counts exact; ${num(m.spill.singles)} units of one document dropped)` : 'the table held every unit',
+        m.spill?.failed
+          ? `<span class="warn">spilling stopped: ${esc(m.spill.failed)}</span>`
+          : m.spill
+            ? `the table reached --max-memory: units of one document so far went to disk and were added back after pass 1 (counts exact; ${num(m.spill.singles)} units of one document dropped)`
+            : 'the table held every unit',
       ],
       ['pruning', pruned ? `<strong class="warn">${num(p.events)} times</strong>` : 'none', pruned ? 'the table reached --max-memory with mostly repeated units and dropped its rarest' : 'none needed'],
       ['units pruned', num(p.units)],
