@@ -2,7 +2,7 @@
  * bench/run: throughput and memory of boilerstrip, per stage (tinybench) and end to end, on a crawl
  * generated at run time by the simulator, with mawk's two-pass exact-line job beside it as the baseline.
  *
- *   npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1]
+ *   npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--baseline OTHER/bin/boilerstrip]
  *   npm run bench:smoke            (tiny sizes, a few iterations: CI runs it so the benches never rot)
  *
  * What it measures:
@@ -10,9 +10,11 @@
  *    lines), analyze (normalize + segment + hash), count (pass 1 per document), strip (pass 2 per
  *    document), serialize (splice the cleaned text back into the line). MB/s is input bytes per second.
  *    With clean's analysis cache (side.ts) pass 2 skips analyze: compare the two strip rows.
- *  - end to end: `boilerstrip clean FILE -o /dev/null` in a fresh process, wall time, MB/s of the JSONL
- *    input, peak RSS, for each --threads and once without the analysis cache; and
- *    `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl.
+ *  - end to end: `boilerstrip clean FILE > /dev/null` in a fresh process, wall time, MB/s of the JSONL
+ *    input, peak RSS, for each --threads, once without the analysis cache and once with --report; with
+ *    --baseline, another build (one and two threads) in the same run; and
+ *    `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl. Then the ratios issue
+ *    #13 asks for: two threads over one, this build over the baseline.
  *
  * Reading: the ratio column is boilerstrip's MB/s over mawk's, both measured in this run on this
  * machine (these machines are noisy: compare within one run, not across runs). mawk does much less
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     .split(',')
     .map(Number);
   const seed = Number(arg('seed', '1'));
+  const baseline = arg('baseline', '') || null;
   const dir = fs.mkdtempSync(path.join(arg('tmp-dir', os.tmpdir()), 'boilerstrip-bench-'));
   console.log(`boilerstrip bench: ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString()}`);
   try {
@@ -146,12 +149,22 @@ async function main(): Promise<void> {
       const base = mawkBaseline(plain, st.bytes);
       // (--report keeps samples of what it removed: its peak RSS shows they hold no documents.)
       const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), endToEnd(jsonl, 1, ['--no-cache-analysis']), endToEnd(jsonl, 1, ['--report', path.join(dir, 'report.json')], '--report')];
+      // Another build (--baseline its bin/boilerstrip), timed in the same run, between this build's runs.
+      const base1 = baseline ? endToEnd(jsonl, 1, [], '', baseline) : null;
+      const base2 = baseline && threadsList.includes(2) ? endToEnd(jsonl, 2, [], '', baseline) : null;
+      if (base1) e2e.push(base1);
+      if (base2) e2e.push(base2);
       console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
       if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
       else console.log('mawk not installed: no baseline (apt-get install mawk)');
       for (const e of e2e) {
         console.log(`${e.what.padEnd(46)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
       }
+      // The ratios issue #13 asks for, from the rows above.
+      const one = e2e.find((e) => e.what === 'boilerstrip clean (--threads 1)');
+      const two = e2e.find((e) => e.what === 'boilerstrip clean (--threads 2)');
+      if (one && two) console.log(`two threads / one: ${(two.mbps / one.mbps).toFixed(2)}x`);
+      if (one && base1) console.log(`this build / baseline, one thread: ${(one.mbps / base1.mbps).toFixed(2)}x${two && base2 ? `; two threads: ${(two.mbps / base2.mbps).toFixed(2)}x` : ''}`);
       fs.rmSync(jsonl, { force: true });
       fs.rmSync(plain, { force: true });
     }
