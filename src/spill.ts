@@ -126,39 +126,63 @@ export interface SpillTotals {
  * table slot but in 2+ runs comes back with that count; a unit in one run only is dropped. The runs'
  * files are removed as they are read.
  */
-export function finalizeSpills(c: Counter64, runs: SpillRun[]): SpillTotals {
+export function finalizeSpills(c: Counter64, runs: SpillRun[], passKeys = PASS_KEYS): SpillTotals {
   const totals: SpillTotals = { runs: runs.length, spilled: 0, singles: 0 };
   if (runs.length === 0) return totals;
-  const fds = runs.map((r) => fs.openSync(r.file, 'r'));
   try {
     for (let p = 0; p < PARTS; p++) {
       let n = 0;
       for (const r of runs) n += r.offsets[p + 1]! - r.offsets[p]!;
       if (n === 0) continue;
       totals.spilled += n;
-      const occ = new Counter64(Number.MAX_SAFE_INTEGER, Math.max(1 << 10, 2 ** Math.ceil(Math.log2(n / 0.7 + 1))));
-      for (let k = 0; k < runs.length; k++) {
-        const r = runs[k]!;
-        const keys = r.offsets[p + 1]! - r.offsets[p]!;
-        if (keys === 0) continue;
-        const buf = Buffer.allocUnsafe(keys * 8);
-        let got = 0;
-        while (got < buf.length) {
-          const m = fs.readSync(fds[k]!, buf, got, buf.length - got, r.offsets[p]! * 8 + got);
-          if (m === 0) throw new BoilerstripError('E_INTERNAL', `count spill ${r.file} is shorter than written`);
-          got += m;
+      // A partition larger than passKeys (a very large input) is counted in several passes over its keys,
+      // each taking the keys of one slice of the hash space: memory stays that of passKeys keys.
+      const passes = Math.ceil(n / passKeys);
+      for (let q = 0; q < passes; q++) {
+        const occ = new Counter64(Number.MAX_SAFE_INTEGER, Math.max(1 << 10, 2 ** Math.ceil(Math.log2(Math.min(n, passKeys) / 0.7 + 1))));
+        for (const r of runs) {
+          const keys = r.offsets[p + 1]! - r.offsets[p]!;
+          if (keys === 0) continue;
+          const a = readKeys(r, r.offsets[p]!, keys);
+          for (let i = 0; i < keys; i++) {
+            const k1 = a[2 * i]!;
+            const k2 = a[2 * i + 1]!;
+            if (passes === 1 || sliceOf(k1, k2, passes) === q) occ.add(k1, k2, 1);
+          }
         }
-        const a = new Int32Array(buf.buffer, buf.byteOffset, keys * 2);
-        for (let i = 0; i < keys; i++) occ.add(a[2 * i]!, a[2 * i + 1]!, 1);
+        occ.forEach((k1, k2, m) => {
+          if (m === 1 && c.get(k1, k2) === 0) totals.singles++;
+          else c.add(k1, k2, m);
+        });
       }
-      occ.forEach((a, b, m) => {
-        if (m === 1 && c.get(a, b) === 0) totals.singles++;
-        else c.add(a, b, m);
-      });
     }
   } finally {
-    for (const fd of fds) fs.closeSync(fd);
     for (const r of runs) fs.rmSync(r.file, { force: true });
   }
   return totals;
+}
+
+/** Keys a finalize pass holds at most (a 64 MB table); a partition with more takes several passes. */
+const PASS_KEYS = 2_000_000;
+
+/** Which of `passes` slices of a partition a key is counted in (bits apart from partOf's and the table's). */
+function sliceOf(a: number, b: number, passes: number): number {
+  return (Math.imul(b ^ Math.imul(a, 0x27d4eb2f), 0x165667b1) >>> 8) % passes;
+}
+
+/** `keys` keys of a run from key `at` on (the file is opened for the read: a run count is not bounded by the open-file limit). */
+function readKeys(r: SpillRun, at: number, keys: number): Int32Array {
+  const buf = Buffer.allocUnsafe(keys * 8);
+  const fd = fs.openSync(r.file, 'r');
+  try {
+    let got = 0;
+    while (got < buf.length) {
+      const m = fs.readSync(fd, buf, got, buf.length - got, at * 8 + got);
+      if (m === 0) throw new BoilerstripError('E_INTERNAL', `count spill ${r.file} is shorter than written`);
+      got += m;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return new Int32Array(buf.buffer, buf.byteOffset, keys * 2);
 }

@@ -12,7 +12,10 @@ const dir = tmpdir('bs-spill-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('spilling single-document units (spill.ts)', () => {
-  it('a table far smaller than its keys ends with the exact count of every key in 2+ documents', () => {
+  it.each([
+    ['in one pass a partition', undefined],
+    ['in several passes a partition (a very large input)', 300],
+  ])('a table far smaller than its keys ends with the exact count of every key in 2+ documents (%s)', (_how, passKeys) => {
     const r = rngInt(5);
     const c = new Counter64(512 * 1024, 1 << 10);
     const sp = new Spiller(dir, 'unit');
@@ -34,7 +37,7 @@ describe('spilling single-document units (spill.ts)', () => {
     }
     expect(sp.runs.length).toBeGreaterThan(3);
     expect(c.capacity).toBeLessThan(ref.size);
-    const totals = finalizeSpills(c, sp.runs);
+    const totals = finalizeSpills(c, sp.runs, passKeys);
     expect(c.prune.events).toBe(0);
     let singles = 0;
     for (const [s, n] of ref) {
