@@ -56,7 +56,8 @@ function main(): void {
     const row = (name: string, secs: number): void => console.log(`${name.padEnd(42)} ${secs.toFixed(2).padStart(8)} ${(bytes / 1e6 / secs).toFixed(1).padStart(9)}`);
     for (const t of [1, os.cpus().length]) {
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/boilerstrip'), 'clean', ...shards, '-o', '/dev/null', '--quiet', '--threads', String(t)], { encoding: 'utf8' });
+      // (Output to stdout, thrown away: builds before 2026-12-01 renamed a file over `-o /dev/null`.)
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/boilerstrip'), 'clean', ...shards, '--quiet', '--threads', String(t)], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
       if (r.status !== 0) throw new Error(r.stderr);
       row(`boilerstrip clean, one process, ${t} thread${t > 1 ? 's' : ''}`, (performance.now() - t0) / 1000);
     }

@@ -6,7 +6,8 @@
  * Per-document distinct counting: `last` holds the serial of the last document that counted a slot, so
  * a unit that occurs five times in one page counts once, without a per-document set.
  *
- * Memory: 16 bytes a slot (k1, k2, count, last), load factor at most 0.7.
+ * Memory: 16 bytes a slot (k1, k2, count, last) while counting, 12 once pass 1 is over (dropDocMarks),
+ * load factor at most 0.7.
  */
 
 const MAX_LOAD = 0.7;
@@ -78,7 +79,7 @@ export class Counter64 {
   }
 
   get bytes(): number {
-    return this.cap * BYTES_PER_SLOT;
+    return this.cap * 12 + this.last.byteLength;
   }
 
   /** Count key (a, b) once for document `doc` (a serial that only grows). Returns the new count. */
@@ -272,6 +273,14 @@ export class Counter64 {
       this.size -= n;
       this.rehashInPlace();
     }
+  }
+
+  /**
+   * Pass 1 is over: drop the per-slot document serials (a quarter of the table) that only counting
+   * reads. The table is read-only after this (incDoc would count a document twice).
+   */
+  dropDocMarks(): void {
+    this.last = new Int32Array(0);
   }
 
   /** Every entry: key lanes and count. */

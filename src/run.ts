@@ -116,6 +116,7 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
   if (off) stats.analysisCacheOff = off;
   try {
     const model = await learnSources(sources, opts, stats, cache, undefined, SPILL_FROM);
+    model.counter.dropDocMarks(); // (nothing counts into this model again)
     if (cache?.failed) stats.analysisCacheOff = cache.failed;
     stats.analysisCached = cache !== null && cache.failed === null;
     await stripSources(model, sources, sink, opts, stats, cache?.failed ? null : cache);

@@ -73,6 +73,38 @@ export function encode(s: string): Buffer {
   }
 }
 
+/** Characters a piece of encodeLines joins at most: a string under V8's large-object size (64K two-byte characters). */
+const PIECE_CHARS = 32 * 1024;
+
+/**
+ * UTF-8 of the concatenation of `lines`, as encode would give it, without a string of them all: joined
+ * and encoded in pieces of at most PIECE_CHARS (a longer line goes alone), then copied into one buffer.
+ * A chunk's output joined whole (~1.4 MB as UTF-16) went to V8's large-object space, kept until a full
+ * collection.
+ */
+export function encodeLines(lines: string[]): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  let from = 0;
+  let chars = 0;
+  const flush = (to: number): void => {
+    if (to > from) {
+      const b = encode(to - from === 1 ? lines[from]! : lines.slice(from, to).join(''));
+      parts.push(b);
+      total += b.length;
+    }
+    from = to;
+    chars = 0;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const n = lines[i]!.length;
+    if (chars + n > PIECE_CHARS && i > from) flush(i);
+    chars += n;
+  }
+  flush(lines.length);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
 function countNewlines(buf: Buffer, from = 0, to = buf.length): number {
   let n = 0;
   let i = buf.indexOf(10, from);

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
-import { encode } from '../io/blocks.js';
+import { encodeLines } from '../io/blocks.js';
 import { isBad, parseJsonlBytes, type ReadItem } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
@@ -193,7 +193,7 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     const units = stats.units.size > 0 ? RunStats.packUnits(stats.units, sentUnits) : undefined;
     stats.units.clear();
     // Encoded here and moved, not copied: the main thread only writes bytes.
-    const bytes = encode(out.join(''));
+    const bytes = encodeLines(out);
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
     const moved: ArrayBuffer[] = [ab];
     if (units) moved.push(units.keys.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
