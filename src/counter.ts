@@ -276,8 +276,8 @@ export class Counter64 {
   }
 
   /**
-   * Pass 1 is over: drop the per-slot document serials (a quarter of the table) that only counting
-   * reads. The table is read-only after this (incDoc would count a document twice).
+   * Counting is over: drop the per-slot document serials (a quarter of the table) that only incDoc
+   * reads. add and get work as before; incDoc must not be called again (it would count a document twice).
    */
   dropDocMarks(): void {
     this.last = new Int32Array(0);
@@ -302,7 +302,8 @@ export class Counter64 {
     this.k1 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
     this.k2 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
     this.cnt = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * 4)) : new Uint32Array(cap);
-    this.last = new Int32Array(cap);
+    // (After dropDocMarks the serials stay dropped: a final table only takes adds.)
+    this.last = ol.length === 0 ? ol : new Int32Array(cap);
     const mask = this.mask;
     for (let j = 0; j < oldCap; j++) {
       const c = oc[j]!;

@@ -61,10 +61,13 @@ function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): 
 
 /**
  * Pass 1 over sources: a model of per-site unit document frequencies (counted into `into` if given).
- * A full table spills its single-document units (spill.ts) from `spillFrom` slots on (default: at the
- * budget, so a model to be merged keeps them while it can; clean, whose model is final, from SPILL_FROM).
+ * A full table spills its single-document units (spill.ts) at its budget, so a model to be merged keeps
+ * them while it can; a `final` model (clean's: nothing counts into it again, nothing is merged into it)
+ * spills from SPILL_FROM slots on and drops its per-slot document serials before the spills are added
+ * back (the table it grows to then is 12 bytes a slot).
  */
-export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null, into?: Model, spillFrom = Infinity): Promise<Model> {
+export async function learnSources(sources: InputSource[], opts: RunOptions = {}, stats?: RunStats, cache?: SideStore | null, into?: Model, final = false): Promise<Model> {
+  const spillFrom = final ? SPILL_FROM : Infinity;
   const fields = resolveFields(opts);
   const model = into ?? new Model(opts);
   const t0 = performance.now();
@@ -85,6 +88,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spillDir !== undefined ? { dir: spillDir, from: spillFrom } : undefined);
     }
     // The spill runs of every group and thread, added back once all documents are counted.
+    if (final) model.counter.dropDocMarks();
     model.finishSpills();
   } finally {
     removeSpillDir(spillDir);
@@ -115,8 +119,7 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
   const { cache, off } = analysisCache(sources, opts);
   if (off) stats.analysisCacheOff = off;
   try {
-    const model = await learnSources(sources, opts, stats, cache, undefined, SPILL_FROM);
-    model.counter.dropDocMarks(); // (nothing counts into this model again)
+    const model = await learnSources(sources, opts, stats, cache, undefined, true);
     if (cache?.failed) stats.analysisCacheOff = cache.failed;
     stats.analysisCached = cache !== null && cache.failed === null;
     await stripSources(model, sources, sink, opts, stats, cache?.failed ? null : cache);
