@@ -283,6 +283,23 @@ export class Counter64 {
     this.last = new Int32Array(0);
   }
 
+  /** The entries in compact arrays (no empty slots), in slot order. */
+  entries(): { k1: Int32Array; k2: Int32Array; cnt: Uint32Array } {
+    const n = this.size;
+    const k1 = new Int32Array(n);
+    const k2 = new Int32Array(n);
+    const cnt = new Uint32Array(n);
+    let j = 0;
+    for (let i = 0; i < this.cap && j < n; i++) {
+      const c = this.cnt[i]!;
+      if (c === 0) continue;
+      k1[j] = this.k1[i]!;
+      k2[j] = this.k2[i]!;
+      cnt[j++] = c;
+    }
+    return { k1, k2, cnt };
+  }
+
   /** Every entry: key lanes and count. */
   forEach(f: (a: number, b: number, n: number) => void): void {
     for (let i = 0; i < this.cap; i++) {

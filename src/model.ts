@@ -165,6 +165,14 @@ export class Model {
     this.counter.spillFrom = from;
   }
 
+  /**
+   * A table that has spilled moves its remaining single-document units to a run too (a thread's table
+   * before it goes to the main thread: only repeated units travel, the rest waits on disk).
+   */
+  spillRest(): void {
+    if (this.spiller !== null && this.spiller.runs.length > 0) this.spiller.spill(this.counter, -2);
+  }
+
   /** Spill runs not yet added back (this table's and its parts'). */
   get pendingSpills(): SpillRun[] {
     return [...this.spillRuns, ...(this.spiller?.runs ?? [])];
@@ -285,14 +293,12 @@ export class Model {
     return 'counted';
   }
 
-  /** This model's state for the main thread (arrays moved, not copied). */
+  /** This model's state for the main thread: its entries in compact arrays (no empty slots), to be moved. */
   toParts(): ModelParts {
     const c = this.counter;
     return {
       params: this.params,
-      k1: c.k1,
-      k2: c.k2,
-      cnt: c.cnt,
+      ...c.entries(),
       sites: [...this.sites].map(([n, i]) => [n, i.docs] as [string, number]),
       docs: this.docs,
       texts: [...this.texts],

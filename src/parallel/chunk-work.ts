@@ -111,6 +111,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
         post({ type: 'finished', parts: null });
         return;
       }
+      model.spillRest();
       const parts = model.toParts();
       post({ type: 'finished', parts }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
       return;
