@@ -53,6 +53,9 @@ export interface SpillRun {
   offsets: number[];
 }
 
+/** Spill runs written by this thread so far (their file names). */
+let runSerial = 0;
+
 /** Which partition a key goes to (top bits of a mix of both lanes; the table's slot uses the low bits). */
 function partOf(a: number, b: number): number {
   return (Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0xc2b2ae35) >>> 26) & (PARTS - 1);
@@ -65,7 +68,6 @@ export class Spiller {
   keys = 0;
   /** Why a run could not be written (a full disk), or null. The table then prunes when full, as without spilling. */
   failed: string | null = null;
-  private n = 0;
 
   constructor(
     private readonly dir: string,
@@ -90,7 +92,9 @@ export class Spiller {
       out[2 * j] = a;
       out[2 * j + 1] = b;
     });
-    const file = path.join(this.dir, `${this.tag}-${this.n++}.spill`);
+    // (Numbered per thread, not per Spiller: a model given a new Spiller for its next group of inputs keeps
+    // the runs of the last one, which a name used again would overwrite.)
+    const file = path.join(this.dir, `${this.tag}-${runSerial++}.spill`);
     try {
       this.write(file, out);
     } catch (e) {

@@ -81,6 +81,25 @@ describe('spilling single-document units (spill.ts)', () => {
       expect(small.out === full.out, `threads ${threads}`).toBe(true);
       expect(small.stats.report().model.spill.singles).toBeGreaterThan(0);
     }
+    // Inputs of several kinds make several groups (JSONL cut for the threads, a JSON array read here):
+    // each group's spills stay until the end of pass 1 (a name used again overwrote a run).
+    const third = Math.floor(lines.length / 3);
+    const parts = [path.join(dir, 'p1.jsonl'), path.join(dir, 'p2.json'), path.join(dir, 'p3.jsonl')];
+    fs.writeFileSync(parts[0]!, lines.slice(0, third).join('\n') + '\n');
+    fs.writeFileSync(parts[1]!, `[${lines.slice(third, 2 * third).join(',\n')}]\n`);
+    fs.writeFileSync(parts[2]!, lines.slice(2 * third).join('\n') + '\n');
+    const mixed = await resolveInputs(parts);
+    const runMixed = async (opts: Record<string, unknown>): Promise<{ out: string; stats: InstanceType<typeof RunStats> }> => {
+      const out: string[] = [];
+      const sink = { write: (s: string) => void out.push(s), writeBytes: (b: Buffer) => void out.push(b.toString('utf8')), close: async () => {}, abort() {} };
+      const stats = new RunStats();
+      await cleanSources(mixed, sink, { tmpDir: dir, ...opts }, stats);
+      return { out: out.join(''), stats };
+    };
+    const mixedFull = await runMixed({ threads: 2 });
+    const mixedSmall = await runMixed({ threads: 2, maxMemory: 1 << 20 });
+    expect(mixedSmall.stats.model.spilled?.runs).toBeGreaterThan(2);
+    expect(mixedSmall.out === mixedFull.out).toBe(true);
     // The library's clean (both passes over records) spills the same way.
     const { clean } = await import(path.join(ROOT, 'dist/src/api.js'));
     const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
