@@ -195,7 +195,9 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     stats.units.clear();
     // Encoded here and moved, not copied: the main thread only writes bytes.
     const bytes = encodeLines(out);
-    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    // (A buffer that is a whole ArrayBuffer of its own moves as it is; one in Node's shared pool is copied.)
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
+    const ab = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) as ArrayBuffer;
     const moved: ArrayBuffer[] = [ab];
     if (units) moved.push(units.keys.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
     const attrs = ctx.attrRows !== null ? attrLines(ctx.attrRows) : undefined;
