@@ -16,7 +16,8 @@
  *     --oracle         also two oracle block classifiers on the route's own blocks (htmlDoc), as a ceiling:
  *                      "oracle (labels)" keeps the blocks the training labels call content (train-html.ts
  *                      labels: half of a 3+-word block's word trigrams in the gold; a shorter one when its
- *                      words occur together in the gold next to such a block); "oracle (words)" keeps a
+ *                      words occur together in the gold next to such a block, or when its table's short
+ *                      cells in order give a gold trigram through it); "oracle (words)" keeps a
  *                      block when more than half of its words are still unmatched in the page's gold bag
  *                      (blocks in page order, a kept block's words taken out of the bag). Each kept block
  *                      whole (no text-rule cuts). Also counts the boilerstrip HTML row's damaged pages the

@@ -68,6 +68,22 @@ export const FEATURES: readonly string[] = [
   'main_dist',
   'main_chars_dist',
   'main_prose',
+  // The innermost <table> around the block (Block.table; all 0 outside one): how many blocks it holds
+  // (log), the share of them that are mostly digits, the share of 3 words or fewer, and the link share of
+  // its text: a data table (many short, numeric cells, few links) against a layout or link table.
+  'table_blocks',
+  'table_numeric',
+  'table_short',
+  'table_link',
+  // Around the main container's first long prose block: the distance to it in blocks (log, before: < 0),
+  // and for a block before it, how many headings lie between (0: the heading right above the text, the
+  // headline; -1 for a block at or after it). The page's own text: the number of long prose blocks (log;
+  // a one-paragraph post has one or none), and the block's words over the most words of a block found on
+  // this page only (line count 1, few links).
+  'first_prose_dist',
+  'heads_to_prose',
+  'log_prose_blocks',
+  'own_rel_max',
   // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
   'ctx_prev',
   'ctx_next',
@@ -203,6 +219,8 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       const r = i * N_FEATURES;
       x[r + F.main_dist!] = -Math.log1p(n);
       x[r + F.main_chars_dist!] = -1;
+      x[r + F.heads_to_prose!] = -1;
+      x[r + F.first_prose_dist!] = -Math.log1p(n);
     }
     return;
   }
@@ -249,6 +267,67 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       x[r + F.main_dist!] = Math.log1p(i - hi);
       x[r + F.main_chars_dist!] = (before[i]! - before[hi + 1]!) / total;
     } else x[r + F.main_in!] = 1;
+  }
+  // The first long prose block inside the main container (else the first on the page).
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (prose[i]! <= 0) continue;
+    count++;
+    if (first < 0 && (lo < 0 || (i >= lo && i <= hi))) first = i;
+  }
+  if (first < 0) for (let i = 0; i < n && first < 0; i++) if (prose[i]! > 0) first = i;
+  let heads = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const r = i * N_FEATURES;
+    x[r + F.log_prose_blocks!] = Math.log1p(count);
+    x[r + F.first_prose_dist!] = i < first ? -Math.log1p(first - i) : Math.log1p(i - first);
+    if (i >= first) x[r + F.heads_to_prose!] = -1;
+    else {
+      x[r + F.heads_to_prose!] = heads;
+      if (bs[i]!.kind === 'heading') heads++;
+    }
+  }
+}
+
+/** A text mostly of digits (a figure, an amount, a percentage, a year). */
+function numeric(s: string): boolean {
+  let d = 0;
+  let other = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) d++;
+    else if (c !== 32 && c !== 0xa0 && c !== 44 && c !== 46 && c !== 37 && c !== 45 && c !== 43) other++;
+  }
+  return d > 0 && d >= other;
+}
+
+/** The table columns of every row (features table_*). */
+function tableFeatures(doc: HtmlDoc, x: Float32Array, logWords: Float32Array): void {
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  // Per table serial: blocks, numeric blocks, short blocks, characters, link characters.
+  const acc = new Map<number, [number, number, number, number, number]>();
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    if (bl.table === 0) continue;
+    let a = acc.get(bl.table);
+    if (!a) acc.set(bl.table, (a = [0, 0, 0, 0, 0]));
+    a[0]++;
+    if (numeric(bl.text)) a[1]++;
+    if (logWords[i]! <= Math.log1p(3)) a[2]++;
+    a[3] += bl.chars;
+    a[4] += bl.linkChars;
+  }
+  for (let i = 0; i < n; i++) {
+    const t = bs[i]!.table;
+    if (t === 0) continue;
+    const a = acc.get(t)!;
+    const r = i * N_FEATURES;
+    x[r + F.table_blocks!] = Math.log1p(a[0]);
+    x[r + F.table_numeric!] = a[1] / a[0];
+    x[r + F.table_short!] = a[2] / a[0];
+    x[r + F.table_link!] = a[3] > 0 ? a[4] / a[3] : 0;
   }
 }
 
@@ -372,6 +451,15 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     }
   }
   mainContainer(doc, x, logWords, total, ev.lineDf);
+  tableFeatures(doc, x, logWords);
+  // The page's own longest text (blocks on this page only, few links).
+  let ownMax = 0;
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    if (bl.kind === 'title' || (ev.lineDf[i] ?? 1) > 1 || bl.linkChars >= PROSE_LINKS * bl.chars) continue;
+    if (logWords[i]! > ownMax) ownMax = logWords[i]!;
+  }
+  for (let i = 0; i < n; i++) x[i * N_FEATURES + F.own_rel_max!] = ownMax > 0 ? logWords[i]! / ownMax : 0;
   // Neighbourhood: two blocks either side.
   for (let i = 0; i < n; i++) {
     let ld = 0;
