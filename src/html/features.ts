@@ -75,13 +75,8 @@ export const FEATURES: readonly string[] = [
   'table_numeric',
   'table_short',
   'table_link',
-  // Around the main container's first long prose block: the distance to it in blocks (log, before: < 0),
-  // and for a block before it, how many headings lie between (0: the heading right above the text, the
-  // headline; -1 for a block at or after it). The page's own text: the number of long prose blocks (log;
-  // a one-paragraph post has one or none), and the block's words over the most words of a block found on
-  // this page only (line count 1, few links).
-  'first_prose_dist',
-  'heads_to_prose',
+  // The page's own text: the number of long prose blocks (log; a one-paragraph post has one or none), and
+  // the block's words over the most words of a block found on this page only (line count 1, few links).
   'log_prose_blocks',
   'own_rel_max',
   // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
@@ -219,8 +214,6 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       const r = i * N_FEATURES;
       x[r + F.main_dist!] = -Math.log1p(n);
       x[r + F.main_chars_dist!] = -1;
-      x[r + F.heads_to_prose!] = -1;
-      x[r + F.first_prose_dist!] = -Math.log1p(n);
     }
     return;
   }
@@ -268,26 +261,9 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       x[r + F.main_chars_dist!] = (before[i]! - before[hi + 1]!) / total;
     } else x[r + F.main_in!] = 1;
   }
-  // The first long prose block inside the main container (else the first on the page).
-  let first = -1;
   let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (prose[i]! <= 0) continue;
-    count++;
-    if (first < 0 && (lo < 0 || (i >= lo && i <= hi))) first = i;
-  }
-  if (first < 0) for (let i = 0; i < n && first < 0; i++) if (prose[i]! > 0) first = i;
-  let heads = 0;
-  for (let i = n - 1; i >= 0; i--) {
-    const r = i * N_FEATURES;
-    x[r + F.log_prose_blocks!] = Math.log1p(count);
-    x[r + F.first_prose_dist!] = i < first ? -Math.log1p(first - i) : Math.log1p(i - first);
-    if (i >= first) x[r + F.heads_to_prose!] = -1;
-    else {
-      x[r + F.heads_to_prose!] = heads;
-      if (bs[i]!.kind === 'heading') heads++;
-    }
-  }
+  for (let i = 0; i < n; i++) if (prose[i]! > 0) count++;
+  for (let i = 0; i < n; i++) x[i * N_FEATURES + F.log_prose_blocks!] = Math.log1p(count);
 }
 
 /** A text mostly of digits (a figure, an amount, a percentage, a year). */
