@@ -13,6 +13,16 @@
  *     --eval-dir DIR   the eval-data folder (default ../shared/eval-data from the package)
  *     --mdream ENGINE  auto (native binary when it loads, else WASM), native or wasm
  *     --no-peers       boilerstrip and the naive text only (no Readability, no mdream)
+ *     --oracle         also two oracle block classifiers on the route's own blocks (htmlDoc), as a ceiling:
+ *                      "oracle (labels)" keeps the blocks the training labels call content (train-html.ts
+ *                      labels: half of a 3+-word block's word trigrams in the gold; a shorter one when its
+ *                      words occur together in the gold next to such a block, or when its table's short
+ *                      cells in order give a gold trigram through it); "oracle (words)" keeps a
+ *                      block when more than half of its words are still unmatched in the page's gold bag
+ *                      (blocks in page order, a kept block's words taken out of the bag). Each kept block
+ *                      whole (no text-rule cuts). Also counts the boilerstrip HTML row's damaged pages the
+ *                      oracle damages too (lost to segmentation: blocks mixing gold and other text)
+ *     --oracle-only    the naive text and the oracles only (no forests trained, no peers)
  *
  * Single-page sets (real-pages.ts singlePageSets): CleanEval, Google-Trends-2017 and scrapinghub AEB, each
  * page its own site, so boilerstrip has no cross-page evidence (its site counts see one page). A set the
@@ -80,9 +90,11 @@ import { decodeHtml } from '../src/html/decode.js';
 import { clean } from '../src/api.js';
 import { boilerstripPeer } from '../src/sim/peers.js';
 import { shippedForest } from '../src/html/strip-page.js';
-import { heldOutTexts, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
+import { htmlDoc } from '../src/html/page.js';
+import { normalize } from '../src/normalize.js';
+import { heldOutTexts, labels, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
 import { htmlPeers, loadMdream, type HtmlPage, type MdreamEngineChoice } from './html-peers.js';
-import { AEB_SET, CLEANEVAL_SET, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type QualityRow, type ScoredPage } from './real-pages.js';
+import { AEB_SET, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type QualityRow, type ScoredPage } from './real-pages.js';
 
 export interface HtmlQualityRow extends QualityRow {
   seconds: number;
@@ -93,6 +105,45 @@ export interface HtmlQualityRow extends QualityRow {
 
 const SET_KEYS: Record<string, string> = { cpe: 'CleanPortalEval', dragnet: 'Dragnet (domains with 5+ pages)', europa: EUROPA_SET, cleaneval: CLEANEVAL_SET, gt: GOOGLETRENDS_SET, aeb: AEB_SET };
 const SINGLE = new Set(['cleaneval', 'gt', 'aeb']);
+
+const normWords = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
+
+/**
+ * An oracle's text of a page: the route's blocks (htmlDoc) that the gold says are content, whole, one a
+ * line (--oracle).
+ */
+export function oracleText(html: string, gold: string, how: 'labels' | 'words'): string {
+  const doc = htmlDoc(html);
+  const bs = doc.page.blocks;
+  const g = normWords(gold);
+  let keep: ArrayLike<number>;
+  if (how === 'labels') keep = labels(doc, g).y;
+  else {
+    const bag = new Map<string, number>();
+    for (const w of g) bag.set(w, (bag.get(w) ?? 0) + 1);
+    const k = new Uint8Array(bs.length);
+    for (let i = 0; i < bs.length; i++) {
+      const ws = normWords(bs[i]!.text);
+      if (ws.length === 0) continue;
+      const use = new Map<string, number>();
+      let hit = 0;
+      for (const w of ws) {
+        const u = use.get(w) ?? 0;
+        if (u < (bag.get(w) ?? 0)) {
+          hit++;
+          use.set(w, u + 1);
+        }
+      }
+      if (hit * 2 <= ws.length) continue;
+      k[i] = 1;
+      for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
+    }
+    keep = k;
+  }
+  const out: string[] = [];
+  for (let i = 0; i < bs.length; i++) if (keep[i] && bs[i]!.kind !== 'title') out.push(bs[i]!.text);
+  return out.join('\n');
+}
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -149,9 +200,11 @@ async function main(argv: string[]): Promise<void> {
   // the same training sets as the shipped forest, in two folds by site). A set the shipped forest never
   // learnt from (Google-Trends-2017, AEB; CleanEval unless the forest is trained with single-page
   // examples, train-html --single) is judged by the shipped forest itself, through clean().
+  const oracleOnly = argv.includes('--oracle-only');
+  const oracle = oracleOnly || argv.includes('--oracle');
   const trainNames = trainingSetNames(trainOpts);
   const heldByFile = new Map<string, string>();
-  if (sets.some((s) => trainNames.has(s.name))) {
+  if (!oracleOnly && sets.some((s) => trainNames.has(s.name))) {
     const t0 = performance.now();
     const training = trainingSets(dir, trainOpts);
     const held = heldOutTexts(training, setupFrom(argv));
@@ -169,6 +222,21 @@ async function main(argv: string[]): Promise<void> {
 
     const all = await timed(() => pages.map((p) => htmlToText(p.html)));
     add('all text (naive scraper)', all.value, all.seconds);
+    const oracles: string[][] = [];
+    if (oracle) {
+      for (const how of ['labels', 'words'] as const) {
+        const o = await timed(() => set.pages.map((p, i) => oracleText(pages[i]!.html, p.gold, how)));
+        add(`oracle (${how})`, o.value, o.seconds);
+        oracles.push(o.value);
+      }
+    }
+    let notes = '';
+    if (oracleOnly) {
+      const sites = new Set(set.pages.map((p) => p.site)).size;
+      printTable(`${set.name}: ${set.pages.length} pages, ${sites} sites, ${(bytes / 1e6).toFixed(1)} MB of HTML`, rows);
+      out.sets.push({ name: set.name, pages: set.pages.length, sites, htmlBytes: bytes, rows });
+      continue;
+    }
     const bs = await timed(() => {
       const docs = pages.map((p) => ({ text: htmlToText(p.html), site: p.site }));
       const removed = boilerstripPeer().run(docs);
@@ -181,14 +249,25 @@ async function main(argv: string[]): Promise<void> {
       for await (const r of clean(pages.map((p) => ({ url: p.url, html: p.html })))) out.push(String(r.text));
       return out;
     });
+    let mineTexts: string[];
     if (trainNames.has(set.name)) {
       const heldTexts = set.pages.map((p) => heldByFile.get(`${p.site}/${p.file}`));
-      if (heldTexts.every((t) => t !== undefined)) add('boilerstrip HTML (held out)', heldTexts as string[], route.seconds);
-      else throw new Error(`${set.name}: pages without a held-out text`);
+      if (!heldTexts.every((t) => t !== undefined)) throw new Error(`${set.name}: pages without a held-out text`);
+      mineTexts = heldTexts as string[];
     } else {
       // (Held out only if the shipped forest never learnt from the set: its trainedOn names its sets.)
       if (shippedForest().trainedOn.includes(`${set.name} (`)) throw new Error(`${set.name}: the shipped forest was trained on it; pass the training options it was trained with`);
-      add('boilerstrip HTML (held out)', route.value, route.seconds);
+      mineTexts = route.value;
+    }
+    add('boilerstrip HTML (held out)', mineTexts, route.seconds);
+    if (oracle) {
+      // The held-out route's damaged pages that an oracle damages too: lost to segmentation, not decisions.
+      const mine = damagedPages(scored, mineTexts);
+      const n = mine.filter((d) => d).length;
+      notes = ['labels', 'words'].map((how, k) => {
+        const od = damagedPages(scored, oracles[k]!);
+        return `${mine.filter((d, i) => d && od[i]).length} of its ${n} also by oracle (${how})`;
+      }).join(', ');
     }
     for (const peer of argv.includes('--no-peers') ? [] : htmlPeers({ mdreamEngine: engine })) {
       const r = await timed(() => peer.run(pages));
@@ -197,7 +276,8 @@ async function main(argv: string[]): Promise<void> {
 
     const sites = new Set(set.pages.map((p) => p.site)).size;
     printTable(`${set.name}: ${set.pages.length} pages, ${sites} sites, ${(bytes / 1e6).toFixed(1)} MB of HTML`, rows);
-    out.sets.push({ name: set.name, pages: set.pages.length, sites, htmlBytes: bytes, rows });
+    if (notes) console.log(`boilerstrip HTML damaged pages: ${notes}`);
+    out.sets.push({ name: set.name, pages: set.pages.length, sites, htmlBytes: bytes, rows, notes });
   }
   const json = arg(argv, 'json');
   if (json) fs.writeFileSync(json, JSON.stringify(out, null, 2));

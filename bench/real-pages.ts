@@ -435,6 +435,14 @@ export function scoreTexts(method: string, pages: readonly ScoredPage[], texts: 
   };
 }
 
+/** Per page, whether a method's text is damaged (matched gold words below 95% of the baseline's), as scoreTexts counts. */
+export function damagedPages(pages: readonly ScoredPage[], texts: readonly string[]): boolean[] {
+  return pages.map((p, i) => {
+    const { gold, all } = baseline(p);
+    return all.tp > 0 && bagScore(words(texts[i] ?? ''), gold).tp / all.tp < 0.95;
+  });
+}
+
 /** The text a method keeps of `text` when it removes the `removed` spans (one kept run a line). */
 export function keptText(text: string, removed: readonly (readonly [number, number])[]): string {
   const mask = new Uint8Array(text.length);

@@ -91,7 +91,9 @@ export function setRows(name: string, pages: GoldPage[]): PageRows[] {
  * Labels from gold: a block of 3+ words is content when at least half of its word trigrams occur in the
  * gold text (shared single words say little: "the" is in every gold text). A shorter one (a subheading,
  * a menu entry) when its words occur together in the gold text and a block of 3+ words within three
- * blocks of it is content: "About" or "Share" in a menu is in many gold texts too. Weight: the block's
+ * blocks of it is content: "About" or "Share" in a menu is in many gold texts too; or when it is a cell
+ * of a table whose short cells, read in order, give a gold trigram through it (tableLabels: a data
+ * table's figures, which europa.eu's gold keeps and the first rule called chrome). Weight: the block's
  * words (the scores count words).
  */
 export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float32Array } {
@@ -120,7 +122,38 @@ export function labels(doc: HtmlDoc, gold: string[]): { y: Uint8Array; w: Float3
       }
     }
   }
+  tableLabels(doc, ws, tri, y);
   return { y, w };
+}
+
+/**
+ * The short cells of a table (blocks of < 3 words whose innermost <table> is the same), in page order, as
+ * one word sequence: a cell is content when a gold trigram of that sequence covers one of its words (a
+ * data table's cells, which the gold keeps in row order while each cell alone is too short to say).
+ */
+function tableLabels(doc: HtmlDoc, ws: string[][], tri: Set<string>, y: Uint8Array): void {
+  const bs = doc.page.blocks;
+  const byTable = new Map<number, number[]>();
+  for (let k = 0; k < bs.length; k++) {
+    if (bs[k]!.table === 0 || ws[k]!.length === 0 || ws[k]!.length >= 3) continue;
+    let l = byTable.get(bs[k]!.table);
+    if (!l) byTable.set(bs[k]!.table, (l = []));
+    l.push(k);
+  }
+  for (const ks of byTable.values()) {
+    const seq: string[] = [];
+    const owner: number[] = [];
+    for (const k of ks) for (const wd of ws[k]!) {
+      seq.push(wd);
+      owner.push(k);
+    }
+    for (let i = 0; i + 2 < seq.length; i++) {
+      if (!tri.has(`${seq[i]} ${seq[i + 1]} ${seq[i + 2]}`)) continue;
+      y[owner[i]!] = 1;
+      y[owner[i + 1]!] = 1;
+      y[owner[i + 2]!] = 1;
+    }
+  }
 }
 
 /** (A forest is not needed to compute evidence.) */

@@ -60,6 +60,8 @@ export interface Block {
   index: number;
   /** Hint flags of all ancestors (hints.ts). */
   hints: number;
+  /** Serial (as in `anc`) of the innermost open <table> around the block; 0 when none. */
+  table: number;
 }
 
 export interface HtmlPage {
@@ -196,6 +198,7 @@ class BlockBuilder {
   private readonly kindAt: Uint8Array;
   private readonly linkAt: Uint8Array;
   private readonly preAt: Uint8Array;
+  private readonly tableAt: Int32Array;
   private readonly segCache: (string | null)[];
   private readonly pathCache: (string | null)[];
   private readonly segHash: Int32Array;
@@ -236,6 +239,7 @@ class BlockBuilder {
     this.kindAt = new Uint8Array(this.size);
     this.linkAt = new Uint8Array(this.size);
     this.preAt = new Uint8Array(this.size);
+    this.tableAt = new Int32Array(this.size);
     this.segCache = new Array<string | null>(this.size).fill(null);
     this.pathCache = new Array<string | null>(this.size).fill(null);
     this.segHash = new Int32Array(2 * this.size);
@@ -385,6 +389,7 @@ class BlockBuilder {
     this.kindAt[L] = k !== 0 ? k : this.kindAt[P]!;
     this.linkAt[L] = this.linkAt[P] === 1 || (this.pHref && name === 'a') ? 1 : 0;
     this.preAt[L] = this.preAt[P] === 1 || (info & PRE) !== 0 ? 1 : 0;
+    this.tableAt[L] = name === 'table' ? this.serialAt[L]! : this.tableAt[P]!;
   }
 
   /** Append a text chunk to the run: whitespace collapsed, sliced only where it was not single spaces. */
@@ -518,6 +523,7 @@ class BlockBuilder {
       depth: this.depth,
       index: this.blocks.length,
       hints: this.hintAt[L]!,
+      table: this.tableAt[L]!,
     });
     if (this.blocks.length >= this.maxBlocks) {
       this.truncated = true;

@@ -68,6 +68,17 @@ export const FEATURES: readonly string[] = [
   'main_dist',
   'main_chars_dist',
   'main_prose',
+  // The innermost <table> around the block (Block.table; all 0 outside one): how many blocks it holds
+  // (log), the share of them that are mostly digits, the share of 3 words or fewer, and the link share of
+  // its text: a data table (many short, numeric cells, few links) against a layout or link table.
+  'table_blocks',
+  'table_numeric',
+  'table_short',
+  'table_link',
+  // The page's own text: the number of long prose blocks (log; a one-paragraph post has one or none), and
+  // the block's words over the most words of a block found on this page only (line count 1, few links).
+  'log_prose_blocks',
+  'own_rel_max',
   // Context: a first stage's scores around the block (contextFeatures); 0 for the first stage.
   'ctx_prev',
   'ctx_next',
@@ -250,6 +261,50 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       x[r + F.main_chars_dist!] = (before[i]! - before[hi + 1]!) / total;
     } else x[r + F.main_in!] = 1;
   }
+  let count = 0;
+  for (let i = 0; i < n; i++) if (prose[i]! > 0) count++;
+  for (let i = 0; i < n; i++) x[i * N_FEATURES + F.log_prose_blocks!] = Math.log1p(count);
+}
+
+/** A text mostly of digits (a figure, an amount, a percentage, a year). */
+function numeric(s: string): boolean {
+  let d = 0;
+  let other = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) d++;
+    else if (c !== 32 && c !== 0xa0 && c !== 44 && c !== 46 && c !== 37 && c !== 45 && c !== 43) other++;
+  }
+  return d > 0 && d >= other;
+}
+
+/** The table columns of every row (features table_*). */
+function tableFeatures(doc: HtmlDoc, x: Float32Array, logWords: Float32Array): void {
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  // Per table serial: blocks, numeric blocks, short blocks, characters, link characters.
+  const acc = new Map<number, [number, number, number, number, number]>();
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    if (bl.table === 0) continue;
+    let a = acc.get(bl.table);
+    if (!a) acc.set(bl.table, (a = [0, 0, 0, 0, 0]));
+    a[0]++;
+    if (numeric(bl.text)) a[1]++;
+    if (logWords[i]! <= Math.log1p(3)) a[2]++;
+    a[3] += bl.chars;
+    a[4] += bl.linkChars;
+  }
+  for (let i = 0; i < n; i++) {
+    const t = bs[i]!.table;
+    if (t === 0) continue;
+    const a = acc.get(t)!;
+    const r = i * N_FEATURES;
+    x[r + F.table_blocks!] = Math.log1p(a[0]);
+    x[r + F.table_numeric!] = a[1] / a[0];
+    x[r + F.table_short!] = a[2] / a[0];
+    x[r + F.table_link!] = a[3] > 0 ? a[4] / a[3] : 0;
+  }
 }
 
 /** Which ancestors (Block.anc indexes) the container features read. */
@@ -373,6 +428,15 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     }
   }
   mainContainer(doc, x, logWords, total, ev.lineDf);
+  tableFeatures(doc, x, logWords);
+  // The page's own longest text (blocks on this page only, few links).
+  let ownMax = 0;
+  for (let i = 0; i < n; i++) {
+    const bl = bs[i]!;
+    if (bl.kind === 'title' || (ev.lineDf[i] ?? 1) > 1 || bl.linkChars >= PROSE_LINKS * bl.chars) continue;
+    if (logWords[i]! > ownMax) ownMax = logWords[i]!;
+  }
+  for (let i = 0; i < n; i++) x[i * N_FEATURES + F.own_rel_max!] = ownMax > 0 ? logWords[i]! / ownMax : 0;
   // Neighbourhood: two blocks either side.
   for (let i = 0; i < n; i++) {
     let ld = 0;
