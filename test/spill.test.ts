@@ -62,14 +62,16 @@ describe('spilling single-document units (spill.ts)', () => {
     const lines = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 6, docs: 1500 })].map((d) => JSON.stringify({ url: d.url, text: d.text }));
     const file = path.join(dir, 'crawl.jsonl');
     fs.writeFileSync(file, lines.join('\n') + '\n');
-    const sources = await resolveInputs([file]);
-    const run = async (opts: Record<string, unknown>): Promise<{ out: string; stats: InstanceType<typeof RunStats> }> => {
+    // clean over `inputs` into memory: the output and the run's figures.
+    const cleanOf = async (inputs: unknown, opts: Record<string, unknown>): Promise<{ out: string; stats: InstanceType<typeof RunStats> }> => {
       const out: string[] = [];
       const sink = { write: (s: string) => void out.push(s), writeBytes: (b: Buffer) => void out.push(b.toString('utf8')), close: async () => {}, abort() {} };
       const stats = new RunStats();
-      await cleanSources(sources, sink, { tmpDir: dir, ...opts }, stats);
+      await cleanSources(inputs, sink, { tmpDir: dir, ...opts }, stats);
       return { out: out.join(''), stats };
     };
+    const sources = await resolveInputs([file]);
+    const run = (opts: Record<string, unknown>): ReturnType<typeof cleanOf> => cleanOf(sources, opts);
     const full = await run({ threads: 1 });
     expect(full.stats.model.spilled).toBe(null);
     expect(full.stats.model.prune.events).toBe(0);
@@ -89,15 +91,8 @@ describe('spilling single-document units (spill.ts)', () => {
     fs.writeFileSync(parts[1]!, `[${lines.slice(third, 2 * third).join(',\n')}]\n`);
     fs.writeFileSync(parts[2]!, lines.slice(2 * third).join('\n') + '\n');
     const mixed = await resolveInputs(parts);
-    const runMixed = async (opts: Record<string, unknown>): Promise<{ out: string; stats: InstanceType<typeof RunStats> }> => {
-      const out: string[] = [];
-      const sink = { write: (s: string) => void out.push(s), writeBytes: (b: Buffer) => void out.push(b.toString('utf8')), close: async () => {}, abort() {} };
-      const stats = new RunStats();
-      await cleanSources(mixed, sink, { tmpDir: dir, ...opts }, stats);
-      return { out: out.join(''), stats };
-    };
-    const mixedFull = await runMixed({ threads: 2 });
-    const mixedSmall = await runMixed({ threads: 2, maxMemory: 1 << 20 });
+    const mixedFull = await cleanOf(mixed, { threads: 2 });
+    const mixedSmall = await cleanOf(mixed, { threads: 2, maxMemory: 1 << 20 });
     expect(mixedSmall.stats.model.spilled?.runs).toBeGreaterThan(2);
     expect(mixedSmall.out === mixedFull.out).toBe(true);
     // The library's clean (both passes over records) spills the same way.
