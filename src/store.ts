@@ -170,12 +170,7 @@ export function modelFileBytes(model: Model): number {
  * out (a model on its way to a merge into one that has all the texts it keeps).
  */
 export function saveModel(model: Model, file: string, opts: { texts?: boolean } = {}): void {
-  let out: PartialFile;
-  try {
-    out = new PartialFile(file);
-  } catch (e) {
-    throw new BoilerstripError('E_OUTPUT', `cannot write model: ${(e as Error).message.replace(/^cannot write output: /, '')}`, { file });
-  }
+  const out = new PartialFile(file, 'model');
   const fd = out.fd;
   try {
     const c = model.counter;

@@ -338,6 +338,15 @@ describe('failures', () => {
     const r = run(['clean', crawl, '-o', '/proc/forbidden/out.jsonl']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/cannot write output/);
+    // The model and the report name their path once, and say what could not be written.
+    const m = run(['learn', 'seeds/', '-m', '/proc/forbidden/x.model', '--quiet']);
+    expect(m.status).toBe(2);
+    expect(m.stderr).toMatch(/^boilerstrip: \/proc\/forbidden\/x\.model: cannot write model: ENOENT/);
+    expect(m.stderr.match(/cannot write/g)).toHaveLength(1);
+    const rep = run(['clean', 'seeds/', '--report', '/proc/forbidden/r.json', '--quiet']);
+    expect(rep.status).toBe(2);
+    expect(rep.stderr).toMatch(/^boilerstrip: \/proc\/forbidden\/r\.json: cannot write report: ENOENT/);
+    expect(rep.stderr.match(/cannot write/g)).toHaveLength(1);
     const fake = path.join(dir, 'fake.model');
     fs.writeFileSync(fake, 'not a model at all, just text');
     expect(run(['strip', '-m', fake, crawl]).stderr).toMatch(/fake\.model: not a boilerstrip model/);

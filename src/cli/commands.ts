@@ -216,13 +216,9 @@ export async function sinkFor(output: string | undefined, compress: string | und
 
 /** Write a file whole or not at all (a temporary name, renamed). */
 export function writeWhole(file: string, text: string): void {
-  try {
-    const out = new PartialFile(file);
-    out.write(Buffer.from(text, 'utf8'));
-    out.commit();
-  } catch (e) {
-    throw new BoilerstripError('E_OUTPUT', `cannot write ${file}: ${(e as Error).message.replace(/^cannot write output: /, '')}`);
-  }
+  const out = new PartialFile(file, 'report');
+  out.write(Buffer.from(text, 'utf8'));
+  out.commit();
 }
 
 export function writeReports(a: CommonArgs, stats: RunStats, options: RunOptions): void {

@@ -187,7 +187,11 @@ export class PartialFile {
   /** Written in place (a device or pipe): nothing to rename or remove. */
   private readonly inPlace: boolean;
   private readonly target: string;
-  constructor(readonly file: string) {
+  /** @param what what the file is, for errors: "FILE: cannot write <what>: why". */
+  constructor(
+    readonly file: string,
+    private readonly what: 'output' | 'model' | 'report' = 'output',
+  ) {
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(file);
@@ -207,7 +211,7 @@ export class PartialFile {
       this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(this.target)}.partial`);
       this.fd = fs.openSync(this.tmp, 'w');
     } catch (e) {
-      throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${what}: ${(e as Error).message}`, { file });
     }
     tempFiles.add(this.tmp);
   }
@@ -217,7 +221,7 @@ export class PartialFile {
       while (off < b.length) off += fs.writeSync(this.fd, b, off);
     } catch (e) {
       this.abort();
-      throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file: this.file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${(e as Error).message}`, { file: this.file });
     }
   }
   /** Close and rename into place. */
@@ -230,7 +234,7 @@ export class PartialFile {
       tempFiles.delete(this.tmp);
     } catch (e) {
       this.abort();
-      throw new BoilerstripError('E_OUTPUT', `cannot write output: ${(e as Error).message}`, { file: this.file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${(e as Error).message}`, { file: this.file });
     }
   }
   abort(): void {
