@@ -376,20 +376,31 @@ export function trimmedEnd(s: string, start: number, end: number): number {
   return e;
 }
 
+/** The last code unit of [start, end) before any trailing space, or -1. */
+function lastUnit(s: string, start: number, end: number): number {
+  const e = trimmedEnd(s, start, end);
+  return e > start ? s.charCodeAt(e - 1) : -1;
+}
+
 /** Does [start, end) end a sentence (. ! ? ؟ before any trailing space)? */
 export function endsSentence(s: string, start: number, end: number): boolean {
-  const e = trimmedEnd(s, start, end);
-  if (e <= start) return false;
-  const c = s.charCodeAt(e - 1);
+  const c = lastUnit(s, start, end);
   return c === 46 || c === 33 || c === 63 || c === 0x61f;
 }
 
 /** Does [start, end) end a sentence or a quote (. ! ? ؟ " » ” before any trailing space)? */
 export function endsProse(s: string, start: number, end: number): boolean {
+  const c = lastUnit(s, start, end);
+  return endsSentence(s, start, end) || c === 34 || c === 0xbb || c === 0x201d;
+}
+
+/** How [start, end) ends before any trailing space: 3 for "…", else its trailing full stops (at most 3). */
+export function ellipsisDots(s: string, start: number, end: number): number {
   const e = trimmedEnd(s, start, end);
-  if (e <= start) return false;
-  const c = s.charCodeAt(e - 1);
-  return c === 46 || c === 33 || c === 63 || c === 0x61f || c === 34 || c === 0xbb || c === 0x201d;
+  if (e > start && s.charCodeAt(e - 1) === 0x2026) return 3;
+  let dots = 0;
+  while (dots < 3 && e - dots > start && s.charCodeAt(e - dots - 1) === 0x2e) dots++;
+  return dots;
 }
 
 /** Does raw [from, to) hold anything that survives normalization? */
@@ -525,10 +536,7 @@ function shingleLine(s: string, start: number, end: number, li: number): void {
 
 /** Does the line [start, end) end in an ellipsis ("...", "..", "…")? */
 function endsWithEllipsis(s: string, start: number, end: number): boolean {
-  const e = trimmedEnd(s, start, end);
-  if (e <= start) return false;
-  const c = s.charCodeAt(e - 1);
-  return c === 0x2026 || (c === 0x2e && e - 2 >= start && s.charCodeAt(e - 2) === 0x2e);
+  return ellipsisDots(s, start, end) >= 2;
 }
 
 /** Split a chain line [start, end) into segments at runs of 2+ spaces or spaced separator symbols. */

@@ -36,7 +36,6 @@ export function words(t: string, start: number, end: number): number {
   return n;
 }
 
-
 /** Is chain line i a ticker of headlines by its shape alone? */
 export function tickerChain(a: Analysis, i: number): boolean {
   const n = a.lineSegN[i]!;

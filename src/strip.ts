@@ -8,7 +8,7 @@
  * suffix or date shape reaches the template threshold goes as templated chrome. Blank lines left between
  * removed lines go with them (one blank run is kept between two kept paragraphs).
  */
-import { Analysis, analyze, endsProse, endsSentence, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, trimmedEnd, unitHash } from './analyze.js';
+import { Analysis, analyze, ellipsisDots, endsProse, endsSentence, FP_BANDS, HEAD_MIN_TOKENS, Kind, LINE_BANDS, labelSeparator, SHINGLE_LINE_TOKENS, templateHints, unitHash } from './analyze.js';
 import { FOLD } from './normalize.js';
 import { dateLine, publicationStamp, tickerChain, words } from './page-cues.js';
 import { BoilerstripError } from './errors.js';
@@ -1013,10 +1013,7 @@ function proseSegment(a: Analysis, s: number): boolean {
 
 /** Does line i end in "..." or "…" (how teasers are cut; ".." alone also ends sentences)? */
 function cutMark(a: Analysis, i: number): boolean {
-  const t = a.text;
-  const start = a.lineStart[i]!;
-  const e = trimmedEnd(t, start, a.lineEnd[i]!);
-  return e > start && (t.charCodeAt(e - 1) === 0x2026 || (e - 3 >= start && t.charCodeAt(e - 1) === 0x2e && t.charCodeAt(e - 2) === 0x2e && t.charCodeAt(e - 3) === 0x2e));
+  return ellipsisDots(a.text, a.lineStart[i]!, a.lineEnd[i]!) >= 3;
 }
 
 /** "الرياض - واس", "Posted by X | May 5": a short line of parts around a label separator. */
