@@ -284,6 +284,7 @@ export function parseJsonlBlock(text: string, file: string, firstLine: number, i
   return out;
 }
 
+const NL8 = Buffer.from('\n', 'utf8');
 const NL16 = Buffer.from('\n', 'utf16le');
 
 /**
@@ -300,30 +301,22 @@ export function parseJsonlBytes(bytes: Buffer, file: string, firstLine: number, 
   }
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
   const out: ReadItem[] = [];
+  // Mostly ASCII: V8's decoder, line by line (fast on one-byte text). Else transcoded once to UTF-16 (4x
+  // V8's decoder on Arabic), then a string per line. `w` bytes a code unit.
+  const ascii = mostlyAscii(bytes);
+  const buf = ascii ? bytes : transcode(bytes, 'utf8', 'ucs2');
+  const w = ascii ? 1 : 2;
+  const nlUnit = ascii ? NL8 : NL16;
   let line = firstLine;
-  if (mostlyAscii(bytes)) {
-    // V8's decoder, line by line (fast on one-byte text).
-    for (let start = 0; start < bytes.length; line++) {
-      let nl = bytes.indexOf(10, start);
-      if (nl < 0) nl = bytes.length;
-      let end = nl;
-      if (end > start && bytes[end - 1] === 13) end--;
-      if (end > start) parseJsonlLine(bytes.toString('utf8', start, end), file, line, false, max, out, opts);
-      start = nl + 1;
-    }
-    return out;
-  }
-  // Transcoded once to UTF-16 (4x V8's decoder on Arabic), then a string per line.
-  const u16 = transcode(bytes, 'utf8', 'ucs2');
-  for (let start = 0; start < u16.length; line++) {
-    let nl = u16.indexOf(NL16, start);
-    // (A match at an odd offset straddles two code units, as in U+0A30 U+0100.)
-    while (nl >= 0 && (nl & 1) === 1) nl = u16.indexOf(NL16, nl + 1);
-    if (nl < 0) nl = u16.length;
+  for (let start = 0; start < buf.length; line++) {
+    let nl = buf.indexOf(nlUnit, start);
+    // (In UTF-16 a match at an odd offset straddles two code units, as in U+0A30 U+0100.)
+    while (nl >= 0 && nl % w !== 0) nl = buf.indexOf(nlUnit, nl + 1);
+    if (nl < 0) nl = buf.length;
     let end = nl;
-    if (end > start && u16[end - 2] === 13 && u16[end - 1] === 0) end -= 2;
-    if (end > start) parseJsonlLine(u16.toString('ucs2', start, end), file, line, false, max, out, opts);
-    start = nl + 2;
+    if (end > start && buf[end - w] === 13 && (w === 1 || buf[end - 1] === 0)) end -= w;
+    if (end > start) parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, out, opts);
+    start = nl + w;
   }
   return out;
 }
