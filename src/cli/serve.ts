@@ -166,9 +166,14 @@ function heldModel(file: string): Model | undefined {
  */
 const sums = new Map<string, { model: Model; inputs: string[] }>();
 
-function takeSum(name: string): { model: Model; inputs: string[] } {
+function sumNamed(name: string): { model: Model; inputs: string[] } {
   const sum = sums.get(name);
   if (!sum) throw new BoilerstripError('E_OPTION', `serve: no sum named ${JSON.stringify(name)} in this process (learn with "into" makes one)`);
+  return sum;
+}
+
+function takeSum(name: string): { model: Model; inputs: string[] } {
+  const sum = sumNamed(name);
   sums.delete(name);
   return sum;
 }
@@ -259,9 +264,8 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
     case 'save': {
       const output = str(req.output, 'output');
       const name = str(req.sum, 'sum');
-      const sum = sums.get(name);
-      if (!sum) throw new BoilerstripError('E_OPTION', `serve: no sum named "${name}"`);
       // (Taken only once written: a failed save leaves the sum as it was.)
+      const sum = sumNamed(name);
       saveModel(sum.model, output, { texts: req.texts !== false });
       sums.delete(name);
       return { docs: sum.model.docs, units: sum.model.counter.size, bytes: fs.statSync(output).size, inputs: sum.inputs, seconds: seconds() };

@@ -194,6 +194,7 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
   const n = bs.length;
   const prose = new Float32Array(n);
   let all = 0;
+  let count = 0;
   const under = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const bl = bs[i]!;
@@ -203,6 +204,7 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
     const m = bl.chars / Math.max(1, lineDf[i] ?? 1);
     prose[i] = m;
     all += m;
+    count++;
     for (let k = 0; k < bl.anc.length; k++) {
       const a = bl.anc[k]!;
       if (a === 0) break;
@@ -253,7 +255,6 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       x[r + F.main_dist!] = -Math.log1p(n);
       x[r + F.main_chars_dist!] = -1;
     } else if (i < lo) {
-      x[r + F.main_in!] = 0;
       x[r + F.main_dist!] = -Math.log1p(lo - i);
       x[r + F.main_chars_dist!] = -(before[lo]! - before[i + 1]!) / total;
     } else if (i > hi) {
@@ -261,8 +262,6 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
       x[r + F.main_chars_dist!] = (before[i]! - before[hi + 1]!) / total;
     } else x[r + F.main_in!] = 1;
   }
-  let count = 0;
-  for (let i = 0; i < n; i++) if (prose[i]! > 0) count++;
   for (let i = 0; i < n; i++) x[i * N_FEATURES + F.log_prose_blocks!] = Math.log1p(count);
 }
 
