@@ -155,6 +155,15 @@ export class Counter64 {
   }
 
   /**
+   * The count of a key the caller knows was counted (a unit of the document being judged): 1 at least,
+   * also in a table pruned below 2 (a spilled run's end, merge --prune-below 2), where a unit of one
+   * document is absent. So such a table judges as the full one.
+   */
+  getOwn(a: number, b: number): number {
+    return Math.max(1, this.get(a, b));
+  }
+
+  /**
    * Subtract one from key (a, b) (undoing a document's count); an entry that reaches 0 is removed,
    * with backward-shift deletion so no probe chain is broken.
    */

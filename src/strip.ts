@@ -236,9 +236,8 @@ export class Stripper {
     keyOf(h1, h2, kind, this.s1, this.s2);
     this.k1 = KEY[0]!;
     this.k2 = KEY[1]!;
-    // (Every unit of the document is counted for its site, so its count is 1 at least: also in a model
-    // pruned below 2, where a unit of this document only is absent.)
-    this.df = distinct(Math.max(1, c.get(this.k1, this.k2)), near ? this.nearSite : this.copiesSite);
+    // (Every unit of the document is counted for its site.)
+    this.df = distinct(c.getOwn(this.k1, this.k2), near ? this.nearSite : this.copiesSite);
     this.viaCorpus = false;
     if (this.df >= t) return true;
     if (!fallback) return false;
@@ -819,8 +818,8 @@ export class Stripper {
       const kind = a.extraKind[x]! as Kind;
       if (kind !== Kind.Prefix && kind !== Kind.ProseLabel) continue;
       keyOf(a.extraH1[x]!, a.extraH2[x]!, kind, this.s1, this.s2);
-      // (This document's own keys: 1 at least, as in judge.)
-      const df = distinct(Math.max(1, c.get(KEY[0]!, KEY[1]!)), this.copiesSite);
+      // (This document's own keys, as in judge.)
+      const df = distinct(c.getOwn(KEY[0]!, KEY[1]!), this.copiesSite);
       if (kind === Kind.Prefix) label = df;
       else prose = df;
     }

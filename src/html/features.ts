@@ -374,10 +374,10 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     x[r + F.line_df_share!] = Math.min(1, ldf / siteDocs);
     x[r + F.log_line_df!] = Math.log1p(Math.min(ldf, SITE_CAP));
     keyOf(ph[2 * i]!, ph[2 * i + 1]!, Kind.Path, s1, s2);
-    // (The page's own paths and parents are counted: 1 at least, also in a model pruned below 2.)
-    x[r + F.path_df_share!] = Math.min(1, Math.max(1, c.get(KEY[0]!, KEY[1]!)) / siteDocs);
+    // (The page's own paths and parents: counted, so getOwn.)
+    x[r + F.path_df_share!] = Math.min(1, c.getOwn(KEY[0]!, KEY[1]!) / siteDocs);
     keyOf(ph[2 * n + 2 * i]!, ph[2 * n + 2 * i + 1]!, Kind.Path, s1, s2);
-    x[r + F.parent_df_share!] = Math.min(1, Math.max(1, c.get(KEY[0]!, KEY[1]!)) / siteDocs);
+    x[r + F.parent_df_share!] = Math.min(1, c.getOwn(KEY[0]!, KEY[1]!) / siteDocs);
     x[r + F.log_site_docs!] = Math.log1p(Math.min(siteDocs, SITE_CAP));
     const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
     x[r + F.path_mass!] = mass.get(k)! / total;
