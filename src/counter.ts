@@ -48,7 +48,7 @@ export class Counter64 {
   private last: Int32Array;
   size = 0;
   /** Largest capacity the budget allows (a power of two). */
-  readonly maxCap: number;
+  maxCap: number;
   readonly prune: PruneInfo = { events: 0, units: 0, maxUndercount: 0 };
 
   /**
@@ -56,8 +56,7 @@ export class Counter64 {
    * @param initialCap first capacity, a power of two.
    */
   constructor(budgetBytes = 512 * 1024 * 1024, initialCap = 1 << 16) {
-    let maxCap = 1 << 10;
-    while (maxCap * 2 * BYTES_PER_SLOT * 1.5 <= budgetBytes && maxCap < 1 << 30) maxCap *= 2;
+    const maxCap = Counter64.capFor(budgetBytes);
     this.maxCap = maxCap;
     let cap = 1 << 10;
     while (cap < initialCap && cap < maxCap) cap *= 2;
@@ -67,6 +66,22 @@ export class Counter64 {
     this.k2 = new Int32Array(cap);
     this.cnt = new Uint32Array(cap);
     this.last = new Int32Array(cap).fill(-1);
+  }
+
+  /** The largest capacity (a power of two) a budget of this many bytes allows, growth included. */
+  static capFor(budgetBytes: number): number {
+    let cap = 1 << 10;
+    while (cap * 2 * BYTES_PER_SLOT * 1.5 <= budgetBytes && cap < 1 << 30) cap *= 2;
+    return cap;
+  }
+
+  /**
+   * A new budget (bytes, growth included), never below what the table holds: the run's table while the
+   * main thread counts beside other threads has its share of --max-memory, and all of it again to add
+   * their tables.
+   */
+  setBudget(budgetBytes: number): void {
+    this.maxCap = Math.max(Counter64.capFor(budgetBytes), this.cap);
   }
 
   /** A budget (bytes, growth included) under which a table holds `entries` without pruning. */

@@ -1,11 +1,12 @@
 /**
  * The pipeline of both passes over JSONL: the planner (plan.ts) cuts the input into chunks at line
  * boundaries; chunks go to the workers in input order, a bounded number at a time; replies are combined
- * in chunk order. A worker is a thread, or with one thread the main thread itself (LocalThread): the same
- * chunk work (chunk-work.ts) either way, so a serial run is the one-worker case of this pipeline.
- * Pass 1 sums the threads' models (counts are sums, so which thread saw what does not matter; the
- * in-process worker counts into the run's model). Pass 2 shares the model's table with the threads
- * (SharedArrayBuffer) and writes their output in chunk order.
+ * in chunk order. The main thread is always one of the workers (LocalThread), and `--threads N` adds N-1
+ * worker threads: the same chunk work (chunk-work.ts) everywhere, so a serial run is the one-worker case
+ * of this pipeline, and N threads are N cores' work (not N threads beside a main thread that waits).
+ * Pass 1 sums the threads' models into the run's, which the in-process worker counts into (counts are
+ * sums, so which thread saw what does not matter). Pass 2 shares the model's table with the threads
+ * (SharedArrayBuffer) and writes the output in chunk order.
  * The output is byte-identical for every thread count (unless the table hits --max-memory: pruning
  * then depends on what each thread saw, and the report says it happened).
  */
@@ -103,7 +104,9 @@ interface ChunkReply {
 async function runChunks<T extends Thread>(init: WorkerInit, feed: AsyncIterator<Chunk>, workers: T[], onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<T[]> {
   for (const w of workers) w.postMessage({ type: 'init', init });
   const window = workers.length * 2;
-  const idle: T[] = [...workers];
+  // A thread has two chunks at a time (the next waits in its port while it works on one); the in-process
+  // worker one (it runs between the event loop's turns).
+  const idle: T[] = [...workers, ...workers.filter((w) => !(w instanceof LocalThread))];
   const meta = new Map<number, Chunk>();
   const pending = new Map<number, ChunkReply>();
   let next = 0;
@@ -216,6 +219,11 @@ function lease(n: number): Worker[] {
   return ws;
 }
 
+/** The worker threads of a pool (not its in-process worker). */
+function threadsOf(ws: Thread[]): Worker[] {
+  return ws.filter((w): w is Worker => w instanceof Worker);
+}
+
 function giveBack(ws: Worker[]): void {
   for (const w of ws) {
     w.removeAllListeners('message');
@@ -256,13 +264,16 @@ export async function learnChunks(
   const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
-  // The memory budget is shared: each thread's table gets its part of --max-memory (the in-process worker
-  // counts into the run's model, which has it all, and makes no table of its own).
+  // The memory budget is shared: each thread's table gets its part of --max-memory, the main thread's (the
+  // run's model, which the in-process worker counts into) too until the others' tables are added to it.
   const budget = opts.maxMemory ?? 512 * 1024 * 1024;
   const local = threads <= 1;
-  const perThread = { ...portable(opts), maxMemory: Math.max(Math.min(budget, 16 << 20), Math.floor(budget / threads)) };
+  const share = Math.max(Math.min(budget, 16 << 20), Math.floor(budget / threads));
+  const perThread = { ...portable(opts), maxMemory: share };
+  const ownCap = model.counter.maxCap;
+  if (!local) model.counter.setBudget(share);
   let bytes = 0;
-  const threadsUsed: Thread[] = local ? [new LocalThread({ model })] : lease(threads);
+  const threadsUsed: Thread[] = [new LocalThread({ model }), ...lease(threads - 1)];
   const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
     chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
@@ -295,8 +306,8 @@ export async function learnChunks(
       });
       w.removeAllListeners('error');
       w.removeAllListeners('exit');
-      parts.push(f.parts);
-      if (!reuse && !local) await discard([w]);
+      if (f.parts !== null) parts.push(f.parts);
+      if (!reuse && !(w instanceof LocalThread)) await discard([w]);
     }
   } catch (e) {
     await discard(workers);
@@ -304,9 +315,10 @@ export async function learnChunks(
   }
   // The in-process worker counted into `model` itself.
   if (local) return;
+  model.counter.maxCap = Math.max(ownCap, model.counter.capacity);
   // Keeping the threads saves their start-up and warm-up for pass 2; after a large pass 1 with a table
   // that grew to the budget their heaps are large too, and fresh threads keep the peak lower.
-  if (reuse) giveBack(workers as unknown as Worker[]);
+  if (reuse) giveBack(threadsOf(workers));
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
   if (spill !== undefined) model.enableSpill(spill.dir, 'merge', spill.from);
@@ -345,7 +357,7 @@ export async function stripChunks(
   }
   let fileLines = 0;
   let lastFile = -1;
-  const workers = await runChunks(init, withCache(feed ?? feedChunks(sources, opts), cached), local ? [new LocalThread({ model }) as Thread] : (lease(threads) as Thread[]), async (r, c) => {
+  const workers = await runChunks(init, withCache(feed ?? feedChunks(sources, opts), cached), [new LocalThread({ model }) as Thread, ...(lease(threads - 1) as Thread[])], async (r, c) => {
     if (c.fileIndex !== lastFile) {
       fileLines = 0;
       lastFile = c.fileIndex;
@@ -358,5 +370,5 @@ export async function stripChunks(
     tick();
     return true;
   });
-  if (!local) giveBack(workers as unknown as Worker[]);
+  if (!local) giveBack(threadsOf(workers));
 }
