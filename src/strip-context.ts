@@ -64,26 +64,41 @@ export class StripContext {
    * record stops the batch and is returned (the caller raises it, knowing the absolute line). With `rows`
    * (a row sink: Parquet), kept records go there with their new text instead of becoming lines.
    */
-  batch(items: ReadItem[], out: string[], rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
-    const stats = this.stats;
+  batch(items: Iterable<ReadItem>, out: LineOut, rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
     for (const r of items) {
-      stats.recordsIn++;
-      if (isBad(r)) {
-        if (!this.skip) {
-          stats.recordsIn--;
-          return r;
-        }
-        stats.reject(r);
-        if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
-        continue;
-      }
-      const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows);
-      if (line === null) continue;
-      stats.recordsOut++;
-      if (rows === null) out.push(line, '\n'); // (no copy of the line to append its newline)
+      const bad = this.record(r, out, rejects, rows);
+      if (bad !== null) return bad;
     }
     return null;
   }
+
+  /** Clean one record (see batch): the bad record that stops the run in fail mode, else null. */
+  record(r: ReadItem, out: LineOut, rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
+    const stats = this.stats;
+    stats.recordsIn++;
+    if (isBad(r)) {
+      if (!this.skip) {
+        stats.recordsIn--;
+        return r;
+      }
+      stats.reject(r);
+      if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
+      return null;
+    }
+    const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows);
+    if (line === null) return null;
+    stats.recordsOut++;
+    if (rows === null) {
+      out.push(line);
+      out.push('\n'); // (no copy of the line to append its newline)
+    }
+    return null;
+  }
+}
+
+/** Where pass 2's output lines go: an array, or an encoder that makes bytes of them as they come. */
+export interface LineOut {
+  push(s: string): unknown;
 }
 
 function processRecord(

@@ -77,32 +77,45 @@ export function encode(s: string): Buffer {
 const PIECE_CHARS = 32 * 1024;
 
 /**
- * UTF-8 of the concatenation of `lines`, as encode would give it, without a string of them all: joined
- * and encoded in pieces of at most PIECE_CHARS (a longer line goes alone), then copied into one buffer.
- * A chunk's output joined whole (~1.4 MB as UTF-16) went to V8's large-object space, kept until a full
- * collection.
+ * UTF-8 of strings pushed one after another, as encode would give their concatenation, without a string
+ * of them all: joined and encoded in pieces of at most PIECE_CHARS (a longer string goes alone). A chunk's
+ * output joined whole (~1.4 MB as UTF-16) went to V8's large-object space, kept until a full collection;
+ * and a chunk's output lines kept to the end outlived the young generation's collections.
  */
-export function encodeLines(lines: string[]): Buffer {
-  const parts: Buffer[] = [];
-  let total = 0;
-  let from = 0;
-  let chars = 0;
-  const flush = (to: number): void => {
-    if (to > from) {
-      const b = encode(to - from === 1 ? lines[from]! : lines.slice(from, to).join(''));
-      parts.push(b);
-      total += b.length;
-    }
-    from = to;
-    chars = 0;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const n = lines[i]!.length;
-    if (chars + n > PIECE_CHARS && i > from) flush(i);
-    chars += n;
+export class LineEncoder {
+  private readonly parts: Buffer[] = [];
+  private total = 0;
+  private pending: string[] = [];
+  private chars = 0;
+
+  push(s: string): void {
+    if (this.chars + s.length > PIECE_CHARS && this.pending.length > 0) this.flush();
+    this.pending.push(s);
+    this.chars += s.length;
   }
-  flush(lines.length);
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+
+  private flush(): void {
+    const p = this.pending;
+    const b = encode(p.length === 1 ? p[0]! : p.join(''));
+    this.parts.push(b);
+    this.total += b.length;
+    this.pending = [];
+    this.chars = 0;
+  }
+
+  /** The bytes of everything pushed. */
+  finish(): Buffer {
+    if (this.pending.length > 0) this.flush();
+    const parts = this.parts;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.total);
+  }
+}
+
+/** UTF-8 of the concatenation of `lines` (see LineEncoder). */
+export function encodeLines(lines: string[]): Buffer {
+  const e = new LineEncoder();
+  for (const l of lines) e.push(l);
+  return e.finish();
 }
 
 function countNewlines(buf: Buffer, from = 0, to = buf.length): number {

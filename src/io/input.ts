@@ -263,13 +263,24 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
   }
 }
 
+/** Where parsed JSONL lines go, one at a time: return false to stop reading the block. */
+export type ItemSink = (item: ReadItem) => boolean | void;
+
 /**
  * The records of a decoded block of JSONL lines whose first line is `firstLine` of `file`. Blank lines
  * carry no record; a bad line becomes a BadRecord (the caller applies --on-error).
  */
 export function parseJsonlBlock(text: string, file: string, firstLine: number, invalidUtf8: boolean, opts: ReadOptions = {}): ReadItem[] {
-  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
   const out: ReadItem[] = [];
+  eachJsonlBlock(text, file, firstLine, invalidUtf8, opts, (r) => {
+    out.push(r);
+  });
+  return out;
+}
+
+/** parseJsonlBlock's records handed to `sink` one at a time, as they are parsed. */
+function eachJsonlBlock(text: string, file: string, firstLine: number, invalidUtf8: boolean, opts: ReadOptions, sink: ItemSink): void {
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
   let line = firstLine;
   let start = 0;
   while (start < text.length) {
@@ -277,11 +288,10 @@ export function parseJsonlBlock(text: string, file: string, firstLine: number, i
     if (nl < 0) nl = text.length;
     let end = nl;
     if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    if (end > start) parseJsonlLine(text.slice(start, end), file, line, invalidUtf8, max, out, opts);
+    if (end > start && parseJsonlLine(text.slice(start, end), file, line, invalidUtf8, max, sink, opts) === false) return;
     line++;
     start = nl + 1;
   }
-  return out;
 }
 
 const NL8 = Buffer.from('\n', 'utf8');
@@ -295,12 +305,25 @@ const NL16 = Buffer.from('\n', 'utf16le');
  * with invalid bytes is decoded whole as before, so its lines are flagged the same way.
  */
 export function parseJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions = {}): ReadItem[] {
+  const out: ReadItem[] = [];
+  eachJsonlBytes(bytes, file, firstLine, opts, (r) => {
+    out.push(r);
+  });
+  return out;
+}
+
+/**
+ * parseJsonlBytes's records handed to `sink` one at a time, as they are parsed: a worker keeps one
+ * record alive, not a chunk's (a chunk's records outlived the young generation's collections and were
+ * promoted, to be freed only by full collections).
+ */
+export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions, sink: ItemSink): void {
   if (!isUtf8(bytes)) {
     const d = decode(bytes);
-    return parseJsonlBlock(d.text, file, firstLine, d.invalid, opts);
+    eachJsonlBlock(d.text, file, firstLine, d.invalid, opts, sink);
+    return;
   }
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
-  const out: ReadItem[] = [];
   // Mostly ASCII: V8's decoder, line by line (fast on one-byte text). Else transcoded once to UTF-16 (4x
   // V8's decoder on Arabic), then a string per line. `w` bytes a code unit.
   const ascii = mostlyAscii(bytes);
@@ -315,30 +338,28 @@ export function parseJsonlBytes(bytes: Buffer, file: string, firstLine: number, 
     if (nl < 0) nl = buf.length;
     let end = nl;
     if (end > start && buf[end - w] === 13 && (w === 1 || buf[end - 1] === 0)) end -= w;
-    if (end > start) parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, out, opts);
+    if (end > start && parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, sink, opts) === false) return;
     start = nl + w;
   }
-  return out;
 }
 
-/** One non-empty JSONL line (no newline) as a record or a BadRecord, pushed to out; blank lines carry none. */
-function parseJsonlLine(raw: string, file: string, line: number, invalidUtf8: boolean, max: number, out: ReadItem[], opts: ReadOptions): void {
-  if (raw.trim().length === 0) return;
+/** One non-empty JSONL line (no newline) as a record or a BadRecord, handed to sink (its answer returned); blank lines carry none. */
+function parseJsonlLine(raw: string, file: string, line: number, invalidUtf8: boolean, max: number, sink: ItemSink, opts: ReadOptions): boolean | void {
+  if (raw.trim().length === 0) return true;
   if (invalidUtf8 && raw.includes('\ufffd')) opts.onInvalidUtf8?.(file, line);
   if (raw.length * 3 > max && Buffer.byteLength(raw, 'utf8') > max) {
-    out.push({ file, line, code: 'E_DOC_TOO_LARGE', message: `record is ${Buffer.byteLength(raw, 'utf8')} bytes, over --max-doc-bytes ${max}`, raw: null });
-    return;
+    return sink({ file, line, code: 'E_DOC_TOO_LARGE', message: `record is ${Buffer.byteLength(raw, 'utf8')} bytes, over --max-doc-bytes ${max}`, raw: null });
   }
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (e) {
-    out.push({ file, line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
-    return;
+    return sink({ file, line, code: 'E_JSON', message: `invalid JSON: ${(e as Error).message}`, raw });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    out.push({ file, line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
-  } else out.push({ file, line, format: 'jsonl', value, raw });
+    return sink({ file, line, code: 'E_RECORD', message: `record is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, raw });
+  }
+  return sink({ file, line, format: 'jsonl', value, raw });
 }
 
 /** JSONL records of a source, in batches (one batch per decoded block). */

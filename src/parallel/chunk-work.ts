@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
-import { encodeLines } from '../io/blocks.js';
-import { isBad, parseJsonlBytes, type ReadItem } from '../io/input.js';
+import { LineEncoder } from '../io/blocks.js';
+import { eachJsonlBytes, isBad, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
 import { learnRecord } from '../doc.js';
@@ -67,16 +67,21 @@ function fdOf(fds: Fds, file: string): number {
 type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
 
 /**
- * The records of a chunk and its lines: the records the main thread read (Chunk.items: line numbers are
- * the file's, lines 0), or the chunk's JSONL decoded and parsed (line numbers relative to the chunk); a
- * line the feed read past as too long (Chunk.oversize) is one rejection.
+ * The records of a chunk handed to `sink` one at a time (false stops), and the chunk's line count: the
+ * records the main thread read (Chunk.items: line numbers are the file's, lines 0), or the chunk's JSONL
+ * decoded and parsed as it goes (line numbers relative to the chunk; one record alive at a time); a line
+ * the feed read past as too long (Chunk.oversize) is one rejection.
  */
-function chunkItems(c: Chunk, fds: Fds, opts: RunOptions): { items: ReadItem[]; lines: number } {
-  if (c.items) return { items: c.items, lines: 0 };
+function eachChunkItem(c: Chunk, fds: Fds, opts: RunOptions, sink: ItemSink): number {
+  if (c.items) {
+    for (const r of c.items) if (sink(r) === false) break;
+    return 0;
+  }
   const bytes = readChunk(c, c.bytes ? -1 : fdOf(fds, c.file));
   const lines = countLines(bytes);
-  if (c.oversize !== undefined) return { items: [{ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null }], lines };
-  return { items: parseJsonlBytes(bytes, c.label, 1, opts), lines };
+  if (c.oversize !== undefined) sink({ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null });
+  else eachJsonlBytes(bytes, c.label, 1, opts, sink);
+  return lines;
 }
 
 let passes = 0;
@@ -117,21 +122,21 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
       return;
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
-    const { items, lines } = chunkItems(c, fds, opts);
     let bad: ChunkBad | null = null;
     let records = 0;
     let chars = 0;
-    for (const r of items) {
+    const lines = eachChunkItem(c, fds, opts, (r) => {
       if (isBad(r)) {
-        if (skip) continue;
+        if (skip) return true;
         bad = { line: r.line, code: r.code, message: r.message };
-        break;
+        return false;
       }
       records++;
       const n = learnRecord(model, r.value as Record<string, unknown>, fields);
       chars += n;
       if (n > 0 && !sideBroken) side?.add(model.lastAnalysis);
-    }
+      return true;
+    });
     let at: BlockAt | undefined;
     if (side && sideFile && bad === null && !sideBroken) {
       try {
@@ -176,25 +181,24 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
         fs.closeSync(fd);
       }
     }
-    const { items, lines } = chunkItems(c, fds, {
-      ...opts,
-      onInvalidUtf8: () => {
-        stats.invalidUtf8Lines++;
-      },
-    });
-    const out: string[] = [];
+    // Output lines become bytes as they come (a chunk's output is moved, not copied: the main thread only writes bytes).
+    const out = new LineEncoder();
     const rejects: string[] = [];
     // A row sink (Parquet output, in-process only) takes records with their values, not lines.
     const rows: CleanRow[] | null = init.rows ? [] : null;
-    const b = ctx.batch(items, out, rejects, rows);
-    const bad: ChunkBad | null = b ? { line: b.line, code: b.code, message: b.message } : null;
+    let bad: ChunkBad | null = null;
+    const countInvalid = { ...opts, onInvalidUtf8: () => void stats.invalidUtf8Lines++ };
+    const lines = eachChunkItem(c, fds, countInvalid, (r) => {
+      const b = ctx.record(r, out, rejects, rows);
+      if (b !== null) bad = { line: b.line, code: b.code, message: b.message };
+      return b === null;
+    });
     stats.model = null;
     // Removed units (--report) go as typed arrays, each unit's text once per thread: a Map of them per
     // chunk made the main thread the bottleneck.
     const units = stats.units.size > 0 ? RunStats.packUnits(stats.units, sentUnits) : undefined;
     stats.units.clear();
-    // Encoded here and moved, not copied: the main thread only writes bytes.
-    const bytes = encodeLines(out);
+    const bytes = out.finish();
     // (A buffer that is a whole ArrayBuffer of its own moves as it is; one in Node's shared pool is copied.)
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const ab = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) as ArrayBuffer;
