@@ -42,11 +42,11 @@ export class StripContext {
   readonly cleaner: DocCleaner;
   readonly collect: boolean;
   /** With --attributes: every good record's removed spans over its input text, in order (the caller drains it). */
-  readonly attrRows: AttrRow[] | null;
+  attrRows: AttrRow[] | null;
   constructor(
     readonly model: Model,
     opts: RunOptions,
-    readonly stats: RunStats,
+    public stats: RunStats,
   ) {
     this.fields = resolveFields(opts);
     this.skip = opts.onError === 'skip';
@@ -57,6 +57,15 @@ export class StripContext {
     this.collect = opts.collectReport ?? false;
     if (this.collect) this.stripper.removedUnits = [];
     this.attrRows = opts.attributes !== undefined ? [] : null;
+  }
+
+  /**
+   * A thread's context goes from chunk to chunk (its buffers grown once): each chunk's counts go to a
+   * stats of their own, and its attribute rows start empty.
+   */
+  nextChunk(stats: RunStats): void {
+    this.stats = stats;
+    if (this.attrRows !== null) this.attrRows = [];
   }
 
   /**

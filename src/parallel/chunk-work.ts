@@ -164,6 +164,7 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   const model = local?.model ?? sharedModel(init);
   const opts = init.opts;
   const sentUnits = new Set<number>();
+  const ctx = new StripContext(model, opts, new RunStats());
   return (m) => {
     if (m.type !== 'chunk') {
       post({ type: 'finished' });
@@ -171,7 +172,8 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     const stats = new RunStats();
-    const ctx = new StripContext(model, opts, stats);
+    ctx.nextChunk(stats);
+    ctx.stripper.cache = null;
     if (c.side) {
       // Opened for the one read: an idle thread must not keep the (deleted) cache file's space.
       const fd = fs.openSync(c.side.file, 'r');
