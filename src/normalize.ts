@@ -16,6 +16,9 @@
  * against it. NORM_VERSION goes into every model file: a model learned under other rules is refused.
  */
 
+import fs from 'node:fs';
+import { loadFoldTable, type FoldTable } from './fold-file.js';
+
 export const NORM_VERSION = 1;
 
 /** FOLD value: drop the code unit. */
@@ -66,33 +69,64 @@ function foldCodePoint(ch: string): string {
   return out;
 }
 
-/** Per UTF-16 code unit: the folded code unit, or one of the F_* markers. */
-export const FOLD = new Uint16Array(65536);
-/** Code units that fold to more than one code unit (ligatures, presentation forms). */
-export const EXPANSIONS = new Map<number, Uint16Array>();
-
-for (let c = 0; c < 65536; c++) {
-  if (c >= 0xd800 && c <= 0xdfff) {
-    FOLD[c] = F_SURROGATE;
-    continue;
+/** Fold every code unit (~65,000 normalizations: ~70-100 ms, so it is built once, see fold-file.ts). */
+export function buildFoldTable(): FoldTable {
+  const fold = new Uint16Array(65536);
+  const expansions = new Map<number, Uint16Array>();
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) {
+      fold[c] = F_SURROGATE;
+      continue;
+    }
+    // CJK unified ideographs have no decomposition and no case: themselves (a quick path).
+    if (c >= 0x4e00 && c <= 0x9fff) {
+      fold[c] = c;
+      continue;
+    }
+    const f = foldCodePoint(String.fromCharCode(c));
+    if (f.length === 0) fold[c] = F_DROP;
+    else if (f.length === 1) {
+      const u = f.charCodeAt(0);
+      fold[c] = u === 0xffff || u === 0xfffe ? F_DROP : u;
+    } else {
+      fold[c] = F_EXPAND;
+      const arr = new Uint16Array(f.length);
+      for (let i = 0; i < f.length; i++) arr[i] = f.charCodeAt(i);
+      expansions.set(c, arr);
+    }
   }
-  // CJK unified ideographs have no decomposition and no case: themselves (a quick path for start-up).
-  if (c >= 0x4e00 && c <= 0x9fff) {
-    FOLD[c] = c;
-    continue;
-  }
-  const f = foldCodePoint(String.fromCharCode(c));
-  if (f.length === 0) FOLD[c] = F_DROP;
-  else if (f.length === 1) {
-    const u = f.charCodeAt(0);
-    FOLD[c] = u === 0xffff || u === 0xfffe ? F_DROP : u;
-  } else {
-    FOLD[c] = F_EXPAND;
-    const arr = new Uint16Array(f.length);
-    for (let i = 0; i < f.length; i++) arr[i] = f.charCodeAt(i);
-    EXPANSIONS.set(c, arr);
-  }
+  return { fold, expansions };
 }
+
+/**
+ * What the table depends on: the rules (this module's compiled code, read from its file) and the
+ * runtime's Unicode data. A table saved under another stamp is not used; null when this module's code
+ * cannot be read (the table is then built).
+ */
+export function foldTableStamp(): string | null {
+  let code: Buffer;
+  try {
+    code = fs.readFileSync(new URL(import.meta.url));
+  } catch {
+    return null;
+  }
+  let h1 = 0x811c9dc5 | 0;
+  let h2 = 0x2a5c1e37 | 0;
+  for (let i = 0; i < code.length; i++) {
+    h1 = Math.imul(h1 ^ code[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ code[i]!, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  const hex = (x: number): string => (x >>> 0).toString(16).padStart(8, '0');
+  return `norm ${NORM_VERSION} code ${hex(h1)}${hex(h2)} unicode ${process.versions.unicode ?? '?'} icu ${process.versions.icu ?? '?'}`;
+}
+
+const STAMP = foldTableStamp();
+const TABLE = (STAMP !== null ? loadFoldTable(STAMP) : null) ?? buildFoldTable();
+/** Per UTF-16 code unit: the folded code unit, or one of the F_* markers. */
+export const FOLD: Uint16Array = TABLE.fold;
+/** Code units that fold to more than one code unit (ligatures, presentation forms). */
+export const EXPANSIONS: Map<number, Uint16Array> = TABLE.expansions;
 
 const astralCache = new Map<number, Uint16Array>();
 /** Fold an astral code point (mathematical digits, emoji, CJK extensions). Cached: they are rare. */

@@ -72,3 +72,34 @@ describe('normalize', () => {
     expect(unitHash('abc')).not.toEqual(unitHash('abd'));
   });
 });
+
+describe('the fold table saved by the build', () => {
+  // (The build's own modules: vitest compiles src/ itself, and the stamp covers the compiled rules.)
+  const dist = async () => ({
+    n: (await import('../dist/src/normalize.js')) as typeof import('../src/normalize.js'),
+    f: (await import('../dist/src/fold-file.js')) as typeof import('../src/fold-file.js'),
+  });
+
+  it('is what the rules build, and what a process loads', async () => {
+    const { n, f } = await dist();
+    const saved = f.loadFoldTable(n.foldTableStamp()!);
+    expect(saved).not.toBeNull();
+    const built = n.buildFoldTable();
+    expect(Buffer.from(saved!.fold.buffer).equals(Buffer.from(built.fold.buffer))).toBe(true);
+    expect([...saved!.expansions.keys()]).toEqual([...built.expansions.keys()]);
+    for (const [c, e] of built.expansions) expect([...saved!.expansions.get(c)!]).toEqual([...e]);
+    expect(Buffer.from(n.FOLD.buffer, n.FOLD.byteOffset, n.FOLD.byteLength).equals(Buffer.from(built.fold.buffer))).toBe(true);
+  });
+
+  it('is not used under another stamp (rules, Unicode version) or when cut short', async () => {
+    const { n, f } = await dist();
+    const stamp = n.foldTableStamp()!;
+    const bytes = f.foldTableBytes(n.buildFoldTable(), stamp);
+    expect(f.parseFoldTable(bytes, stamp)).not.toBeNull();
+    expect(f.parseFoldTable(bytes, stamp.replace(/unicode \S+/, 'unicode 99.0'))).toBeNull();
+    expect(f.parseFoldTable(bytes, stamp.replace(/code \S+/, 'code 0123456789abcdef'))).toBeNull();
+    expect(f.parseFoldTable(bytes.subarray(0, bytes.length - 2), stamp)).toBeNull();
+    expect(f.parseFoldTable(bytes.subarray(0, 1000), stamp)).toBeNull();
+    expect(f.parseFoldTable(Buffer.concat([bytes, Buffer.alloc(2)]), stamp)).toBeNull();
+  });
+});
