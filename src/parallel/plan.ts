@@ -99,10 +99,17 @@ function endsWithNewline(fd: number, end: number): boolean {
   return end > 0 && fs.readSync(fd, b, 0, 1, end - 1) === 1 && b[0] === 10;
 }
 
-/** The bytes of a chunk, without a leading byte-order mark at the start of its file. */
+/** A thread's read buffer, reused chunk after chunk. */
+let scratch = Buffer.alloc(0);
+
+/**
+ * The bytes of a chunk, without a leading byte-order mark at the start of its file. Read into the
+ * thread's buffer: valid until the next readChunk (a chunk's bytes live only while it is worked on).
+ */
 export function readChunk(c: Chunk, fd: number): Buffer {
   if (c.bytes) return c.start === 0 && c.bytes.length >= 3 && c.bytes[0] === 0xef && c.bytes[1] === 0xbb && c.bytes[2] === 0xbf ? c.bytes.subarray(3) : c.bytes;
-  const buf = Buffer.allocUnsafe(c.end - c.start);
+  if (scratch.length < c.end - c.start) scratch = Buffer.allocUnsafeSlow(Math.max(c.end - c.start, 2 << 20));
+  const buf = scratch.subarray(0, c.end - c.start);
   let off = 0;
   while (off < buf.length) {
     const n = fs.readSync(fd, buf, off, buf.length - off, c.start + off);
