@@ -13,7 +13,12 @@
  *            pages and CleanEval, one page a site), --alone N (about N pages of
  *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
  *            none), --out FILE
- *            (write the forest there instead of src/html/forest-data.ts)
+ *            (write the forest there instead of src/html/forest-data.ts), --colsample X, --subsample X,
+ *            --seed N (gbdt.ts: features and rows each tree draws, and the draws' seed), --bag 'SPEC;SPEC'
+ *            (a bag of models whose log-odds the forest averages, Forest.bag: each SPEC key=value over
+ *            trees, depth, rate, min-leaf, colsample, subsample, seed, and sites, the share of the training
+ *            sites the member learns from; default: none, one model). bench/html-ensemble.ts measures
+ *            members alone and bagged, held out.
  *
  * Single pages: a site of one page has no cross-page evidence (its path and line counts are all 1 of 1,
  * which on a site of many pages means "on every page": chrome). Trained on sites of 5+ pages only, the
