@@ -13,7 +13,12 @@
  *            pages and CleanEval, one page a site), --alone N (about N pages of
  *            each multi-page set also given alone, one page a site, in their real site's fold: 300; 0 for
  *            none), --out FILE
- *            (write the forest there instead of src/html/forest-data.ts)
+ *            (write the forest there instead of src/html/forest-data.ts), --colsample X, --subsample X,
+ *            --seed N (gbdt.ts: features and rows each tree draws, and the draws' seed), --bag 'SPEC;SPEC'
+ *            (a bag of models whose log-odds the forest averages, Forest.bag: each SPEC key=value over
+ *            trees, depth, rate, min-leaf, colsample, subsample, seed, and sites, the share of the training
+ *            sites the member learns from; default: none, one model). bench/html-ensemble.ts measures
+ *            members alone and bagged, held out.
  *
  * Single pages: a site of one page has no cross-page evidence (its path and line counts are all 1 of 1,
  * which on a site of many pages means "on every page": chrome). Trained on sites of 5+ pages only, the
@@ -187,7 +192,7 @@ function stageScores(st: Stage, r: PageRows): Float32Array {
  * first-stage scores (sites split in two by another bit of the site hash), as it will see at run time
  * scores of a first stage that never saw the page.
  */
-function train(rows: PageRows[], o: TrainOptions, stages: number, posWeight = 1): Forest {
+export function train(rows: PageRows[], o: TrainOptions, stages: number, posWeight = 1): Forest {
   const C = N_FEATURES - N_CONTEXT;
   for (const r of rows) for (let i = 0; i < r.y.length; i++) r.x.fill(0, i * N_FEATURES + C, (i + 1) * N_FEATURES);
   const first = fitStage(rows, o, posWeight);
@@ -289,6 +294,45 @@ export interface TrainSetup {
   posWeight: number;
   stages: number;
   threshold: number;
+  /**
+   * The bag (forest.ts Forest.bag): each member a list of key=value over `o` (trees, depth, rate,
+   * min-leaf, colsample, subsample, seed) and `sites` (the share of the training sites it learns from,
+   * drawn by a hash of the site and its seed); the forest averages their log-odds. Empty: one model of `o`.
+   */
+  bag: string[];
+}
+
+/** The shipped forest's bag (setupFrom's default; `--bag none` for one model). */
+export const BAG_DEFAULT = '';
+
+/** A bag member's options and site share from 'key=value,...' over `o`. */
+export function memberOptions(spec: string, o: TrainOptions): { o: TrainOptions; sites: number } {
+  const m: TrainOptions = { ...o };
+  let sites = 1;
+  const keys: Record<string, keyof TrainOptions> = { trees: 'trees', depth: 'depth', rate: 'rate', 'min-leaf': 'minLeaf', colsample: 'colsample', subsample: 'subsample', seed: 'seed' };
+  for (const kv of spec.split(',').map((s) => s.trim()).filter((s) => s)) {
+    const [k, v] = kv.split('=');
+    const n = Number(v);
+    if (k === undefined || v === undefined || !Number.isFinite(n) || (k !== 'sites' && !keys[k])) throw new Error(`bag member: key=value over ${[...Object.keys(keys), 'sites'].join(', ')}, not ${kv}`);
+    if (k === 'sites') sites = n;
+    else m[keys[k]!] = n;
+  }
+  return { o: m, sites };
+}
+
+/** Whether a bag member drawing `share` of the sites with `seed` learns from this site (group). */
+export function inSiteSample(group: string, seed: number, share: number): boolean {
+  return share >= 1 || (siteHash(`${seed}/${group}`)[1] >>> 0) / 4294967296 < share;
+}
+
+/** The forest of a setup on `rows`: one model, or its bag's members averaged. */
+export function trainForest(rows: PageRows[], setup: TrainSetup): Forest {
+  const members = setup.bag.length > 0 ? setup.bag.map((spec) => memberOptions(spec, setup.o)) : [{ o: setup.o, sites: 1 }];
+  const models = members.map((m) => train(rows.filter((r) => inSiteSample(r.group, m.o.seed, m.sites)), m.o, setup.stages, setup.posWeight));
+  const f = models[0]!;
+  if (models.length > 1) f.bag = models.slice(1).map((m) => m.stages);
+  f.threshold = setup.threshold;
+  return f;
 }
 
 export function setupFrom(argv: string[]): TrainSetup {
@@ -305,10 +349,12 @@ export function setupFrom(argv: string[]): TrainSetup {
       minLeaf: Number(get('min-leaf', String(TRAIN_DEFAULTS.minLeaf))),
       colsample: Number(get('colsample', String(TRAIN_DEFAULTS.colsample))),
       subsample: Number(get('subsample', String(TRAIN_DEFAULTS.subsample))),
+      seed: Number(get('seed', String(TRAIN_DEFAULTS.seed))),
     },
     posWeight: Number(get('pos-weight', '1')),
     stages: Number(get('stages', '2')),
     threshold: Number(get('threshold', '-0.4')),
+    bag: get('bag', BAG_DEFAULT) === 'none' ? [] : get('bag', BAG_DEFAULT).split(';').map((s) => s.trim()).filter((s) => s),
   };
 }
 
@@ -330,8 +376,7 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
   const held = new Map<GoldPage, string>();
   for (const fold of [0, 1]) {
     const t1 = performance.now();
-    const f = train(rows.filter((r) => r.fold !== fold), setup.o, setup.stages, setup.posWeight);
-    f.threshold = setup.threshold;
+    const f = trainForest(rows.filter((r) => r.fold !== fold), setup);
     for (const r of rows.filter((r) => r.fold === fold)) held.set(pageOf.get(r)!, decide(f, r));
     if (log) console.log(`fold ${fold}: trained on ${rows.filter((r) => r.fold !== fold).length} pages in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
@@ -356,11 +401,11 @@ async function main(): Promise<void> {
   if (process.argv.includes('--eval-only')) return;
   let rows: PageRows[] = [];
   for (const s of sets) rows = rows.concat(setRows(s.name, s.pages));
-  const forest = train(rows, setup.o, setup.stages, setup.posWeight);
-  forest.threshold = setup.threshold;
+  const forest = trainForest(rows, setup);
   const blocks = rows.reduce((n, r) => n + r.y.length, 0);
   const o = setup.o;
-  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}, colsample ${o.colsample}, subsample ${o.subsample}; content weight ${setup.posWeight}; threshold ${setup.threshold}; bench/train-html.ts`;
+  const bag = setup.bag.length > 0 ? `; a bag of ${setup.bag.length} models averaged (${setup.bag.join('; ')})` : '';
+  forest.trainedOn = `${sets.map((s) => `${s.name} (${s.pages.length} pages)`).join(', ')}; ${blocks} blocks; ${setup.stages} stages of ${o.trees} trees, depth ${o.depth}, rate ${o.rate}, bins ${o.bins}, min leaf ${o.minLeaf}, colsample ${o.colsample}, subsample ${o.subsample}${bag}; content weight ${setup.posWeight}; threshold ${setup.threshold}; bench/train-html.ts`;
   const out = arg('out', path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../src/html/forest-data.ts'));
   const body = `/** Generated by bench/train-html.ts (npm run train:html): do not edit. */\nimport type { Forest } from './forest.js';\n\nexport const FOREST: Forest = ${JSON.stringify(roundForest(forest))};\n`;
   fs.writeFileSync(out, body);

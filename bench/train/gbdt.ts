@@ -19,9 +19,11 @@ export interface TrainOptions {
   colsample: number;
   /** Share of rows each tree learns from (drawn per tree, seeded). */
   subsample: number;
+  /** Seed of those draws (0: the original generator's start). */
+  seed: number;
 }
 
-export const TRAIN_DEFAULTS: TrainOptions = { trees: 60, depth: 6, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1, colsample: 1, subsample: 1 };
+export const TRAIN_DEFAULTS: TrainOptions = { trees: 60, depth: 6, rate: 0.12, bins: 64, minLeaf: 20, lambda: 1, colsample: 1, subsample: 1, seed: 0 };
 
 /** Thresholds per feature: bin b holds values <= cuts[b] (and > cuts[b-1]); the last bin is unbounded. */
 function quantileCuts(x: Float32Array, n: number, nF: number, f: number, bins: number): Float32Array {
@@ -76,7 +78,7 @@ export function trainTrees(x: Float32Array, nF: number, y: Uint8Array, w: Float3
   const idx = new Int32Array(n);
   const next = new Int32Array(n);
   // A small seeded generator (mulberry32): the same data and options give the same forest.
-  let seed = 0x9e3779b9;
+  let seed = (0x9e3779b9 + Math.imul(o.seed, 0x85ebca6b)) | 0;
   const rand = (): number => {
     seed = (seed + 0x6d2b79f5) | 0;
     let z = seed;

@@ -29,6 +29,12 @@ export interface Forest {
   /** Feature names in order; must equal FEATURES. */
   features: string[];
   stages: Stage[];
+  /**
+   * Further models over the same features, each its own stages, trained on other draws of the rows and
+   * sites (bagging): a block's log-odds is then the mean over `stages` and each of these. Averaging
+   * models keeps one training's luck out of the decision (bench/html-ensemble.ts).
+   */
+  bag?: Stage[][];
   /** A block is kept when its last stage's log-odds of being content is at least this. */
   threshold: number;
   /** How it was trained (data, split, parameters), for the record. */
@@ -59,38 +65,39 @@ interface FlatStage {
   v: Float32Array;
 }
 
-const flatCache = new WeakMap<Forest, FlatStage[]>();
+const flatCache = new WeakMap<Forest, FlatStage[][]>();
 
-function flatten(forest: Forest): FlatStage[] {
-  let flat = flatCache.get(forest);
-  if (flat !== undefined) return flat;
-  flat = forest.stages.map((st) => {
-    let nodes = 0;
-    for (const tr of st.trees) nodes += tr.f.length;
-    const fs: FlatStage = { base: st.base, roots: new Int32Array(st.trees.length), f: new Int16Array(nodes), t: new Float32Array(nodes), l: new Int32Array(nodes), r: new Int32Array(nodes), v: new Float32Array(nodes) };
-    let at = 0;
-    st.trees.forEach((tr, k) => {
-      fs.roots[k] = at;
-      for (let j = 0; j < tr.f.length; j++) {
-        fs.f[at + j] = tr.f[j]!;
-        fs.t[at + j] = tr.t[j]!;
-        fs.l[at + j] = tr.l[j]! + at;
-        fs.r[at + j] = tr.r[j]! + at;
-        fs.v[at + j] = tr.v[j]!;
-      }
-      at += tr.f.length;
-    });
-    return fs;
+function flattenStage(st: Stage): FlatStage {
+  let nodes = 0;
+  for (const tr of st.trees) nodes += tr.f.length;
+  const fs: FlatStage = { base: st.base, roots: new Int32Array(st.trees.length), f: new Int16Array(nodes), t: new Float32Array(nodes), l: new Int32Array(nodes), r: new Int32Array(nodes), v: new Float32Array(nodes) };
+  let at = 0;
+  st.trees.forEach((tr, k) => {
+    fs.roots[k] = at;
+    for (let j = 0; j < tr.f.length; j++) {
+      fs.f[at + j] = tr.f[j]!;
+      fs.t[at + j] = tr.t[j]!;
+      fs.l[at + j] = tr.l[j]! + at;
+      fs.r[at + j] = tr.r[j]! + at;
+      fs.v[at + j] = tr.v[j]!;
+    }
+    at += tr.f.length;
   });
-  flatCache.set(forest, flat);
+  return fs;
+}
+
+/** The forest's models (its own stages, then its bag's), flattened once. */
+function flatten(forest: Forest): FlatStage[][] {
+  let flat = flatCache.get(forest);
+  if (flat === undefined) {
+    flat = [forest.stages, ...(forest.bag ?? [])].map((m) => m.map(flattenStage));
+    flatCache.set(forest, flat);
+  }
   return flat;
 }
 
-/** Every block's log-odds of being content, through all stages (fills the context columns of `x`). */
-export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out: Float32Array): Float32Array {
-  const n = doc.page.blocks.length;
-  const s = out.length >= n ? out : new Float32Array(n);
-  const stages = flatten(forest);
+/** One model's log-odds of every block in s (fills the context columns of `x` between its stages). */
+function modelScores(stages: FlatStage[], doc: HtmlDoc, x: Float32Array, s: Float32Array, n: number): void {
   for (let k = 0; k < stages.length; k++) {
     const st = stages[k]!;
     if (k > 0) contextFeatures(doc, s, x);
@@ -106,6 +113,26 @@ export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out:
       }
     }
   }
+}
+
+let scratch = new Float32Array(0);
+
+/**
+ * Every block's log-odds of being content, through all stages (fills the context columns of `x`); with a
+ * bag, the mean over its models.
+ */
+export function forestScores(forest: Forest, doc: HtmlDoc, x: Float32Array, out: Float32Array): Float32Array {
+  const n = doc.page.blocks.length;
+  const s = out.length >= n ? out : new Float32Array(n);
+  const models = flatten(forest);
+  modelScores(models[0]!, doc, x, s, n);
+  if (models.length === 1) return s;
+  if (scratch.length < n) scratch = new Float32Array(n * 2);
+  for (let m = 1; m < models.length; m++) {
+    modelScores(models[m]!, doc, x, scratch, n);
+    for (let i = 0; i < n; i++) s[i]! += scratch[i]!;
+  }
+  for (let i = 0; i < n; i++) s[i]! /= models.length;
   return s;
 }
 
