@@ -845,8 +845,8 @@ function lineExtras(a: Analysis, li: number, text: string, start: number, end: n
   return leads;
 }
 
-/** The kernel, loaded when this module is (each worker thread has its own). */
-const KERNEL = new Kernel({ sepSymbols: SEP_SYMBOLS, labelColons: LABEL_COLONS, labelDashes: LABEL_DASHES, shingleSalt: SH_SALT, shingleMul: SH_MUL });
+/** @internal The kernel, loaded when this module is (each worker thread has its own). */
+export const KERNEL = new Kernel({ sepSymbols: SEP_SYMBOLS, labelColons: LABEL_COLONS, labelDashes: LABEL_DASHES, shingleSalt: SH_SALT, shingleMul: SH_MUL });
 
 /**
  * Analyze a document: fills `a` (reused) with its lines, segments and template keys.

@@ -71,6 +71,8 @@ export class Kernel {
   private buf: Buffer;
   private readonly work: number;
   private readonly shIx: number;
+  /** Documents run (tests check that analyze() runs the kernel and analyzeJs() does not). */
+  runs = 0;
   /** Capacity (code units) the work area is laid out for, and its regions (bytes). */
   private units = 0;
   private maxLines = 0;
@@ -175,6 +177,7 @@ export class Kernel {
    * the document is too big for the kernel's memory (the caller analyzes it in JS).
    */
   run(text: string): number {
+    this.runs++;
     const n = text.length;
     if (n > this.units && !this.layout(Math.max(n, 1 << 16, this.units * 2), Math.max(this.maxLines, 4096), Math.max(this.maxSegs, 4096))) {
       if (!this.layout(n, 4096, 4096)) return -1;
