@@ -30,6 +30,11 @@ const S2: i32 = 0x6c8e9cf5;
 @inline function fmix32(h: i32): i32 {
   h ^= h >>> 16; h *= <i32>0x85ebca6b; h ^= h >>> 13; h *= <i32>0xc2b2ae35; h ^= h >>> 16; return h;
 }
+// One folded code unit into the two hash lanes (analyze.ts: Math.imul, then a rotation).
+// @ts-ignore
+@inline function mix1(h: i32, u: i32): i32 { return rotl<i32>((h ^ u) * M1, 15); }
+// @ts-ignore
+@inline function mix2(h: i32, u: i32): i32 { return rotl<i32>((h ^ u) * M2, 13); }
 let FH1: i32 = 0, FH2: i32 = 0;
 // @ts-ignore
 @inline function finish(h1: i32, h2: i32, len: i32): void {
@@ -44,10 +49,10 @@ function emitUnit(u: i32): void {
   if (u == 32) { PENDING = LEN > 0; return; }
   if (PENDING) {
     if (TOK == HEAD_TOKENS) { HD1 = H1; HD2 = H2; HDLEN = LEN; }
-    H1 = rotl<i32>((H1 ^ 32) * M1, 15); H2 = rotl<i32>((H2 ^ 32) * M2, 13);
+    H1 = mix1(H1, 32); H2 = mix2(H2, 32);
     LEN++; TOK++; PENDING = false;
   } else if (LEN == 0) TOK = 1;
-  H1 = rotl<i32>((H1 ^ u) * M1, 15); H2 = rotl<i32>((H2 ^ u) * M2, 13);
+  H1 = mix1(H1, u); H2 = mix2(H2, u);
   LEN++;
 }
 // Emit the fold of code unit c (an expansion) or of astral code point cp (cp >= 0x10000) into the shared state.
@@ -98,12 +103,15 @@ function shingleWord(w: i32, words: i32, li: i32): void {
   }
 }
 export let NSEGS: i32 = 0;
-// A segment [from, to) (byte offsets from base) with the hash in FH1, FH2.
+// A segment [from, to) (byte offsets from base) with the hash lanes (h1, h2, len) finished; false: no room left.
 // @ts-ignore
-@inline function storeSeg(segs: i32, from: i32, to: i32, len: i32): void {
+@inline function storeSeg(segs: i32, maxSegs: i32, from: i32, to: i32, h1: i32, h2: i32, len: i32): bool {
+  if (NSEGS >= maxSegs) return false;
+  finish(h1, h2, len);
   const S = segs + (NSEGS << 5);
   store<i32>(S, from >> 1); store<i32>(S, to >> 1, 4); store<i32>(S, FH1, 8); store<i32>(S, FH2, 12); store<i32>(S, len, 16);
   NSEGS++;
+  return true;
 }
 // The document's UTF-16 code units are at [base, n) (bytes). Per line, 16 i32 at lines + 64 * line:
 //   0 start 1 end 2 next (code unit indexes) 3 h1 4 h2 (the line hash, the ellipsis salt applied) 5 len 6 tok
@@ -158,9 +166,7 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
           inRun = false; ws = 0;
           if (runWs >= 2 || (runSym > 0 && runFirst && runLast && (p - runStart) >= 6)) {
             if (segStart >= 0) {
-              if (segOn) finish(s1, s2, slen); else finish(h1, h2, len);
-              if (NSEGS >= maxSegs) return -1;
-              storeSeg(segs, segStart - base, runStart - base, segOn ? slen : len);
+              if (!storeSeg(segs, maxSegs, segStart - base, runStart - base, segOn ? s1 : h1, segOn ? s2 : h2, segOn ? slen : len)) return -1;
               ns++;
             }
             segOn = true; s1 = S1; s2 = S2; slen = 0; spend = false; segStart = -1;
@@ -183,7 +189,7 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
           // Expansion or surrogate (rare): the shared-state helpers, once per lane.
           let lo = -1;
           if ((t & C_SURR) != 0) { if (c < 0xdc00 && np < n) { const d = <i32>load<u16>(np); if (d >= 0xdc00 && d <= 0xdfff) { cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000; lo = d; np += 2; } } }
-          w = rotl<i32>((w ^ c) * M1, 15); inWord = true;
+          w = mix1(w, c); inWord = true;
           H1 = h1; H2 = h2; LEN = len; TOK = tok; PENDING = pending; HD1 = hd1; HD2 = hd2; HDLEN = hdlen;
           emitSpecial(c, cp);
           h1 = H1; h2 = H2; len = LEN; tok = TOK; pending = PENDING; hd1 = HD1; hd2 = HD2; hdlen = HDLEN;
@@ -192,24 +198,24 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
             emitSpecial(c, cp);
             s1 = H1; s2 = H2; slen = LEN; spend = PENDING;
           }
-          if (lo >= 0) { w = rotl<i32>((w ^ lo) * M1, 15); beforeNS = c; c = lo; lastNS = lo; }
+          if (lo >= 0) { w = mix1(w, lo); beforeNS = c; c = lo; lastNS = lo; }
           prevC = c; p = np;
           continue;
         }
       }
       if (pending) {
         if (tok == HEAD_TOKENS) { hd1 = h1; hd2 = h2; hdlen = len; }
-        h1 = rotl<i32>((h1 ^ 32) * M1, 15); h2 = rotl<i32>((h2 ^ 32) * M2, 13);
+        h1 = mix1(h1, 32); h2 = mix2(h2, 32);
         len++; tok++; pending = false;
       } else if (len == 0) tok = 1;
-      h1 = rotl<i32>((h1 ^ f) * M1, 15); h2 = rotl<i32>((h2 ^ f) * M2, 13);
+      h1 = mix1(h1, f); h2 = mix2(h2, f);
       len++;
       if (segOn) {
-        if (spend) { s1 = rotl<i32>((s1 ^ 32) * M1, 15); s2 = rotl<i32>((s2 ^ 32) * M2, 13); slen++; spend = false; }
-        s1 = rotl<i32>((s1 ^ f) * M1, 15); s2 = rotl<i32>((s2 ^ f) * M2, 13);
+        if (spend) { s1 = mix1(s1, 32); s2 = mix2(s2, 32); slen++; spend = false; }
+        s1 = mix1(s1, f); s2 = mix2(s2, f);
         slen++;
       }
-      w = rotl<i32>((w ^ f) * M1, 15); inWord = true;
+      w = mix1(w, f); inWord = true;
       prevC = c; p = np;
     }
     const end = p;
@@ -217,18 +223,14 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     if (inRun) {
       if (runWs >= 2 || (runSym > 0 && runFirst && runLast && (p - runStart) >= 6)) {
         if (segStart >= 0) {
-          if (segOn) finish(s1, s2, slen); else finish(h1, h2, len);
-          if (NSEGS >= maxSegs) return -1;
-          storeSeg(segs, segStart - base, runStart - base, segOn ? slen : len);
+          if (!storeSeg(segs, maxSegs, segStart - base, runStart - base, segOn ? s1 : h1, segOn ? s2 : h2, segOn ? slen : len)) return -1;
           ns++;
         }
         segStart = -1;
       } else if (segStart < 0) segStart = runStart;
     }
     if (segStart >= 0 && segOn) {
-      finish(s1, s2, slen);
-      if (NSEGS >= maxSegs) return -1;
-      storeSeg(segs, segStart - base, end - base, slen);
+      if (!storeSeg(segs, maxSegs, segStart - base, end - base, s1, s2, slen)) return -1;
       ns++;
     }
     if (inWord) { store<i32>(wbuf + (nw << 2), w); nw++; }
