@@ -14,6 +14,7 @@ export const EXPTAB_PTR: i32 = 262144;  // u32 per expansion: (offset in units) 
 export const EXPDATA_PTR: i32 = 327680; // u16 units
 export const SH_PTR: i32 = 589824;      // shingle state: V[8] X1[8] X2[8] LINE[8] SALT[8] MUL[8] W[4]
 export const ASTRAL_PTR: i32 = 590848;  // scratch for foldAstral results (u16)
+export const DW_PTR: i32 = 599040;      // 4096-slot set of date-word hashes (hashed as the words of shingles; 0: empty)
 export const WORK_PTR: i32 = 655360;    // the host places the input and the outputs from here
 
 const C_SPACE: i32 = 1 << 16, C_SEPSYM: i32 = 1 << 17, C_EOL: i32 = 1 << 18, C_DROP: i32 = 1 << 19, C_DIGIT: i32 = 1 << 20, C_EXP: i32 = 1 << 21, C_COLON: i32 = 1 << 22, C_DASH: i32 = 1 << 23, C_SURR: i32 = 1 << 24;
@@ -103,6 +104,18 @@ function shingleWord(w: i32, words: i32, li: i32): void {
   }
 }
 export let NSEGS: i32 = 0;
+// Is word hash w that of a month or weekday name (with or without a leading و or ب)? A false positive only costs
+// analyze.ts a look at the line.
+function dateWord(w: i32): bool {
+  let i = (<u32>(w * M2) >>> 20) & 4095;
+  for (;;) {
+    const v = load<i32>(DW_PTR + (i << 2));
+    if (v == 0) return false;
+    if (v == w) return true;
+    i = (i + 1) & 4095;
+  }
+  return false;
+}
 // A segment [from, to) (byte offsets from base) with the hash lanes (h1, h2, len) finished; false: no room left.
 // @ts-ignore
 @inline function storeSeg(segs: i32, maxSegs: i32, from: i32, to: i32, h1: i32, h2: i32, len: i32): bool {
@@ -115,7 +128,7 @@ export let NSEGS: i32 = 0;
 }
 // The document's UTF-16 code units are at [base, n) (bytes). Per line, 16 i32 at lines + 64 * line:
 //   0 start 1 end 2 next (code unit indexes) 3 h1 4 h2 (the line hash, the ellipsis salt applied) 5 len 6 tok
-//   7 flags (1 chain, 2 cut: ends in an ellipsis, 4 holds a digit) 8 9 head hash (lines of 8+ tokens)
+//   7 flags (1 chain, 2 cut: ends in an ellipsis, 4 holds a digit, 8 digit and a date word: may have a shape key) 8 9 head hash (lines of 8+ tokens)
 //   10 first 11 last label separator (code unit index, -1: none) 12 first segment 13 segment count (0: not a chain)
 // Per segment, 8 i32 at segs + 32 * segment: start, end, h1, h2, len. wbuf: the word hashes of one line.
 // Returns the line count, or -1 when the document needs more than maxLines lines or maxSegs segments.
@@ -137,7 +150,7 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     let segOn = false, s1 = 0, s2 = 0, slen = 0, spend = false, segStart = -1, ns = 0;
     const seg0 = NSEGS;
     let inRun = false, runStart = 0, runWs = 0, runSym = 0, runFirst = false, runLast = false;
-    let sepFirst = -1, sepLast = -1, digit = false;
+    let sepFirst = -1, sepLast = -1, digit = false, special = false;
     let prevC = -1, lastNS = -1, beforeNS = -1, c = 0, cp = 0, np = p;
     let eol = 0;
     while (p < n) {
@@ -189,7 +202,7 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
           // Expansion or surrogate (rare): the shared-state helpers, once per lane.
           let lo = -1;
           if ((t & C_SURR) != 0) { if (c < 0xdc00 && np < n) { const d = <i32>load<u16>(np); if (d >= 0xdc00 && d <= 0xdfff) { cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000; lo = d; np += 2; } } }
-          w = mix1(w, c); inWord = true;
+          w = mix1(w, c); inWord = true; special = true;
           H1 = h1; H2 = h2; LEN = len; TOK = tok; PENDING = pending; HD1 = hd1; HD2 = hd2; HDLEN = hdlen;
           emitSpecial(c, cp);
           h1 = H1; h2 = H2; len = LEN; tok = TOK; pending = PENDING; hd1 = HD1; hd2 = HD2; hdlen = HDLEN;
@@ -244,7 +257,14 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     if (cut) fh1 ^= 0x2e2e2e2e;
     store<i32>(L, (start - base) >> 1); store<i32>(L, (end - base) >> 1, 4); store<i32>(L, (next - base) >> 1, 8);
     store<i32>(L, fh1, 12); store<i32>(L, FH2, 16); store<i32>(L, len, 20); store<i32>(L, tok, 24);
-    store<i32>(L, (chain ? 1 : 0) | (cut ? 2 : 0) | (digit ? 4 : 0), 28);
+    // A line with a digit and a date word (or a word the hash cannot vouch for: expansions, surrogates) may have a
+    // shape key: flag 8 sends it to analyze.ts's shape path (a line of 12 tokens at most: the only ones it takes).
+    let dw = false;
+    if (digit && tok <= 12) {
+      dw = special;
+      for (let k = 0; !dw && k < nw; k++) dw = dateWord(load<i32>(wbuf + (k << 2)));
+    }
+    store<i32>(L, (chain ? 1 : 0) | (cut ? 2 : 0) | (digit ? 4 : 0) | (dw ? 8 : 0), 28);
     if (tok >= 8) { finish(hd1, hd2, hdlen); store<i32>(L, FH1 ^ 0x48454144, 32); store<i32>(L, FH2, 36); }
     store<i32>(L, sepFirst < 0 ? -1 : (sepFirst - base) >> 1, 40); store<i32>(L, sepLast < 0 ? -1 : (sepLast - base) >> 1, 44);
     // segments only for chain lines of 2+ segments (as analyze's segmentLine)

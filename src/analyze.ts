@@ -846,7 +846,7 @@ function lineExtras(a: Analysis, li: number, text: string, start: number, end: n
 }
 
 /** @internal The kernel, loaded when this module is (each worker thread has its own). */
-export const KERNEL = new Kernel({ sepSymbols: SEP_SYMBOLS, labelColons: LABEL_COLONS, labelDashes: LABEL_DASHES, shingleSalt: SH_SALT, shingleMul: SH_MUL });
+export const KERNEL = new Kernel({ sepSymbols: SEP_SYMBOLS, labelColons: LABEL_COLONS, labelDashes: LABEL_DASHES, dateWords: DATE_WORDS, isDateWord, shingleSalt: SH_SALT, shingleMul: SH_MUL });
 
 /**
  * Analyze a document: fills `a` (reused) with its lines, segments and template keys.
@@ -903,7 +903,8 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
     lX0[li] = x0;
     if (templates && len > 0 && segN === 0) {
       const sepFirst = K[o + 10]!;
-      const hints = len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS ? (sepFirst >= 0 ? 1 : 0) | (tok <= SHORT_MAX_TOKENS && (flags & 4) !== 0 ? 2 : 0) : 0;
+      // Bit 2 only where the kernel saw a date word: without one the shape key is not made.
+      const hints = len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS ? (sepFirst >= 0 ? 1 : 0) | (tok <= SHORT_MAX_TOKENS && (flags & 8) !== 0 ? 2 : 0) : 0;
       if (hints !== 0 || tok >= HEAD_MIN_TOKENS) leads = lineExtras(a, li, text, start, end, len, tok, hints, sepFirst, K[o + 11]!, K[o + 8]!, K[o + 9]!, cut, leadHeads, leads);
     }
     lXN[li] = a.nExtra - x0;

@@ -29,6 +29,9 @@ export interface KernelTables {
   /** Label separators: always ("："), and only between two spaces (" - "). */
   labelColons: readonly number[];
   labelDashes: readonly number[];
+  /** Month and weekday names (normalized) and the test that also takes them with a leading و or ب. */
+  dateWords: Iterable<string>;
+  isDateWord: (w: string) => boolean;
   /** Per shingle band: the salt and the odd multiplier of its order. */
   shingleSalt: Int32Array;
   shingleMul: Int32Array;
@@ -42,6 +45,7 @@ interface Exports {
   EXPTAB_PTR: WebAssembly.Global;
   EXPDATA_PTR: WebAssembly.Global;
   SH_PTR: WebAssembly.Global;
+  DW_PTR: WebAssembly.Global;
   WORK_PTR: WebAssembly.Global;
   SHINGLES: WebAssembly.Global;
   NSEGS: WebAssembly.Global;
@@ -144,6 +148,26 @@ export class Kernel {
     }
     for (const c of t.labelColons) T[c] = T[c]! | C_COLON;
     for (const c of t.labelDashes) T[c] = T[c]! | C_DASH;
+    // The date words as the kernel hashes a line's words (folded units, each mixed as analyze.ts's shingle words).
+    const set = new Int32Array(mem, this.w.DW_PTR.value as number, 4096);
+    const wordHash = (s: string): number => {
+      let w = 0x2545f491;
+      for (let i = 0; i < s.length; i++) {
+        w = Math.imul(w ^ s.charCodeAt(i), 0x9e3779b1 | 0);
+        w = (w << 15) | (w >>> 17);
+      }
+      return w;
+    };
+    for (const d of t.dateWords) {
+      for (const f of [d, 'و' + d, 'ب' + d]) {
+        if (!t.isDateWord(f)) continue;
+        const h = wordHash(f);
+        if (h === 0) throw new Error('boilerstrip: a date word hashes to 0');
+        let i = (Math.imul(h, 0x85ebca77 | 0) >>> 20) & 4095;
+        while (set[i] !== 0 && set[i] !== h) i = (i + 1) & 4095;
+        set[i] = h;
+      }
+    }
   }
 
   /** Lay the work area out for documents of up to `units` code units, lines and segments (bytes; false: too big). */
