@@ -151,7 +151,7 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     const seg0 = NSEGS;
     let inRun = false, runStart = 0, runWs = 0, runSym = 0, runFirst = false, runLast = false;
     let sepFirst = -1, sepLast = -1, digit = false, special = false;
-    let prevC = -1, lastNS = -1, beforeNS = -1, c = 0, cp = 0, np = p;
+    let c = 0, cp = 0, np = p;
     let eol = 0;
     while (p < n) {
       c = <i32>load<u16>(p); np = p + 2; cp = 0;
@@ -168,10 +168,9 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
           runSym++; runLast = false;
           const nx = (np < n ? <i32>load<u16>(np) : -1);
           if (ws > 0) { if (nx >= 0 && (load<i32>(T_PTR + (nx << 2)) & C_SPACE) != 0 && nx != 10 && nx != 13) chain = true; else if (nx == 10 || nx == 13) chain = true; ws = 0; }
-          if ((t & C_DASH) != 0 && prevC == 32 && nx == 32) { if (sepFirst < 0) sepFirst = p; sepLast = p; }
-          beforeNS = prevC; lastNS = c;
+          if ((t & C_DASH) != 0 && nx == 32 && p > start && load<u16>(p - 2) == 32) { if (sepFirst < 0) sepFirst = p; sepLast = p; }
         }
-        prevC = c; p = np;
+        p = np;
         continue;
       }
       if (inRun || segStart < 0) {
@@ -190,13 +189,12 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
         }
         if (segStart < 0) segStart = p;
       }
-      beforeNS = prevC; lastNS = c;
       let f = t & 0xffff;
       if (t > 0xffff) {
         if ((t & (C_COLON | C_DASH)) != 0) {
-          if ((t & C_COLON) != 0 || (prevC == 32 && (np < n ? <i32>load<u16>(np) : -1) == 32)) { if (sepFirst < 0) sepFirst = p; sepLast = p; }
+          if ((t & C_COLON) != 0 || ((np < n ? <i32>load<u16>(np) : -1) == 32 && p > start && load<u16>(p - 2) == 32)) { if (sepFirst < 0) sepFirst = p; sepLast = p; }
         }
-        if ((t & C_DROP) != 0) { prevC = c; p = np; continue; }
+        if ((t & C_DROP) != 0) { p = np; continue; }
         if ((t & C_DIGIT) != 0) { digit = true; f = 48; }
         else {
           // Expansion or surrogate (rare): the shared-state helpers, once per lane.
@@ -211,8 +209,8 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
             emitSpecial(c, cp);
             s1 = H1; s2 = H2; slen = LEN; spend = PENDING;
           }
-          if (lo >= 0) { w = mix1(w, lo); beforeNS = c; c = lo; lastNS = lo; }
-          prevC = c; p = np;
+          if (lo >= 0) w = mix1(w, lo);
+          p = np;
           continue;
         }
       }
@@ -229,7 +227,17 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
         slen++;
       }
       w = mix1(w, f); inWord = true;
-      prevC = c; p = np;
+      p = np;
+      // The letters that follow (no class bits: the unit is its fold) take only the hash steps above.
+      while (p < n) {
+        const u = <i32>load<u16>(p);
+        const v = load<i32>(T_PTR + (u << 2));
+        if (v > 0xffff) break;
+        h1 = mix1(h1, v); h2 = mix2(h2, v); len++;
+        if (segOn) { s1 = mix1(s1, v); s2 = mix2(s2, v); slen++; }
+        w = mix1(w, v);
+        p += 2;
+      }
     }
     const end = p;
     // ---- line end: open run, last segment, last word
@@ -251,8 +259,11 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     if (end < n) { next = np; if (eol == 13) { const nx = (np < n ? <i32>load<u16>(np) : -1); if (nx == 10) { p = np; c = <i32>load<u16>(p); np = p + 2; cp = 0; next = np; } } }
     else if (start == n && nLines > 0) break;
     finish(h1, h2, len);
-    // ellipsis: last non-space unit is … or the last two are ..
-    const cut = len > 0 && (lastNS == 0x2026 || (lastNS == 0x2e && beforeNS == 0x2e));
+    // (analyze.ts ellipsisDots >= 2: "…" or two full stops before any trailing space)
+    let e = end;
+    while (e > start && (load<i32>(T_PTR + (<i32>load<u16>(e - 2) << 2)) & C_SPACE) != 0) e -= 2;
+    const last = e > start ? <i32>load<u16>(e - 2) : -1;
+    const cut = len > 0 && (last == 0x2026 || (last == 0x2e && e - 4 >= start && load<u16>(e - 4) == 0x2e));
     let fh1 = FH1;
     if (cut) fh1 ^= 0x2e2e2e2e;
     store<i32>(L, (start - base) >> 1); store<i32>(L, (end - base) >> 1, 4); store<i32>(L, (next - base) >> 1, 8);
