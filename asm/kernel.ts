@@ -228,11 +228,20 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
       }
       w = mix1(w, f); inWord = true;
       p = np;
-      // The letters that follow (no class bits: the unit is its fold) take only the hash steps above.
+      // The letters that follow (no class bits: the unit is its fold) take only the hash steps above, and one
+      // space between two letters the steps the run and the pending space above would take.
       while (p < n) {
-        const u = <i32>load<u16>(p);
-        const v = load<i32>(T_PTR + (u << 2));
-        if (v > 0xffff) break;
+        let v = load<i32>(T_PTR + (<i32>load<u16>(p) << 2));
+        if (v > 0xffff) {
+          if (v != (C_SPACE | 32) || p + 2 >= n) break;
+          const v2 = load<i32>(T_PTR + (<i32>load<u16>(p + 2) << 2));
+          if (v2 > 0xffff) break;
+          store<i32>(wbuf + (nw << 2), w); nw++; w = S1;
+          if (tok == HEAD_TOKENS) { hd1 = h1; hd2 = h2; hdlen = len; }
+          h1 = mix1(h1, 32); h2 = mix2(h2, 32); len++; tok++;
+          if (segOn) { s1 = mix1(s1, 32); s2 = mix2(s2, 32); slen++; }
+          v = v2; p += 2;
+        }
         h1 = mix1(h1, v); h2 = mix2(h2, v); len++;
         if (segOn) { s1 = mix1(s1, v); s2 = mix2(s2, v); slen++; }
         w = mix1(w, v);
