@@ -1,5 +1,5 @@
 /**
- * Pass 1's analysis kernel in AssemblyScript (compiled by `npm run build` to dist/asm/kernel.wasm): the line loop of
+ * The analysis kernel (both passes) in AssemblyScript (compiled by `npm run build` to dist/asm/kernel.wasm): the line loop of
  * src/analyze.ts (hashLine + segmentLine + shingleLine + the ellipsis test) fused into one pass over the UTF-16 code
  * units of a document. src/kernel-wasm.ts fills the tables and copies each text in; analyze.ts turns the per-line
  * results into an Analysis (fingerprints, template keys and heads stay there, in JS). analyzeJs in analyze.ts is the
@@ -21,7 +21,14 @@ const C_SPACE: i32 = 1 << 16, C_SEPSYM: i32 = 1 << 17, C_EOL: i32 = 1 << 18, C_D
 const C_RUN: i32 = C_SPACE | C_SEPSYM | C_EOL;
 const M1: i32 = <i32>0x9e3779b1;
 const M2: i32 = <i32>0x85ebca77;
-const HEAD_TOKENS: i32 = 6;
+// analyze.ts's constants: kernel-wasm.ts checks them against analyze.ts's at load.
+export const HEAD_TOKENS: i32 = 6;
+export const HEAD_MIN_TOKENS: i32 = 8;
+export const SHORT_MAX_TOKENS: i32 = 12;
+export const FINGERPRINT_MIN: i32 = 60;
+export const SHINGLE_LINE_TOKENS: i32 = 16;
+export const CUT_SALT: i32 = 0x2e2e2e2e;
+export const HEAD_SALT: i32 = 0x48454144;
 const S1: i32 = 0x2545f491;
 const S2: i32 = 0x6c8e9cf5;
 
@@ -274,23 +281,23 @@ export function analyze(base: i32, n: i32, lines: i32, maxLines: i32, segs: i32,
     const last = e > start ? <i32>load<u16>(e - 2) : -1;
     const cut = len > 0 && (last == 0x2026 || (last == 0x2e && e - 4 >= start && load<u16>(e - 4) == 0x2e));
     let fh1 = FH1;
-    if (cut) fh1 ^= 0x2e2e2e2e;
+    if (cut) fh1 ^= CUT_SALT;
     store<i32>(L, (start - base) >> 1); store<i32>(L, (end - base) >> 1, 4); store<i32>(L, (next - base) >> 1, 8);
     store<i32>(L, fh1, 12); store<i32>(L, FH2, 16); store<i32>(L, len, 20); store<i32>(L, tok, 24);
     // A line with a digit and a date word (or a word the hash cannot vouch for: expansions, surrogates) may have a
     // shape key: flag 8 sends it to analyze.ts's shape path (a line of 12 tokens at most: the only ones it takes).
     let dw = false;
-    if (digit && tok <= 12) {
+    if (digit && tok <= SHORT_MAX_TOKENS) {
       dw = special;
       for (let k = 0; !dw && k < nw; k++) dw = dateWord(load<i32>(wbuf + (k << 2)));
     }
     store<i32>(L, (chain ? 1 : 0) | (cut ? 2 : 0) | (digit ? 4 : 0) | (dw ? 8 : 0), 28);
-    if (tok >= 8) { finish(hd1, hd2, hdlen); store<i32>(L, FH1 ^ 0x48454144, 32); store<i32>(L, FH2, 36); }
+    if (tok >= HEAD_MIN_TOKENS) { finish(hd1, hd2, hdlen); store<i32>(L, FH1 ^ HEAD_SALT, 32); store<i32>(L, FH2, 36); }
     store<i32>(L, sepFirst < 0 ? -1 : (sepFirst - base) >> 1, 40); store<i32>(L, sepLast < 0 ? -1 : (sepLast - base) >> 1, 44);
     // segments only for chain lines of 2+ segments (as analyze's segmentLine)
     if (chain && len > 0 && ns >= 2) { store<i32>(L, seg0, 48); store<i32>(L, ns, 52); }
     else { NSEGS = seg0; store<i32>(L, seg0, 48); store<i32>(L, 0, 52); }
-    if (len >= 60 && !chain && !cut && tok >= 16) {
+    if (len >= FINGERPRINT_MIN && !chain && !cut && tok >= SHINGLE_LINE_TOKENS) {
       R1 = 0; R2 = 0;
       for (let k = 0; k < nw; k++) shingleWord(load<i32>(wbuf + (k << 2)), k + 1, li);
     }

@@ -846,7 +846,16 @@ function lineExtras(a: Analysis, li: number, text: string, start: number, end: n
 }
 
 /** @internal The kernel, loaded when this module is (each worker thread has its own). */
-export const KERNEL = new Kernel({ sepSymbols: SEP_SYMBOLS, labelColons: LABEL_COLONS, labelDashes: LABEL_DASHES, dateWords: DATE_WORDS, isDateWord, shingleSalt: SH_SALT, shingleMul: SH_MUL });
+export const KERNEL = new Kernel({
+  sepSymbols: SEP_SYMBOLS,
+  labelColons: LABEL_COLONS,
+  labelDashes: LABEL_DASHES,
+  dateWords: DATE_WORDS,
+  isDateWord,
+  constants: { HEAD_TOKENS, HEAD_MIN_TOKENS, SHORT_MAX_TOKENS, FINGERPRINT_MIN, SHINGLE_LINE_TOKENS, CUT_SALT, HEAD_SALT },
+  shingleSalt: SH_SALT,
+  shingleMul: SH_MUL,
+});
 
 /**
  * Analyze a document: fills `a` (reused) with its lines, segments and template keys.

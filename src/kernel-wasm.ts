@@ -32,6 +32,8 @@ export interface KernelTables {
   /** Month and weekday names (normalized) and the test that also takes them with a leading و or ب. */
   dateWords: Iterable<string>;
   isDateWord: (w: string) => boolean;
+  /** analyze.ts's constants the kernel has too (by their names there): checked equal at load. */
+  constants: Record<string, number>;
   /** Per shingle band: the salt and the odd multiplier of its order. */
   shingleSalt: Int32Array;
   shingleMul: Int32Array;
@@ -101,6 +103,11 @@ export class Kernel {
     this.w = instance.exports as unknown as Exports;
     mem = this.w.memory;
     this.w.init();
+    const exported = instance.exports as Record<string, unknown>;
+    for (const [name, value] of Object.entries(t.constants)) {
+      const g = exported[name];
+      if (!(g instanceof WebAssembly.Global) || g.value !== value) throw new Error(`boilerstrip: the WebAssembly kernel's ${name} is not analyze.ts's ${value}: rebuild it (npm run build)`);
+    }
     this.i32 = new Int32Array(mem.buffer);
     this.buf = Buffer.from(mem.buffer);
     this.work = this.w.WORK_PTR.value as number;
