@@ -67,9 +67,6 @@ function wasmBytes(): Buffer {
   throw new Error(`boilerstrip: the WebAssembly kernel is not built (npm run build): looked for ${tried.join(', ')}`);
 }
 
-/** Largest wasm memory the kernel may take (bytes); a document that needs more is analyzed in JS. */
-const MAX_MEMORY = 2 ** 31;
-
 export class Kernel {
   private readonly w: Exports;
   /** Views of the kernel's memory (renewed when it grows). */
@@ -77,6 +74,8 @@ export class Kernel {
   private buf: Buffer;
   private readonly work: number;
   private readonly shIx: number;
+  /** Largest memory the kernel may take (bytes); a document that needs more is analyzed in JS (tests lower it). */
+  maxMemory = 2 ** 31;
   /** Documents run (tests check that analyze() runs the kernel and analyzeJs() does not). */
   runs = 0;
   /** Capacity (code units) the work area is laid out for, and its regions (bytes). */
@@ -183,7 +182,7 @@ export class Kernel {
     const lines = (wbuf + 4 * ((units >> 1) + 4) + 63) & ~63;
     const segs = lines + 4 * LINE_STRIDE * maxLines;
     const need = segs + 4 * SEG_STRIDE * maxSegs;
-    if (need > MAX_MEMORY) return false;
+    if (need > this.maxMemory) return false;
     const mem = this.w.memory;
     if (need > mem.buffer.byteLength) {
       try {

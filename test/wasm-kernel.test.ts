@@ -81,12 +81,29 @@ describe('the WebAssembly kernel equals the JS line loop', () => {
     expect(KERNEL.runs).toBe(before + 1);
   });
 
-  it('on the seeds', () => {
+  it('on the seeds (and all of them in one document, past the work area the kernel starts with)', () => {
     const dir = path.join(ROOT, 'seeds');
     const texts = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    texts.push(texts.join('\r\n').repeat(5));
+    expect(texts.at(-1)!.length).toBeGreaterThan(1 << 17);
     const r = compareAll(texts);
     expect(r.docs).toBeGreaterThan(0);
     expect(r.bad).toEqual([]);
+  });
+
+  it('analyzes in JS, the same, a document too big for the memory the kernel may take', () => {
+    const big = 'سطر أول  |  سطر ثان\n'.repeat(20_000);
+    const max = KERNEL.maxMemory;
+    KERNEL.maxMemory = 1 << 20;
+    try {
+      expect(KERNEL.run(big)).toBe(-1);
+      const r = compareAll([big]);
+      expect(r.bad).toEqual([]);
+      expect(r.seen.segments).toBe(1);
+    } finally {
+      KERNEL.maxMemory = max;
+    }
+    expect(KERNEL.run(big)).toBe(20_000); // no empty line after the last terminator
   });
 
   it('on the edge cases of the analyze tests', () => {
@@ -114,6 +131,7 @@ describe('the WebAssembly kernel equals the JS line loop', () => {
       'a \u2022\n',
       'a  |\nb',
       '\n'.repeat(10_000),
+      'a\n'.repeat(70_000),
       'x  '.repeat(10_000),
       'كلمة '.repeat(5000),
     ]);
