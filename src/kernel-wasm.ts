@@ -152,8 +152,11 @@ export class Kernel {
       if (FOLD[c] !== F_SPACE) throw new Error('boilerstrip: line terminators must fold to a space');
       T[c] = T[c]! | C_EOL;
     }
-    for (const c of t.labelColons) T[c] = T[c]! | C_COLON;
-    for (const c of t.labelDashes) T[c] = T[c]! | C_DASH;
+    // The kernel takes a unit with class bits and no C_DROP for an expansion: the separators must fold away.
+    for (const c of [...t.labelColons, ...t.labelDashes]) {
+      if (FOLD[c] !== F_DROP) throw new Error(`boilerstrip: label separator U+${c.toString(16)} does not fold away`);
+      T[c] = T[c]! | (t.labelColons.includes(c) ? C_COLON : C_DASH);
+    }
     // The date words as the kernel hashes a line's words (folded units, each mixed as analyze.ts's shingle words).
     const set = new Int32Array(mem, this.w.DW_PTR.value as number, 4096);
     const wordHash = (s: string): number => {
