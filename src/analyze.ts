@@ -5,7 +5,11 @@
  * Normalization and hashing happen in one table-driven pass over the UTF-16 text (normalize.ts); no
  * per-line strings are built on the hot path. All offsets are UTF-16 code unit indexes into the text.
  * Buffers are reused from document to document: an Analysis is only valid until the next analyze().
+ *
+ * analyze() runs the line loop in WebAssembly (asm/kernel.ts, through kernel-wasm.ts) and the per-document
+ * rest here; analyzeJs is the same analysis all in JS, the reference the kernel is tested against.
  */
+import { Kernel, LINE_STRIDE, SEG_STRIDE } from './kernel-wasm.js';
 import { FOLD as FOLD_TABLE, F_EXPAND, EXPANSIONS, foldAstral, normalize } from './normalize.js';
 
 const FOLD: Uint16Array = FOLD_TABLE;
@@ -160,6 +164,11 @@ export class Analysis {
   get extraH1(): Int32Array { return this.xH1.a; }
   get extraH2(): Int32Array { return this.xH2.a; }
 
+  /** @internal Room for n lines and s segments (the kernel's glue writes the columns directly). */
+  reserve(n: number, s: number): void {
+    if (n > this.cStart.a.length) for (const c of [this.cStart, this.cEnd, this.cNext, this.cH1, this.cH2, this.cLen, this.cTok, this.cSeg0, this.cSegN, this.cX0, this.cXN, this.cEll]) c.grow(n);
+    if (s > this.sStart.a.length) for (const c of [this.sStart, this.sEnd, this.sH1, this.sH2, this.sLen]) c.grow(s);
+  }
   /** @internal */
   pushLine(start: number, end: number, next: number): number {
     const i = this.nLines++;
@@ -290,8 +299,9 @@ export function unitHash(text: string): [number, number] {
 }
 
 /** Chain separator symbols (| • · ‧ ● ▪ ‖ ¦ ◦ ⋅) when spaced. */
+const SEP_SYMBOLS = [0x7c, 0x2022, 0xb7, 0x2027, 0x25cf, 0x25aa, 0x2016, 0xa6, 0x25e6, 0x22c5];
 const SEP_SYMBOL = new Uint8Array(65536);
-for (const c of [0x7c, 0x2022, 0xb7, 0x2027, 0x25cf, 0x25aa, 0x2016, 0xa6, 0x25e6, 0x22c5]) SEP_SYMBOL[c] = 1;
+for (const c of SEP_SYMBOLS) SEP_SYMBOL[c] = 1;
 
 /** Month and weekday names (normalized forms) that a "shape" key folds, so dates written in words match. */
 const DATE_WORDS = new Set(
@@ -326,19 +336,27 @@ const SUFFIX_LINE_TOKENS = 6;
 /** Labels are at most this many tokens. */
 const LABEL_MAX_TOKENS = 3;
 
-/** Quick test before the slow path: does the line hold a label separator, and a digit? */
+/** Label separators: colons (1 in LABEL_SEP) always, dashes and arrows (2) between two spaces. */
+const LABEL_COLONS = [58, 0xff1a];
+const LABEL_DASHES = [45, 0x2013, 0x2014, 124, 0xbb, 0x203a, 62];
+const LABEL_SEP = new Uint8Array(65536);
+for (const c of LABEL_COLONS) LABEL_SEP[c] = 1;
+for (const c of LABEL_DASHES) LABEL_SEP[c] = 2;
+
 // Where templateHints found the first and last label separator (code unit index of the separator).
 let SEP_FIRST = -1;
 let SEP_LAST = -1;
 
+/** Quick test before the slow path: does the line hold a label separator (bit 1), and a digit (bit 2)? */
 export function templateHints(s: string, start: number, end: number, digits: boolean): number {
   let hints = 0;
   SEP_FIRST = -1;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
+    const k = LABEL_SEP[c];
     let sep = false;
-    if (c === 58 || c === 0xff1a) sep = true;
-    else if ((c === 45 || c === 0x2013 || c === 0x2014 || c === 124 || c === 0xbb || c === 0x203a || c === 62) && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) sep = true;
+    if (k === 1) sep = true;
+    else if (k === 2 && s.charCodeAt(i - 1) === 32 && s.charCodeAt(i + 1) === 32) sep = true;
     else if (digits && FOLD[c] === 48) hints |= 2;
     if (sep) {
       hints |= 1;
@@ -412,16 +430,17 @@ function hasContent(s: string, from: number, to: number): boolean {
   return false;
 }
 
-function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok: number, hints: number): void {
+/** The template keys of short line [start, end) with templateHints' hints and first and last label separator. */
+function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok: number, hints: number, sepFirst: number, sepLast: number): void {
   // Label keys: the text before the first separator (prefix) and after the last (suffix), when short.
   // Hashed straight from the raw text: the same keys as hashing the normalized label.
   if (hints & 1) {
-    if (hashRaw(s, start, SEP_FIRST, SALT_PREFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, SEP_FIRST + 1, end)) {
+    if (hashRaw(s, start, sepFirst, SALT_PREFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, sepFirst + 1, end)) {
       a.pushExtra(Kind.Prefix, FH1, FH2);
       if (endsProse(s, start, end)) a.pushExtra(Kind.ProseLabel, FH1, FH2);
     }
     // Suffix labels only on short lines ("الرياض - واس"): headlines end in " - فيديو" too.
-    if (tok <= SUFFIX_LINE_TOKENS && hashRaw(s, SEP_LAST + 1, end, SALT_SUFFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, start, SEP_LAST)) a.pushExtra(Kind.Suffix, FH1, FH2);
+    if (tok <= SUFFIX_LINE_TOKENS && hashRaw(s, sepLast + 1, end, SALT_SUFFIX) && TOK <= LABEL_MAX_TOKENS && hasContent(s, start, sepLast)) a.pushExtra(Kind.Suffix, FH1, FH2);
   }
   if (tok > SHORT_MAX_TOKENS || !(hints & 2)) return;
   // Shape key: the line with month and weekday names folded (dates written in words come with digits).
@@ -443,6 +462,8 @@ function addTemplateKeys(a: Analysis, s: string, start: number, end: number, tok
 
 /** Mixed into the hash of a line cut off with an ellipsis. */
 const CUT_SALT = 0x2e2e2e2e;
+/** Mixed into a head key's hash. */
+const HEAD_SALT = 0x48454144;
 
 /** Min-hash orders of the long lines: [4 order values, then (h1, h2) of each order's minimum]. */
 const MH = new Int32Array(12);
@@ -723,31 +744,200 @@ function hashLine(text: string, start: number, n: number): void {
   LS[L_CHAIN] = chain ? 1 : 0;
 }
 
+// Duplicate fingerprint state of the document being analyzed (bands 0-2): the two longest plain lines (an
+// article's paragraphs, whatever chrome around them changed between two scrapes of the page), and for each of
+// 4 hash orders the smallest order value among the long lines and its line hash (MH, MH_LINE).
+let FA_LEN = -1;
+let FA_H1 = 0;
+let FA_H2 = 0;
+let FA_IX = 0;
+let FB_LEN = -1;
+let FB_H1 = 0;
+let FB_H2 = 0;
+let FB_IX = 0;
+let LONG_LINES = 0;
+
+function fpReset(): void {
+  FA_LEN = -1;
+  FA_H1 = 0;
+  FA_H2 = 0;
+  FA_IX = 0;
+  FB_LEN = -1;
+  FB_H1 = 0;
+  FB_H2 = 0;
+  FB_IX = 0;
+  LONG_LINES = 0;
+  MH.fill(0x7fffffff, 0, 4);
+  MH.fill(0, 4);
+}
+
+/** A long plain line (FINGERPRINT_MIN+ normalized, not a chain) li with its hash into the fingerprint state. */
+function fpLongLine(li: number, len: number, h1: number, h2: number): void {
+  LONG_LINES++;
+  for (let k = 0; k < 4; k++) {
+    const v = fmix32(h1 ^ MH_SALT[k]!) & 0x7fffffff;
+    if (v < MH[k]! || (v === MH[k]! && h1 < MH[4 + 2 * k]!)) {
+      MH[k] = v;
+      MH[4 + 2 * k] = h1;
+      MH[5 + 2 * k] = h2;
+      MH_LINE[k] = li;
+    }
+  }
+  if (len > FA_LEN || (len === FA_LEN && h1 < FA_H1)) {
+    FB_LEN = FA_LEN;
+    FB_H1 = FA_H1;
+    FB_H2 = FA_H2;
+    FB_IX = FA_IX;
+    FA_LEN = len;
+    FA_H1 = h1;
+    FA_H2 = h2;
+    FA_IX = li;
+  } else if (len > FB_LEN || (len === FB_LEN && h1 < FB_H1)) {
+    FB_LEN = len;
+    FB_H1 = h1;
+    FB_H2 = h2;
+    FB_IX = li;
+  }
+}
+
+/** The document's fingerprints (a.fp, a.fpLine) from the fingerprint state and the shingle minima (SH_*, SHINGLES). */
+function fpFinish(a: Analysis): void {
+  const fp = a.fp;
+  fp.fill(0);
+  if (FA_LEN >= 0) {
+    fp[0] = fmix32(FA_H1 + Math.imul(FB_H1, M1)) | 1;
+    fp[1] = fmix32(FA_H2 ^ Math.imul(FB_H2 + 1, M2));
+    a.fpLine[0] = FA_IX;
+    a.fpLine[1] = FB_LEN >= 0 ? FB_IX : FA_IX;
+    // With one or two long lines the min-hash pairs say nothing band 0 does not.
+    if (LONG_LINES > 2) {
+      for (let b = 0; b < 2; b++) {
+        const x = 4 + 4 * b;
+        fp[2 + 2 * b] = fmix32(MH[x]! + Math.imul(MH[x + 2]!, M1) + b) | 1;
+        fp[3 + 2 * b] = fmix32(MH[x + 1]! ^ Math.imul(MH[x + 3]! + 1, M2));
+        a.fpLine[2 + 2 * b] = MH_LINE[2 * b]!;
+        a.fpLine[3 + 2 * b] = MH_LINE[2 * b + 1]!;
+      }
+    }
+  }
+  if (SHINGLES >= SHINGLE_MIN) {
+    for (let k = 0; k < SHINGLE_BANDS; k++) {
+      if (SH_LINE[k]! < 0) continue; // no shingle fell in this band
+      const b = 2 * (LINE_BANDS + k);
+      fp[b] = fmix32(SH_X1[k]! + Math.imul(k + 7, M1)) | 1;
+      fp[b + 1] = fmix32(SH_X2[k]! ^ Math.imul(k + 11, M2));
+      a.fpLine[b] = SH_LINE[k]!;
+      a.fpLine[b + 1] = SH_LINE[k]!;
+    }
+  }
+}
+
+/**
+ * The template keys and the head of line li (not a chain, len > 0), after its line hash: `hints` and the label
+ * separators as templateHints gives them. Returns the lead lines seen so far (`leads`, this one included).
+ */
+function lineExtras(a: Analysis, li: number, text: string, start: number, end: number, len: number, tok: number, hints: number, sepFirst: number, sepLast: number, head1: number, head2: number, cut: boolean, leadHeads: boolean, leads: number): number {
+  if (hints !== 0) addTemplateKeys(a, text, start, end, tok, hints, sepFirst, sepLast);
+  if (tok >= HEAD_MIN_TOKENS) {
+    if (cut || (leadHeads && leads < LEAD_LINES)) a.pushExtra(Kind.Head, head1, head2);
+    leads++;
+  }
+  return leads;
+}
+
+/** @internal The kernel, loaded when this module is (each worker thread has its own). */
+export const KERNEL = new Kernel({
+  sepSymbols: SEP_SYMBOLS,
+  labelColons: LABEL_COLONS,
+  labelDashes: LABEL_DASHES,
+  dateWords: DATE_WORDS,
+  isDateWord,
+  constants: { HEAD_TOKENS, HEAD_MIN_TOKENS, SHORT_MAX_TOKENS, FINGERPRINT_MIN, SHINGLE_LINE_TOKENS, CUT_SALT, HEAD_SALT },
+  shingleSalt: SH_SALT,
+  shingleMul: SH_MUL,
+});
+
 /**
  * Analyze a document: fills `a` (reused) with its lines, segments and template keys.
  * @param templates compute template keys for short lines (off: faster, no fuzzy matching).
  * @param leadHeads also key the lead lines' heads (pass 1 counts them; pass 2 judges only teasers' heads).
  */
 export function analyze(text: string, a: Analysis, templates = true, leadHeads = true): Analysis {
+  const nLines = KERNEL.run(text);
+  if (nLines < 0) return analyzeJs(text, a, templates, leadHeads); // too big for the kernel's memory
+  const K = KERNEL.i32;
+  a.text = text;
+  a.nExtra = 0;
+  // Segments: the kernel keeps those of chain lines only, in line order.
+  const nSegs = KERNEL.segments;
+  a.reserve(nLines, nSegs);
+  a.nLines = nLines;
+  a.nSegs = nSegs;
+  const segStart = a.segStart, segEnd = a.segEnd, segH1 = a.segH1, segH2 = a.segH2, segLen = a.segLen;
+  for (let s = 0, q = KERNEL.segsIx; s < nSegs; s++, q += SEG_STRIDE) {
+    segStart[s] = K[q]!;
+    segEnd[s] = K[q + 1]!;
+    segH1[s] = K[q + 2]!;
+    segH2[s] = K[q + 3]!;
+    segLen[s] = K[q + 4]!;
+  }
+  const lStart = a.lineStart, lEnd = a.lineEnd, lNext = a.lineNext, lH1 = a.lineH1, lH2 = a.lineH2, lLen = a.lineLen, lTok = a.lineTok;
+  const lSeg0 = a.lineSeg0, lSegN = a.lineSegN, lEll = a.lineEll, lX0 = a.lineX0, lXN = a.lineXN;
+  fpReset();
+  let leads = 0;
+  for (let li = 0, o = KERNEL.linesIx; li < nLines; li++, o += LINE_STRIDE) {
+    const start = K[o]!;
+    const end = K[o + 1]!;
+    const h1 = K[o + 3]!;
+    const h2 = K[o + 4]!;
+    const len = K[o + 5]!;
+    const tok = K[o + 6]!;
+    const flags = K[o + 7]!;
+    const segN = K[o + 13]!;
+    const chain = (flags & 1) !== 0;
+    const cut = (flags & 2) !== 0;
+    lStart[li] = start;
+    lEnd[li] = end;
+    lNext[li] = K[o + 2]!;
+    lH1[li] = h1;
+    lH2[li] = h2;
+    lLen[li] = len;
+    lTok[li] = tok;
+    lEll[li] = cut ? 1 : 0;
+    // As segmentLine: lineSeg0 is set for the chain lines it runs on (2+ segments or not) and left alone otherwise.
+    if (chain && len > 0) lSeg0[li] = K[o + 12]!;
+    lSegN[li] = segN;
+    if (len >= FINGERPRINT_MIN && !chain) fpLongLine(li, len, h1, h2);
+    const x0 = a.nExtra;
+    lX0[li] = x0;
+    if (templates && len > 0 && segN === 0) {
+      const sepFirst = K[o + 10]!;
+      // Bit 2 only where the kernel saw a date word: without one the shape key is not made.
+      const hints = len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS ? (sepFirst >= 0 ? 1 : 0) | (tok <= SHORT_MAX_TOKENS && (flags & 8) !== 0 ? 2 : 0) : 0;
+      if (hints !== 0 || tok >= HEAD_MIN_TOKENS) leads = lineExtras(a, li, text, start, end, len, tok, hints, sepFirst, K[o + 11]!, K[o + 8]!, K[o + 9]!, cut, leadHeads, leads);
+    }
+    lXN[li] = a.nExtra - x0;
+  }
+  // The shingle minima from the kernel.
+  const sh = KERNEL.shingleIx;
+  for (let k = 0; k < SHINGLE_BANDS; k++) {
+    SH_X1[k] = K[sh + 8 + k]!;
+    SH_X2[k] = K[sh + 16 + k]!;
+    SH_LINE[k] = K[sh + 24 + k]!;
+  }
+  SHINGLES = KERNEL.shingles;
+  fpFinish(a);
+  return a;
+}
+
+/** analyze() all in JS: the reference for the kernel (and the path for documents too big for its memory). */
+export function analyzeJs(text: string, a: Analysis, templates = true, leadHeads = true): Analysis {
   a.text = text;
   a.nLines = 0;
   a.nSegs = 0;
   a.nExtra = 0;
-  // Duplicate fingerprint: the two longest plain lines (an article's paragraphs, whatever chrome around
-  // them changed between two scrapes of the page).
-  let aLen = -1;
-  let aH1 = 0;
-  let aH2 = 0;
-  let aIx = 0;
-  let bLen = -1;
-  let bH1 = 0;
-  let bH2 = 0;
-  let bIx = 0;
-  // Min-hash state: for each of 4 hash orders, the smallest order value among the long lines and its line hash.
-  MH.fill(0x7fffffff, 0, 4);
-  MH.fill(0, 4);
+  fpReset();
   shingleReset();
-  let longLines = 0;
   let leads = 0;
   const n = text.length;
   let start = 0;
@@ -780,83 +970,30 @@ export function analyze(text: string, a: Analysis, templates = true, leadHeads =
     a.lineH2[li] = FH2;
     a.lineLen[li] = len;
     a.lineTok[li] = tok;
-    if (len >= FINGERPRINT_MIN && !chain) {
-      longLines++;
-      for (let k = 0; k < 4; k++) {
-        const v = fmix32(FH1 ^ MH_SALT[k]!) & 0x7fffffff;
-        if (v < MH[k]! || (v === MH[k]! && FH1 < MH[4 + 2 * k]!)) {
-          MH[k] = v;
-          MH[4 + 2 * k] = FH1;
-          MH[5 + 2 * k] = FH2;
-          MH_LINE[k] = li;
-        }
-      }
-      if (len > aLen || (len === aLen && FH1 < aH1)) {
-        bLen = aLen;
-        bH1 = aH1;
-        bH2 = aH2;
-        bIx = aIx;
-        aLen = len;
-        aH1 = FH1;
-        aH2 = FH2;
-        aIx = li;
-      } else if (len > bLen || (len === bLen && FH1 < bH1)) {
-        bLen = len;
-        bH1 = FH1;
-        bH2 = FH2;
-        bIx = li;
-      }
-    }
+    if (len >= FINGERPRINT_MIN && !chain) fpLongLine(li, len, FH1, FH2);
     if (len >= FINGERPRINT_MIN && !chain && !cut && tok >= SHINGLE_LINE_TOKENS) shingleLine(text, start, end, li);
     if (chain && len > 0) segmentLine(a, li, text, start, end);
     a.lineX0[li] = a.nExtra;
     if (templates && len > 0 && a.lineSegN[li] === 0) {
-      if (len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS) {
-        const hints = templateHints(text, start, end, tok <= SHORT_MAX_TOKENS);
-        if (hints !== 0) addTemplateKeys(a, text, start, end, tok, hints);
-      }
-      if (tok >= HEAD_MIN_TOKENS) {
-        if (cut || (leadHeads && leads < LEAD_LINES)) {
+      const hints = len <= SHORT_MAX && tok <= LABEL_LINE_TOKENS ? templateHints(text, start, end, tok <= SHORT_MAX_TOKENS) : 0;
+      if (hints !== 0 || tok >= HEAD_MIN_TOKENS) {
+        let head1 = 0;
+        let head2 = 0;
+        if (tok >= HEAD_MIN_TOKENS) {
           H1 = hd1;
           H2 = hd2;
           LEN = hdlen;
           finish();
-          a.pushExtra(Kind.Head, FH1 ^ 0x48454144, FH2);
+          head1 = FH1 ^ HEAD_SALT;
+          head2 = FH2;
         }
-        leads++;
+        leads = lineExtras(a, li, text, start, end, len, tok, hints, SEP_FIRST, SEP_LAST, head1, head2, cut, leadHeads, leads);
       }
     }
     a.lineXN[li] = a.nExtra - a.lineX0[li]!;
     if (i >= n) break;
     start = next;
   }
-  const fp = a.fp;
-  fp.fill(0);
-  if (aLen >= 0) {
-    fp[0] = fmix32(aH1 + Math.imul(bH1, M1)) | 1;
-    fp[1] = fmix32(aH2 ^ Math.imul(bH2 + 1, M2));
-    a.fpLine[0] = aIx;
-    a.fpLine[1] = bLen >= 0 ? bIx : aIx;
-    // With one or two long lines the min-hash pairs say nothing band 0 does not.
-    if (longLines > 2) {
-      for (let b = 0; b < 2; b++) {
-        const x = 4 + 4 * b;
-        fp[2 + 2 * b] = fmix32(MH[x]! + Math.imul(MH[x + 2]!, M1) + b) | 1;
-        fp[3 + 2 * b] = fmix32(MH[x + 1]! ^ Math.imul(MH[x + 3]! + 1, M2));
-        a.fpLine[2 + 2 * b] = MH_LINE[2 * b]!;
-        a.fpLine[3 + 2 * b] = MH_LINE[2 * b + 1]!;
-      }
-    }
-  }
-  if (SHINGLES >= SHINGLE_MIN) {
-    for (let k = 0; k < SHINGLE_BANDS; k++) {
-      if (SH_LINE[k]! < 0) continue; // no shingle fell in this band
-      const b = 2 * (LINE_BANDS + k);
-      fp[b] = fmix32(SH_X1[k]! + Math.imul(k + 7, M1)) | 1;
-      fp[b + 1] = fmix32(SH_X2[k]! ^ Math.imul(k + 11, M2));
-      a.fpLine[b] = SH_LINE[k]!;
-      a.fpLine[b + 1] = SH_LINE[k]!;
-    }
-  }
+  fpFinish(a);
   return a;
 }
