@@ -271,6 +271,10 @@ export async function learnChunks(
   const share = Math.max(Math.min(budget, 16 << 20), Math.floor(budget / threads));
   const perThread = { ...portable(opts), maxMemory: share };
   const ownCap = model.counter.maxCap;
+  // (Given back before the threads' tables are added, or when the pass fails: a sum served by `serve` lives on.)
+  const wholeBudget = (): void => {
+    model.counter.maxCap = Math.max(ownCap, model.counter.capacity);
+  };
   if (!local) model.counter.setBudget(share);
   let bytes = 0;
   const threadsUsed: Thread[] = [new LocalThread({ model }), ...lease(threads - 1)];
@@ -287,6 +291,9 @@ export async function learnChunks(
     if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
     tick(r.records ?? 0, r.chars ?? 0);
     return true;
+  }).catch((e: unknown) => {
+    wholeBudget();
+    throw e;
   });
   // Collect each thread's model. Threads that are not kept for pass 2 stop as soon as their table has
   // moved here (their heaps go with them), and the main table is sized once for all the tables before they
@@ -310,12 +317,13 @@ export async function learnChunks(
       if (!reuse && !(w instanceof LocalThread)) await discard([w]);
     }
   } catch (e) {
+    wholeBudget();
     await discard(workers);
     throw e;
   }
   // The in-process worker counted into `model` itself.
   if (local) return;
-  model.counter.maxCap = Math.max(ownCap, model.counter.capacity);
+  wholeBudget();
   // Keeping the threads saves their start-up and warm-up for pass 2; after a large pass 1 with a table
   // that grew to the budget their heaps are large too, and fresh threads keep the peak lower.
   if (reuse) giveBack(threadsOf(workers));
