@@ -13,6 +13,8 @@
  *     --k K           also score groups of K consecutive members averaged (default: no groups)
  *     --cache DIR     held-out log-odds of each member, by its spec (default /tmp/html-ensemble-cache):
  *                     a member trained once is read back, so groups can be re-formed without retraining
+ *     --decide-at X   keep blocks from log-odds X instead of the setting's threshold (decisions only: the
+ *                     training, and so the cache, does not depend on the threshold)
  *     --dump FILE     per damaged page of the first member (or first group with --k) the content blocks
  *                     (training labels) it removed: set, site, file, log-odds, kind, path, words, text
  *     and train-html's training options (--europa, --sim, --alone, --no-extra, --eval-dir)
@@ -55,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const cache = arg(argv, 'cache') ?? '/tmp/html-ensemble-cache';
   fs.mkdirSync(cache, { recursive: true });
   const base = setupFrom(argv);
+  const decideAt = Number(arg(argv, 'decide-at') ?? base.threshold);
   const dir = arg(argv, 'eval-dir') ?? defaultEvalDir();
   const topts = trainingOptionsFrom(argv);
   const sets = trainingSets(dir, topts);
@@ -97,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
     for (const [name, { rows: rs, at, scored }] of bySet) {
       const texts = rs.map((r, i) => {
         const kept = new Uint8Array(r.y.length);
-        decideBlocks(r.doc, s.subarray(at[i]!, at[i]! + r.y.length), base.threshold, kept);
+        decideBlocks(r.doc, s.subarray(at[i]!, at[i]! + r.y.length), decideAt, kept);
         return applyDecisions(r.doc, r.res, kept).text;
       });
       const q = scoreTexts(name, scored, texts);
@@ -115,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
       const texts: string[] = [];
       const kepts = rs.map((r, i) => {
         const kept = new Uint8Array(r.y.length);
-        decideBlocks(r.doc, s.subarray(at[i]!, at[i]! + r.y.length), base.threshold, kept);
+        decideBlocks(r.doc, s.subarray(at[i]!, at[i]! + r.y.length), decideAt, kept);
         texts.push(applyDecisions(r.doc, r.res, kept).text);
         return kept;
       });
