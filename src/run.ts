@@ -29,7 +29,6 @@ import { recordChunks } from './parallel/plan.js';
 
 export type { OnEmpty, OnError, Progress, RunOptions } from './run-options.js';
 export { RunStats } from './stats.js';
-export { StripContext } from './strip-context.js';
 
 /** Standard input spooled to a temporary file (pass 1 and pass 2 both need to read it). */
 export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdir()): Promise<string> {

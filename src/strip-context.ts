@@ -69,19 +69,10 @@ export class StripContext {
   }
 
   /**
-   * Clean a batch: output lines go to `out`, rejected raw lines to `rejects`. In fail mode the first bad
-   * record stops the batch and is returned (the caller raises it, knowing the absolute line). With `rows`
-   * (a row sink: Parquet), kept records go there with their new text instead of becoming lines.
+   * Clean one record: its output line goes to `out`, a rejected raw line to `rejects`; with `rows` (a row
+   * sink: Parquet) a kept record goes there with its new text instead. Returns the bad record that stops
+   * the run in fail mode (the caller raises it, knowing the absolute line), else null.
    */
-  batch(items: Iterable<ReadItem>, out: LineOut, rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
-    for (const r of items) {
-      const bad = this.record(r, out, rejects, rows);
-      if (bad !== null) return bad;
-    }
-    return null;
-  }
-
-  /** Clean one record (see batch): the bad record that stops the run in fail mode, else null. */
   record(r: ReadItem, out: LineOut, rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
     const stats = this.stats;
     stats.recordsIn++;

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decode, encode, textBlocks } from '../src/io/blocks.js';
-import { readSources, isBad, parseJsonlBlock, parseJsonlBytes, type InputSource, type ReadItem } from '../src/io/input.js';
+import { readSources, isBad, eachJsonlBytes, parseJsonlBlock, type InputSource, type ReadItem } from '../src/io/input.js';
 import { findTopLevelValue, spliceRecord } from '../src/record.js';
 
 function chunked(buf: Buffer, sizes: number[]): Readable {
@@ -92,7 +92,7 @@ describe('reading JSONL', () => {
   });
 });
 
-describe('a chunk decoded line by line (parseJsonlBytes)', () => {
+describe('a chunk decoded line by line (eachJsonlBytes)', () => {
   const arabic = 'قال الجيش السوري يوم السبت إن العشرات من جنوده قتلوا في هجوم كبير';
   const lines = [
     JSON.stringify({ text: arabic }),
@@ -120,7 +120,11 @@ describe('a chunk decoded line by line (parseJsonlBytes)', () => {
     if (_name.startsWith('invalid')) bytes = Buffer.concat([bytes, Buffer.from([0x0a, 0xff, 0xfe, 0x0a])]);
     const d = decode(bytes);
     const whole = calls((onInvalidUtf8) => parseJsonlBlock(d.text, 'f', 1, d.invalid, { onInvalidUtf8 }));
-    const byLine = calls((onInvalidUtf8) => parseJsonlBytes(bytes, 'f', 1, { onInvalidUtf8 }));
+    const byLine = calls((onInvalidUtf8) => {
+      const items: ReadItem[] = [];
+      eachJsonlBytes(bytes, 'f', 1, { onInvalidUtf8 }, (r) => void items.push(r));
+      return items;
+    });
     expect(byLine).toEqual(whole);
     expect(whole.items.filter((r) => !isBad(r)).length).toBeGreaterThanOrEqual(4);
     expect(whole.items.filter((r) => isBad(r)).map((r) => r.line)).toContain(_name.startsWith('mostly ASCII') ? 7 : 6);

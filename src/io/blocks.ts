@@ -73,7 +73,7 @@ export function encode(s: string): Buffer {
   }
 }
 
-/** Characters a piece of encodeLines joins at most: a string under V8's large-object size (64K two-byte characters). */
+/** Characters a piece of LineEncoder joins at most: a string under V8's large-object size (64K two-byte characters). */
 const PIECE_CHARS = 32 * 1024;
 
 /**
@@ -109,13 +109,6 @@ export class LineEncoder {
     const parts = this.parts;
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.total);
   }
-}
-
-/** UTF-8 of the concatenation of `lines` (see LineEncoder). */
-export function encodeLines(lines: string[]): Buffer {
-  const e = new LineEncoder();
-  for (const l of lines) e.push(l);
-  return e.finish();
 }
 
 function countNewlines(buf: Buffer, from = 0, to = buf.length): number {

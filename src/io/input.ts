@@ -298,24 +298,12 @@ const NL8 = Buffer.from('\n', 'utf8');
 const NL16 = Buffer.from('\n', 'utf16le');
 
 /**
- * parseJsonlBlock over the bytes of a block of JSONL lines, each line decoded alone: no string of the
- * whole block, which at a chunk's size (1 MB, 2 MB as UTF-16) V8 puts in its large-object space, kept
- * until a full collection (the heap grew by ~170 MB over pass 2 of a 1.2 GB crawl, and every chunk's
- * string was new memory: a third of the run's page faults). Valid UTF-8 only (checked first); a block
- * with invalid bytes is decoded whole as before, so its lines are flagged the same way.
- */
-export function parseJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions = {}): ReadItem[] {
-  const out: ReadItem[] = [];
-  eachJsonlBytes(bytes, file, firstLine, opts, (r) => {
-    out.push(r);
-  });
-  return out;
-}
-
-/**
- * parseJsonlBytes's records handed to `sink` one at a time, as they are parsed: a worker keeps one
- * record alive, not a chunk's (a chunk's records outlived the young generation's collections and were
- * promoted, to be freed only by full collections).
+ * parseJsonlBlock over the bytes of a block of JSONL lines, each line decoded alone, its record handed to
+ * `sink` as it is parsed. No string of the whole block: at a chunk's size (1 MB, 2 MB as UTF-16) V8 puts
+ * one in its large-object space, kept until a full collection (the heap grew by ~170 MB over pass 2 of a
+ * 1.2 GB crawl). And a worker keeps one record alive, not a chunk's: a chunk's records outlived the young
+ * generation's collections and were promoted. Valid UTF-8 only (checked first); a block with invalid
+ * bytes is decoded whole as before, so its lines are flagged the same way.
  */
 export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions, sink: ItemSink): void {
   if (!isUtf8(bytes)) {
