@@ -47,8 +47,8 @@ export class Counter64 {
   cnt: Uint32Array;
   private last: Int32Array;
   size = 0;
-  /** Largest capacity the budget allows (a power of two). */
-  maxCap: number;
+  /** See maxCap. */
+  private capLimit: number;
   readonly prune: PruneInfo = { events: 0, units: 0, maxUndercount: 0 };
 
   /**
@@ -57,7 +57,7 @@ export class Counter64 {
    */
   constructor(budgetBytes = 512 * 1024 * 1024, initialCap = 1 << 16) {
     const maxCap = Counter64.capFor(budgetBytes);
-    this.maxCap = maxCap;
+    this.capLimit = maxCap;
     let cap = 1 << 10;
     while (cap < initialCap && cap < maxCap) cap *= 2;
     this.cap = cap;
@@ -75,13 +75,22 @@ export class Counter64 {
     return cap;
   }
 
+  /** Largest capacity the budget allows (a power of two). */
+  get maxCap(): number {
+    return this.capLimit;
+  }
+
   /**
-   * A new budget (bytes, growth included), never below what the table holds: the run's table while the
-   * main thread counts beside other threads has its share of --max-memory, and all of it again to add
-   * their tables.
+   * Count within a share of the budget (bytes, growth included; never below what the table holds) until
+   * the returned function gives the whole budget back: the run's table while the main thread counts
+   * beside other threads, which then takes their tables too.
    */
-  setBudget(budgetBytes: number): void {
-    this.maxCap = Math.max(Counter64.capFor(budgetBytes), this.cap);
+  shareBudget(budgetBytes: number): () => void {
+    const whole = this.capLimit;
+    this.capLimit = Math.max(Counter64.capFor(budgetBytes), this.cap);
+    return () => {
+      this.capLimit = Math.max(whole, this.cap);
+    };
   }
 
   /** A budget (bytes, growth included) under which a table holds `entries` without pruning. */
@@ -130,7 +139,7 @@ export class Counter64 {
   reserve(n: number): void {
     let cap = this.cap;
     // (A table that spills grows past spillFrom only when a spill leaves it full: see makeRoom.)
-    const most = this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.maxCap)) : this.maxCap;
+    const most = this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.capLimit)) : this.capLimit;
     while (n > cap * MAX_LOAD && cap < most) cap *= 2;
     if (cap > this.cap) this.resize(cap);
   }
@@ -270,12 +279,12 @@ export class Counter64 {
   spillFrom = Infinity;
 
   private makeRoom(doc: number): void {
-    if (this.onFull !== null && this.cap >= Math.min(this.spillFrom, this.maxCap)) {
+    if (this.onFull !== null && this.cap >= Math.min(this.spillFrom, this.capLimit)) {
       this.onFull(this, doc);
       // Grow (or prune) only when most entries repeat.
       if (this.size <= this.cap * SPILL_LOAD) return;
     }
-    if (this.cap < this.maxCap) this.resize(this.cap * 2);
+    if (this.cap < this.capLimit) this.resize(this.cap * 2);
     else this.pruneBelow();
   }
 

@@ -60,21 +60,23 @@ describe('Counter64', () => {
     for (let k = 0; k < 20; k++) expect(c.get(k, k * 31)).toBe(300_000);
   });
 
-  it('setBudget: a table counting beside other threads stays within its share, then grows to the whole budget again', () => {
+  it('shareBudget: a table counting beside other threads stays within its share, then grows to the whole budget again', () => {
     const whole = 32 * 1024 * 1024;
     const c = new Counter64(whole, 1 << 10);
     const full = c.maxCap;
-    c.setBudget(whole / 4);
+    const giveBack = c.shareBudget(whole / 4);
     expect(c.maxCap).toBeLessThan(full);
     const r = rngInt(5);
     for (let doc = 0; doc < 400_000; doc++) c.incDoc(r(), r(), doc);
     expect(c.bytes * 1.5).toBeLessThanOrEqual(whole / 4);
     expect(c.prune.events).toBeGreaterThan(0);
     const held = c.capacity;
-    // (Never below what the table holds: a smaller budget does not shrink it.)
-    c.setBudget(1024);
+    // (Never below what the table holds: a smaller share does not shrink it.)
+    c.shareBudget(1024)();
     expect(c.maxCap).toBe(held);
-    c.setBudget(whole);
+    c.shareBudget(1024);
+    expect(c.maxCap).toBe(held);
+    giveBack();
     expect(c.maxCap).toBe(full);
     c.reserve(held);
     expect(c.capacity).toBeGreaterThan(held);

@@ -270,12 +270,8 @@ export async function learnChunks(
   const local = threads <= 1;
   const share = Math.max(Math.min(budget, 16 << 20), Math.floor(budget / threads));
   const perThread = { ...portable(opts), maxMemory: share };
-  const ownCap = model.counter.maxCap;
   // (Given back before the threads' tables are added, or when the pass fails: a sum served by `serve` lives on.)
-  const wholeBudget = (): void => {
-    model.counter.maxCap = Math.max(ownCap, model.counter.capacity);
-  };
-  if (!local) model.counter.setBudget(share);
+  const wholeBudget = local ? (): void => {} : model.counter.shareBudget(share);
   let bytes = 0;
   const threadsUsed: Thread[] = [new LocalThread({ model }), ...lease(threads - 1)];
   const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
