@@ -173,6 +173,11 @@ export class Model {
     if (this.spiller !== null && this.spiller.runs.length > 0) this.spiller.spill(this.counter, -2);
   }
 
+  /** Why spilling stopped (this table's or a part's run that could not be written), or null. */
+  private get spillFailure(): string | null {
+    return this.spillFailed ?? this.spiller?.failed ?? null;
+  }
+
   /** Spill runs not yet added back (this table's and its parts'). */
   get pendingSpills(): SpillRun[] {
     return [...this.spillRuns, ...(this.spiller?.runs ?? [])];
@@ -184,7 +189,7 @@ export class Model {
    */
   finishSpills(): void {
     const runs = this.pendingSpills;
-    const failed = this.spillFailed ?? this.spiller?.failed ?? null;
+    const failed = this.spillFailure;
     this.counter.onFull = null;
     this.spiller = null;
     this.spillRuns = [];
@@ -304,7 +309,7 @@ export class Model {
       texts: [...this.texts],
       prune: { ...c.prune },
       ...(this.pendingSpills.length > 0 ? { spills: this.pendingSpills } : {}),
-      ...((this.spillFailed ?? this.spiller?.failed) ? { spillFailed: (this.spillFailed ?? this.spiller?.failed)! } : {}),
+      ...(this.spillFailure !== null ? { spillFailed: this.spillFailure } : {}),
     };
   }
 
