@@ -530,11 +530,27 @@ function shingleWord(w: number, words: number, li: number): void {
   }
 }
 
+/** A word's hash before its first code unit. */
+const WORD_SEED = 0x2545f491;
+
+/** One code unit into a word's hash. */
+function wordStep(w: number, u: number): number {
+  w = Math.imul(w ^ u, M1);
+  return (w << 15) | (w >>> 17);
+}
+
+/** The hash of a normalized word, as shingleLine hashes a line's words (the kernel's date-word set is made of these). */
+export function wordHash(word: string): number {
+  let w = WORD_SEED;
+  for (let i = 0; i < word.length; i++) w = wordStep(w, word.charCodeAt(i));
+  return w;
+}
+
 /** The words of line li ([start, end), folded as for hashing) as shingles into the minima. */
 function shingleLine(s: string, start: number, end: number, li: number): void {
   R1 = 0;
   R2 = 0;
-  let w = 0x2545f491;
+  let w = WORD_SEED;
   let inWord = false;
   let words = 0;
   for (let i = start; i < end; i++) {
@@ -543,12 +559,11 @@ function shingleLine(s: string, start: number, end: number, li: number): void {
     if (f === F_SPACE) {
       if (inWord) {
         shingleWord(w, ++words, li);
-        w = 0x2545f491;
+        w = WORD_SEED;
         inWord = false;
       }
     } else if (f !== F_DROP) {
-      w = Math.imul(w ^ (f < F_SURROGATE ? f : c), M1);
-      w = (w << 15) | (w >>> 17);
+      w = wordStep(w, f < F_SURROGATE ? f : c);
       inWord = true;
     }
   }
@@ -852,6 +867,7 @@ export const KERNEL = new Kernel({
   labelDashes: LABEL_DASHES,
   dateWords: DATE_WORDS,
   isDateWord,
+  wordHash,
   constants: { HEAD_TOKENS, HEAD_MIN_TOKENS, SHORT_MAX_TOKENS, FINGERPRINT_MIN, SHINGLE_LINE_TOKENS, CUT_SALT, HEAD_SALT },
   shingleSalt: SH_SALT,
   shingleMul: SH_MUL,

@@ -32,6 +32,8 @@ export interface KernelTables {
   /** Month and weekday names (normalized) and the test that also takes them with a leading و or ب. */
   dateWords: Iterable<string>;
   isDateWord: (w: string) => boolean;
+  /** A normalized word's hash, as the kernel hashes a line's words. */
+  wordHash: (w: string) => number;
   /** analyze.ts's constants the kernel has too (by their names there): checked equal at load. */
   constants: Record<string, number>;
   /** Per shingle band: the salt and the odd multiplier of its order. */
@@ -157,20 +159,12 @@ export class Kernel {
       if (FOLD[c] !== F_DROP) throw new Error(`boilerstrip: label separator U+${c.toString(16)} does not fold away`);
       T[c] = T[c]! | (t.labelColons.includes(c) ? C_COLON : C_DASH);
     }
-    // The date words as the kernel hashes a line's words (folded units, each mixed as analyze.ts's shingle words).
+    // The date words as the kernel hashes a line's words.
     const set = new Int32Array(mem, this.w.DW_PTR.value as number, 4096);
-    const wordHash = (s: string): number => {
-      let w = 0x2545f491;
-      for (let i = 0; i < s.length; i++) {
-        w = Math.imul(w ^ s.charCodeAt(i), 0x9e3779b1 | 0);
-        w = (w << 15) | (w >>> 17);
-      }
-      return w;
-    };
     for (const d of t.dateWords) {
       for (const f of [d, 'و' + d, 'ب' + d]) {
         if (!t.isDateWord(f)) continue;
-        const h = wordHash(f);
+        const h = t.wordHash(f);
         if (h === 0) throw new Error('boilerstrip: a date word hashes to 0');
         let i = (Math.imul(h, 0x85ebca77 | 0) >>> 20) & 4095;
         while (set[i] !== 0 && set[i] !== h) i = (i + 1) & 4095;
