@@ -2,7 +2,8 @@
  * bench/run: throughput and memory of boilerstrip, per stage (tinybench) and end to end, on a crawl
  * generated at run time by the simulator, with mawk's two-pass exact-line job beside it as the baseline.
  *
- *   npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--baseline OTHER/bin/boilerstrip]
+ *   npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--unique 200MB]
+ *                    [--baseline OTHER/bin/boilerstrip]
  *   npm run bench:smoke            (tiny sizes, a few iterations: CI runs it so the benches never rot)
  *
  * What it measures:
@@ -15,6 +16,9 @@
  *    --baseline, another build (one and two threads) in the same run; and
  *    `mawk 'NR==FNR{c[$0]++;next} c[$0]<5' f f` on the plain text of the same crawl. Then the ratios issue
  *    #13 asks for: two threads over one, this build over the baseline.
+ *  - the same end to end on a crawl where most lines are unique (--unique SIZE, 0: none), shaped like
+ *    perf-notes.md's corpus (sim/crawl-file.ts writeUniqueCrawl): mawk's table grows there, and so do
+ *    boilerstrip's; issue #13's second yardstick.
  *
  * Reading: the ratio column is boilerstrip's MB/s over mawk's, both measured in this run on this
  * machine (these machines are noisy: compare within one run, not across runs). mawk does much less
@@ -30,7 +34,7 @@ import { Analysis, analyze } from '../src/analyze.js';
 import { Model } from '../src/model.js';
 import { spliceRecord } from '../src/record.js';
 import { loadPool } from '../src/sim/articles.js';
-import { writeCrawl } from '../src/sim/crawl-file.js';
+import { writeCrawl, writeUniqueCrawl, type CrawlStats } from '../src/sim/crawl-file.js';
 import { Stripper } from '../src/strip.js';
 import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { encode } from '../src/io/blocks.js';
@@ -115,6 +119,31 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
   });
 }
 
+/**
+ * clean end to end on one crawl for each thread count (then the rows `more` runs), with mawk and the baseline build
+ * in the same run; then the ratios issue #13 asks for.
+ */
+function endToEndTable(jsonl: string, plain: string, st: CrawlStats, threadsList: number[], baseline: string | null, more: () => E2E[]): void {
+  const base = mawkBaseline(plain, st.bytes);
+  const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), ...more()];
+  // Another build (--baseline its bin/boilerstrip), timed in the same run, between this build's runs.
+  const base1 = baseline ? endToEnd(jsonl, 1, [], '', baseline) : null;
+  const base2 = baseline && threadsList.includes(2) ? endToEnd(jsonl, 2, [], '', baseline) : null;
+  if (base1) e2e.push(base1);
+  if (base2) e2e.push(base2);
+  console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
+  if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
+  else console.log('mawk not installed: no baseline (apt-get install mawk)');
+  for (const e of e2e) {
+    console.log(`${e.what.padEnd(46)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
+  }
+  // The ratios issue #13 asks for, from the rows above.
+  const one = e2e.find((e) => e.what === 'boilerstrip clean (--threads 1)');
+  const two = e2e.find((e) => e.what === 'boilerstrip clean (--threads 2)');
+  if (one && two) console.log(`two threads / one: ${(two.mbps / one.mbps).toFixed(2)}x`);
+  if (one && base1) console.log(`this build / baseline, one thread: ${(one.mbps / base1.mbps).toFixed(2)}x${two && base2 ? `; two threads: ${(two.mbps / base2.mbps).toFixed(2)}x` : ''}`);
+}
+
 async function main(): Promise<void> {
   const sizes = arg('sizes', arg('size', smoke ? '2MB' : '300MB'))
     .split(',')
@@ -146,25 +175,18 @@ async function main(): Promise<void> {
         const p2 = rows.find((r) => r.name.startsWith("strip: pass 2 with clean's"))!.mbps;
         console.log(`${'kernels alone (both passes, no I/O or JSON): the ceiling'.padEnd(56)} ${(1 / (1 / p1 + 1 / p2)).toFixed(1).padStart(8)}`);
       }
-      const base = mawkBaseline(plain, st.bytes);
       // (--report keeps samples of what it removed: its peak RSS shows they hold no documents.)
-      const e2e: E2E[] = [...threadsList.map((t) => endToEnd(jsonl, t)), endToEnd(jsonl, 1, ['--no-cache-analysis']), endToEnd(jsonl, 1, ['--report', path.join(dir, 'report.json')], '--report')];
-      // Another build (--baseline its bin/boilerstrip), timed in the same run, between this build's runs.
-      const base1 = baseline ? endToEnd(jsonl, 1, [], '', baseline) : null;
-      const base2 = baseline && threadsList.includes(2) ? endToEnd(jsonl, 2, [], '', baseline) : null;
-      if (base1) e2e.push(base1);
-      if (base2) e2e.push(base2);
-      console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
-      if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
-      else console.log('mawk not installed: no baseline (apt-get install mawk)');
-      for (const e of e2e) {
-        console.log(`${e.what.padEnd(46)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
-      }
-      // The ratios issue #13 asks for, from the rows above.
-      const one = e2e.find((e) => e.what === 'boilerstrip clean (--threads 1)');
-      const two = e2e.find((e) => e.what === 'boilerstrip clean (--threads 2)');
-      if (one && two) console.log(`two threads / one: ${(two.mbps / one.mbps).toFixed(2)}x`);
-      if (one && base1) console.log(`this build / baseline, one thread: ${(one.mbps / base1.mbps).toFixed(2)}x${two && base2 ? `; two threads: ${(two.mbps / base2.mbps).toFixed(2)}x` : ''}`);
+      endToEndTable(jsonl, plain, st, threadsList, baseline, () => [endToEnd(jsonl, 1, ['--no-cache-analysis']), endToEnd(jsonl, 1, ['--report', path.join(dir, 'report.json')], '--report')]);
+      fs.rmSync(jsonl, { force: true });
+      fs.rmSync(plain, { force: true });
+    }
+    const unique = parseSize(arg('unique', smoke ? '1MB' : '200MB'), 'unique');
+    if (unique > 0) {
+      const jsonl = path.join(dir, 'unique.jsonl');
+      const plain = path.join(dir, 'unique.txt');
+      const st = writeUniqueCrawl(pool, { jsonl, plain }, { seed, bytes: unique });
+      console.log(`\ncrawl of mostly unique lines: ${(st.bytes / 1e6).toFixed(1)} MB JSONL, ${st.docs} documents`);
+      endToEndTable(jsonl, plain, st, threadsList, baseline, () => []);
       fs.rmSync(jsonl, { force: true });
       fs.rmSync(plain, { force: true });
     }
