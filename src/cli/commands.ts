@@ -235,7 +235,7 @@ export function summary(stats: RunStats, quiet: boolean | undefined): void {
   const removed = r.charsIn > 0 ? ((100 * (r.charsIn - r.charsOut)) / r.charsIn).toFixed(1) : '0.0';
   const secs = r.learnSeconds + r.stripSeconds;
   const mbs = secs > 0 && r.bytesIn > 0 ? `, ${(r.bytesIn / 1e6 / secs).toFixed(1)} MB/s` : '';
-  const parts = [`${r.recordsIn} records in`, `${r.recordsOut} out`];
+  const parts = [`${r.recordsIn} ${r.recordsIn === 1 ? 'record' : 'records'} in`, `${r.recordsOut} out`];
   if (r.rejected) parts.push(`${r.rejected} rejected`);
   if (r.dropped) parts.push(`${r.dropped} dropped`);
   const pt = Object.values(r.passedThrough).reduce((x, y) => x + y, 0);
