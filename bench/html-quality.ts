@@ -94,7 +94,7 @@ import { htmlDoc } from '../src/html/page.js';
 import { normalize } from '../src/normalize.js';
 import { heldOutTexts, labels, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
 import { htmlPeers, loadMdream, type HtmlPage, type MdreamEngineChoice } from './html-peers.js';
-import { AEB_SET, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type QualityRow, type ScoredPage } from './real-pages.js';
+import { AEB_SET, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 
 export interface HtmlQualityRow extends QualityRow {
   seconds: number;
@@ -166,6 +166,36 @@ function printTable(title: string, rows: HtmlQualityRow[]): void {
   }
 }
 
+/** A europa.eu page's language: press-release_ID_LANG.html. */
+const LANGUAGE = /_([a-z]+)\.html$/;
+
+/**
+ * europa.eu per language (issue #11 asks for it): each method's F1 / damaged pages over the pages of each
+ * language, printed and returned. Every language's pages are judged as in the whole-set table.
+ */
+function byLanguage(pages: readonly GoldPage[], scored: readonly ScoredPage[], textsOf: ReadonlyMap<string, string[]>): Record<string, Record<string, { pages: number; f1: number; damaged: number }>> {
+  const idx = new Map<string, number[]>();
+  pages.forEach((p, i) => {
+    const lang = LANGUAGE.exec(p.file)?.[1] ?? '?';
+    if (!idx.has(lang)) idx.set(lang, []);
+    idx.get(lang)!.push(i);
+  });
+  const methods = [...textsOf.keys()];
+  const table: Record<string, Record<string, { pages: number; f1: number; damaged: number }>> = {};
+  console.log(`\nper language: F1 / damaged (%)\n${'lang pages'.padEnd(11)}${methods.map((m) => m.slice(0, 22).padStart(24)).join('')}`);
+  for (const [lang, ix] of [...idx].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const sub = ix.map((i) => scored[i]!);
+    const cells = methods.map((m) => {
+      const all = textsOf.get(m)!;
+      const r = scoreTexts(m, sub, ix.map((i) => all[i]!));
+      (table[lang] ??= {})[m] = { pages: ix.length, f1: r.f1, damaged: r.damaged };
+      return `${pct(r.f1)} / ${pct(r.damaged)}`.padStart(24);
+    });
+    console.log(`${lang.padEnd(5)}${String(ix.length).padStart(5)} ${cells.join('')}`);
+  }
+  return table;
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log('usage: node dist/bench/html-quality.js [--limit N] [--single-limit N] [--sets cpe,dragnet,europa,cleaneval,gt,aeb] [--json FILE] [--eval-dir DIR] [--mdream auto|native|wasm]');
@@ -216,8 +246,10 @@ async function main(argv: string[]): Promise<void> {
     const pages: HtmlPage[] = set.pages.map((p) => ({ html: decodeHtml(p.html).html, url: `https://${p.site}/${p.file}`, site: p.site }));
     const scored: ScoredPage[] = set.pages.map((p, i) => ({ text: htmlToText(pages[i]!.html), gold: p.gold }));
     const rows: HtmlQualityRow[] = [];
+    const textsOf = new Map<string, string[]>();
     const add = (method: string, texts: string[], seconds: number, failures = 0, empty = 0): void => {
       rows.push({ ...scoreTexts(method, scored, texts), seconds, mbPerSec: bytes / 1e6 / seconds, failures, empty });
+      textsOf.set(method, texts);
     };
 
     const all = await timed(() => pages.map((p) => htmlToText(p.html)));
@@ -277,7 +309,8 @@ async function main(argv: string[]): Promise<void> {
     const sites = new Set(set.pages.map((p) => p.site)).size;
     printTable(`${set.name}: ${set.pages.length} pages, ${sites} sites, ${(bytes / 1e6).toFixed(1)} MB of HTML`, rows);
     if (notes) console.log(`boilerstrip HTML damaged pages: ${notes}`);
-    out.sets.push({ name: set.name, pages: set.pages.length, sites, htmlBytes: bytes, rows, notes });
+    const languages = set.name === EUROPA_SET ? byLanguage(set.pages, scored, textsOf) : undefined;
+    out.sets.push({ name: set.name, pages: set.pages.length, sites, htmlBytes: bytes, rows, notes, languages });
   }
   const json = arg(argv, 'json');
   if (json) fs.writeFileSync(json, JSON.stringify(out, null, 2));
