@@ -164,10 +164,11 @@ export class Analysis {
   get extraH1(): Int32Array { return this.xH1.a; }
   get extraH2(): Int32Array { return this.xH2.a; }
 
-  /** @internal Room for n lines and s segments (the kernel's glue writes the columns directly). */
-  reserve(n: number, s: number): void {
+  /** @internal Room for n lines, s segments and x extra keys (the kernel's glue and the analysis cache write the columns directly). */
+  reserve(n: number, s: number, x = 0): void {
     if (n > this.cStart.a.length) for (const c of [this.cStart, this.cEnd, this.cNext, this.cH1, this.cH2, this.cLen, this.cTok, this.cSeg0, this.cSegN, this.cX0, this.cXN, this.cEll]) c.grow(n);
     if (s > this.sStart.a.length) for (const c of [this.sStart, this.sEnd, this.sH1, this.sH2, this.sLen]) c.grow(s);
+    if (x > this.xKind.a.length) for (const c of [this.xKind, this.xH1, this.xH2]) c.grow(x);
   }
   /** @internal */
   pushLine(start: number, end: number, next: number): number {

@@ -4,6 +4,7 @@
  * field passes through byte for byte (numbers like 1.0, escapes, key order).
  */
 import { siteOf } from './site.js';
+import type { Span } from './strip.js';
 
 export interface FieldOptions {
   /** Field holding the text. Default 'text'. */
@@ -282,15 +283,66 @@ function appendMember(s: string, key: string, json: string): string {
   return `${body}${empty ? '' : ','}${JSON.stringify(key)}:${json}${s.slice(close)}`;
 }
 
-/** A JSONL line with its text field replaced (and, when annotate is set, a spans field appended). */
-export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null): string {
+/**
+ * A JSONL line with its text field replaced (and, when annotate is set, a spans field appended).
+ *
+ * With `from`, newText is from.text (the field's text) less the ranges of from.spans (in order, disjoint:
+ * what Stripper.strip removed). The kept ranges are then copied from the line itself, as escaped there,
+ * when that is how JSON.stringify(newText) would escape them: escaping newText anew was most of
+ * splicing's time on Arabic text.
+ */
+export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null, from?: { text: string; spans: readonly Span[] }): string {
   let out = raw;
   if (newText !== null) {
     const r = findFieldValue(raw, textField);
-    if (r !== null) out = raw.slice(0, r[0]) + JSON.stringify(newText) + raw.slice(r[1]);
+    if (r !== null) {
+      const value = (from !== undefined ? keptJson(raw, r[0], from.text.length, from.spans, newText.length) : null) ?? JSON.stringify(newText);
+      out = raw.slice(0, r[0]) + value + raw.slice(r[1]);
+    }
   }
   if (annotate !== null) out = appendMember(out, annotate.field, annotate.json);
   return out;
+}
+
+/** Escapes JSON.stringify writes as a backslash and one character: \" \\ \b \f \n \r \t. */
+function shortEscape(c: number): boolean {
+  return c === 34 || c === 92 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116;
+}
+
+/**
+ * The JSON string of a text of `textLength` code units whose string value opens at `at` in `raw`, less the
+ * ranges of `cut`, copied from `raw` (see spliceRecord). Null when the value holds an escape JSON.stringify
+ * would write otherwise (\uXXXX, \/) before the last kept character, or the kept length is not
+ * `keptLength`: the caller escapes the text itself. Every other character is JSON.stringify's as it is (a
+ * parsed line has no raw control character, and decoded UTF-8 no lone surrogate).
+ */
+function keptJson(raw: string, at: number, textLength: number, cut: readonly Span[], keptLength: number): string | null {
+  // Text offset x is at x + shift in raw, up to the next backslash (at esc, -1: none): each escape passed
+  // puts the text one code unit further. (A backslash past the value's end is never passed: its text
+  // offset would be past the text's.)
+  let shift = at + 1;
+  let esc = raw.indexOf('\\', shift);
+  let bad = false;
+  const rawAt = (x: number): number => {
+    while (esc >= 0 && esc - shift < x) {
+      if (!shortEscape(raw.charCodeAt(esc + 1))) bad = true;
+      shift++;
+      esc = raw.indexOf('\\', esc + 2);
+    }
+    return x + shift;
+  };
+  let out = '"';
+  let kept = 0;
+  for (let k = 0, x = 0; k <= cut.length && !bad; k++) {
+    const e = k < cut.length ? cut[k]![0] : textLength;
+    if (e > x) {
+      const rs = rawAt(x);
+      out += raw.slice(rs, rawAt(e));
+      kept += e - x;
+    }
+    if (k < cut.length) x = cut[k]![1];
+  }
+  return bad || kept !== keptLength ? null : out + '"';
 }
 
 /** A number already written as JSON text, kept digit for digit (a Parquet DECIMAL). */

@@ -146,43 +146,76 @@ export class SideReader {
     const size = w[p]!;
     const nL = w[p + 2]!;
     const nS = w[p + 3]!;
-    let sp = p + HEAD + nL * LINE;
-    let xp = sp + nS * SEG;
+    const nX = w[p + 4]!;
     this.p = p + size;
-    a.fp.set(w.subarray(p + 5, p + 5 + 2 * FP_BANDS));
-    a.fpLine.set(w.subarray(p + 5 + 2 * FP_BANDS, p + HEAD));
+    // (Word by word, not subarray + set: two views a document cost more than the copy.)
+    for (let k = 0; k < 2 * FP_BANDS; k++) {
+      a.fp[k] = w[p + 5 + k]!;
+      a.fpLine[k] = w[p + 5 + 2 * FP_BANDS + k]!;
+    }
     p += HEAD;
     a.text = text;
-    a.nLines = 0;
-    a.nSegs = 0;
-    a.nExtra = 0;
+    // The columns are written in place (one size check a document, not one a unit).
+    a.reserve(nL, nS, nX);
+    a.nLines = nL;
+    a.nSegs = nS;
+    a.nExtra = nX;
+    const lineStart = a.lineStart;
+    const lineEnd = a.lineEnd;
+    const lineNext = a.lineNext;
+    const lineH1 = a.lineH1;
+    const lineH2 = a.lineH2;
+    const lineLen = a.lineLen;
+    const lineTok = a.lineTok;
+    const lineEll = a.lineEll;
+    const lineSeg0 = a.lineSeg0;
+    const lineSegN = a.lineSegN;
+    const lineX0 = a.lineX0;
+    const lineXN = a.lineXN;
     let start = 0;
-    for (let i = 0; i < nL; i++) {
+    let seg0 = 0;
+    let x0 = 0;
+    for (let i = 0; i < nL; i++, p += LINE) {
       const end = start + w[p]!;
       const packed = w[p + 6]!;
       const next = end + ((packed >>> 16) & 15);
-      const li = a.pushLine(start, end, next);
-      a.lineH1[li] = w[p + 1]!;
-      a.lineH2[li] = w[p + 2]!;
-      a.lineLen[li] = w[p + 3]!;
-      a.lineTok[li] = w[p + 4]!;
-      a.lineEll[li] = (packed >>> 20) & 1;
+      lineStart[i] = start;
+      lineEnd[i] = end;
+      lineNext[i] = next;
+      lineH1[i] = w[p + 1]!;
+      lineH2[i] = w[p + 2]!;
+      lineLen[i] = w[p + 3]!;
+      lineTok[i] = w[p + 4]!;
+      lineEll[i] = (packed >>> 20) & 1;
       const segN = w[p + 5]!;
-      a.lineSeg0[li] = a.nSegs;
-      for (let s = 0; s < segN; s++) {
-        a.pushSeg(w[sp]!, w[sp + 1]!, w[sp + 2]!, w[sp + 3]!, w[sp + 4]!);
-        sp += SEG;
-      }
-      a.lineSegN[li] = segN;
+      lineSeg0[i] = seg0;
+      lineSegN[i] = segN;
+      seg0 += segN;
       const xN = packed & 0xffff;
-      a.lineX0[li] = a.nExtra;
-      for (let x = 0; x < xN; x++) {
-        a.pushExtra(w[xp]!, w[xp + 1]!, w[xp + 2]!);
-        xp += EXTRA;
-      }
-      a.lineXN[li] = xN;
+      lineX0[i] = x0;
+      lineXN[i] = xN;
+      x0 += xN;
       start = next;
-      p += LINE;
+    }
+    const segStart = a.segStart;
+    const segEnd = a.segEnd;
+    const segH1 = a.segH1;
+    const segH2 = a.segH2;
+    const segLen = a.segLen;
+    for (let s = 0; s < nS; s++, p += SEG) {
+      segStart[s] = w[p]!;
+      segEnd[s] = w[p + 1]!;
+      segH1[s] = w[p + 2]!;
+      segH2[s] = w[p + 3]!;
+      segLen[s] = w[p + 4]!;
+    }
+    const extraKind = a.extraKind;
+    const extraH1 = a.extraH1;
+    const extraH2 = a.extraH2;
+    for (let x = 0; x < nX; x++, p += EXTRA) {
+      extraKind[x] = w[p]!;
+      extraH1[x] = w[p + 1]!;
+      extraH2[x] = w[p + 2]!;
     }
     return a;
   }

@@ -184,7 +184,7 @@ function processRecord(
   }
   if (d.html !== null) return writeHtml(r, fields, newText ?? t, annotate, res.spans);
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
-  if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann);
+  if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann, newText !== null ? { text: t, spans: res.spans } : undefined);
   const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
   return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);

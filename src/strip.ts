@@ -172,6 +172,7 @@ export class Stripper {
   private readonly a = new Analysis();
   private state = new Uint8Array(256);
   private reason: Reason[] = [];
+  /** Per segment of the document: chrome (a PARTIAL line's segments say which of them go). */
   private segChrome = new Uint8Array(256);
   readonly opts: ResolvedStripOptions;
   /** Filled per document when set: the units removed (for --report). */
@@ -298,6 +299,7 @@ export class Stripper {
       this.xDf = new Int32Array(n * 2);
       this.corpusOnly = new Uint8Array(n * 2);
     }
+    if (this.segChrome.length < a.nSegs) this.segChrome = new Uint8Array(a.nSegs * 2);
     const state = this.state;
     const lineDf = this.lineDf;
     const reason = this.reason;
@@ -330,17 +332,17 @@ export class Stripper {
       const segN = a.lineSegN[i]!;
       if (segN > 0) {
         const s0 = a.lineSeg0[i]!;
-        if (this.segChrome.length < segN) this.segChrome = new Uint8Array(segN * 2);
+        const segChrome = this.segChrome;
         let chrome = 0;
         let nonEmpty = 0;
         for (let s = 0; s < segN; s++) {
-          this.segChrome[s] = 0;
+          segChrome[s0 + s] = 0;
           if (a.segLen[s0 + s] === 0) continue;
           nonEmpty++;
           // Chain items (ticker headlines, menu entries) slide with crawl time: an absolute count decides,
           // in the site or across the corpus (network-wide tickers on aggregators).
           if (this.judge(a.segH1[s0 + s]!, a.segH2[s0 + s]!, Kind.Segment, o.minDocs, o.minDocs, m.params.fallback)) {
-            this.segChrome[s] = 1;
+            segChrome[s0 + s] = 1;
             chrome++;
             note('segment', a.segStart[s0 + s]!, a.segEnd[s0 + s]!);
           }
@@ -355,11 +357,11 @@ export class Stripper {
           let prose = false;
           let phrase = false;
           for (let s = 0; s < segN && !prose; s++) {
-            if (this.segChrome[s] !== 0 || a.segLen[s0 + s] === 0) continue;
+            if (segChrome[s0 + s] !== 0 || a.segLen[s0 + s] === 0) continue;
             if (proseSegment(a, s0 + s)) prose = true;
             else if (!phrase && words(a.text, a.segStart[s0 + s]!, a.segEnd[s0 + s]!) >= PHRASE_TOKENS) {
               if (this.judge(a.segH1[s0 + s]!, a.segH2[s0 + s]!, Kind.Line, th.t, th.gt, fb)) {
-                this.segChrome[s] = 1;
+                segChrome[s0 + s] = 1;
                 chrome++;
               } else phrase = true;
             }
@@ -370,7 +372,6 @@ export class Stripper {
           }
           if (phrase && chrome > 0) {
             state[i] = PARTIAL;
-            this.partials.set(i, this.segChrome.slice(0, segN));
             continue;
           }
         }
@@ -387,7 +388,6 @@ export class Stripper {
         }
         if (chrome > 0) {
           state[i] = PARTIAL;
-          this.partials.set(i, this.segChrome.slice(0, segN));
           continue;
         }
       }
@@ -443,13 +443,9 @@ export class Stripper {
       else if (st === PARTIAL) anyRemoved = anyKept = true;
       else if (st === KEPT) anyKept = true;
     }
-    if (!anyRemoved) {
-      this.partials.clear();
-      return { text, spans: [], emptied: false, fallback: th.fallback, copies };
-    }
-    const out = this.rebuild(a, n);
-    this.partials.clear();
-    return { ...out, emptied: !anyKept, fallback: th.fallback, copies };
+    if (!anyRemoved) return { text, spans: [], emptied: false, fallback: th.fallback, copies };
+    const spans: Span[] = [];
+    return { text: this.rebuild(a, n, spans), spans, emptied: !anyKept, fallback: th.fallback, copies };
   }
 
   /**
@@ -878,24 +874,28 @@ export class Stripper {
     return (inTickers ? 0 : NOT_IN_TICKERS) + (templated ? 5e5 : 0) + (digits >= 6 ? 1e5 : 0);
   }
 
-  private readonly partials = new Map<number, Uint8Array>();
   /** The line resolveTeasers kept as the page's own lead (a teaser-shaped line before any prose), or -1. */
   private ownLead = -1;
 
-  private rebuild(a: Analysis, n: number): { text: string; spans: Span[] } {
+  // rebuild's state: the text, the kept text so far, the kept range not yet added to it, the removed spans.
+  private source = '';
+  private kept = '';
+  private keptFrom = 0;
+  private keptTo = 0;
+  private spans: Span[] = [];
+
+  /**
+   * The text less what goes; the removed spans go to `spans`. Adjacent kept ranges are sliced as one, and
+   * the slices are joined with +, not Array.join: V8 keeps such a concatenation as a rope until its
+   * characters are read, and clean only reads its length (spliceRecord copies the kept ranges itself).
+   */
+  private rebuild(a: Analysis, n: number, spans: Span[]): string {
     const text = a.text;
     const state = this.state;
-    const pieces: string[] = [];
-    const spans: Span[] = [];
-    const keep = (s: number, e: number): void => {
-      if (e > s) pieces.push(text.slice(s, e));
-    };
-    const drop = (s: number, e: number, r: Reason): void => {
-      if (e <= s) return;
-      const last = spans[spans.length - 1];
-      if (last && last[1] === s && last[2] === r) last[1] = e;
-      else spans.push([s, e, r]);
-    };
+    this.source = text;
+    this.kept = '';
+    this.keptFrom = this.keptTo = 0;
+    this.spans = spans;
     const lineStart = a.lineStart;
     const lineNext = a.lineNext;
     const lineEnd = a.lineEnd;
@@ -905,83 +905,108 @@ export class Stripper {
     const endsWithTerminator = lineNext[lastLine]! > lineEnd[lastLine]!;
     let gapStart = 0; // first line of the current gap (lines since the last kept line)
     let prevKept = -1;
-    const flushGap = (to: number, final: boolean): void => {
-      let removedInGap = false;
-      for (let j = gapStart; j < to; j++) if (state[j] === REMOVED) removedInGap = true;
-      if (!removedInGap) {
-        if (to > gapStart) keep(lineStart[gapStart]!, lineStart[to] ?? text.length);
-        return;
-      }
-      // Keep the first blank run of the gap when it separates two kept lines; drop the rest.
-      let keptRun = prevKept >= 0 && !final;
-      for (let j = gapStart; j < to; j++) {
-        const s = lineStart[j]!;
-        const e = lineNext[j]!;
-        if (state[j] === BLANK && keptRun) {
-          keep(s, e);
-          continue;
-        }
-        if (state[j] !== BLANK && j > gapStart && state[j - 1] === BLANK) keptRun = false;
-        if (state[j] === REMOVED) drop(s, e, this.reason[j]!);
-        else drop(s, e, 'gap');
-      }
-    };
     for (let i = 0; i < n; i++) {
       const st = state[i];
       if (st === BLANK || st === REMOVED) continue;
-      flushGap(i, false);
-      if (st === KEPT) keep(lineStart[i]!, lineNext[i]!);
-      else this.rebuildPartial(a, i, keep, drop);
+      this.flushGap(a, gapStart, i, prevKept >= 0);
+      if (st === KEPT) this.keep(lineStart[i]!, lineNext[i]!);
+      else this.rebuildPartial(a, i);
       prevKept = i;
       gapStart = i + 1;
     }
     if (gapStart < n) {
-      const removedTail = (() => {
-        for (let j = gapStart; j < n; j++) if (state[j] === REMOVED) return true;
-        return false;
-      })();
-      if (removedTail && !endsWithTerminator && prevKept >= 0) {
-        // Move the kept line's terminator into the removed tail.
+      if (this.anyRemoved(gapStart, n) && !endsWithTerminator && prevKept >= 0) {
+        // Move the kept line's terminator into the removed tail (the kept range ends with it).
         const term = lineEnd[prevKept]!;
         const termEnd = lineNext[prevKept]!;
         if (termEnd > term) {
-          const lastPiece = pieces.pop()!;
-          pieces.push(lastPiece.slice(0, lastPiece.length - (termEnd - term)));
-          drop(term, termEnd, 'gap');
+          this.keptTo -= termEnd - term;
+          this.drop(term, termEnd, 'gap');
         }
       }
-      flushGap(n, true);
+      this.flushGap(a, gapStart, n, false);
     }
-    return { text: pieces.join(''), spans };
+    this.addKept();
+    return this.kept;
   }
 
-  private rebuildPartial(a: Analysis, i: number, keep: (s: number, e: number) => void, drop: (s: number, e: number, r: Reason) => void): void {
-    const chrome = this.partials.get(i)!;
+  private keep(s: number, e: number): void {
+    if (e <= s) return;
+    if (s !== this.keptTo) {
+      this.addKept();
+      this.keptFrom = s;
+    }
+    this.keptTo = e;
+  }
+
+  private addKept(): void {
+    if (this.keptTo > this.keptFrom) this.kept += this.source.slice(this.keptFrom, this.keptTo);
+    this.keptFrom = this.keptTo;
+  }
+
+  private drop(s: number, e: number, r: Reason): void {
+    if (e <= s) return;
+    const spans = this.spans;
+    const last = spans[spans.length - 1];
+    if (last && last[1] === s && last[2] === r) last[1] = e;
+    else spans.push([s, e, r]);
+  }
+
+  private anyRemoved(from: number, to: number): boolean {
+    for (let j = from; j < to; j++) if (this.state[j] === REMOVED) return true;
+    return false;
+  }
+
+  /** The lines [gapStart, to) between kept lines (`between`: a kept line before them, and one at `to`). */
+  private flushGap(a: Analysis, gapStart: number, to: number, between: boolean): void {
+    const state = this.state;
+    const lineStart = a.lineStart;
+    if (!this.anyRemoved(gapStart, to)) {
+      if (to > gapStart) this.keep(lineStart[gapStart]!, lineStart[to] ?? a.text.length);
+      return;
+    }
+    // Keep the first blank run of the gap when it separates two kept lines; drop the rest.
+    let keptRun = between;
+    for (let j = gapStart; j < to; j++) {
+      const s = lineStart[j]!;
+      const e = a.lineNext[j]!;
+      if (state[j] === BLANK && keptRun) {
+        this.keep(s, e);
+        continue;
+      }
+      if (state[j] !== BLANK && j > gapStart && state[j - 1] === BLANK) keptRun = false;
+      if (state[j] === REMOVED) this.drop(s, e, this.reason[j]!);
+      else this.drop(s, e, 'gap');
+    }
+  }
+
+  private rebuildPartial(a: Analysis, i: number): void {
+    const chrome = this.segChrome;
     const s0 = a.lineSeg0[i]!;
     const segN = a.lineSegN[i]!;
     let pos = a.lineStart[i]!;
     let first = true;
-    for (let s = 0; s < segN; s++) {
-      const ss = a.segStart[s0 + s]!;
-      const se = a.segEnd[s0 + s]!;
+    for (let s = s0; s < s0 + segN; s++) {
+      const ss = a.segStart[s]!;
+      const se = a.segEnd[s]!;
       if (chrome[s]) {
         // The segment and the separator before it (or after it, for a leading segment) go.
         continue;
       }
       if (first) {
-        drop(pos, ss, 'segment');
-        keep(ss, se);
+        this.drop(pos, ss, 'segment');
+        this.keep(ss, se);
         first = false;
       } else {
         // Keep the separator that preceded this segment in the original.
-        const prevEnd = a.segEnd[s0 + s - 1]!;
-        drop(pos, prevEnd, 'segment');
-        keep(prevEnd, se);
+        const prevEnd = a.segEnd[s - 1]!;
+        this.drop(pos, prevEnd, 'segment');
+        this.keep(prevEnd, se);
       }
       pos = se;
     }
-    drop(pos, a.lineEnd[i]!, 'segment');
-    keep(a.lineEnd[i]!, a.lineNext[i]!);
+    this.drop(pos, a.lineEnd[i]!, 'segment');
+    this.keep(a.lineEnd[i]!, a.lineNext[i]!);
   }
 }
 

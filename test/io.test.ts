@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, encode, textBlocks } from '../src/io/blocks.js';
 import { readSources, isBad, eachJsonlBytes, parseJsonlBlock, type InputSource, type ReadItem } from '../src/io/input.js';
 import { findTopLevelValue, spliceRecord } from '../src/record.js';
+import type { Span } from '../src/strip.js';
 
 function chunked(buf: Buffer, sizes: number[]): Readable {
   const parts: Buffer[] = [];
@@ -137,6 +138,34 @@ describe('splicing cleaned text into JSON lines', () => {
     const out = spliceRecord(raw, 'text', 'new', null);
     expect(out).toBe('{"id": 1.0, "meta": {"text": "nested"}, "text" : "new", "n": 1e3, "u":"\\u00e9"}');
     expect(JSON.parse(out).meta.text).toBe('nested');
+  });
+
+  it('copies the kept ranges from the line as JSON.stringify would write them, else escapes the text anew', () => {
+    const cases = [
+      '{"id":1,"text":"a\\nb \\"q\\" \\\\ c\\td\\ne","x":"\\/"}',
+      '{"text":"\\u00e9t\\u00e9\\nline two\\nthree","id":2}',
+      '{"text":"one\\/two\\nthree\\nfour"}',
+      '{"text":"\\u0001 ctl\\nkept\\ngone"}',
+      '{"text":"\\"\\\\\\"\\n\\b\\f\\r"}',
+    ];
+    for (const raw of cases) {
+      const text = (JSON.parse(raw) as { text: string }).text;
+      for (let s = 0; s <= text.length; s++) {
+        for (let e = s; e <= text.length; e++) {
+          for (const spans of [[[s, e, 'line']], [[0, s, 'line'], [e, text.length, 'gap']], [[s, e, 'line'], [e, text.length, 'gap']]] as Span[][]) {
+            const cut = spans.filter((sp) => sp[1] > sp[0]);
+            let kept = '';
+            let x = 0;
+            for (const [a, b] of cut) {
+              kept += text.slice(x, a);
+              x = b;
+            }
+            kept += text.slice(x);
+            expect(spliceRecord(raw, 'text', kept, null, { text, spans: cut })).toBe(spliceRecord(raw, 'text', kept, null));
+          }
+        }
+      }
+    }
   });
 
   it('takes the last of duplicate keys, like JSON.parse', () => {
