@@ -50,6 +50,27 @@ function heldOutScores(rows: PageRows[], setup: TrainSetup): Float32Array {
   return out;
 }
 
+/**
+ * A member's held-out log-odds over `rows` (trainingSets' rows in order, blocks concatenated), read from
+ * `cache` when this member was trained before under the same options, else trained and saved there.
+ */
+export function memberScores(rows: PageRows[], base: TrainSetup, spec: string, topts: unknown, cache: string): Float32Array {
+  fs.mkdirSync(cache, { recursive: true });
+  const setup: TrainSetup = { ...base, bag: [spec] };
+  const { o, sites } = memberOptions(spec, base.o);
+  const key = `${JSON.stringify(topts)}|${JSON.stringify({ o, posWeight: base.posWeight, stages: base.stages, threshold: base.threshold })}|${sites}`;
+  const file = path.join(cache, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.f32`);
+  if (fs.existsSync(file)) {
+    const b = fs.readFileSync(file);
+    return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
+  }
+  const t1 = performance.now();
+  const s = heldOutScores(rows, setup);
+  fs.writeFileSync(file, Buffer.from(s.buffer));
+  console.log(`member ${spec}: ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+  return s;
+}
+
 async function main(argv: string[]): Promise<void> {
   const specs = (arg(argv, 'members') ?? '').split(';').map((s) => s.trim()).filter((s) => s);
   if (specs.length === 0) throw new Error('--members: at least one member');
@@ -65,24 +86,8 @@ async function main(argv: string[]): Promise<void> {
   const t0 = performance.now();
   for (const s of sets) rows.push(...setRows(s.name, s.pages));
   console.log(`${rows.length} pages, ${rows.reduce((n, r) => n + r.y.length, 0)} blocks (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-  const tag = `${JSON.stringify(topts)}`;
   const scores: Float32Array[] = [];
-  for (const spec of specs) {
-    const setup: TrainSetup = { ...base, bag: [spec] };
-    const { o, sites } = memberOptions(spec, base.o);
-    const key = `${tag}|${JSON.stringify({ o, posWeight: base.posWeight, stages: base.stages, threshold: base.threshold })}|${sites}`;
-    const file = path.join(cache, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.f32`);
-    if (fs.existsSync(file)) {
-      const b = fs.readFileSync(file);
-      scores.push(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice());
-      continue;
-    }
-    const t1 = performance.now();
-    const s = heldOutScores(rows, setup);
-    fs.writeFileSync(file, Buffer.from(s.buffer));
-    scores.push(s);
-    console.log(`member ${spec}: ${((performance.now() - t1) / 1000).toFixed(0)} s`);
-  }
+  for (const spec of specs) scores.push(memberScores(rows, base, spec, topts, cache));
   // The scored texts of each set: naive text and gold, as train-html's report.
   const bySet = new Map<string, { rows: PageRows[]; at: number[]; scored: ScoredPage[] }>();
   let k = 0;
