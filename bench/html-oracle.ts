@@ -7,7 +7,7 @@
  * same pages, and where the two differ.
  *
  *   npm run build && nice node dist/bench/html-oracle.js [--member 'rate=0.12'] [--decide-at X]
- *       [--dump FILE] [--cache DIR] [--fix-marker] [--readability FILE] [--single] [train-html's training options]
+ *       [--dump FILE] [--cache DIR] [--readability FILE] [--single] [train-html's training options]
  *
  * Oracles (blocks in page order; a block's words are normalize()d and split, as the scorer's):
  *   labels    the training labels (train-html.ts labels: half of a 3+-word block's trigrams in the gold, ...):
@@ -28,15 +28,11 @@
  * --cache DIR: html-ensemble's cache of held-out log-odds (default /tmp/html-ensemble-cache), keyed by the
  * training options only: a run with other features or other gold needs a DIR of its own.
  *
- * --fix-marker: Dragnet's gold cut at a mistyped comments marker too (LENIENT_MARKER), for the oracles,
- * the labels and the scores; the forest's log-odds stay those of the cache (trained on the gold as
- * real-pages.ts loads it; with no cache entry the forest is trained on the cut gold).
- *
  * --single: also Google-Trends-2017 and scrapinghub AEB (one page a site, never trained on): their forest
  * row is the shipped forest's, as html-quality scores them.
  *
  * --readability FILE: also Mozilla Readability (html-peers.ts, as html-quality runs it) on CleanPortalEval,
- * Dragnet 5+ and europa.eu, scored against the same gold (with --fix-marker: the cut gold), and the issue's
+ * Dragnet 5+ and europa.eu, scored against the same gold, and the issue's
  * F1 target (Readability + 3 points); its texts are cached in FILE (slow: ~0.3 MB/s).
  *
  * --dump FILE: per set, each page an oracle damages (with the lost gold words and the largest blocks the
@@ -56,13 +52,6 @@ import { AEB_SET, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, sc
 import { forestScores } from '../src/html/forest.js';
 import { shippedForest } from '../src/html/strip-page.js';
 import { setRows, setupFrom, trainingOptionsFrom, trainingSets, type PageRows } from './train-html.js';
-
-/**
- * Dragnet's gold separates the article from reader comments by a line '!@#$%^&*()  COMMENTS'; real-pages.ts
- * cuts there, but 20 gold files spell the line otherwise ('!@ $%^&*()  COMMENTS', one space or three, a tab,
- * a CR, '!#@$...'), so their gold keeps the whole comment thread. --fix-marker cuts at any such line.
- */
-const LENIENT_MARKER = /^[ \t]*[!@#$%^&*() ]{5,}[ \t]*COMMENTS[ \t\r]*$/m;
 
 const MULTI = new Set(['CleanPortalEval', 'Dragnet (domains with 5+ pages)', 'europa.eu press releases']);
 
@@ -185,18 +174,6 @@ async function main(argv: string[]): Promise<void> {
   const cache = arg(argv, 'cache') ?? '/tmp/html-ensemble-cache';
   const t0 = performance.now();
   const sets = trainingSets(dir, topts);
-  if (argv.includes('--fix-marker')) {
-    let n = 0;
-    for (const set of sets) {
-      if (!set.name.startsWith('Dragnet')) continue;
-      for (const p of set.pages) {
-        const g = p.gold.split(LENIENT_MARKER)[0]!;
-        if (g !== p.gold) n++;
-        p.gold = g;
-      }
-    }
-    console.log(`--fix-marker: ${n} Dragnet gold texts cut at a mistyped comments marker`);
-  }
   const rows: PageRows[] = [];
   for (const s of sets) rows.push(...setRows(s.name, s.pages));
   console.log(`${rows.length} pages, ${rows.reduce((n, r) => n + r.y.length, 0)} blocks (${((performance.now() - t0) / 1000).toFixed(0)} s)`);

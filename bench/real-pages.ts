@@ -177,6 +177,19 @@ function europaPages(tarFile: string, limit: number | undefined): GoldPage[] {
 }
 
 /**
+ * Dragnet's gold separates the article from the reader comments by a line '!@#$%^&*()  COMMENTS'; 20 of its
+ * gold files spell that line otherwise ('!@ $%^&*()  COMMENTS', one space or three, a tab, a CR, '!#@$...').
+ * Cut only at the exact line (until 2026-12-01), those kept their whole comment threads as gold: 9 of them
+ * Dragnet 5+ pages, 85,221 comment words, 15.5% of the set's gold words (bench/html-oracle.ts found it).
+ */
+const DRAGNET_COMMENTS = /^[ \t]*[!@#$%^&*() ]{5,}[ \t]*COMMENTS[ \t\r]*$/m;
+
+/** A Dragnet gold text up to its comments. */
+export function dragnetBody(gold: string): string {
+  return gold.split(DRAGNET_COMMENTS)[0]!;
+}
+
+/**
  * The gold sets that are present, in this order: CleanPortalEval; Dragnet domains with 5+ pages; europa.eu
  * press releases (all 2,239 pages unless opts.europaLimit). Pages sorted by file.
  */
@@ -200,18 +213,19 @@ export function goldPageSets(dir = defaultEvalDir(), opts: GoldSetOptions = {}):
     }
     return pages;
   };
-  // CleanPortalEval gold has a URL line, <p>/<h>/<l> markers and entities; Dragnet's ends where comments start.
+  // CleanPortalEval gold has a URL line, <p>/<h>/<l> markers and entities; Dragnet's ends where comments start
+  // (dragnetBody).
   const cpe = read('cleanportaleval', 'cleanportaleval_html_gold.tar.gz', 'index_cleanportaleval.tsv', 'CleanPortalEval-master/input', 'CleanPortalEval-master/GoldStandard', 1, (g) =>
     decodeEntities(g.replace(/^\s*URL:.*$/m, '').replace(/<[phl]>/g, '')),
   );
   if (cpe) sets.push({ name: 'CleanPortalEval', pages: cpe });
-  const dn = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 5, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!);
+  const dn = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 5, dragnetBody);
   if (dn) sets.push({ name: 'Dragnet (domains with 5+ pages)', pages: dn });
   // europa gold is an HTML fragment; every page and fragment is UTF-8 (pages say so in a <meta>).
   const eu = path.join(dir, 'europa-press', 'europa_press_html_reference.tar.gz');
   if (fs.existsSync(eu)) sets.push({ name: EUROPA_SET, pages: europaPages(eu, opts.europaLimit) });
   if (opts.extra) {
-    const few = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 1, (g) => g.split('!@#$%^&*()  COMMENTS')[0]!, 4);
+    const few = read('dragnet-seomoz', 'dragnet_html_gold.tar.gz', 'index_dragnet.tsv', 'dragnet_data/input', 'dragnet_data/GoldStandard', 1, dragnetBody, 4);
     if (few) sets.push({ name: 'Dragnet (domains with < 5 pages)', pages: few });
     // (CleanEval as singlePageSets gives it: the same pages and sites as bench/html-quality.ts scores.)
     const ce = singlePageSets(dir, { only: [CLEANEVAL_SET] })[0];
