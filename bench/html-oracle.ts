@@ -48,7 +48,7 @@ import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import { memberScores } from './html-ensemble.js';
 import { htmlPeers } from './html-peers.js';
-import { AEB_SET, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, scoreTexts, singlePageSets, type GoldPage, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagOracle, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, scoreTexts, singlePageSets, type GoldPage, type ScoredPage } from './real-pages.js';
 import { forestScores } from '../src/html/forest.js';
 import { shippedForest } from '../src/html/strip-page.js';
 import { setRows, setupFrom, trainingOptionsFrom, trainingSets, type PageRows } from './train-html.js';
@@ -63,30 +63,6 @@ function arg(argv: string[], name: string): string | undefined {
 }
 
 type Keep = Uint8Array;
-
-/** Blocks kept by a bag rule in page order: keep when matched words * 2 > words (majority) or >= 1 (any). */
-function bagOracle(ws: string[][], gold: string[], rule: 'majority' | 'any'): Keep {
-  const bag = new Map<string, number>();
-  for (const w of gold) bag.set(w, (bag.get(w) ?? 0) + 1);
-  const k = new Uint8Array(ws.length);
-  for (let i = 0; i < ws.length; i++) {
-    const b = ws[i]!;
-    if (b.length === 0) continue;
-    const use = new Map<string, number>();
-    let hit = 0;
-    for (const w of b) {
-      const u = use.get(w) ?? 0;
-      if (u < (bag.get(w) ?? 0)) {
-        hit++;
-        use.set(w, u + 1);
-      }
-    }
-    if (rule === 'majority' ? hit * 2 <= b.length : hit === 0) continue;
-    k[i] = 1;
-    for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
-  }
-  return k;
-}
 
 /**
  * `start`, plus blocks added until the page's matched gold words reach 95% of `allTp` (or no block adds

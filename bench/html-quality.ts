@@ -94,7 +94,7 @@ import { htmlDoc } from '../src/html/page.js';
 import { normalize } from '../src/normalize.js';
 import { heldOutTexts, labels, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
 import { htmlPeers, loadMdream, type HtmlPage, type MdreamEngineChoice } from './html-peers.js';
-import { AEB_SET, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagOracle, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 
 export interface HtmlQualityRow extends QualityRow {
   seconds: number;
@@ -118,28 +118,7 @@ export function oracleText(html: string, gold: string, how: 'labels' | 'words'):
   const g = normWords(gold);
   let keep: ArrayLike<number>;
   if (how === 'labels') keep = labels(doc, g).y;
-  else {
-    const bag = new Map<string, number>();
-    for (const w of g) bag.set(w, (bag.get(w) ?? 0) + 1);
-    const k = new Uint8Array(bs.length);
-    for (let i = 0; i < bs.length; i++) {
-      const ws = normWords(bs[i]!.text);
-      if (ws.length === 0) continue;
-      const use = new Map<string, number>();
-      let hit = 0;
-      for (const w of ws) {
-        const u = use.get(w) ?? 0;
-        if (u < (bag.get(w) ?? 0)) {
-          hit++;
-          use.set(w, u + 1);
-        }
-      }
-      if (hit * 2 <= ws.length) continue;
-      k[i] = 1;
-      for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
-    }
-    keep = k;
-  }
+  else keep = bagOracle(bs.map((b) => normWords(b.text)), g, 'majority');
   const out: string[] = [];
   for (let i = 0; i < bs.length; i++) if (keep[i] && bs[i]!.kind !== 'title') out.push(bs[i]!.text);
   return out.join('\n');

@@ -484,3 +484,30 @@ export function scoreRealPages(set: RealSet, peers: Peer[]): QualityRow[] {
     );
   });
 }
+
+/**
+ * An oracle's blocks (each block's normalized words, in page order) by a bag rule against the gold's words:
+ * keep when its words found in the gold not yet matched * 2 > its words (majority) or >= 1 (any).
+ */
+export function bagOracle(ws: string[][], gold: string[], rule: 'majority' | 'any'): Uint8Array {
+  const bag = new Map<string, number>();
+  for (const w of gold) bag.set(w, (bag.get(w) ?? 0) + 1);
+  const k = new Uint8Array(ws.length);
+  for (let i = 0; i < ws.length; i++) {
+    const b = ws[i]!;
+    if (b.length === 0) continue;
+    const use = new Map<string, number>();
+    let hit = 0;
+    for (const w of b) {
+      const u = use.get(w) ?? 0;
+      if (u < (bag.get(w) ?? 0)) {
+        hit++;
+        use.set(w, u + 1);
+      }
+    }
+    if (rule === 'majority' ? hit * 2 <= b.length : hit === 0) continue;
+    k[i] = 1;
+    for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
+  }
+  return k;
+}
