@@ -4,7 +4,6 @@
  * field passes through byte for byte (numbers like 1.0, escapes, key order).
  */
 import { siteOf } from './site.js';
-import type { Span } from './strip.js';
 
 export interface FieldOptions {
   /** Field holding the text. Default 'text'. */
@@ -291,7 +290,7 @@ function appendMember(s: string, key: string, json: string): string {
  * when that is how JSON.stringify(newText) would escape them: escaping newText anew was most of
  * splicing's time on Arabic text.
  */
-export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null, from?: { text: string; spans: readonly Span[] }): string {
+export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null, from?: { text: string; spans: readonly Cut[] }): string {
   let out = raw;
   if (newText !== null) {
     const r = findFieldValue(raw, textField);
@@ -303,6 +302,9 @@ export function spliceRecord(raw: string, textField: string, newText: string | n
   if (annotate !== null) out = appendMember(out, annotate.field, annotate.json);
   return out;
 }
+
+/** A range cut from a text: [start, end) in code units (strip.ts's Span, whose reason this does not read). */
+type Cut = readonly [start: number, end: number, ...rest: unknown[]];
 
 /** Escapes JSON.stringify writes as a backslash and one character: \" \\ \b \f \n \r \t. */
 function shortEscape(c: number): boolean {
@@ -316,7 +318,7 @@ function shortEscape(c: number): boolean {
  * `keptLength`: the caller escapes the text itself. Every other character is JSON.stringify's as it is (a
  * parsed line has no raw control character, and decoded UTF-8 no lone surrogate).
  */
-function keptJson(raw: string, at: number, textLength: number, cut: readonly Span[], keptLength: number): string | null {
+function keptJson(raw: string, at: number, textLength: number, cut: readonly Cut[], keptLength: number): string | null {
   // Text offset x is at x + shift in raw, up to the next backslash (at esc, -1: none): each escape passed
   // puts the text one code unit further. (A backslash past the value's end is never passed: its text
   // offset would be past the text's.)
