@@ -103,7 +103,10 @@ interface ChunkReply {
  */
 async function runChunks<T extends Thread>(init: WorkerInit, feed: AsyncIterator<Chunk>, workers: T[], onReply: (r: ChunkReply, chunk: Chunk) => Promise<boolean>): Promise<T[]> {
   for (const w of workers) w.postMessage({ type: 'init', init });
-  const window = workers.length * 2;
+  // How far the chunks handed out may run ahead of the oldest unanswered one. Pass 2's replies hold their
+  // output until written in order: 2 a worker. Pass 1's replies are counts, so a thread that is behind (the
+  // new thread loading its modules while the main thread starts) need not hold the others up: 8 a worker.
+  const window = workers.length * (init.mode === 'learn' ? 8 : 2);
   // A thread has two chunks at a time (the next waits in its port while it works on one); the in-process
   // worker one (it runs between the event loop's turns).
   const idle: T[] = [...workers, ...workers.filter((w) => !(w instanceof LocalThread))];
