@@ -295,7 +295,7 @@ export function spliceRecord(raw: string, textField: string, newText: string | n
   if (newText !== null) {
     const r = findFieldValue(raw, textField);
     if (r !== null) {
-      const value = (from !== undefined ? keptJson(raw, r[0], from.text.length, from.spans, newText.length) : null) ?? JSON.stringify(newText);
+      const value = (from !== undefined ? keptJson(raw, r[0], r[1], from.text.length, from.spans, newText.length) : null) ?? JSON.stringify(newText);
       out = raw.slice(0, r[0]) + value + raw.slice(r[1]);
     }
   }
@@ -314,11 +314,11 @@ function shortEscape(c: number): boolean {
 /**
  * The JSON string of a text of `textLength` code units whose string value opens at `at` in `raw`, less the
  * ranges of `cut`, copied from `raw` (see spliceRecord). Null when the value holds an escape JSON.stringify
- * would write otherwise (\uXXXX, \/) before the last kept character, or the kept length is not
- * `keptLength`: the caller escapes the text itself. Every other character is JSON.stringify's as it is (a
+ * would write otherwise (\uXXXX, \/), the kept length is not `keptLength`, or the value (ending at
+ * `valueEnd`) is not as long as such a text: the caller escapes the text itself. Every other character is JSON.stringify's as it is (a
  * parsed line has no raw control character, and decoded UTF-8 no lone surrogate).
  */
-function keptJson(raw: string, at: number, textLength: number, cut: readonly Cut[], keptLength: number): string | null {
+function keptJson(raw: string, at: number, valueEnd: number, textLength: number, cut: readonly Cut[], keptLength: number): string | null {
   // Text offset x is at x + shift in raw, up to the next backslash (at esc, -1: none): each escape passed
   // puts the text one code unit further. (A backslash past the value's end is never passed: its text
   // offset would be past the text's.)
@@ -344,7 +344,10 @@ function keptJson(raw: string, at: number, textLength: number, cut: readonly Cut
     }
     if (k < cut.length) x = cut[k]![1];
   }
-  return bad || kept !== keptLength ? null : out + '"';
+  // The value must end (its closing quote, at valueEnd - 1) where a text of textLength would: else it is not
+  // that text, and nothing copied from it can be trusted.
+  const end = bad ? -1 : rawAt(textLength);
+  return bad || kept !== keptLength || end !== valueEnd - 1 ? null : out + '"';
 }
 
 /** A number already written as JSON text, kept digit for digit (a Parquet DECIMAL). */

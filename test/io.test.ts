@@ -168,6 +168,16 @@ describe('splicing cleaned text into JSON lines', () => {
     }
   });
 
+  it('escapes the text anew when the line does not hold that text (never copies past the value)', () => {
+    // A text field shorter or longer than the text the spans are over: the copy would run past the value.
+    const text = 'first line\nsecond line\nthird';
+    const kept = 'first line\n';
+    const spans: Span[] = [[11, text.length, 'line']];
+    for (const raw of ['{"text":"short","id":"x\\ny"}', `{"text":${JSON.stringify(text + ' and more')}}`, '{"text":"a","text":"first line\\nsecond line"}']) {
+      expect(spliceRecord(raw, 'text', kept, null, { text, spans })).toBe(spliceRecord(raw, 'text', kept, null));
+    }
+  });
+
   it('takes the last of duplicate keys, like JSON.parse', () => {
     const raw = '{"text":"a","text":"b"}';
     const r = findTopLevelValue(raw, 'text')!;
