@@ -48,9 +48,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Parser } from 'htmlparser2';
 import { blocksToText, COMMENT, decodeHtml, FOOTER, htmlToBlocks, NAV, RELATED, SHARE, type HtmlPage } from '../src/html/blocks.js';
-import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
-import { defaultEvalDir, goldPageSets } from './real-pages.js';
+import { defaultEvalDir, goldPageSets, words } from './real-pages.js';
 
 function listFiles(p: string, out: string[]): void {
   const st = fs.statSync(p);
@@ -115,9 +114,6 @@ function speed(paths: string[], seconds: number): void {
   const blocks = pages.reduce((n, h) => n + htmlToBlocks(h).blocks.length, 0);
   console.log(`blocks: ${blocks} (${(blocks / pages.length).toFixed(0)} a page)${sink < 0 ? '' : ''}`);
 }
-
-
-const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
 const CHROME = NAV | FOOTER | COMMENT | RELATED | SHARE;
 

@@ -48,14 +48,12 @@ import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import { memberScores } from './html-ensemble.js';
 import { htmlPeers } from './html-peers.js';
-import { AEB_SET, bagOracle, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, scoreTexts, singlePageSets, type GoldPage, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagOracle, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, scoreTexts, singlePageSets, words, type GoldPage, type ScoredPage } from './real-pages.js';
 import { forestScores } from '../src/html/forest.js';
 import { shippedForest } from '../src/html/strip-page.js';
 import { setRows, setupFrom, trainingOptionsFrom, trainingSets, type PageRows } from './train-html.js';
 
 const MULTI = new Set(['CleanPortalEval', 'Dragnet (domains with 5+ pages)', 'europa.eu press releases']);
-
-const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);

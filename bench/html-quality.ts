@@ -91,10 +91,9 @@ import { clean } from '../src/api.js';
 import { boilerstripPeer } from '../src/sim/peers.js';
 import { shippedForest } from '../src/html/strip-page.js';
 import { htmlDoc } from '../src/html/page.js';
-import { normalize } from '../src/normalize.js';
 import { heldOutTexts, labels, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
 import { htmlPeers, loadMdream, type HtmlPage, type MdreamEngineChoice } from './html-peers.js';
-import { AEB_SET, bagOracle, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, GOOGLETRENDS_SET, goldPageSets, htmlToText, keptText, scoreTexts, singlePageSets, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagOracle, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, goldPageSets, GOOGLETRENDS_SET, htmlToText, keptText, scoreTexts, singlePageSets, words, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 
 export interface HtmlQualityRow extends QualityRow {
   seconds: number;
@@ -106,8 +105,6 @@ export interface HtmlQualityRow extends QualityRow {
 const SET_KEYS: Record<string, string> = { cpe: 'CleanPortalEval', dragnet: 'Dragnet (domains with 5+ pages)', europa: EUROPA_SET, cleaneval: CLEANEVAL_SET, gt: GOOGLETRENDS_SET, aeb: AEB_SET };
 const SINGLE = new Set(['cleaneval', 'gt', 'aeb']);
 
-const normWords = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
-
 /**
  * An oracle's text of a page: the route's blocks (htmlDoc) that the gold says are content, whole, one a
  * line (--oracle).
@@ -115,10 +112,10 @@ const normWords = (s: string): string[] => normalize(s).split(' ').filter((w) =>
 export function oracleText(html: string, gold: string, how: 'labels' | 'words'): string {
   const doc = htmlDoc(html);
   const bs = doc.page.blocks;
-  const g = normWords(gold);
+  const g = words(gold);
   let keep: ArrayLike<number>;
   if (how === 'labels') keep = labels(doc, g).y;
-  else keep = bagOracle(bs.map((b) => normWords(b.text)), g, 'majority');
+  else keep = bagOracle(bs.map((b) => words(b.text)), g, 'majority');
   const out: string[] = [];
   for (let i = 0; i < bs.length; i++) if (keep[i] && bs[i]!.kind !== 'title') out.push(bs[i]!.text);
   return out.join('\n');

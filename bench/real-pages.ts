@@ -363,7 +363,8 @@ export function realPageSets(dir = defaultEvalDir(), opts: GoldSetOptions = {}):
   }));
 }
 
-const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
+/** A text's words as the scores count them: normalized, split on spaces. */
+export const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
 /**
  * Not a method: an upper bound. After `base`, every line still kept of which fewer than half the words

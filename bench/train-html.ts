@@ -46,19 +46,16 @@ import { forestScores, stageScore, type Forest, type Stage } from '../src/html/f
 import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
 import { applyDecisions, decideBlocks, PageStripper } from '../src/html/strip-page.js';
 import { Model, siteHash } from '../src/model.js';
-import { normalize } from '../src/normalize.js';
 import { loadPool } from '../src/sim/articles.js';
 import { simulateHtml } from '../src/sim/html.js';
 import { Stripper } from '../src/strip.js';
-import { CLEANEVAL_SET, defaultEvalDir, EUROPA_SET, everyKth, goldPageSets, htmlToText, scoreTexts, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
+import { CLEANEVAL_SET, defaultEvalDir, EUROPA_SET, everyKth, goldPageSets, htmlToText, scoreTexts, words, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 import { roundForest, trainTrees, TRAIN_DEFAULTS, type TrainOptions } from './train/gbdt.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : dflt;
 }
-
-const words = (s: string): string[] => normalize(s).split(' ').filter((w) => w.length > 0);
 
 /** One page made ready: its doc, features, labels, and what the text rules alone give. */
 export interface PageRows {
@@ -382,7 +379,6 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
   }
   return held;
 }
-
 
 async function main(): Promise<void> {
   const setup = setupFrom(process.argv);
