@@ -48,7 +48,7 @@ import { normalize } from '../src/normalize.js';
 import { bagScore } from '../src/sim/score.js';
 import { memberScores } from './html-ensemble.js';
 import { htmlPeers } from './html-peers.js';
-import { AEB_SET, bagOracle, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, scoreTexts, singlePageSets, words, type GoldPage, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagHits, bagOracle, damagedPages, defaultEvalDir, GOOGLETRENDS_SET, htmlToText, keptBlocksText, scoreTexts, singlePageSets, takeHits, wordBag, words, type GoldPage, type ScoredPage } from './real-pages.js';
 import { forestScores } from '../src/html/forest.js';
 import { shippedForest } from '../src/html/strip-page.js';
 import { setRows, setupFrom, trainingOptionsFrom, trainingSets, type PageRows } from './train-html.js';
@@ -68,17 +68,12 @@ type Keep = Uint8Array;
  */
 function repair(ws: string[][], gold: string[], start: Keep, allTp: number, isTitle: (i: number) => boolean): Keep {
   const k = start.slice();
-  const left = new Map<string, number>();
-  for (const w of gold) left.set(w, (left.get(w) ?? 0) + 1);
+  const left = wordBag(gold);
   let tp = 0;
   const take = (i: number): void => {
-    for (const w of ws[i]!) {
-      const c = left.get(w) ?? 0;
-      if (c > 0) {
-        tp++;
-        left.set(w, c - 1);
-      }
-    }
+    const { hit, use } = bagHits(ws[i]!, left);
+    tp += hit;
+    takeHits(left, use);
   };
   for (let i = 0; i < ws.length; i++) if (k[i]) take(i);
   while (allTp > 0 && tp < 0.95 * allTp) {
@@ -87,15 +82,7 @@ function repair(ws: string[][], gold: string[], start: Keep, allTp: number, isTi
     let bestGain = 0;
     for (let i = 0; i < ws.length; i++) {
       if (k[i] || isTitle(i) || ws[i]!.length === 0) continue;
-      const use = new Map<string, number>();
-      let gain = 0;
-      for (const w of ws[i]!) {
-        const u = use.get(w) ?? 0;
-        if (u < (left.get(w) ?? 0)) {
-          gain++;
-          use.set(w, u + 1);
-        }
-      }
+      const gain = bagHits(ws[i]!, left).hit;
       const rate = gain / ws[i]!.length;
       if (gain > 0 && (rate > bestRate || (rate === bestRate && gain > bestGain))) {
         best = i;
@@ -110,12 +97,8 @@ function repair(ws: string[][], gold: string[], start: Keep, allTp: number, isTi
   return k;
 }
 
-/** The kept blocks' text, whole, one a line (the <title> block never, as decideBlocks). */
 function wholeText(r: PageRows, keep: Keep): string {
-  const bs = r.doc.page.blocks;
-  const out: string[] = [];
-  for (let i = 0; i < bs.length; i++) if (keep[i] && bs[i]!.kind !== 'title') out.push(bs[i]!.text);
-  return out.join('\n');
+  return keptBlocksText(r.doc.page.blocks, keep);
 }
 
 function routeText(r: PageRows, keep: Keep): string {

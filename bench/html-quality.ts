@@ -93,7 +93,7 @@ import { shippedForest } from '../src/html/strip-page.js';
 import { htmlDoc } from '../src/html/page.js';
 import { heldOutTexts, labels, setupFrom, trainingOptionsFrom, trainingSetNames, trainingSets } from './train-html.js';
 import { htmlPeers, loadMdream, type HtmlPage, type MdreamEngineChoice } from './html-peers.js';
-import { AEB_SET, bagOracle, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, goldPageSets, GOOGLETRENDS_SET, htmlToText, keptText, scoreTexts, singlePageSets, words, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
+import { AEB_SET, bagOracle, CLEANEVAL_SET, damagedPages, defaultEvalDir, EUROPA_SET, goldPageSets, GOOGLETRENDS_SET, htmlToText, keptBlocksText, keptText, scoreTexts, singlePageSets, words, type GoldPage, type QualityRow, type ScoredPage } from './real-pages.js';
 
 export interface HtmlQualityRow extends QualityRow {
   seconds: number;
@@ -116,9 +116,7 @@ export function oracleText(html: string, gold: string, how: 'labels' | 'words'):
   let keep: ArrayLike<number>;
   if (how === 'labels') keep = labels(doc, g).y;
   else keep = bagOracle(bs.map((b) => words(b.text)), g, 'majority');
-  const out: string[] = [];
-  for (let i = 0; i < bs.length; i++) if (keep[i] && bs[i]!.kind !== 'title') out.push(bs[i]!.text);
-  return out.join('\n');
+  return keptBlocksText(bs, keep);
 }
 
 function arg(argv: string[], name: string): string | undefined {

@@ -486,29 +486,53 @@ export function scoreRealPages(set: RealSet, peers: Peer[]): QualityRow[] {
   });
 }
 
+/** The kept blocks' text, whole, one a line (the <title> block never, as decideBlocks). */
+export function keptBlocksText(blocks: readonly { text: string; kind: string }[], keep: ArrayLike<number>): string {
+  const out: string[] = [];
+  for (let i = 0; i < blocks.length; i++) if (keep[i] && blocks[i]!.kind !== 'title') out.push(blocks[i]!.text);
+  return out.join('\n');
+}
+
+/** A bag of words: each word and how many times it occurs. */
+export function wordBag(ws: readonly string[]): Map<string, number> {
+  const bag = new Map<string, number>();
+  for (const w of ws) bag.set(w, (bag.get(w) ?? 0) + 1);
+  return bag;
+}
+
+/** The words of `ws` a bag still holds (each bag word matched once): how many, and how many of each. */
+export function bagHits(ws: readonly string[], bag: ReadonlyMap<string, number>): { hit: number; use: Map<string, number> } {
+  const use = new Map<string, number>();
+  let hit = 0;
+  for (const w of ws) {
+    const u = use.get(w) ?? 0;
+    if (u < (bag.get(w) ?? 0)) {
+      hit++;
+      use.set(w, u + 1);
+    }
+  }
+  return { hit, use };
+}
+
+/** Take the words bagHits found out of the bag. */
+export function takeHits(bag: Map<string, number>, use: ReadonlyMap<string, number>): void {
+  for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
+}
+
 /**
  * An oracle's blocks (each block's normalized words, in page order) by a bag rule against the gold's words:
  * keep when its words found in the gold not yet matched * 2 > its words (majority) or >= 1 (any).
  */
 export function bagOracle(ws: string[][], gold: string[], rule: 'majority' | 'any'): Uint8Array {
-  const bag = new Map<string, number>();
-  for (const w of gold) bag.set(w, (bag.get(w) ?? 0) + 1);
+  const bag = wordBag(gold);
   const k = new Uint8Array(ws.length);
   for (let i = 0; i < ws.length; i++) {
     const b = ws[i]!;
     if (b.length === 0) continue;
-    const use = new Map<string, number>();
-    let hit = 0;
-    for (const w of b) {
-      const u = use.get(w) ?? 0;
-      if (u < (bag.get(w) ?? 0)) {
-        hit++;
-        use.set(w, u + 1);
-      }
-    }
+    const { hit, use } = bagHits(b, bag);
     if (rule === 'majority' ? hit * 2 <= b.length : hit === 0) continue;
     k[i] = 1;
-    for (const [w, u] of use) bag.set(w, bag.get(w)! - u);
+    takeHits(bag, use);
   }
   return k;
 }
