@@ -15,7 +15,9 @@ export const EXPDATA_PTR: i32 = 327680; // u16 units
 export const SH_PTR: i32 = 589824;      // shingle state: V[8] X1[8] X2[8] LINE[8] SALT[8] MUL[8] W[4]
 export const ASTRAL_PTR: i32 = 590848;  // scratch for foldAstral results (u16)
 export const DW_PTR: i32 = 599040;      // 4096-slot set of date-word hashes (hashed as the words of shingles; 0: empty)
+// 616448..655360: json.ts (a JSONL line's top-level members, and its scanner's stack).
 export const WORK_PTR: i32 = 655360;    // the host places the input and the outputs from here
+export { jsonScan, jsonUnescape, MEMB_PTR, MAX_MEMBERS } from './json';
 
 const C_SPACE: i32 = 1 << 16, C_SEPSYM: i32 = 1 << 17, C_EOL: i32 = 1 << 18, C_DROP: i32 = 1 << 19, C_DIGIT: i32 = 1 << 20, C_EXP: i32 = 1 << 21, C_COLON: i32 = 1 << 22, C_DASH: i32 = 1 << 23, C_SURR: i32 = 1 << 24;
 const C_RUN: i32 = C_SPACE | C_SEPSYM | C_EOL;

@@ -882,6 +882,18 @@ export const KERNEL = new Kernel({
 export function analyze(text: string, a: Analysis, templates = true, leadHeads = true): Analysis {
   const nLines = KERNEL.run(text);
   if (nLines < 0) return analyzeJs(text, a, templates, leadHeads); // too big for the kernel's memory
+  return fromKernel(nLines, text, a, templates, leadHeads);
+}
+
+/** analyze() of the text the kernel holds already (Kernel.decodeString); `text` is the same text as a string. */
+export function analyzeLoaded(text: string, a: Analysis, templates = true, leadHeads = true): Analysis {
+  const nLines = KERNEL.runLoaded(text.length);
+  if (nLines < 0) return analyzeJs(text, a, templates, leadHeads);
+  return fromKernel(nLines, text, a, templates, leadHeads);
+}
+
+/** The Analysis of the kernel's last run (`nLines` lines) over `text`. */
+function fromKernel(nLines: number, text: string, a: Analysis, templates: boolean, leadHeads: boolean): Analysis {
   const K = KERNEL.i32;
   a.text = text;
   a.nExtra = 0;

@@ -51,6 +51,9 @@ interface Exports {
   SH_PTR: WebAssembly.Global;
   DW_PTR: WebAssembly.Global;
   WORK_PTR: WebAssembly.Global;
+  jsonScan(p: number, end: number): number;
+  jsonUnescape(p: number, end: number, dst: number): number;
+  MEMB_PTR: WebAssembly.Global;
   SHINGLES: WebAssembly.Global;
   NSEGS: WebAssembly.Global;
 }
@@ -74,7 +77,11 @@ export class Kernel {
   /** Views of the kernel's memory (renewed when it grows). */
   i32: Int32Array;
   private buf: Buffer;
-  private readonly work: number;
+  /** Where a JSONL line is copied (asm/json.ts reads it there), and how many bytes it may have. */
+  private readonly input: number;
+  private inCap = 0;
+  /** The text area (after the input region). */
+  private work: number;
   private readonly shIx: number;
   /** Largest memory the kernel may take (bytes); a document that needs more is analyzed in JS (tests lower it). */
   maxMemory = 2 ** 31;
@@ -111,7 +118,8 @@ export class Kernel {
     }
     this.i32 = new Int32Array(mem.buffer);
     this.buf = Buffer.from(mem.buffer);
-    this.work = this.w.WORK_PTR.value as number;
+    this.input = this.w.WORK_PTR.value as number;
+    this.work = this.input;
     const sh = this.w.SH_PTR.value as number;
     this.shIx = sh >> 2;
     if (!this.layout(1 << 16, 4096, 4096)) throw new Error('boilerstrip: no memory for the WebAssembly kernel');
@@ -199,6 +207,14 @@ export class Kernel {
     return true;
   }
 
+  /** Room for a document of `n` code units (false: more than the kernel's memory may hold). */
+  private fit(n: number): boolean {
+    if (n > this.units && !this.layout(Math.max(n, 1 << 16, this.units * 2), Math.max(this.maxLines, 4096), Math.max(this.maxSegs, 4096))) {
+      if (!this.layout(n, 4096, 4096)) return false;
+    }
+    return true;
+  }
+
   /**
    * Run the kernel over `text`: returns its line count (results at `linesIx`, `segsIx` of `i32`), or -1 when
    * the document is too big for the kernel's memory (the caller analyzes it in JS).
@@ -206,10 +222,18 @@ export class Kernel {
   run(text: string): number {
     this.runs++;
     const n = text.length;
-    if (n > this.units && !this.layout(Math.max(n, 1 << 16, this.units * 2), Math.max(this.maxLines, 4096), Math.max(this.maxSegs, 4096))) {
-      if (!this.layout(n, 4096, 4096)) return -1;
-    }
+    if (!this.fit(n)) return -1;
     this.buf.write(text, this.work, 'utf16le');
+    return this.runText(n);
+  }
+
+  /** run() over the `n` code units `decodeString` left in the text area. */
+  runLoaded(n: number): number {
+    this.runs++;
+    return this.runText(n);
+  }
+
+  private runText(n: number): number {
     for (;;) {
       const r = this.w.analyze(this.work, this.work + 2 * n, this.lines, this.maxLines, this.segs, this.maxSegs, this.wbuf);
       if (r >= 0) return r;
@@ -220,6 +244,61 @@ export class Kernel {
       // The text stays in place: the input region does not move while `units` stays.
       if (!this.layout(this.units, lines, segs)) return -1;
     }
+  }
+
+  /**
+   * Copy a block of JSONL lines as UTF-16LE code units into the input region, for `scanLine` (false: too big
+   * for the kernel's memory).
+   */
+  loadBlock(units: Buffer): boolean {
+    const len = units.length;
+    if (len > this.inCap) {
+      const cap = (Math.max(len, 1 << 20, this.inCap * 2) + 65535) & ~65535;
+      const work = this.work;
+      this.work = this.input + cap;
+      if (!this.layout(this.units, this.maxLines, this.maxSegs)) {
+        this.work = work;
+        this.layout(this.units, this.maxLines, this.maxSegs);
+        return false;
+      }
+      this.inCap = cap;
+    }
+    units.copy(this.buf, this.input);
+    return true;
+  }
+
+  /**
+   * Check bytes [start, end) of the loaded block (one line) as a JSON object (asm/json.ts jsonScan): its
+   * top-level member count (members at `membersIx` of `i32`, as addresses: `blockAddress` + offset in the
+   * block), or < 0 when the line must go to JSON.parse.
+   */
+  scanLine(start: number, end: number): number {
+    return this.w.jsonScan(this.input + start, this.input + end);
+  }
+
+  /** Address of the loaded block's first byte. */
+  get blockAddress(): number {
+    return this.input;
+  }
+
+  /** Index in `i32` of the scanned line's members: 5 i32 each (key start, key end, value start, value end, flags). */
+  get membersIx(): number {
+    return (this.w.MEMB_PTR.value as number) >> 2;
+  }
+
+  /**
+   * The string value at addresses [from, to) of the scanned line, decoded into the text area (asm/json.ts
+   * jsonUnescape): its length in code units (`runLoaded` analyzes it, `loadedText` reads it), -1 when too big.
+   */
+  decodeString(from: number, to: number): number {
+    // (The input region stays where it is.)
+    if (!this.fit((to - from) >> 1)) return -1;
+    return this.w.jsonUnescape(from, to, this.work);
+  }
+
+  /** The `n` code units in the text area as a string. */
+  loadedText(n: number): string {
+    return this.buf.toString('utf16le', this.work, this.work + 2 * n);
   }
 
   /** Index in `i32` of line 0's results and of segment 0's. */

@@ -11,9 +11,10 @@
  * fingerprints (Kind.Fp), and pass 2 takes a document's extra copies back out of the counts it judges
  * by. Nothing depends on which copy came first, so no split or order of the input changes a decision.
  */
-import { Analysis, analyze as analyzeImported, fmix32 as fmix32Imported, Kind } from './analyze.js';
+import { Analysis, analyze as analyzeImported, analyzeLoaded as analyzeLoadedImported, fmix32 as fmix32Imported, Kind } from './analyze.js';
 
 const analyze = analyzeImported;
+const analyzeLoaded = analyzeLoadedImported;
 const fmix32 = fmix32Imported;
 import { Counter64, type PruneInfo } from './counter.js';
 import { finalizeSpills, Spiller, type SpillRun, type SpillTotals } from './spill.js';
@@ -234,8 +235,8 @@ export class Model {
    * also gives the hashes of its blocks' distinct element paths (pairs in `paths`, html/page.ts), counted
    * for its site only: a container's share of the site's pages is what its structure says.
    */
-  learnDoc(text: string, site: string, paths?: Int32Array): LearnResult {
-    const a = analyze(text, this.analysis, this.params.templates);
+  learnDoc(text: string, site: string, paths?: Int32Array, loaded = false): LearnResult {
+    const a = loaded ? analyzeLoaded(text, this.analysis, this.params.templates) : analyze(text, this.analysis, this.params.templates);
     let i = 0;
     while (i < a.nLines && a.lineLen[i] === 0) i++;
     if (i === a.nLines) return 'empty';

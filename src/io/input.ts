@@ -305,7 +305,7 @@ const NL16 = Buffer.from('\n', 'utf16le');
  * generation's collections and were promoted. Valid UTF-8 only (checked first); a block with invalid
  * bytes is decoded whole as before, so its lines are flagged the same way.
  */
-export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions, sink: ItemSink): void {
+export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, opts: ReadOptions, sink: ItemSink, inPlace?: InPlaceReader): void {
   if (!isUtf8(bytes)) {
     const d = decode(bytes);
     eachJsonlBlock(d.text, file, firstLine, d.invalid, opts, sink);
@@ -314,8 +314,10 @@ export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, o
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
   // Mostly ASCII: V8's decoder, line by line (fast on one-byte text). Else transcoded once to UTF-16 (4x
   // V8's decoder on Arabic), then a string per line. `w` bytes a code unit.
-  const ascii = mostlyAscii(bytes);
+  // (Read in place: always as UTF-16, which the reader takes.)
+  const ascii = inPlace === undefined && mostlyAscii(bytes);
   const buf = ascii ? bytes : transcode(bytes, 'utf8', 'ucs2');
+  const reader = inPlace !== undefined && inPlace.block(buf) ? inPlace : undefined;
   const w = ascii ? 1 : 2;
   const nlUnit = ascii ? NL8 : NL16;
   let line = firstLine;
@@ -326,9 +328,22 @@ export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, o
     if (nl < 0) nl = buf.length;
     let end = nl;
     if (end > start && buf[end - w] === 13 && (w === 1 || buf[end - 1] === 0)) end -= w;
-    if (end > start && parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, sink, opts) === false) return;
+    // (A line that may be over max: parsed, which measures it.)
+    if (end > start && (reader === undefined || (end - start) * 1.5 > max || !reader.line(buf, start, end))) {
+      if (parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, sink, opts) === false) return;
+    }
     start = nl + w;
   }
+}
+
+/**
+ * Reads the lines of a block where they lie, without a string or JSON.parse, and hands their records on
+ * itself: `block` takes the block as UTF-16LE code units (false: parse it as usual), then `line` each line
+ * (byte offsets in it, no newline; false: the line must be parsed).
+ */
+export interface InPlaceReader {
+  block(units: Buffer): boolean;
+  line(units: Buffer, start: number, end: number): boolean;
 }
 
 /** One non-empty JSONL line (no newline) as a record or a BadRecord, handed to sink (its answer returned); blank lines carry none. */

@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
 import { LineEncoder } from '../io/blocks.js';
-import { eachJsonlBytes, isBad, type ItemSink } from '../io/input.js';
+import { eachJsonlBytes, isBad, type InPlaceReader, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
-import { learnRecord } from '../doc.js';
+import { learnLoaded, learnRecord } from '../doc.js';
+import { JsonlInPlace } from '../jsonl-docs.js';
 import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
 import { RunStats } from '../stats.js';
@@ -72,7 +73,7 @@ type Handler = (m: Exclude<WorkerRequest, { type: 'init' }>) => void;
  * decoded and parsed as it goes (line numbers relative to the chunk; one record alive at a time); a line
  * the feed read past as too long (Chunk.oversize) is one rejection.
  */
-function eachChunkItem(c: Chunk, fds: Fds, opts: RunOptions, sink: ItemSink): number {
+function eachChunkItem(c: Chunk, fds: Fds, opts: RunOptions, sink: ItemSink, inPlace?: InPlaceReader): number {
   if (c.items) {
     for (const r of c.items) if (sink(r) === false) break;
     return 0;
@@ -80,7 +81,7 @@ function eachChunkItem(c: Chunk, fds: Fds, opts: RunOptions, sink: ItemSink): nu
   const bytes = readChunk(c, c.bytes ? -1 : fdOf(fds, c.file));
   const lines = countLines(bytes);
   if (c.oversize !== undefined) sink({ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null });
-  else eachJsonlBytes(bytes, c.label, 1, opts, sink);
+  else eachJsonlBytes(bytes, c.label, 1, opts, sink, inPlace);
   return lines;
 }
 
@@ -108,6 +109,18 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     }
   }
   const side = sideFile ? new SideWriter() : null;
+  // This chunk's records and code units counted.
+  let records = 0;
+  let chars = 0;
+  const counted = (n: number): void => {
+    chars += n;
+    if (n > 0 && !sideBroken) side?.add(model.lastAnalysis);
+  };
+  // JSONL records read in place (no JSON.parse): the same count as through learnRecord.
+  const inPlace = new JsonlInPlace(fields, (text, site) => {
+    records++;
+    counted(learnLoaded(model, text, site));
+  });
   return (m) => {
     if (m.type === 'finish') {
       sideFile?.close();
@@ -123,20 +136,24 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     let bad: ChunkBad | null = null;
-    let records = 0;
-    let chars = 0;
-    const lines = eachChunkItem(c, fds, opts, (r) => {
-      if (isBad(r)) {
-        if (skip) return true;
-        bad = { line: r.line, code: r.code, message: r.message };
-        return false;
-      }
-      records++;
-      const n = learnRecord(model, r.value as Record<string, unknown>, fields);
-      chars += n;
-      if (n > 0 && !sideBroken) side?.add(model.lastAnalysis);
-      return true;
-    });
+    records = 0;
+    chars = 0;
+    const lines = eachChunkItem(
+      c,
+      fds,
+      opts,
+      (r) => {
+        if (isBad(r)) {
+          if (skip) return true;
+          bad = { line: r.line, code: r.code, message: r.message };
+          return false;
+        }
+        records++;
+        counted(learnRecord(model, r.value as Record<string, unknown>, fields));
+        return true;
+      },
+      inPlace,
+    );
     let at: BlockAt | undefined;
     if (side && sideFile && bad === null && !sideBroken) {
       try {
