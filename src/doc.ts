@@ -55,9 +55,8 @@ export function learnRecord(model: Model, value: Record<string, unknown>, f: Res
   return d.text.length;
 }
 
-/** learnRecord for a JSONL record read in place (jsonl-docs.ts): its text is in the kernel's text area already. */
+/** learnRecord for a JSONL record read in place (jsonl-docs.ts; never an empty text): its text is in the kernel's text area already. */
 export function learnLoaded(model: Model, text: string, site: string): number {
-  if (text.length === 0) return 0;
   model.learnDoc(text, site, undefined, true);
   return text.length;
 }

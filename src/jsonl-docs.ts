@@ -48,6 +48,16 @@ export class JsonlInPlace {
   /** Lines read in place and lines left to JSON.parse (for the tests and the profile). */
   taken = 0;
   declined = 0;
+  /**
+   * The line of the document being handed on (valid during onDoc): its number, its place in the block, and
+   * where its text's JSON string sits in it (code units from the line's start, quotes included).
+   */
+  lineNo = 0;
+  private units: Buffer = Buffer.alloc(0);
+  private start = 0;
+  private end = 0;
+  textFrom = 0;
+  textTo = 0;
 
   constructor(f: ResolvedFields, private readonly onDoc: LoadedDoc) {
     this.text = nameOf(f.textField);
@@ -60,7 +70,8 @@ export class JsonlInPlace {
   readonly block = (units: Buffer): boolean => KERNEL.loadBlock(units);
 
   /** Line [start, end) of the block (byte offsets, no newline) read in place and handed on: false when it must be parsed. */
-  readonly line = (units: Buffer, start: number, end: number): boolean => {
+  readonly line = (units: Buffer, start: number, end: number, line: number): boolean => {
+    this.lineNo = line;
     if (this.read(units, start, end)) {
       this.taken++;
       return true;
@@ -105,10 +116,23 @@ export class JsonlInPlace {
         site = s;
       } else if (this.site.elsewhere) return false;
     }
-    const units = KERNEL.decodeString(M[ti + 2]!, M[ti + 3]!);
+    const from = M[ti + 2]!;
+    const to = M[ti + 3]!;
+    // (An empty text is no document: docOf says why, and the record passes through.)
+    const units = from === to ? -1 : KERNEL.decodeString(from, to);
     if (units < 0) return false;
+    this.units = bytes;
+    this.start = start;
+    this.end = end;
+    this.textFrom = (from + at - start - 2) >> 1;
+    this.textTo = (to + at - start + 2) >> 1;
     this.onDoc(KERNEL.loadedText(units), siteOf(site, url));
     return true;
+  }
+
+  /** The line of the document being handed on, as a string (the record's raw line). */
+  raw(): string {
+    return this.units.toString('utf16le', this.start, this.end);
   }
 
   /** A member's string value (null: not a string). */

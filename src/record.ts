@@ -288,12 +288,12 @@ function appendMember(s: string, key: string, json: string): string {
  * With `from`, newText is from.text (the field's text) less the ranges of from.spans (in order, disjoint:
  * what Stripper.strip removed). The kept ranges are then copied from the line itself, as escaped there,
  * when that is how JSON.stringify(newText) would escape them: escaping newText anew was most of
- * splicing's time on Arabic text.
+ * splicing's time on Arabic text. `at`: where the field's value sits in the line, when the reader knows.
  */
-export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null, from?: { text: string; spans: readonly Cut[] }): string {
+export function spliceRecord(raw: string, textField: string, newText: string | null, annotate: { field: string; json: string } | null, from?: { text: string; spans: readonly Cut[] }, at?: readonly [number, number]): string {
   let out = raw;
   if (newText !== null) {
-    const r = findFieldValue(raw, textField);
+    const r = at ?? findFieldValue(raw, textField);
     if (r !== null) {
       const value = (from !== undefined ? keptJson(raw, r[0], r[1], from.text.length, from.spans, newText.length) : null) ?? JSON.stringify(newText);
       out = raw.slice(0, r[0]) + value + raw.slice(r[1]);

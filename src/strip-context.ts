@@ -2,7 +2,7 @@
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
-import { DocCleaner, docOf, isDoc } from './doc.js';
+import { DocCleaner, docOf, isDoc, type Doc } from './doc.js';
 import { attributesLine } from './io/attributes.js';
 import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
@@ -85,14 +85,48 @@ export class StripContext {
       if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
       return null;
     }
-    const line = processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows);
-    if (line === null) return null;
-    stats.recordsOut++;
+    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows), out, rows);
+    return null;
+  }
+
+  /**
+   * Clean one JSONL record read in place (jsonl-docs.ts): its document (a text) and its line, with where
+   * its text's JSON string sits in it. Its value is parsed only if something asks for it (--attributes,
+   * --report, a row sink).
+   */
+  recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], out: LineOut, rows: CleanRow[] | null = null): void {
+    this.stats.recordsIn++;
+    const r = new InPlaceRecord(file, line, raw);
+    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt), out, rows);
+  }
+
+  private write(line: string | null, out: LineOut, rows: CleanRow[] | null): void {
+    if (line === null) return;
+    this.stats.recordsOut++;
     if (rows === null) {
       out.push(line);
       out.push('\n'); // (no copy of the line to append its newline)
     }
-    return null;
+  }
+}
+
+/** A JSONL record read in place: its value is parsed from its line when first asked for. */
+class InPlaceRecord implements RawRecord {
+  readonly format = 'jsonl' as const;
+  private parsed: unknown = undefined;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly raw: string,
+  ) {}
+
+  get value(): unknown {
+    if (this.parsed === undefined) this.parsed = JSON.parse(this.raw) as unknown;
+    return this.parsed;
+  }
+
+  set value(v: unknown) {
+    this.parsed = v;
   }
 }
 
@@ -111,10 +145,12 @@ function processRecord(
   collect: boolean,
   rows: CleanRow[] | null,
   attr: AttrRow[] | null,
+  doc?: Doc,
+  textAt?: readonly [number, number],
 ): string | null {
-  const v = r.value as Record<string, unknown>;
-  const d = docOf(v, fields);
-  if (attr !== null) attr.push({ file: r.file, id: getField(v, fields.idField), text: null, spans: [] });
+  // (A record read in place comes with its document; its value is parsed only where it is read below.)
+  const d = doc ?? docOf(r.value as Record<string, unknown>, fields);
+  if (attr !== null) attr.push({ file: r.file, id: getField((r.value as Record<string, unknown>), fields.idField), text: null, spans: [] });
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;
     if (rows !== null) {
@@ -123,7 +159,7 @@ function processRecord(
     }
     // An HTML page with no text still gets its (empty) text field, as every page does.
     if (d.html) return writeHtml(r, fields, '', annotate, []);
-    return r.raw ?? (r.format === 'parquet' ? stringifyTyped(v) : JSON.stringify(v));
+    return r.raw ?? (r.format === 'parquet' ? stringifyTyped((r.value as Record<string, unknown>)) : JSON.stringify((r.value as Record<string, unknown>)));
   }
   const t = d.text;
   const site = d.site;
@@ -175,7 +211,7 @@ function processRecord(
         stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
       });
     }
-    stats.samples = offerSample(stats.samples, site, t, res, getField(v, fields.idField), getField(v, fields.urlField));
+    stats.samples = offerSample(stats.samples, site, t, res, getField((r.value as Record<string, unknown>), fields.idField), getField((r.value as Record<string, unknown>), fields.urlField));
   }
   if (annotate !== null) newText = null; // annotate keeps the text
   if (rows !== null) {
@@ -184,7 +220,8 @@ function processRecord(
   }
   if (d.html !== null) return writeHtml(r, fields, newText ?? t, annotate, res.spans);
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
-  if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann, newText !== null ? { text: t, spans: res.spans } : undefined);
+  if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann, newText !== null ? { text: t, spans: res.spans } : undefined, textAt);
+  const v = (r.value as Record<string, unknown>);
   const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
   return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);

@@ -198,6 +198,46 @@ describe('same input, same output', () => {
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
+  it('records read in place (no JSON.parse) change nothing: output, report, annotations, attributes, rejects', () => {
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(64 * 1024) };
+    const odd = path.join(dir, 'inplace-odd.jsonl');
+    const lines = fs.readFileSync(shardA, 'utf8').trim().split('\n');
+    const head = lines.slice(0, 60).map((l, i) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      // Records the reader leaves to JSON.parse, among those it takes.
+      if (i % 9 === 1) return `{"t\\u0065xt":${JSON.stringify(r.text)},"url":${JSON.stringify(r.url)}}`;
+      if (i % 9 === 2) return `{"text":${JSON.stringify(r.text)},"url":${JSON.stringify(r.url)},"html":"<p>x</p>"}`;
+      if (i % 9 === 3) return `{"text":"","url":${JSON.stringify(r.url)}}`;
+      if (i % 9 === 4) return `{"text":${JSON.stringify(r.text)},"url":${JSON.stringify(r.url)},"text":"the last text wins"}`;
+      if (i % 9 === 5) return `{"id":${i},"text":${JSON.stringify(r.text).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)},"url":"https:\\/\\/x.example\\/${i}"}\r`;
+      return l;
+    });
+    fs.writeFileSync(odd, [...head, '{"text": oops}', '[1]', ...lines.slice(60)].join('\n') + '\n');
+    const outs = ['1', '0'].map((parseAll) => {
+      // (The same paths for both: the report names them.)
+      const rep = path.join(dir, 'inplace-report.json');
+      const attrs = path.join(dir, 'inplace-attrs');
+      const rejects = path.join(dir, 'inplace-rejects.jsonl');
+      fs.rmSync(attrs, { recursive: true, force: true });
+      const e = parseAll === '1' ? { ...env, BOILERSTRIP_PARSE_ALL: '1' } : env;
+      const r = run(['clean', crawl, odd, '--quiet', '--threads', '2', '--on-error', 'skip', '--rejects', rejects, '--report', rep, '--attributes', attrs], { env: e });
+      expect(r.status, r.stderr).toBe(0);
+      const a = run(['clean', odd, '--quiet', '--on-error', 'skip', '--annotate'], { env: e });
+      expect(a.status, a.stderr).toBe(0);
+      const j = JSON.parse(fs.readFileSync(rep, 'utf8'));
+      delete j.throughput;
+      delete j.generatedAt;
+      const attrFiles = fs.readdirSync(attrs).sort().map((f) => fs.readFileSync(path.join(attrs, f), 'utf8'));
+      return { out: r.stdout, annotated: a.stdout, report: JSON.stringify(j), attrs: attrFiles, rejects: fs.readFileSync(rejects, 'utf8') };
+    });
+    expect(outs[1]!.out).toBe(outs[0]!.out);
+    expect(outs[1]!.annotated).toBe(outs[0]!.annotated);
+    expect(outs[1]!.report).toBe(outs[0]!.report);
+    expect(outs[1]!.attrs).toEqual(outs[0]!.attrs);
+    expect(outs[1]!.rejects).toBe(outs[0]!.rejects);
+    expect(outs[0]!.rejects.split('\n').length).toBe(3);
+  });
+
   it('the report is the same for every thread count (removed units sent once per thread, counted per chunk)', () => {
     const env = { BOILERSTRIP_CHUNK_BYTES: String(64 * 1024) };
     const reports = ['1', '3'].map((t) => {

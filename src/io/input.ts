@@ -329,7 +329,7 @@ export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, o
     let end = nl;
     if (end > start && buf[end - w] === 13 && (w === 1 || buf[end - 1] === 0)) end -= w;
     // (A line that may be over max: parsed, which measures it.)
-    if (end > start && (reader === undefined || (end - start) * 1.5 > max || !reader.line(buf, start, end))) {
+    if (end > start && (reader === undefined || (end - start) * 1.5 > max || !reader.line(buf, start, end, line))) {
       if (parseJsonlLine(buf.toString(ascii ? 'utf8' : 'ucs2', start, end), file, line, false, max, sink, opts) === false) return;
     }
     start = nl + w;
@@ -339,11 +339,11 @@ export function eachJsonlBytes(bytes: Buffer, file: string, firstLine: number, o
 /**
  * Reads the lines of a block where they lie, without a string or JSON.parse, and hands their records on
  * itself: `block` takes the block as UTF-16LE code units (false: parse it as usual), then `line` each line
- * (byte offsets in it, no newline; false: the line must be parsed).
+ * (byte offsets in it, no newline, and its line number; false: the line must be parsed).
  */
 export interface InPlaceReader {
   block(units: Buffer): boolean;
-  line(units: Buffer, start: number, end: number): boolean;
+  line(units: Buffer, start: number, end: number, line: number): boolean;
 }
 
 /** One non-empty JSONL line (no newline) as a record or a BadRecord, handed to sink (its answer returned); blank lines carry none. */

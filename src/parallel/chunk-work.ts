@@ -53,6 +53,12 @@ export interface ChunkBad {
   message: string;
 }
 
+/**
+ * JSONL lines are read in place (jsonl-docs.ts) unless BOILERSTRIP_PARSE_ALL is set: then every line goes
+ * through JSON.parse, the reference the tests hold the in-place reader to (and a way round it, were it wrong).
+ */
+const IN_PLACE = !process.env.BOILERSTRIP_PARSE_ALL;
+
 /** Open file descriptors of the input files, per worker (closed when a pass starts). */
 type Fds = Map<string, number>;
 
@@ -152,7 +158,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
         counted(learnRecord(model, r.value as Record<string, unknown>, fields));
         return true;
       },
-      inPlace,
+      IN_PLACE ? inPlace : undefined,
     );
     let at: BlockAt | undefined;
     if (side && sideFile && bad === null && !sideBroken) {
@@ -182,6 +188,13 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   const opts = init.opts;
   const sentUnits = new Set<number>();
   const ctx = new StripContext(model, opts, new RunStats());
+  // JSONL records read in place (no JSON.parse), into this chunk's output.
+  let label = '';
+  let out = new LineEncoder();
+  let rows: CleanRow[] | null = null;
+  const inPlace = new JsonlInPlace(ctx.fields, (text, site) => {
+    ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], out, rows);
+  });
   return (m) => {
     if (m.type !== 'chunk') {
       post({ type: 'finished' });
@@ -201,17 +214,24 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
       }
     }
     // Output lines become bytes as they come (a chunk's output is moved, not copied: the main thread only writes bytes).
-    const out = new LineEncoder();
+    out = new LineEncoder();
+    label = c.label;
     const rejects: string[] = [];
     // A row sink (Parquet output, in-process only) takes records with their values, not lines.
-    const rows: CleanRow[] | null = init.rows ? [] : null;
+    rows = init.rows ? [] : null;
     let bad: ChunkBad | null = null;
     const countInvalid = { ...opts, onInvalidUtf8: () => void stats.invalidUtf8Lines++ };
-    const lines = eachChunkItem(c, fds, countInvalid, (r) => {
-      const b = ctx.record(r, out, rejects, rows);
-      if (b !== null) bad = { line: b.line, code: b.code, message: b.message };
-      return b === null;
-    });
+    const lines = eachChunkItem(
+      c,
+      fds,
+      countInvalid,
+      (r) => {
+        const b = ctx.record(r, out, rejects, rows);
+        if (b !== null) bad = { line: b.line, code: b.code, message: b.message };
+        return b === null;
+      },
+      IN_PLACE ? inPlace : undefined,
+    );
     stats.model = null;
     // Removed units (--report) go as typed arrays, each unit's text once per thread: a Map of them per
     // chunk made the main thread the bottleneck.
