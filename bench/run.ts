@@ -32,12 +32,14 @@ import { transcode } from 'node:buffer';
 import { Bench } from 'tinybench';
 import { Analysis, analyze } from '../src/analyze.js';
 import { Model } from '../src/model.js';
-import { spliceRecord } from '../src/record.js';
+import { resolveFields, spliceRecord } from '../src/record.js';
 import { loadPool } from '../src/sim/articles.js';
 import { writeCrawl, writeUniqueCrawl, type CrawlStats } from '../src/sim/crawl-file.js';
 import { Stripper } from '../src/strip.js';
 import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { encode } from '../src/io/blocks.js';
+import { eachJsonlBytes } from '../src/io/input.js';
+import { JsonlInPlace } from '../src/jsonl-docs.js';
 import { parseSize } from '../src/cli/main.js';
 import { endToEnd, mawkBaseline, type E2E } from '../src/sim/e2e.js';
 
@@ -84,6 +86,16 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
     })
     .add('parse: JSON.parse of each line', () => {
       for (const l of lines) sink += (JSON.parse(l) as { text: string }).text.length;
+    })
+    .add('parse: read in place (what both passes do: asm/json.ts)', () => {
+      const reader = new JsonlInPlace(resolveFields(), (t) => void (sink += t.length));
+      for (let at = 0; at < bytes.length; ) {
+        // (In 1 MB blocks, as the passes read.)
+        let end = bytes.indexOf(10, Math.min(at + (1 << 20), bytes.length - 1)) + 1;
+        if (end <= 0) end = bytes.length;
+        eachJsonlBytes(bytes.subarray(at, end), 'bench', 1, {}, () => void sink++, reader);
+        at = end;
+      }
     })
     .add('analyze: normalize + segment + hash', () => {
       for (const r of recs) sink += analyze(r.text, a).nLines;

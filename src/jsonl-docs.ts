@@ -43,6 +43,7 @@ function keyIs(line: Buffer, from: number, to: number, n: Name): boolean {
 export class JsonlInPlace {
   private readonly text: Name;
   private readonly url: Name;
+  private readonly id: Name;
   private readonly site: Name | null;
   private readonly html: Name;
   /** Lines read in place and lines left to JSON.parse (for the tests and the profile). */
@@ -58,10 +59,16 @@ export class JsonlInPlace {
   private end = 0;
   textFrom = 0;
   textTo = 0;
+  /** The id member's value (its flags and place in the block; -1: none) and the URL, of that line. */
+  private idFlags = -1;
+  private idFrom = 0;
+  private idTo = 0;
+  private urlValue: string | undefined;
 
   constructor(f: ResolvedFields, private readonly onDoc: LoadedDoc) {
     this.text = nameOf(f.textField);
     this.url = nameOf(f.urlField);
+    this.id = nameOf(f.idField);
     this.site = f.siteField !== undefined ? nameOf(f.siteField) : null;
     this.html = nameOf(f.htmlField);
   }
@@ -91,6 +98,7 @@ export class JsonlInPlace {
     let ti = -1;
     let ui = -1;
     let si = -1;
+    let ii = -1;
     for (let i = 0, o = m0; i < n; i++, o += 5) {
       if ((M[o + 4]! & F_KEY_ESCAPE) !== 0) return false;
       const ks = M[o]! + at;
@@ -99,6 +107,7 @@ export class JsonlInPlace {
       if (keyIs(bytes, ks, ke, this.text)) ti = o;
       if (keyIs(bytes, ks, ke, this.url)) ui = o;
       if (this.site !== null && keyIs(bytes, ks, ke, this.site)) si = o;
+      if (keyIs(bytes, ks, ke, this.id)) ii = o;
     }
     if (ti < 0 || this.html.elsewhere) return false;
     if ((M[ti + 4]! & TYPE_MASK) !== T_STRING) return false;
@@ -126,8 +135,25 @@ export class JsonlInPlace {
     this.end = end;
     this.textFrom = (from + at - start - 2) >> 1;
     this.textTo = (to + at - start + 2) >> 1;
+    this.idFlags = ii < 0 ? -1 : M[ii + 4]!;
+    if (ii >= 0) {
+      this.idFrom = M[ii + 2]! + at;
+      this.idTo = M[ii + 3]! + at;
+    }
+    this.urlValue = url;
     this.onDoc(KERNEL.loadedText(units), siteOf(site, url));
     return true;
+  }
+
+  /**
+   * The id and URL members of the document being handed on, as JSON.parse and getField would give them;
+   * null when the id may be elsewhere (a dotted name): the caller parses the line.
+   */
+  idAndUrl(): readonly [id: unknown, url: unknown] | null {
+    if (this.idFlags < 0) return this.id.elsewhere ? null : [undefined, this.urlValue];
+    const u = this.units;
+    const quoted = (this.idFlags & TYPE_MASK) === T_STRING ? 2 : 0;
+    return [JSON.parse(u.toString('utf16le', this.idFrom - quoted, this.idTo + quoted)) as unknown, this.urlValue];
   }
 
   /** The line of the document being handed on, as a string (the record's raw line). */

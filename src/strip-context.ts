@@ -94,10 +94,10 @@ export class StripContext {
    * its text's JSON string sits in it. Its value is parsed only if something asks for it (--attributes,
    * --report, a row sink).
    */
-  recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], out: LineOut, rows: CleanRow[] | null = null): void {
+  recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
     this.stats.recordsIn++;
     const r = new InPlaceRecord(file, line, raw);
-    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt), out, rows);
+    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt, meta), out, rows);
   }
 
   private write(line: string | null, out: LineOut, rows: CleanRow[] | null): void {
@@ -108,6 +108,13 @@ export class StripContext {
       out.push('\n'); // (no copy of the line to append its newline)
     }
   }
+}
+
+/** A record's id and URL members as the reader found them (null: parse the record to know). */
+export type IdAndUrl = () => readonly [id: unknown, url: unknown] | null;
+
+function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: IdAndUrl | undefined): readonly [unknown, unknown] {
+  return meta?.() ?? [getField(r.value as Record<string, unknown>, fields.idField), getField(r.value as Record<string, unknown>, fields.urlField)];
 }
 
 /** A JSONL record read in place: its value is parsed from its line when first asked for. */
@@ -147,10 +154,11 @@ function processRecord(
   attr: AttrRow[] | null,
   doc?: Doc,
   textAt?: readonly [number, number],
+  meta?: IdAndUrl,
 ): string | null {
   // (A record read in place comes with its document; its value is parsed only where it is read below.)
   const d = doc ?? docOf(r.value as Record<string, unknown>, fields);
-  if (attr !== null) attr.push({ file: r.file, id: getField((r.value as Record<string, unknown>), fields.idField), text: null, spans: [] });
+  if (attr !== null) attr.push({ file: r.file, id: idAndUrl(r, fields, meta)[0], text: null, spans: [] });
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;
     if (rows !== null) {
@@ -159,7 +167,7 @@ function processRecord(
     }
     // An HTML page with no text still gets its (empty) text field, as every page does.
     if (d.html) return writeHtml(r, fields, '', annotate, []);
-    return r.raw ?? (r.format === 'parquet' ? stringifyTyped((r.value as Record<string, unknown>)) : JSON.stringify((r.value as Record<string, unknown>)));
+    return r.raw ?? (r.format === 'parquet' ? stringifyTyped(r.value as Record<string, unknown>) : JSON.stringify(r.value));
   }
   const t = d.text;
   const site = d.site;
@@ -211,7 +219,7 @@ function processRecord(
         stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
       });
     }
-    stats.samples = offerSample(stats.samples, site, t, res, getField((r.value as Record<string, unknown>), fields.idField), getField((r.value as Record<string, unknown>), fields.urlField));
+    stats.samples = offerSample(stats.samples, site, t, res, () => idAndUrl(r, fields, meta));
   }
   if (annotate !== null) newText = null; // annotate keeps the text
   if (rows !== null) {
@@ -221,7 +229,7 @@ function processRecord(
   if (d.html !== null) return writeHtml(r, fields, newText ?? t, annotate, res.spans);
   const ann = annotate !== null ? { field: annotate, json: JSON.stringify(res.spans) } : null;
   if (r.raw !== null) return newText === null && ann === null ? r.raw : spliceRecord(r.raw, fields.textField, newText, ann, newText !== null ? { text: t, spans: res.spans } : undefined, textAt);
-  const v = (r.value as Record<string, unknown>);
+  const v = r.value as Record<string, unknown>;
   const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
   return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);

@@ -113,7 +113,7 @@ describe('the sample of documents', () => {
       expect(text[a - 1]).toBe('\n');
       expect(b === text.length || text[b - 1] === '\n').toBe(true);
     }
-    const d = offerSample([], 's', text, strip(text, [span]), 'id', null)[0]!;
+    const d = offerSample([], 's', text, strip(text, [span]), () => ['id', null])[0]!;
     expect(d.spans).toEqual([span]);
     for (const [start, part] of d.parts) expect(text.slice(start, start + part.length)).toBe(part);
   });
@@ -127,7 +127,7 @@ describe('the sample of documents', () => {
       return { site, text, spans };
     });
     const sampleOf = (chunks: (typeof docs)[]): SampleDoc[] => {
-      const parts = chunks.map((c) => c.reduce<SampleDoc[]>((acc, d) => offerSample(acc, d.site, d.text, strip(d.text, d.spans), d.text.slice(0, 12), null), []));
+      const parts = chunks.map((c) => c.reduce<SampleDoc[]>((acc, d) => offerSample(acc, d.site, d.text, strip(d.text, d.spans), () => [d.text.slice(0, 12), null]), []));
       // Merge in a shuffled order.
       parts.sort(() => r() - 0.5);
       return parts.reduce((a, b) => mergeSamples(a, b), []);

@@ -192,8 +192,9 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   let label = '';
   let out = new LineEncoder();
   let rows: CleanRow[] | null = null;
+  const meta = (): readonly [unknown, unknown] | null => inPlace.idAndUrl();
   const inPlace = new JsonlInPlace(ctx.fields, (text, site) => {
-    ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], out, rows);
+    ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], meta, out, rows);
   });
   return (m) => {
     if (m.type !== 'chunk') {

@@ -156,10 +156,14 @@ function couldKeep(cands: SampleDoc[], key: number, site: string): boolean {
   return picked < SAMPLE_DOCS && mine < SAMPLE_PER_SITE;
 }
 
-/** Offer a cleaned document; returns the new candidate list. */
-export function offerSample(cands: SampleDoc[], site: string, text: string, res: StripResult, id: unknown, url: unknown): SampleDoc[] {
+/**
+ * Offer a cleaned document; returns the new candidate list. `meta` gives its id and URL (called only for a
+ * document that may be kept: a record read in place parses its value then).
+ */
+export function offerSample(cands: SampleDoc[], site: string, text: string, res: StripResult, meta: () => readonly [id: unknown, url: unknown]): SampleDoc[] {
   const key = sampleKey(site, text, res.spans.length > 0);
   if (!couldKeep(cands, key, site)) return cands;
+  const [id, url] = meta();
   const ranges = sampleRanges(text, res.spans);
   const spans: Span[] = [];
   let removed = 0;
