@@ -369,8 +369,20 @@ export class Model {
    */
   pruneBelow(k: number): number {
     if (k <= 1) return 0;
+    return this.pruned(k, this.counter.dropBelow(k));
+  }
+
+  /**
+   * pruneBelow for a model that is only read from now on (clean's, before pass 2): the table also shrinks
+   * to what is left (Counter64.compactBelow). Not for a model to be saved: its entries' order changes.
+   */
+  compactBelow(k: number): number {
+    if (k <= 1) return 0;
+    return this.pruned(k, this.counter.compactBelow(k));
+  }
+
+  private pruned(k: number, dropped: number): number {
     const c = this.counter;
-    const dropped = c.dropBelow(k);
     for (const key of [...this.texts.keys()]) {
       if (c.get(parseInt(key.slice(0, 8), 16) | 0, parseInt(key.slice(8), 16) | 0) === 0) this.texts.delete(key);
     }

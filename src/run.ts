@@ -89,6 +89,9 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     // The spill runs of every group and thread, added back once all documents are counted.
     if (final) model.counter.dropDocMarks();
     model.finishSpills();
+    // Only lookups follow in a final model: the units of one document go (no decision reads a count below
+    // 2 at these thresholds), and pass 2 probes a table of the repeated units only.
+    if (final && leastThreshold(resolveStripOptions(opts)) >= 2) model.compactBelow(2);
   } finally {
     removeSpillDir(spillDir);
   }

@@ -79,7 +79,9 @@ describe('spilling single-document units (spill.ts)', () => {
       const small = await run({ threads, maxMemory: 1 << 20 });
       expect(small.stats.model.spilled?.runs, `threads ${threads}`).toBeGreaterThan(0);
       expect(small.stats.model.prune.events).toBe(0);
-      expect(small.stats.model.counter.capacity).toBeLessThan(full.stats.model.counter.capacity);
+      // Both end with the repeated units only, in the same table (Model.compactBelow before pass 2).
+      expect(small.stats.model.counter.capacity).toBe(full.stats.model.counter.capacity);
+      expect(small.stats.model.counter.size).toBe(full.stats.model.counter.size);
       expect(small.out === full.out, `threads ${threads}`).toBe(true);
       expect(small.stats.report().model.spill.singles).toBeGreaterThan(0);
     }
@@ -116,7 +118,8 @@ describe('spilling single-document units (spill.ts)', () => {
       expect(full.stats.model.spilled?.failed).toMatch(/ENOSPC/);
       expect(full.stats.model.spilled?.runs).toBe(0);
       expect(full.stats.model.prune.events).toBeGreaterThan(0);
-      expect(full.stats.model.prunedBelow).toBe(1);
+      // (Lossy pruning is counted apart; the exact floor is 2: pass 2 reads the repeated units only.)
+      expect(full.stats.model.prunedBelow).toBe(2);
       expect(full.out.split('\n').filter(Boolean).length).toBe(lines.length);
     } finally {
       DistSpiller.prototype.write = realWrite;
