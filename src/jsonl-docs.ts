@@ -14,6 +14,7 @@ import { siteOf } from './site.js';
 // asm/json.ts's member flags.
 const TYPE_MASK = 15;
 const T_STRING = 1;
+const T_OBJECT = 4;
 const F_KEY_ESCAPE = 16;
 const F_VALUE_ESCAPE = 32;
 
@@ -27,10 +28,26 @@ export type LoadedDoc = (text: string, site: string) => void;
 interface Name {
   bytes: Buffer;
   elsewhere: boolean;
+  /** A dotted name's path ("metadata.url": Dolma's), for a record without a member of the whole name. */
+  path: Name[] | null;
 }
 
 function nameOf(n: string): Name {
-  return { bytes: Buffer.from(n, 'utf16le'), elsewhere: n.includes('.') || n in Object.prototype };
+  const path = n.includes('.') ? n.split('.').map((p) => ({ bytes: Buffer.from(p, 'utf16le'), elsewhere: false, path: null })) : null;
+  return { bytes: Buffer.from(n, 'utf16le'), elsewhere: path !== null || n in Object.prototype, path };
+}
+
+/** A member's value: its flags and its place (addresses in the kernel's copy of the block). */
+interface Value {
+  flags: number;
+  from: number;
+  to: number;
+}
+
+const ABSENT: Value = { flags: -1, from: 0, to: 0 };
+
+function valueAt(M: Int32Array, o: number): Value {
+  return o < 0 ? ABSENT : { flags: M[o + 4]!, from: M[o + 2]!, to: M[o + 3]! };
 }
 
 function keyIs(line: Buffer, from: number, to: number, n: Name): boolean {
@@ -99,6 +116,10 @@ export class JsonlInPlace {
     let ui = -1;
     let si = -1;
     let ii = -1;
+    // The first step of a dotted URL or site name's path.
+    let up = -1;
+    let sp = -1;
+    const site = this.site;
     for (let i = 0, o = m0; i < n; i++, o += 5) {
       if ((M[o + 4]! & F_KEY_ESCAPE) !== 0) return false;
       const ks = M[o]! + at;
@@ -106,43 +127,66 @@ export class JsonlInPlace {
       if (keyIs(bytes, ks, ke, this.html)) return false; // an HTML field: docOf decides
       if (keyIs(bytes, ks, ke, this.text)) ti = o;
       if (keyIs(bytes, ks, ke, this.url)) ui = o;
-      if (this.site !== null && keyIs(bytes, ks, ke, this.site)) si = o;
+      if (site !== null && keyIs(bytes, ks, ke, site)) si = o;
       if (keyIs(bytes, ks, ke, this.id)) ii = o;
+      if (this.url.path !== null && keyIs(bytes, ks, ke, this.url.path[0]!)) up = o;
+      if (site?.path && keyIs(bytes, ks, ke, site.path[0]!)) sp = o;
     }
     if (ti < 0 || this.html.elsewhere) return false;
     if ((M[ti + 4]! & TYPE_MASK) !== T_STRING) return false;
-    let url: string | undefined;
-    if (ui >= 0) {
-      const s = this.stringAt(bytes, M, ui, at);
-      if (s === null) return false;
-      url = s;
-    } else if (this.url.elsewhere) return false;
-    let site: string | undefined;
-    if (this.site !== null) {
-      if (si >= 0) {
-        const s = this.stringAt(bytes, M, si, at);
-        if (s === null) return false;
-        site = s;
-      } else if (this.site.elsewhere) return false;
-    }
-    const from = M[ti + 2]!;
-    const to = M[ti + 3]!;
+    // (Read before a path's lookup scans a nested object over the members.)
+    const text = valueAt(M, ti);
+    const id = valueAt(M, ii);
+    const urlAt = ui >= 0 ? valueAt(M, ui) : this.url.path !== null ? this.follow(bytes, valueAt(M, up), this.url.path, at) : this.url.elsewhere ? null : ABSENT;
+    const siteAt = site === null ? ABSENT : si >= 0 ? valueAt(M, si) : site.path !== null ? this.follow(bytes, valueAt(M, sp), site.path, at) : site.elsewhere ? null : ABSENT;
+    if (urlAt === null || siteAt === null) return false;
+    const url = this.stringOf(bytes, urlAt, at);
+    const siteValue = this.stringOf(bytes, siteAt, at);
+    if (url === null || siteValue === null) return false;
     // (An empty text is no document: docOf says why, and the record passes through.)
-    const units = from === to ? -1 : KERNEL.decodeString(from, to);
+    const units = text.from === text.to ? -1 : KERNEL.decodeString(text.from, text.to);
     if (units < 0) return false;
     this.units = bytes;
     this.start = start;
     this.end = end;
-    this.textFrom = (from + at - start - 2) >> 1;
-    this.textTo = (to + at - start + 2) >> 1;
-    this.idFlags = ii < 0 ? -1 : M[ii + 4]!;
-    if (ii >= 0) {
-      this.idFrom = M[ii + 2]! + at;
-      this.idTo = M[ii + 3]! + at;
-    }
+    this.textFrom = (text.from + at - start - 2) >> 1;
+    this.textTo = (text.to + at - start + 2) >> 1;
+    this.idFlags = id.flags;
+    this.idFrom = id.from + at;
+    this.idTo = id.to + at;
     this.urlValue = url;
-    this.onDoc(KERNEL.loadedText(units), siteOf(site, url));
+    this.onDoc(KERNEL.loadedText(units), siteOf(siteValue, url));
     return true;
+  }
+
+  /**
+   * The rest of a dotted name's path from its first step's value, as getField walks it (through objects'
+   * own members; anything else: absent). Null when a nested object cannot be read here (an escaped key).
+   */
+  private follow(bytes: Buffer, first: Value, path: Name[], at: number): Value | null {
+    let v = first;
+    for (let k = 1; k < path.length; k++) {
+      if ((v.flags & TYPE_MASK) !== T_OBJECT) return ABSENT;
+      const n = KERNEL.scanAt(v.from, v.to);
+      if (n < 0) return null;
+      const M = KERNEL.i32;
+      let found = -1;
+      for (let i = 0, o = KERNEL.membersIx; i < n; i++, o += 5) {
+        if ((M[o + 4]! & F_KEY_ESCAPE) !== 0) return null;
+        if (keyIs(bytes, M[o]! + at, M[o + 1]! + at, path[k]!)) found = o;
+      }
+      v = valueAt(M, found);
+    }
+    return v;
+  }
+
+  /** A value as a string: undefined when absent, null when it is not a string (the line is parsed). */
+  private stringOf(bytes: Buffer, v: Value, at: number): string | undefined | null {
+    if (v.flags < 0) return undefined;
+    if ((v.flags & TYPE_MASK) !== T_STRING) return null;
+    const vs = v.from + at;
+    const ve = v.to + at;
+    return (v.flags & F_VALUE_ESCAPE) !== 0 ? (JSON.parse(bytes.toString('utf16le', vs - 2, ve + 2)) as string) : bytes.toString('utf16le', vs, ve);
   }
 
   /**
@@ -159,14 +203,5 @@ export class JsonlInPlace {
   /** The line of the document being handed on, as a string (the record's raw line). */
   raw(): string {
     return this.units.toString('utf16le', this.start, this.end);
-  }
-
-  /** A member's string value (null: not a string). */
-  private stringAt(bytes: Buffer, M: Int32Array, o: number, at: number): string | null {
-    const flags = M[o + 4]!;
-    if ((flags & TYPE_MASK) !== T_STRING) return null;
-    const vs = M[o + 2]! + at;
-    const ve = M[o + 3]! + at;
-    return (flags & F_VALUE_ESCAPE) !== 0 ? (JSON.parse(bytes.toString('utf16le', vs - 2, ve + 2)) as string) : bytes.toString('utf16le', vs, ve);
   }
 }

@@ -276,6 +276,11 @@ export class Kernel {
     return this.w.jsonScan(this.input + start, this.input + end);
   }
 
+  /** scanLine over addresses [from, to) of the loaded block: a nested object of a scanned line. */
+  scanAt(from: number, to: number): number {
+    return this.w.jsonScan(from, to);
+  }
+
   /** Address of the loaded block's first byte. */
   get blockAddress(): number {
     return this.input;

@@ -210,6 +210,30 @@ describe('records read in place (jsonl-docs.ts)', () => {
     expect(got.taken).toBe(8);
   });
 
+  it('follows a dotted field name into nested objects as getField does (Dolma: metadata.url)', () => {
+    const dolma = [
+      '{"id":"a","text":"one","metadata":{"url":"https://www.dolma.example/1","lang":"ar"}}',
+      '{"id":"b","text":"two","metadata":{"url":"https://first.example/"},"metadata":{"url":"https://last.example/"}}',
+      '{"id":"c","text":"three","metadata":{"lang":"ar"}}',
+      '{"id":"d","text":"four","metadata":null}',
+      '{"id":"e","text":"five","metadata":["https://array.example/"]}',
+      '{"id":"f","text":"six","metadata":"https://string.example/"}',
+      '{"id":"g","text":"seven"}',
+      '{"id":"h","text":"eight","metadata":{"url":42}}',
+      '{"id":"i","text":"nine","metadata":{"u\\u0072l":"https://escaped.example/"}}',
+      '{"id":"j","text":"ten","metadata.url":"https://whole.example/","metadata":{"url":"https://path.example/"}}',
+      '{"id":"k","text":"eleven","metadata":{"url":"https:\\/\\/escaped-value.example\\/"}}',
+      '{"id":"l","text":"twelve","metadata":{"src":{"url":"https://deep.example/"}}}',
+    ];
+    const block = `${dolma.join('\n')}\n`;
+    for (const fo of [{ urlField: 'metadata.url' }, { urlField: 'metadata.src.url' }, { siteField: 'metadata.lang', urlField: 'metadata.url' }] as FieldOptions[]) {
+      const got = documents(block, fo, true);
+      expect(got.docs, JSON.stringify(fo)).toEqual(documents(block, fo, false).docs);
+      // Left to JSON.parse: a URL that is a number (h), an escaped key on the path (i).
+      expect(got.taken, JSON.stringify(fo)).toBe(fo.urlField === 'metadata.src.url' ? 11 : 10);
+    }
+  });
+
   it('reads the same documents from every chunk of a random dump, line numbers and errors included', () => {
     const r = rng(7);
     const out: string[] = [];
