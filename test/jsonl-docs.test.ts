@@ -140,7 +140,7 @@ describe('the JSON scanner (asm/json.ts)', () => {
 });
 
 /** The documents of a block as docOf gives them, and as read in place (with how many lines it took). */
-function documents(block: string, fo: FieldOptions, inPlace: boolean): { docs: string[]; taken: number } {
+function documents(block: string, fo: FieldOptions, inPlace: boolean, maxDocBytes = 4000): { docs: string[]; taken: number } {
   const f = resolveFields(fo);
   const docs: string[] = [];
   const sink = (item: ReadItem): boolean => {
@@ -157,7 +157,7 @@ function documents(block: string, fo: FieldOptions, inPlace: boolean): { docs: s
     expect(text.length).toBeGreaterThan(0);
     docs.push(`doc text ${JSON.stringify(site)} ${JSON.stringify(text)}`);
   });
-  eachJsonlBytes(Buffer.from(block, 'utf8'), 'f.jsonl', 1, { maxDocBytes: 4000 }, sink, inPlace ? reader : undefined);
+  eachJsonlBytes(Buffer.from(block, 'utf8'), 'f.jsonl', 1, { maxDocBytes }, sink, inPlace ? reader : undefined);
   return { docs, taken: reader.taken };
 }
 
@@ -232,6 +232,19 @@ describe('records read in place (jsonl-docs.ts)', () => {
       // Left to JSON.parse: a URL that is a number (h), an escaped key on the path (i).
       expect(got.taken, JSON.stringify(fo)).toBe(fo.urlField === 'metadata.src.url' ? 11 : 10);
     }
+  });
+
+  it('leaves lines nested 200,000 deep (balanced or not) and very wide ones to JSON.parse, with the same documents', () => {
+    const block = [
+      `{"text":"deep","url":"https://a.example/1","x":${'['.repeat(200000)}${']'.repeat(200000)}}`,
+      `{"text":"unbalanced","url":"https://a.example/2","x":${'['.repeat(200000)}}`,
+      `{"text":"wide","url":"https://a.example/3",${Array.from({ length: 1000 }, (_, i) => `"k${i}":${i}`).join(',')}}`,
+      '{"text":"plain","url":"https://a.example/4"}',
+    ].join('\n');
+    const got = documents(block, {}, true, 1e7);
+    expect(got.docs).toEqual(documents(block, {}, false, 1e7).docs);
+    expect(got.docs.filter((d) => d.startsWith('bad'))).toEqual([expect.stringMatching(/^bad 2 E_JSON/)]);
+    expect(got.taken).toBe(1);
   });
 
   it('reads the same documents from every chunk of a random dump, line numbers and errors included', () => {
