@@ -1,11 +1,13 @@
 /**
- * Pass 1's front end for JSONL: a record read where it lies, with no JSON.parse and no string of its line.
- * A block of lines (valid UTF-8, transcoded to UTF-16 at once) is copied into the kernel, which checks each
- * line as JSON.parse would and lists its top-level members (asm/json.ts jsonScan); the record's text is
- * copied with its escapes decoded straight into the kernel's text area (jsonUnescape), where analyze runs
- * over it (analyzeLoaded). A line this does not take (not a JSON object, an HTML record, a field on a
- * dotted path, a text or URL that is not a string, an escaped key) goes the way every line goes in pass 2:
- * a string, JSON.parse and docOf. Both ways give the same document (test/jsonl-docs.test.ts).
+ * Both passes' front end for JSONL: a record read where it lies, with no JSON.parse and no object. A block
+ * of lines (valid UTF-8, transcoded to UTF-16 at once) is copied into the kernel, which checks each line as
+ * JSON.parse would and lists its top-level members (asm/json.ts jsonScan); the record's text is copied
+ * with its escapes decoded straight into the kernel's text area (jsonUnescape), where analyze runs over it
+ * (analyzeLoaded). Pass 2 also takes the line, the text's place in it, and the id and URL. A URL or site
+ * field on a dotted path is followed into nested objects as getField follows it. A line this does not
+ * take (not a JSON object, an HTML record, a text on a dotted path, a text or URL that is not a string or
+ * an empty text, an escaped key) goes the way every line went before: a string, JSON.parse and docOf.
+ * Both ways give the same document (test/jsonl-docs.test.ts; BOILERSTRIP_PARSE_ALL in the CLI tests).
  */
 import { KERNEL } from './analyze.js';
 import type { ResolvedFields } from './record.js';

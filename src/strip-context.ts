@@ -91,8 +91,8 @@ export class StripContext {
 
   /**
    * Clean one JSONL record read in place (jsonl-docs.ts): its document (a text) and its line, with where
-   * its text's JSON string sits in it. Its value is parsed only if something asks for it (--attributes,
-   * --report, a row sink).
+   * its text's JSON string sits in it, and its id and URL (`meta`, for --report and --attributes). Its
+   * value is parsed only if something else asks for it (an id field on a dotted path).
    */
   recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
     this.stats.recordsIn++;
