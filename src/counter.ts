@@ -167,6 +167,26 @@ export class Counter64 {
     if (++this.size > this.cap * MAX_LOAD) this.makeRoom(-2);
   }
 
+  /** Add `n` to key (a, b) only when the table has it: false when absent. */
+  addIfPresent(a: number, b: number, n: number): boolean {
+    const mask = this.mask;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const c = this.cnt[i]!;
+      if (c === 0) return false;
+      if (this.k1[i] === a && this.k2[i] === b) {
+        this.cnt[i] = Math.min(0xffffffff, c + n);
+        return true;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Whether `n` entries fit without a spill or a prune (within the spill point and the budget). */
+  holdsWithoutDropping(n: number): boolean {
+    return this.prune.events === 0 && n <= Math.min(this.spillFrom, this.capLimit) * MAX_LOAD;
+  }
+
   /** The count of key (a, b), 0 when absent. */
   get(a: number, b: number): number {
     const mask = this.mask;

@@ -317,22 +317,30 @@ export class Model {
   /**
    * Add other models' parts (worker threads' tables, models being merged) into this one. The table is
    * sized once for all of them; each part is released (its slot set to null) once added, so a caller
-   * that drops its own references holds one part at a time.
+   * that drops its own references holds one part at a time. With `singlesOnlyIfKnown` (see
+   * canSkipSingles: a final model whose every count is here) the last part's units of one document are
+   * added only where the others had them: the rest would end at 1, and compactBelow(2) drops those.
    */
-  addParts(parts: (ModelParts | null)[]): void {
+  addParts(parts: (ModelParts | null)[], singlesOnlyIfKnown = false): void {
     const c = this.counter;
     let entries = 0;
-    for (const p of parts) {
-      assertCompatible(this.params, p!.params);
-      for (let i = 0; i < p!.cnt.length; i++) if (p!.cnt[i] !== 0) entries++;
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k]!;
+      assertCompatible(this.params, p.params);
+      const last = singlesOnlyIfKnown && k === parts.length - 1;
+      for (let i = 0; i < p.cnt.length; i++) if (p.cnt[i] !== 0 && !(last && p.cnt[i] === 1)) entries++;
     }
     c.reserve(c.size + entries);
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k]!;
       parts[k] = null;
+      const last = singlesOnlyIfKnown && k === parts.length - 1;
       for (let i = 0; i < p.cnt.length; i++) {
         const n = p.cnt[i]!;
-        if (n !== 0) c.add(p.k1[i]!, p.k2[i]!, n);
+        if (n === 0) continue;
+        // (The last part's unit of one document, where no other part had it, would end at 1.)
+        if (last && n === 1) c.addIfPresent(p.k1[i]!, p.k2[i]!, 1);
+        else c.add(p.k1[i]!, p.k2[i]!, n);
       }
       this.addTotals(p);
       for (const [key, t] of p.texts) this.offerText(key, t);
@@ -393,6 +401,21 @@ export class Model {
   /** Documents of a site (0 for a site never seen). */
   siteDocs(site: string): number {
     return this.sites.get(site)?.docs ?? 0;
+  }
+
+  /**
+   * Whether these threads' parts are the last counts this model takes, all of them in memory: no spill
+   * runs to add back, nothing pruned, and the sum held without a spill. Then a unit of one document in
+   * the last part, absent from the rest, is one of one document in the whole input.
+   */
+  canSkipSingles(parts: readonly (ModelParts | null)[]): boolean {
+    if (this.pendingSpills.length > 0 || this.spillFailure !== null) return false;
+    let entries = this.counter.size;
+    for (const p of parts) {
+      if (p === null || p.spills !== undefined || p.spillFailed !== undefined || p.prune.events > 0) return false;
+      entries += p.cnt.length;
+    }
+    return this.counter.holdsWithoutDropping(entries);
   }
 
   /** Add another model's counts into this one. */

@@ -77,14 +77,17 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   let g = 0;
   const spillDir = spillDirFor(opts);
   try {
-    for (const group of groupSources(sources, threads, opts)) {
+    const groups = groupSources(sources, threads, opts);
+    for (const group of groups) {
       const gi = g++;
       // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
       // (Parquet: pass 1 reads only the text and the site's columns.)
       const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
       const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
       const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;
-      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spillDir !== undefined ? { dir: spillDir, from: spillFrom } : undefined);
+      // (The last group's are the last counts a final model takes: see learnChunks.)
+      const spill = spillDir !== undefined ? { dir: spillDir, from: spillFrom, lastCounts: final && gi === groups.length - 1 } : undefined;
+      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spill);
     }
     // The spill runs of every group and thread, added back once all documents are counted.
     if (final) model.counter.dropDocMarks();

@@ -134,4 +134,34 @@ describe('pruning the final model', () => {
     expect(back.prunedBelow).toBe(2);
     expect(() => new Stripper(back, { minDocs: 1 })).toThrow(/pruned/);
   });
+
+  it("compacting for pass 2 keeps the units of 2+ documents, however the threads' tables were added", () => {
+    // Three threads' tables: a unit of one document in each of two tables is a unit of two documents.
+    const docs = [...corpus(60, 1), ...corpus(50, 2), ...corpus(40, 3)];
+    // Lines in exactly two documents: of the two other tables, and of the first and the last.
+    const pair = (a: number, b: number, line: string): void => {
+      for (const i of [a, b]) docs[i] = { ...docs[i]!, text: `${docs[i]!.text}\n${line}` };
+    };
+    pair(60, 120, 'سطر في وثيقتين فقط من جدولين آخرين');
+    pair(10, 130, 'سطر في وثيقتين من الجدول الأول والأخير');
+    const thirds = [docs.slice(0, 50), docs.slice(50, 100), docs.slice(100)];
+    const whole = learn(docs);
+    whole.compactBelow(2);
+    for (const skip of [false, true]) {
+      const main = learn(thirds[0]!);
+      const parts = thirds.slice(1).map((t) => learn(t).toParts());
+      if (skip) expect(main.canSkipSingles(parts)).toBe(true);
+      main.addParts(parts, skip);
+      main.compactBelow(2);
+      expect(main.counter.size).toBe(whole.counter.size);
+      expect(main.counter.capacity).toBe(whole.counter.capacity);
+      const w = whole.counter;
+      for (let i = 0; i < w.capacity; i++) if (w.cnt[i] !== 0) expect(main.counter.get(w.k1[i]!, w.k2[i]!)).toBe(w.cnt[i]);
+      expect(stripAll(main, docs)).toEqual(stripAll(whole, docs));
+    }
+    // A table that spilled, or was pruned, keeps its units of one document for the sum.
+    const pruned = learn(thirds[2]!).toParts();
+    pruned.prune.events = 1;
+    expect(learn(thirds[0]!).canSkipSingles([pruned])).toBe(false);
+  });
 });

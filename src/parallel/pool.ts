@@ -262,7 +262,7 @@ export async function learnChunks(
   tick: (records: number, chars: number) => void,
   cache?: { dir: string; blocks: BlockAt[]; fail: (why: string) => void },
   feed?: AsyncGenerator<Chunk>,
-  spill?: { dir: string; from: number },
+  spill?: { dir: string; from: number; lastCounts?: boolean },
 ): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
@@ -329,7 +329,10 @@ export async function learnChunks(
   // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
   model.counter.useSharedMemory();
   if (spill !== undefined) model.enableSpill(spill.dir, 'merge', spill.from);
-  model.addParts(parts);
+  // A final model (clean's) keeps only units of 2+ documents for pass 2 (Model.compactBelow): when these
+  // are its last counts (`lastCounts`: the last group of sources) and every count is in these tables, the
+  // last table's single units need no slot.
+  model.addParts(parts, spill?.lastCounts === true && model.canSkipSingles(parts));
 }
 
 /** Chunks with the blocks pass 1 wrote for them (same chunks: the cuts depend only on the bytes). */
