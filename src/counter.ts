@@ -420,12 +420,13 @@ export class Counter64 {
    * Counting is over and only lookups follow (clean's pass 2): drop the entries below k and move the rest
    * into the smallest table that holds them at LOOKUP_LOAD. Most of a crawl's units are in one document, so
    * pass 2 then probes a table a fraction of pass 1's, which stays in the caches far better. Returns how
-   * many entries were dropped. (Entries keep no order across capacities: not for a table saved as a model.)
+   * many entries were dropped; room is left for `more` entries. (Entries keep no order across capacities:
+   * not for a table saved as a model.)
    */
-  compactBelow(k: number): number {
+  compactBelow(k: number, more = 0): number {
     const dropped = this.zeroBelow(k);
     let cap = 1 << 10;
-    while (this.size > cap * LOOKUP_LOAD) cap *= 2;
+    while (this.size + more > cap * LOOKUP_LOAD) cap *= 2;
     if (cap < this.cap) this.resize(cap);
     else if (dropped > 0) this.rehashInPlace();
     return dropped;

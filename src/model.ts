@@ -186,9 +186,11 @@ export class Model {
 
   /**
    * The end of pass 1: add the spill runs back (exact counts; units of one document dropped, so the
-   * model is pruned below 2). No more spilling after.
+   * model is pruned below 2). No more spilling after. `compact` (a final model, see compactBelow): the
+   * table drops its units of one document before the spilled units it lacks go in, so it does not grow
+   * for them (finalizeSpills).
    */
-  finishSpills(): void {
+  finishSpills(compact = false): void {
     const runs = this.pendingSpills;
     const failed = this.spillFailure;
     this.counter.onFull = null;
@@ -196,7 +198,7 @@ export class Model {
     this.spillRuns = [];
     this.spillFailed = null;
     if (runs.length === 0 && failed === null) return;
-    const t = finalizeSpills(this.counter, runs);
+    const t = finalizeSpills(this.counter, runs, undefined, compact);
     const s = (this.spilled ??= { runs: 0, spilled: 0, singles: 0, failed: null });
     s.runs += t.runs;
     s.spilled += t.spilled;

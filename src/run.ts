@@ -90,11 +90,12 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spill);
     }
     // The spill runs of every group and thread, added back once all documents are counted.
-    if (final) model.counter.dropDocMarks();
-    model.finishSpills();
     // Only lookups follow in a final model: the units of one document go (no decision reads a count below
     // 2 at these thresholds), and pass 2 probes a table of the repeated units only.
-    if (final && leastThreshold(resolveStripOptions(opts)) >= 2) model.compactBelow(2);
+    const compact = final && leastThreshold(resolveStripOptions(opts)) >= 2;
+    if (final) model.counter.dropDocMarks();
+    model.finishSpills(compact);
+    if (compact) model.compactBelow(2);
   } finally {
     removeSpillDir(spillDir);
   }

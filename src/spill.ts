@@ -130,9 +130,13 @@ export interface SpillTotals {
  * table slot but in 2+ runs comes back with that count; a unit in one run only is dropped. The runs'
  * files are removed as they are read.
  */
-export function finalizeSpills(c: Counter64, runs: SpillRun[], passKeys = PASS_KEYS): SpillTotals {
+export function finalizeSpills(c: Counter64, runs: SpillRun[], passKeys = PASS_KEYS, compact = false): SpillTotals {
   const totals: SpillTotals = { runs: runs.length, spilled: 0, singles: 0 };
   if (runs.length === 0) return totals;
+  // compact (a final model: only lookups follow): the units the table lacks wait here, and go in once the
+  // table has dropped its own units of one document (Counter64.compactBelow), so it never grows for them.
+  let later = new Int32Array(compact ? 3 << 16 : 0);
+  let nLater = 0;
   try {
     for (let p = 0; p < PARTS; p++) {
       let n = 0;
@@ -155,13 +159,28 @@ export function finalizeSpills(c: Counter64, runs: SpillRun[], passKeys = PASS_K
           }
         }
         occ.forEach((k1, k2, m) => {
-          if (m === 1 && c.get(k1, k2) === 0) totals.singles++;
-          else c.add(k1, k2, m);
+          if (c.addIfPresent(k1, k2, m)) return;
+          if (m === 1) totals.singles++;
+          else if (!compact) c.add(k1, k2, m);
+          else {
+            if (nLater + 3 > later.length) {
+              const grown = new Int32Array(later.length * 2);
+              grown.set(later);
+              later = grown;
+            }
+            later[nLater++] = k1;
+            later[nLater++] = k2;
+            later[nLater++] = m;
+          }
         });
       }
     }
   } finally {
     for (const r of runs) fs.rmSync(r.file, { force: true });
+  }
+  if (compact) {
+    c.compactBelow(2, nLater / 3);
+    for (let i = 0; i < nLater; i += 3) c.add(later[i]!, later[i + 1]!, later[i + 2]!);
   }
   return totals;
 }
