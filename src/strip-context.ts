@@ -131,10 +131,6 @@ class InPlaceRecord implements RawRecord {
     if (this.parsed === undefined) this.parsed = JSON.parse(this.raw) as unknown;
     return this.parsed;
   }
-
-  set value(v: unknown) {
-    this.parsed = v;
-  }
 }
 
 /** Where pass 2's output lines go: an array, or an encoder that makes bytes of them as they come. */

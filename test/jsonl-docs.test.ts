@@ -198,7 +198,6 @@ describe('records read in place (jsonl-docs.ts)', () => {
       const want = documents(block, fo, false);
       const got = documents(block, fo, true);
       expect(got.docs).toEqual(want.docs);
-      expect(want.taken).toBe(0);
       expect(got.taken).toBeGreaterThan(0);
     });
   }
