@@ -10,6 +10,8 @@
  * load factor at most 0.7.
  */
 
+import { CountCore, type KindSpec } from './count-wasm.js';
+
 const MAX_LOAD = 0.7;
 /** Load of a table compacted for lookups (compactBelow): short probes, most of them to an empty slot. */
 const LOOKUP_LOAD = 0.5;
@@ -52,6 +54,8 @@ export class Counter64 {
   /** See maxCap. */
   private capLimit: number;
   readonly prune: PruneInfo = { events: 0, units: 0, maxUndercount: 0 };
+  /** While the table counts documents (countListed): the WebAssembly instance whose memory holds its arrays. */
+  private core: CountCore | null = null;
 
   /**
    * @param budgetBytes memory the table may use, growth included (growing from C/2 to C slots needs both).
@@ -131,6 +135,53 @@ export class Counter64 {
     this.last[i] = doc;
     if (++this.size > this.cap * MAX_LOAD) this.makeRoom(doc);
     return 1;
+  }
+
+  /**
+   * The counting loop (asm/count.ts) for documents: the table moves its arrays into the memory of a
+   * CountCore the first time (they stay typed arrays there for every other operation) and returns it; the
+   * caller lists a document's units in `core.units` and counts them with countListed. `kinds` are the
+   * model's unit kinds (keys and what each counts, see count-wasm.ts).
+   */
+  countCore(kinds: readonly KindSpec[]): CountCore {
+    if (this.core !== null) return this.core;
+    if (this.last.length === 0) throw new Error('boilerstrip: a table whose counting is over counted again');
+    const core = new CountCore(kinds);
+    const v = core.place(this.cap);
+    v.k1.set(this.k1);
+    v.k2.set(this.k2);
+    v.cnt.set(this.cnt);
+    v.last.set(this.last);
+    this.useViews(v);
+    this.shared = false;
+    this.core = core;
+    return core;
+  }
+
+  /**
+   * Count the first `n` units listed in the core (countCore) for document `doc` of site (s1, s2), and under
+   * (g1, g2) too where their kind counts corpus-wide and `global` is set: as keyOf and incDoc for each, in
+   * list order, the table making room (growing, spilling, pruning) exactly where incDoc would. `onEvents`
+   * gets the keys that reached 2 documents, list by list (core.events: unit | kind << 16 | corpus-wide << 31, k1, k2).
+   */
+  countListed(n: number, doc: number, s1: number, s2: number, g1: number, g2: number, global: boolean, onEvents: (events: Int32Array, count: number) => void): void {
+    const core = this.core!;
+    const end = 2 * n;
+    let step = 0;
+    for (;;) {
+      step = core.count(step, n, doc, s1, s2, g1, g2, global, this.size, Math.floor(this.cap * MAX_LOAD));
+      this.size = core.size;
+      if (core.eventCount > 0) onEvents(core.events, core.eventCount);
+      if (this.size > this.cap * MAX_LOAD) this.makeRoom(doc);
+      if (step >= end) return;
+    }
+  }
+
+  private useViews(v: { k1: Int32Array; k2: Int32Array; cnt: Uint32Array; last: Int32Array }): void {
+    this.k1 = v.k1;
+    this.k2 = v.k2;
+    this.cnt = v.cnt;
+    this.last = v.last;
   }
 
   /**
@@ -264,6 +315,9 @@ export class Counter64 {
     this.k1 = copy(this.k1, Int32Array);
     this.k2 = copy(this.k2, Int32Array);
     this.cnt = copy(this.cnt, Uint32Array);
+    // (The serials leave the core's memory too: the core goes, and counts again in a new one if need be.)
+    if (this.core !== null) this.last = this.last.slice();
+    this.core = null;
   }
 
   /** The table's arrays in SharedArrayBuffers, so worker threads can read it without a copy. */
@@ -364,18 +418,28 @@ export class Counter64 {
   }
 
   private resize(cap: number): void {
-    const ok1 = this.k1;
-    const ok2 = this.k2;
-    const oc = this.cnt;
-    const ol = this.last;
+    // A table that counts stays in its core's memory, where the new layout overwrites the old arrays: they
+    // are copied out first. A table whose counting is over leaves the core (its memory goes with it).
+    const counting = this.core !== null && this.last.length > 0;
+    const ok1 = counting ? this.k1.slice() : this.k1;
+    const ok2 = counting ? this.k2.slice() : this.k2;
+    const oc = counting ? this.cnt.slice() : this.cnt;
+    const ol = counting ? this.last.slice() : this.last;
     const oldCap = this.cap;
     this.cap = cap;
     this.mask = cap - 1;
-    this.k1 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
-    this.k2 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
-    this.cnt = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * 4)) : new Uint32Array(cap);
-    // (After dropDocMarks the serials stay dropped: a final table only takes adds.)
-    this.last = ol.length === 0 ? ol : new Int32Array(cap);
+    if (counting) {
+      const v = this.core!.place(cap);
+      v.cnt.fill(0);
+      this.useViews(v);
+    } else {
+      this.core = null;
+      this.k1 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
+      this.k2 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
+      this.cnt = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * 4)) : new Uint32Array(cap);
+      // (After dropDocMarks the serials stay dropped: a final table only takes adds.)
+      this.last = ol.length === 0 ? ol : new Int32Array(cap);
+    }
     const mask = this.mask;
     for (let j = 0; j < oldCap; j++) {
       const c = oc[j]!;

@@ -17,6 +17,7 @@ const analyze = analyzeImported;
 const analyzeLoaded = analyzeLoadedImported;
 const fmix32 = fmix32Imported;
 import { Counter64, type PruneInfo } from './counter.js';
+import type { CountCore, KindSpec } from './count-wasm.js';
 import { finalizeSpills, Spiller, type SpillRun, type SpillTotals } from './spill.js';
 import { NORM_VERSION } from './normalize.js';
 import { detached } from './strings.js';
@@ -78,6 +79,22 @@ export function keyOf(h1: number, h2: number, kind: Kind, s1: number, s2: number
   KEY[0] = a;
   KEY[1] = b;
 }
+
+/**
+ * The unit kinds as the counting loop (asm/count.ts) takes them: keyOf's salts, whether a kind is also
+ * counted corpus-wide (with the fallback on) and whether its keys that reach 2 documents get a sample text.
+ * Heads are counted per site only (teasers point at the site's own articles), element paths too (a
+ * container's share of its site's pages), prose labels too (never judged as chrome); fingerprints,
+ * paths and prose labels are no unit anyone removes, so they get no sample text.
+ */
+const KIND_SPECS: readonly KindSpec[] = KIND_SALT.map((salt1, kind) => ({
+  salt1,
+  salt2: Math.imul(kind + 1, 0x27d4eb2f),
+  global: kind !== Kind.Head && kind !== Kind.Path && kind !== Kind.ProseLabel,
+  events: kind !== Kind.Fp && kind !== Kind.Path && kind !== Kind.ProseLabel,
+}));
+
+const NO_UNITS = new Int32Array(0);
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -250,56 +267,93 @@ export class Model {
       this.sites.set(site, info);
     }
     info.docs++;
-    const fallback = this.params.fallback;
-    const [g1, g2] = this.global;
-    const c = this.counter;
-    const count = (h1: number, h2: number, kind: Kind, from: number, to: number): void => {
-      keyOf(h1, h2, kind, s1, s2);
-      const n = c.incDoc(KEY[0]!, KEY[1]!, doc);
-      // (A prose label is no unit anyone removes: no sample text, and site counts only.)
-      if (kind === Kind.ProseLabel) return;
-      if (n === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, site, text, from, to));
-      // (Heads are judged by site counts only: teasers point at the site's own articles.)
-      if (fallback && kind !== Kind.Head) {
-        keyOf(h1, h2, kind, g1, g2);
-        const m = c.incDoc(KEY[0]!, KEY[1]!, doc);
-        if (m === 2 && this.texts.size < this.maxTexts) this.texts.set(keyString(KEY[0]!, KEY[1]!), sampleText(kind, GLOBAL_SITE, text, from, to));
-      }
-    };
+    // The units, in the order the counts are taken (fingerprints, element paths, then line by line: the
+    // line, its segments, its extra keys), are listed for the counting loop list by list.
+    const core = this.counter.countCore(KIND_SPECS);
+    this.core = core;
+    this.units = core.units;
+    this.listed = 0;
+    this.doc = doc;
+    this.docText = text;
+    this.docSite = site;
+    this.s1 = s1;
+    this.s2 = s2;
     if (this.dedup) {
-      // (No sample texts: a fingerprint is not a unit anyone removes.)
       const fp = a.fp;
-      for (let b = 0; b < fp.length; b += 2) {
-        if (fp[b] === 0) continue;
-        keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, s1, s2);
-        c.incDoc(KEY[0]!, KEY[1]!, doc);
-        if (fallback) {
-          keyOf(fp[b]!, fp[b + 1]!, Kind.Fp, g1, g2);
-          c.incDoc(KEY[0]!, KEY[1]!, doc);
-        }
-      }
+      for (let b = 0; b < fp.length; b += 2) if (fp[b] !== 0) this.unit(fp[b]!, fp[b + 1]!, Kind.Fp, 0, 0);
     }
     if (paths !== undefined) {
-      for (let p = 0; p < paths.length; p += 2) {
-        keyOf(paths[p]!, paths[p + 1]!, Kind.Path, s1, s2);
-        c.incDoc(KEY[0]!, KEY[1]!, doc);
-      }
+      for (let p = 0; p < paths.length; p += 2) this.unit(paths[p]!, paths[p + 1]!, Kind.Path, 0, 0);
     }
     for (let i = 0; i < a.nLines; i++) {
       if (a.lineLen[i] === 0) continue;
-      count(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, a.lineStart[i]!, a.lineEnd[i]!);
+      this.unit(a.lineH1[i]!, a.lineH2[i]!, Kind.Line, a.lineStart[i]!, a.lineEnd[i]!);
       const segN = a.lineSegN[i]!;
       for (let s = a.lineSeg0[i]!, e = s + segN; s < e; s++) {
         if (a.segLen[s] === 0) continue;
-        count(a.segH1[s]!, a.segH2[s]!, Kind.Segment, a.segStart[s]!, a.segEnd[s]!);
+        this.unit(a.segH1[s]!, a.segH2[s]!, Kind.Segment, a.segStart[s]!, a.segEnd[s]!);
       }
       const xN = a.lineXN[i]!;
       for (let x = a.lineX0[i]!, e = x + xN; x < e; x++) {
-        count(a.extraH1[x]!, a.extraH2[x]!, a.extraKind[x]! as Kind, a.lineStart[i]!, a.lineEnd[i]!);
+        this.unit(a.extraH1[x]!, a.extraH2[x]!, a.extraKind[x]! as Kind, a.lineStart[i]!, a.lineEnd[i]!);
       }
     }
+    if (this.listed > 0) this.countUnits();
+    // (Nothing of the document, nor of the core, which the table may leave, is kept.)
+    this.docText = '';
+    this.core = null;
+    this.units = NO_UNITS;
     return 'counted';
   }
+
+  // learnDoc's list of units (see unit and countUnits), and the document they are of.
+  private core: CountCore | null = null;
+  private units: Int32Array = NO_UNITS;
+  private listed = 0;
+  private unitFrom = new Int32Array(0);
+  private unitTo = new Int32Array(0);
+  private doc = 0;
+  private docText = '';
+  private docSite = '';
+  private s1 = 0;
+  private s2 = 0;
+
+  /** List a unit of the document being counted ([from, to): its text, for a sample); counts a full list. */
+  private unit(h1: number, h2: number, kind: Kind, from: number, to: number): void {
+    const j = this.listed;
+    const u = this.units;
+    u[3 * j] = h1;
+    u[3 * j + 1] = h2;
+    u[3 * j + 2] = kind;
+    if (j >= this.unitFrom.length) this.growUnitText();
+    this.unitFrom[j] = from;
+    this.unitTo[j] = to;
+    if (++this.listed === this.core!.maxUnits) this.countUnits();
+  }
+
+  private growUnitText(): void {
+    const n = this.core!.maxUnits;
+    this.unitFrom = new Int32Array(n);
+    this.unitTo = new Int32Array(n);
+  }
+
+  /** Count the listed units (Counter64.countListed); keys that reach 2 documents get a sample text. */
+  private countUnits(): void {
+    const [g1, g2] = this.global;
+    this.counter.countListed(this.listed, this.doc, this.s1, this.s2, g1, g2, this.params.fallback, this.onEvents);
+    this.listed = 0;
+    // (The table may have grown the core's memory: the list is a new view.)
+    this.units = this.core!.units;
+  }
+
+  private readonly onEvents = (ev: Int32Array, count: number): void => {
+    for (let e = 0; e < count && this.texts.size < this.maxTexts; e++) {
+      const w = ev[3 * e]!;
+      const u = w & 0xffff;
+      const kind = ((w >>> 16) & 0x7fff) as Kind;
+      this.texts.set(keyString(ev[3 * e + 1]!, ev[3 * e + 2]!), sampleText(kind, w < 0 ? GLOBAL_SITE : this.docSite, this.docText, this.unitFrom[u]!, this.unitTo[u]!));
+    }
+  };
 
   /** This model's state for the main thread: its entries in compact arrays (no empty slots), to be moved. */
   toParts(): ModelParts {
