@@ -11,10 +11,13 @@
  */
 
 import { CountCore, type KindSpec } from './count-wasm.js';
+import { collectGarbage } from './gc.js';
 
 const MAX_LOAD = 0.7;
 /** Load of a table compacted for lookups (compactBelow): short probes, most of them to an empty slot. */
 const LOOKUP_LOAD = 0.5;
+/** A CountCore of this many bytes or more that the table leaves is collected at once (see gc.ts). */
+const COLLECT_CORE_BYTES = 32 << 20;
 /** After a spill the table grows only when it is still fuller than this. */
 const SPILL_LOAD = 0.35;
 /**
@@ -316,8 +319,33 @@ export class Counter64 {
     this.k2 = copy(this.k2, Int32Array);
     this.cnt = copy(this.cnt, Uint32Array);
     // (The serials leave the core's memory too: the core goes, and counts again in a new one if need be.)
-    if (this.core !== null) this.last = this.last.slice();
+    if (this.core !== null) {
+      this.last = this.last.slice();
+      this.leaveCore();
+    }
+  }
+
+  /** The table is not read again (a thread's, once its entries have moved): its memory goes now. */
+  release(): void {
+    // (An empty table of one slot: a stray lookup finds nothing.)
+    this.k1 = new Int32Array(1);
+    this.k2 = new Int32Array(1);
+    this.cnt = new Uint32Array(1);
+    this.last = new Int32Array(0);
+    this.cap = 1;
+    this.mask = 0;
+    this.size = 0;
+    this.leaveCore();
+  }
+
+  /**
+   * Drop the core (its arrays must no longer be referenced); a large one is collected now, not after the
+   * next phase (gc.ts). No reference to it may be left in a caller's frame either.
+   */
+  private leaveCore(): void {
+    const bytes = this.core?.tableBytes ?? 0;
     this.core = null;
+    if (bytes >= COLLECT_CORE_BYTES) collectGarbage();
   }
 
   /** The table's arrays in SharedArrayBuffers, so worker threads can read it without a copy. */
@@ -418,6 +446,12 @@ export class Counter64 {
   }
 
   private resize(cap: number): void {
+    // (Collected after moveTo returns: until then its frame holds the old arrays.)
+    if (this.moveTo(cap)) collectGarbage();
+  }
+
+  /** resize: the entries into a table of `cap` slots; true when a large core was left (to be collected). */
+  private moveTo(cap: number): boolean {
     // A table that counts stays in its core's memory, where the new layout overwrites the old arrays: they
     // are copied out first. A table whose counting is over leaves the core (its memory goes with it).
     const counting = this.core !== null && this.last.length > 0;
@@ -428,6 +462,7 @@ export class Counter64 {
     const oldCap = this.cap;
     this.cap = cap;
     this.mask = cap - 1;
+    const leftBytes = counting || this.core === null ? 0 : this.core.tableBytes;
     if (counting) {
       const v = this.core!.place(cap);
       v.cnt.fill(0);
@@ -453,6 +488,7 @@ export class Counter64 {
       this.cnt[i] = c;
       this.last[i] = ol[j]!;
     }
+    return leftBytes >= COLLECT_CORE_BYTES;
   }
 
   /**

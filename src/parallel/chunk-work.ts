@@ -138,6 +138,8 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
       model.spillRest();
       const parts = model.toParts();
       post({ type: 'finished', parts }, [parts.k1.buffer, parts.k2.buffer, parts.cnt.buffer] as ArrayBuffer[]);
+      // (The thread serves pass 2 next: the table it counted in is not kept until its next collection.)
+      model.counter.release();
       return;
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
