@@ -71,6 +71,9 @@ class Reference {
   }
 }
 
+/** A word of Arabic letters for n (digits fold to one, so numbers make no distinct lines). */
+const word = (n: number): string => Array.from((n >>> 0).toString(26), (d) => String.fromCharCode(0x628 + parseInt(d, 26))).join('');
+
 /** Every slot of the two tables equal (key and count of each entry, in slot order), and their sizes, capacities and pruning. */
 function expectSameTable(got: Counter64, want: Counter64): void {
   expect(got.size).toBe(want.size);
@@ -108,7 +111,6 @@ describe('the counting loop in WebAssembly (asm/count.ts) against incDoc in JS',
     const m = new Model({ maxMemory: 1 << 26 });
     const ref = new Reference(1 << 26);
     // Lines repeated across documents (some twice in one), and 40,000 element paths: several lists a document.
-    const word = (n: number): string => Array.from((n >>> 0).toString(26), (d) => String.fromCharCode(0x628 + parseInt(d, 26))).join('');
     const pool = Array.from({ length: 30_000 }, (_, i) => `سطر ${word(i)} من الأسطر المتكررة ${word(r() & 1023)}`);
     const paths = new Int32Array(80_000);
     for (let doc = 0; doc < 6; doc++) {
@@ -137,8 +139,6 @@ describe('the counting loop in WebAssembly (asm/count.ts) against incDoc in JS',
         tab.dropSingles(doc);
       };
     });
-    // (Digits fold to one: the words are made of letters.)
-    const word = (n: number): string => Array.from((n >>> 0).toString(26), (d) => String.fromCharCode(0x628 + parseInt(d, 26))).join('');
     const hot = Array.from({ length: 200 }, (_, i) => `خبر متكرر ${word(i)}`);
     for (let doc = 0; doc < 3000; doc++) {
       const lines = Array.from({ length: 60 }, (_, k) => (k < 8 ? hot[Math.abs(r()) % hot.length]! : `سطر فريد ${word(r())} ${word(r())}`));
