@@ -6,8 +6,10 @@
  * 3 GB on two threads peaked at 477 MB instead of 403 MB with a collection at the pass change).
  *
  * V8's `gc` function is reached as the `expose-gc` package does it: the flag set at run time, and `gc` read
- * from a new context (the flag only adds it to contexts made after it is set). When that fails, nothing
- * is collected early and nothing else changes.
+ * from a new context (the flag only adds it to contexts made after it is set), then the flag unset again.
+ * Node keeps V8's flags writable after start for `v8.setFlagsFromString` (an embedder that freezes them,
+ * as nw.js does, would stop on it; Node does not). When it fails, nothing is collected early and nothing
+ * else changes.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
