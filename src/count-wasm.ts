@@ -58,6 +58,13 @@ export interface TableViews {
   last: Int32Array;
 }
 
+/**
+ * Most bytes a table may take in a core: WebAssembly's 32-bit memory stops at 4 GiB (Node 20's V8: 65,536
+ * pages), so a table of 2^28 slots (--max-memory of 13 GB or more) counts in JS instead (counter.ts).
+ * Tests lower it to take that path.
+ */
+export const CORE_LIMIT = { tableBytes: 2 ** 32 - (1 << 21) };
+
 export class CountCore {
   private readonly w: Exports;
   /** Units a list holds (the caller counts a longer document list by list). */
@@ -101,10 +108,17 @@ export class CountCore {
 
   /**
    * Lay a table of `cap` slots out in the memory (its contents are not kept: the caller copies what it
-   * needs first) and return its views. Throws a RangeError when the engine will not give the memory.
+   * needs first) and return its views; null when it may not (CORE_LIMIT) or the engine will not give the
+   * memory (then nothing changed).
    */
-  place(cap: number): TableViews {
-    this.grow(this.tablePtr + 16 * cap);
+  place(cap: number): TableViews | null {
+    if (16 * cap > CORE_LIMIT.tableBytes) return null;
+    try {
+      this.grow(this.tablePtr + 16 * cap);
+    } catch (e) {
+      if (e instanceof RangeError) return null;
+      throw e;
+    }
     this.cap = cap;
     const buf = this.w.memory.buffer;
     const p = this.tablePtr;

@@ -12,6 +12,7 @@
 
 import { CountCore, type KindSpec } from './count-wasm.js';
 import { collectGarbage } from './gc.js';
+import { fmix32 } from './analyze.js';
 
 const MAX_LOAD = 0.7;
 /** Load of a table compacted for lookups (compactBelow): short probes, most of them to an empty slot. */
@@ -57,8 +58,16 @@ export class Counter64 {
   /** See maxCap. */
   private capLimit: number;
   readonly prune: PruneInfo = { events: 0, units: 0, maxUndercount: 0 };
-  /** While the table counts documents (countListed): the WebAssembly instance whose memory holds its arrays. */
+  /**
+   * While the table counts documents (countListed): the WebAssembly instance of the counting loop, whose
+   * memory holds the unit list and, with tableInCore, the table's arrays.
+   */
   private core: CountCore | null = null;
+  private tableInCore = false;
+  /** The core could not hold the table once: it counts in JS from then on. */
+  private tableRefused = false;
+  private kinds: readonly KindSpec[] | null = null;
+  private jsEvents: Int32Array | null = null;
 
   /**
    * @param budgetBytes memory the table may use, growth included (growing from C/2 to C slots needs both).
@@ -144,20 +153,25 @@ export class Counter64 {
    * The counting loop (asm/count.ts) for documents: the table moves its arrays into the memory of a
    * CountCore the first time (they stay typed arrays there for every other operation) and returns it; the
    * caller lists a document's units in `core.units` and counts them with countListed. `kinds` are the
-   * model's unit kinds (keys and what each counts, see count-wasm.ts).
+   * model's unit kinds (keys and what each counts, see count-wasm.ts). A table the core may not hold
+   * (past CORE_LIMIT, or memory the engine will not give) stays in JS and is counted there, the same way.
    */
   countCore(kinds: readonly KindSpec[]): CountCore {
     if (this.core !== null) return this.core;
     if (this.last.length === 0) throw new Error('boilerstrip: a table whose counting is over counted again');
     const core = new CountCore(kinds);
-    const v = core.place(this.cap);
-    v.k1.set(this.k1);
-    v.k2.set(this.k2);
-    v.cnt.set(this.cnt);
-    v.last.set(this.last);
-    this.useViews(v);
-    this.shared = false;
+    this.kinds = kinds;
     this.core = core;
+    const v = this.tableRefused ? null : core.place(this.cap);
+    if (v !== null) {
+      v.k1.set(this.k1);
+      v.k2.set(this.k2);
+      v.cnt.set(this.cnt);
+      v.last.set(this.last);
+      this.useViews(v);
+      this.shared = false;
+      this.tableInCore = true;
+    } else this.tableRefused = true;
     return core;
   }
 
@@ -168,16 +182,47 @@ export class Counter64 {
    * gets the keys that reached 2 documents, list by list (core.events: unit | kind << 16 | corpus-wide << 31, k1, k2).
    */
   countListed(n: number, doc: number, s1: number, s2: number, g1: number, g2: number, global: boolean, onEvents: (events: Int32Array, count: number) => void): void {
-    const core = this.core!;
     const end = 2 * n;
     let step = 0;
-    for (;;) {
+    while (step < end) {
+      // (A table that outgrows the core leaves it on the way: the rest of the list is counted in JS.)
+      if (!this.tableInCore) {
+        this.countStepsJs(step, n, doc, s1, s2, g1, g2, global, onEvents);
+        return;
+      }
+      const core = this.core!;
       step = core.count(step, n, doc, s1, s2, g1, g2, global, this.size, Math.floor(this.cap * MAX_LOAD));
       this.size = core.size;
       if (core.eventCount > 0) onEvents(core.events, core.eventCount);
       if (this.size > this.cap * MAX_LOAD) this.makeRoom(doc);
-      if (step >= end) return;
     }
+  }
+
+  /** countListed's steps from `step` on, in JS (asm/count.ts countUnits, step for step), for a table outside the core. */
+  private countStepsJs(step: number, n: number, doc: number, s1: number, s2: number, g1: number, g2: number, global: boolean, onEvents: (events: Int32Array, count: number) => void): void {
+    const core = this.core!;
+    const u = core.units;
+    const ev = (this.jsEvents ??= new Int32Array(6 * core.maxUnits));
+    const kinds = this.kinds!;
+    let ne = 0;
+    for (const end = 2 * n; step < end; step++) {
+      const j = step >> 1;
+      const corpus = step & 1;
+      const kind = u[3 * j + 2]!;
+      const k = kinds[kind]!;
+      if (corpus === 1 && !(global && k.global)) continue;
+      let a = u[3 * j]! ^ (corpus === 1 ? g1 : s1) ^ k.salt1;
+      let b = u[3 * j + 1]! ^ (corpus === 1 ? g2 : s2) ^ k.salt2;
+      a = fmix32(a + Math.imul(b, 0x9e3779b1));
+      b = fmix32(b ^ Math.imul(a, 0x85ebca6b));
+      if (this.incDoc(a, b, doc) === 2 && k.events) {
+        ev[3 * ne] = j | (kind << 16) | (corpus << 31);
+        ev[3 * ne + 1] = a;
+        ev[3 * ne + 2] = b;
+        ne++;
+      }
+    }
+    if (ne > 0) onEvents(ev, ne);
   }
 
   private useViews(v: { k1: Int32Array; k2: Int32Array; cnt: Uint32Array; last: Int32Array }): void {
@@ -320,7 +365,7 @@ export class Counter64 {
     this.cnt = copy(this.cnt, Uint32Array);
     // (The serials leave the core's memory too: the core goes, and counts again in a new one if need be.)
     if (this.core !== null) {
-      this.last = this.last.slice();
+      if (this.tableInCore) this.last = this.last.slice();
       this.leaveCore();
     }
   }
@@ -345,6 +390,7 @@ export class Counter64 {
   private leaveCore(): void {
     const bytes = this.core?.tableBytes ?? 0;
     this.core = null;
+    this.tableInCore = false;
     if (bytes >= COLLECT_CORE_BYTES) collectGarbage();
   }
 
@@ -453,8 +499,10 @@ export class Counter64 {
   /** resize: the entries into a table of `cap` slots; true when a large core was left (to be collected). */
   private moveTo(cap: number): boolean {
     // A table that counts stays in its core's memory, where the new layout overwrites the old arrays: they
-    // are copied out first. A table whose counting is over leaves the core (its memory goes with it).
-    const counting = this.core !== null && this.last.length > 0;
+    // are copied out first. A table whose counting is over leaves the core (its memory goes with it), and
+    // so does one the core may not hold (CORE_LIMIT), which counts in JS from then on.
+    const inCore = this.tableInCore;
+    const counting = inCore && this.last.length > 0;
     const ok1 = counting ? this.k1.slice() : this.k1;
     const ok2 = counting ? this.k2.slice() : this.k2;
     const oc = counting ? this.cnt.slice() : this.cnt;
@@ -462,13 +510,26 @@ export class Counter64 {
     const oldCap = this.cap;
     this.cap = cap;
     this.mask = cap - 1;
-    const leftBytes = counting || this.core === null ? 0 : this.core.tableBytes;
-    if (counting) {
-      const v = this.core!.place(cap);
+    let leftBytes = 0;
+    const v = counting ? this.core!.place(cap) : null;
+    if (v !== null) {
       v.cnt.fill(0);
       this.useViews(v);
     } else {
-      this.core = null;
+      if (counting) {
+        // The core may not hold this table: it counts in JS from now on, and a new core keeps the list.
+        this.tableRefused = true;
+        const list = this.core!.units;
+        const fresh = new CountCore(this.kinds!);
+        fresh.units.set(list);
+        leftBytes = this.core!.tableBytes;
+        this.core = fresh;
+      } else if (inCore) {
+        // Counting is over (or the table goes to shared memory): it leaves the core.
+        leftBytes = this.core!.tableBytes;
+        this.core = null;
+      } else if (this.last.length === 0) this.core = null; // (a core that held the list of a table counted in JS)
+      this.tableInCore = false;
       this.k1 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
       this.k2 = this.shared ? new Int32Array(new SharedArrayBuffer(cap * 4)) : new Int32Array(cap);
       this.cnt = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * 4)) : new Uint32Array(cap);

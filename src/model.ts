@@ -342,8 +342,9 @@ export class Model {
     const [g1, g2] = this.global;
     this.counter.countListed(this.listed, this.doc, this.s1, this.s2, g1, g2, this.params.fallback, this.onEvents);
     this.listed = 0;
-    // (The table may have grown the core's memory: the list is a new view.)
-    this.units = this.core!.units;
+    // (The table may have grown the core's memory, or left it for a new one: the list is a new view.)
+    this.core = this.counter.countCore(KIND_SPECS);
+    this.units = this.core.units;
   }
 
   private readonly onEvents = (ev: Int32Array, count: number): void => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, Analysis, Kind } from '../src/analyze.js';
+import { CORE_LIMIT } from '../src/count-wasm.js';
 import { Counter64 } from '../src/counter.js';
 import { collectGarbage } from '../src/gc.js';
 import { GLOBAL_SITE, KEY, keyOf, keyString, Model, siteHash } from '../src/model.js';
@@ -168,5 +169,35 @@ describe('the counting loop in WebAssembly (asm/count.ts) against incDoc in JS',
     c.release();
     expect(c.size).toBe(0);
     expect(c.get(1, 2)).toBe(0);
+  });
+
+  it.each([
+    ['never', 0],
+    ['up to 2^17 slots, then in JS from the middle of a list on', 16 << 17],
+  ])('a table the core may not hold counts in JS, slot for slot the same (core: %s)', (_how, limit) => {
+    const was = CORE_LIMIT.tableBytes;
+    CORE_LIMIT.tableBytes = limit;
+    try {
+      const r = rngInt(9);
+      const m = new Model({ maxMemory: 1 << 26 });
+      const ref = new Reference(1 << 26);
+      const pool = Array.from({ length: 30_000 }, (_, i) => `سطر ${word(i)} من الأسطر ${word(r() & 1023)}`);
+      for (let doc = 0; doc < 8; doc++) {
+        const lines = Array.from({ length: 20_000 }, () => pool[Math.abs(r()) % pool.length]!);
+        m.learnDoc(lines.join('\n'), `site${doc % 3}`);
+        ref.learn(lines.join('\n'), `site${doc % 3}`);
+      }
+      expect(m.counter.capacity).toBeGreaterThan(1 << 17);
+      expectSameTable(m.counter, ref.c);
+      expect([...m.texts].sort()).toEqual([...ref.texts].sort());
+      for (const d of docs.slice(0, 300)) {
+        m.learnDoc(d.text, d.site);
+        ref.learn(d.text, d.site);
+      }
+      expectSameTable(m.counter, ref.c);
+      expect([...m.texts].sort()).toEqual([...ref.texts].sort());
+    } finally {
+      CORE_LIMIT.tableBytes = was;
+    }
   });
 });
