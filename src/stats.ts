@@ -18,9 +18,80 @@ export interface SiteFigures {
 /** Removed units the report tracks; more are counted as untracked. */
 const MAX_UNITS = 100_000;
 
-/** Removed units of a chunk as a thread sends them (see RunStats.packUnits). */
+/**
+ * Keys of two int32 lanes to dense indexes 0, 1, 2, ... in the order first seen (open addressing): a
+ * thread's removed units per chunk, without the boxed 53-bit numbers a Map of them needs per lookup.
+ */
+export class LaneIndex {
+  private slots = new Int32Array(1024).fill(-1);
+  k1 = new Int32Array(256);
+  k2 = new Int32Array(256);
+  size = 0;
+
+  /** The index of (a, b), -1 when absent. */
+  find(a: number, b: number): number {
+    const mask = this.slots.length - 1;
+    for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      const e = this.slots[i]!;
+      if (e < 0 || (this.k1[e] === a && this.k2[e] === b)) return e;
+    }
+  }
+
+  /** Add (a, b), which must be absent: its index. */
+  add(a: number, b: number): number {
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    const e = this.size++;
+    if (e >= this.k1.length) {
+      const k1 = new Int32Array(2 * this.k1.length);
+      const k2 = new Int32Array(2 * this.k1.length);
+      k1.set(this.k1);
+      k2.set(this.k2);
+      this.k1 = k1;
+      this.k2 = k2;
+    }
+    this.k1[e] = a;
+    this.k2[e] = b;
+    this.place(e);
+    return e;
+  }
+
+  clear(): void {
+    if (this.size > 0) this.slots.fill(-1);
+    this.size = 0;
+  }
+
+  private place(e: number): void {
+    const mask = this.slots.length - 1;
+    let i = (this.k1[e]! ^ Math.imul(this.k2[e]!, 0x9e3779b1)) & mask;
+    while (this.slots[i]! >= 0) i = (i + 1) & mask;
+    this.slots[i] = e;
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(2 * this.slots.length).fill(-1);
+    for (let e = 0; e < this.size; e++) this.place(e);
+  }
+}
+
+/** A chunk's removed units (RunStats.removedUnit): documents and figures per unit, in the order first seen. */
+export class UnitTally {
+  readonly index = new LaneIndex();
+  docs = new Int32Array(256);
+  readonly figures: UnitFigures[] = [];
+
+  clear(): void {
+    this.index.clear();
+    this.figures.length = 0;
+  }
+}
+
+/**
+ * Removed units of a chunk as a thread sends them (see RunStats.packTally): key lanes (k1, k2 >>> 11) and
+ * documents per unit, and the figures of those the thread sends for the first time (by index here).
+ */
 export interface PackedUnits {
-  keys: Float64Array;
+  a: Int32Array;
+  b: Int32Array;
   docs: Int32Array;
   first: [number, UnitFigures][];
 }
@@ -63,15 +134,20 @@ export class RunStats {
   /** Why clean ran without the analysis cache though it was on (no room, a failed write). */
   analysisCacheOff: string | null = null;
   readonly sites = new Map<string, SiteFigures>();
-  /** Removed units by key (53 bits of the 64-bit key: a report figure, where a rare merge does no harm). */
-  readonly units = new Map<number, UnitFigures>();
+  /**
+   * Removed units by key, in the order first seen: lanes k1 and k2 >>> 11, 53 bits of the 64-bit key (a
+   * report figure, where a rare merge does no harm). Typed lanes, not a Map of 53-bit numbers: each
+   * lookup of those boxed a number (a third of --report's cost).
+   */
+  private unitIndex: LaneIndex | null = null;
+  private readonly unitFigures: UnitFigures[] = [];
   unitsUntracked = 0;
   /** Candidates for the report's sample documents (see report/samples.ts). */
   samples: SampleDoc[] = [];
   model: Model | null = null;
 
   /**
-   * Add counts gathered elsewhere (a worker thread's chunk; its removed units come packed, see packUnits).
+   * Add counts gathered elsewhere (a worker thread's chunk; its removed units come packed, see packTally).
    * `lineOffset` turns chunk lines into file lines.
    */
   absorb(o: RunStats, lineOffset = 0, units?: PackedUnits): void {
@@ -93,12 +169,46 @@ export class RunStats {
     }
     this.samples = mergeSamples(this.samples, o.samples);
     if (units) {
-      const first = new Map(units.first);
-      for (let i = 0; i < units.keys.length; i++) {
-        const u = first.get(units.keys[i]!);
-        this.countUnit(units.keys[i]!, units.docs[i]!, () => u && { ...u });
+      let f = 0;
+      for (let i = 0; i < units.a.length; i++) {
+        // (`first` is in index order.)
+        const u = f < units.first.length && units.first[f]![0] === i ? units.first[f++]![1] : undefined;
+        this.countUnit(units.a[i]!, units.b[i]!, units.docs[i]!, () => u && { ...u });
       }
     }
+  }
+
+  /**
+   * While set (a thread's chunk stats), removedUnit tallies here, and packTally sends it: no Map of boxed
+   * keys per removed unit of every document.
+   */
+  tally: UnitTally | null = null;
+
+  /** One more document unit (k1, k2) (its 64-bit key) was removed from; `make` gives its figures when it is new. */
+  removedUnit(k1: number, k2: number, make: () => UnitFigures): void {
+    const t = this.tally;
+    if (t === null) {
+      this.countUnit(k1, k2 >>> 11, 1, make);
+      return;
+    }
+    const b = k2 >>> 11;
+    const e = t.index.find(k1, b);
+    if (e >= 0) {
+      t.docs[e]!++;
+      return;
+    }
+    if (t.index.size >= MAX_UNITS) {
+      this.unitsUntracked++;
+      return;
+    }
+    const n = t.index.add(k1, b);
+    if (n >= t.docs.length) {
+      const d = new Int32Array(2 * t.docs.length);
+      d.set(t.docs);
+      t.docs = d;
+    }
+    t.docs[n] = 1;
+    t.figures[n] = make();
   }
 
   /**
@@ -107,37 +217,42 @@ export class RunStats {
    * given them (a thread sends each unit's figures once: the first time a unit comes, in input order, it
    * carries them).
    */
-  countUnit(k: number, docs: number, make: () => UnitFigures | undefined): void {
-    const mine = this.units.get(k);
-    if (mine) {
-      mine.docs += docs;
+  countUnit(a: number, b: number, docs: number, make: () => UnitFigures | undefined): void {
+    const ix = (this.unitIndex ??= new LaneIndex());
+    const e = ix.find(a, b);
+    if (e >= 0) {
+      this.unitFigures[e]!.docs += docs;
       return;
     }
-    const u = this.units.size < MAX_UNITS ? make() : undefined;
-    if (u !== undefined) this.units.set(k, u);
-    else this.unitsUntracked++;
+    const u = ix.size < MAX_UNITS ? make() : undefined;
+    if (u === undefined) {
+      this.unitsUntracked++;
+      return;
+    }
+    ix.add(a, b);
+    this.unitFigures.push(u);
   }
+
 
   /**
    * A thread's removed units for one chunk, as sent: keys and document counts in typed arrays, full
    * figures only for the units this thread has not sent before (`sent` remembers them).
    */
-  static packUnits(units: Map<number, UnitFigures>, sent: Set<number>): PackedUnits {
-    const keys = new Float64Array(units.size);
-    const docs = new Int32Array(units.size);
+  static packTally(t: UnitTally, sent: LaneIndex): PackedUnits {
+    const n = t.index.size;
+    const a = t.index.k1.slice(0, n);
+    const b = t.index.k2.slice(0, n);
+    const docs = t.docs.slice(0, n);
     const first: [number, UnitFigures][] = [];
-    let i = 0;
-    for (const [k, u] of units) {
-      keys[i] = k;
-      docs[i++] = u.docs;
-      if (!sent.has(k)) {
-        sent.add(k);
-        first.push([k, u]);
-      }
+    for (let e = 0; e < n; e++) {
+      if (sent.find(a[e]!, b[e]!) >= 0) continue;
+      sent.add(a[e]!, b[e]!);
+      const u = t.figures[e]!;
+      u.docs = docs[e]!;
+      first.push([e, u]);
     }
-    return { keys, docs, first };
+    return { a, b, docs, first };
   }
-
 
   reject(b: BadRecord): void {
     this.rejected++;
@@ -153,7 +268,7 @@ export class RunStats {
   report(options: Record<string, unknown> = {}): RunReport {
     const m = this.model;
     const sites = [...this.sites].sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1));
-    const units = [...this.units.values()].sort((a, b) => b.docs - a.docs || b.df - a.df || (a.text < b.text ? -1 : 1));
+    const units = this.unitFigures.slice().sort((a, b) => b.docs - a.docs || b.df - a.df || (a.text < b.text ? -1 : 1));
     const secs = this.learnSeconds + this.stripSeconds;
     const siteRank = new Map(sites.map(([site], i) => [site, i]));
     return {

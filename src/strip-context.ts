@@ -207,12 +207,12 @@ function processRecord(
     for (const u of stripper.removedUnits!) {
       // (On an HTML page the block decision may keep what the text rules would cut.)
       if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;
-      stats.countUnit((u.k1 >>> 0) * 2097152 + (u.k2 >>> 11), 1, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: detached(t.slice(u.start, Math.min(u.end, u.start + 200))) }));
+      stats.removedUnit(u.k1, u.k2, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: detached(t.slice(u.start, Math.min(u.end, u.start + 200))) }));
     }
     // The containers whose blocks the block decision removed: path and a sample of their text.
     if (d.html !== null) {
       cleaner.pageStripper!.removedContainers(d.html, site, (k1, k2, path, pages, text) => {
-        stats.countUnit((k1 >>> 0) * 2097152 + (k2 >>> 11), 1, () => ({ site, reason: 'structure', df: pages, docs: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
+        stats.removedUnit(k1, k2, () => ({ site, reason: 'structure', df: pages, docs: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
       });
     }
     stats.samples = offerSample(stats.samples, site, t, res, () => idAndUrl(r, fields, meta));
