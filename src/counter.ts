@@ -12,7 +12,24 @@
 
 import { CountCore, type KindSpec } from './count-wasm.js';
 import { collectGarbage } from './gc.js';
-import { fmix32 } from './analyze.js';
+import { fmix32 as fmix32Imported } from './analyze.js';
+
+// (Module-local alias: imported bindings are slower to reach in hot paths.)
+const fmix32 = fmix32Imported;
+
+/** Output of mixKey. */
+export const KEY = new Int32Array(2);
+
+/**
+ * A unit's 64-bit counting key from its hash lanes, its kind's two salts and its site's lanes (model.ts
+ * keyOf; asm/count.ts mixes the same way): a bijective mix, so distinct inputs stay distinct.
+ */
+export function mixKey(h1: number, h2: number, salt1: number, salt2: number, s1: number, s2: number): void {
+  const b0 = h2 ^ s2 ^ salt2;
+  const a = fmix32((h1 ^ s1 ^ salt1) + Math.imul(b0, 0x9e3779b1));
+  KEY[0] = a;
+  KEY[1] = fmix32(b0 ^ Math.imul(a, 0x85ebca6b));
+}
 
 const MAX_LOAD = 0.7;
 /** Load of a table compacted for lookups (compactBelow): short probes, most of them to an empty slot. */
@@ -211,10 +228,9 @@ export class Counter64 {
       const kind = u[3 * j + 2]!;
       const k = kinds[kind]!;
       if (corpus === 1 && !(global && k.global)) continue;
-      let a = u[3 * j]! ^ (corpus === 1 ? g1 : s1) ^ k.salt1;
-      let b = u[3 * j + 1]! ^ (corpus === 1 ? g2 : s2) ^ k.salt2;
-      a = fmix32(a + Math.imul(b, 0x9e3779b1));
-      b = fmix32(b ^ Math.imul(a, 0x85ebca6b));
+      mixKey(u[3 * j]!, u[3 * j + 1]!, k.salt1, k.salt2, corpus === 1 ? g1 : s1, corpus === 1 ? g2 : s2);
+      const a = KEY[0]!;
+      const b = KEY[1]!;
       if (this.incDoc(a, b, doc) === 2 && k.events) {
         ev[3 * ne] = j | (kind << 16) | (corpus << 31);
         ev[3 * ne + 1] = a;

@@ -16,7 +16,7 @@ import { Analysis, analyze as analyzeImported, analyzeLoaded as analyzeLoadedImp
 const analyze = analyzeImported;
 const analyzeLoaded = analyzeLoadedImported;
 const fmix32 = fmix32Imported;
-import { Counter64, type PruneInfo } from './counter.js';
+import { Counter64, KEY, mixKey as mixKeyImported, type PruneInfo } from './counter.js';
 import type { CountCore, KindSpec } from './count-wasm.js';
 import { finalizeSpills, Spiller, type SpillRun, type SpillTotals } from './spill.js';
 import { NORM_VERSION } from './normalize.js';
@@ -67,17 +67,18 @@ export function siteHash(name: string): [number, number] {
 
 const KIND_SALT = [0x0, 0x5e6d1a2b, 0x7f4a7c15, 0x3c6ef372, 0x1b873593, 0x6a09e667, 0x510e527f, 0x1f83d9ab, 0x5be0cd19];
 
-/** Output of keyOf. */
-export const KEY = new Int32Array(2);
+// (Module-local alias: an imported binding is slower to reach in keyOf, which pass 2 calls per unit.)
+const mixKey = mixKeyImported;
+
+/** A kind's salt of the second lane. */
+const KIND_SALT2 = KIND_SALT.map((_, kind) => Math.imul(kind + 1, 0x27d4eb2f));
+
+/** Output of keyOf (counter.ts's, shared with its counting loop's JS path). */
+export { KEY };
 
 /** The counting key of unit (h1, h2) of a kind in a site: a bijective mix, so distinct inputs stay distinct. */
 export function keyOf(h1: number, h2: number, kind: Kind, s1: number, s2: number): void {
-  let a = h1 ^ s1 ^ KIND_SALT[kind]!;
-  let b = h2 ^ s2 ^ Math.imul(kind + 1, 0x27d4eb2f);
-  a = fmix32(a + Math.imul(b, 0x9e3779b1));
-  b = fmix32(b ^ Math.imul(a, 0x85ebca6b));
-  KEY[0] = a;
-  KEY[1] = b;
+  mixKey(h1, h2, KIND_SALT[kind]!, KIND_SALT2[kind]!, s1, s2);
 }
 
 /**
@@ -89,7 +90,7 @@ export function keyOf(h1: number, h2: number, kind: Kind, s1: number, s2: number
  */
 const KIND_SPECS: readonly KindSpec[] = KIND_SALT.map((salt1, kind) => ({
   salt1,
-  salt2: Math.imul(kind + 1, 0x27d4eb2f),
+  salt2: KIND_SALT2[kind]!,
   global: kind !== Kind.Head && kind !== Kind.Path && kind !== Kind.ProseLabel,
   events: kind !== Kind.Fp && kind !== Kind.Path && kind !== Kind.ProseLabel,
 }));
@@ -272,6 +273,10 @@ export class Model {
     const core = this.counter.countCore(KIND_SPECS);
     this.core = core;
     this.units = core.units;
+    if (this.unitFrom.length !== core.maxUnits) {
+      this.unitFrom = new Int32Array(core.maxUnits);
+      this.unitTo = new Int32Array(core.maxUnits);
+    }
     this.listed = 0;
     this.doc = doc;
     this.docText = text;
@@ -325,16 +330,9 @@ export class Model {
     u[3 * j] = h1;
     u[3 * j + 1] = h2;
     u[3 * j + 2] = kind;
-    if (j >= this.unitFrom.length) this.growUnitText();
     this.unitFrom[j] = from;
     this.unitTo[j] = to;
     if (++this.listed === this.core!.maxUnits) this.countUnits();
-  }
-
-  private growUnitText(): void {
-    const n = this.core!.maxUnits;
-    this.unitFrom = new Int32Array(n);
-    this.unitTo = new Int32Array(n);
   }
 
   /** Count the listed units (Counter64.countListed); keys that reach 2 documents get a sample text. */

@@ -19,8 +19,8 @@ export interface SiteFigures {
 const MAX_UNITS = 100_000;
 
 /**
- * Keys of two int32 lanes to dense indexes 0, 1, 2, ... in the order first seen (open addressing): a
- * thread's removed units per chunk, without the boxed 53-bit numbers a Map of them needs per lookup.
+ * Keys of two int32 lanes to dense indexes 0, 1, 2, ... in the order first seen (open addressing): removed
+ * units without the boxed 53-bit numbers a Map of them needs per lookup.
  */
 export class LaneIndex {
   private slots = new Int32Array(1024).fill(-1);
@@ -73,20 +73,8 @@ export class LaneIndex {
   }
 }
 
-/** A chunk's removed units (RunStats.removedUnit): documents and figures per unit, in the order first seen. */
-export class UnitTally {
-  readonly index = new LaneIndex();
-  docs = new Int32Array(256);
-  readonly figures: UnitFigures[] = [];
-
-  clear(): void {
-    this.index.clear();
-    this.figures.length = 0;
-  }
-}
-
 /**
- * Removed units of a chunk as a thread sends them (see RunStats.packTally): key lanes (k1, k2 >>> 11) and
+ * Removed units of a chunk as a thread sends them (see RunStats.takeUnits): key lanes (k1, k2 >>> 11) and
  * documents per unit, and the figures of those the thread sends for the first time (by index here).
  */
 export interface PackedUnits {
@@ -147,7 +135,7 @@ export class RunStats {
   model: Model | null = null;
 
   /**
-   * Add counts gathered elsewhere (a worker thread's chunk; its removed units come packed, see packTally).
+   * Add counts gathered elsewhere (a worker thread's chunk; its removed units come packed, see takeUnits).
    * `lineOffset` turns chunk lines into file lines.
    */
   absorb(o: RunStats, lineOffset = 0, units?: PackedUnits): void {
@@ -178,37 +166,9 @@ export class RunStats {
     }
   }
 
-  /**
-   * While set (a thread's chunk stats), removedUnit tallies here, and packTally sends it: no Map of boxed
-   * keys per removed unit of every document.
-   */
-  tally: UnitTally | null = null;
-
   /** One more document unit (k1, k2) (its 64-bit key) was removed from; `make` gives its figures when it is new. */
   removedUnit(k1: number, k2: number, make: () => UnitFigures): void {
-    const t = this.tally;
-    if (t === null) {
-      this.countUnit(k1, k2 >>> 11, 1, make);
-      return;
-    }
-    const b = k2 >>> 11;
-    const e = t.index.find(k1, b);
-    if (e >= 0) {
-      t.docs[e]!++;
-      return;
-    }
-    if (t.index.size >= MAX_UNITS) {
-      this.unitsUntracked++;
-      return;
-    }
-    const n = t.index.add(k1, b);
-    if (n >= t.docs.length) {
-      const d = new Int32Array(2 * t.docs.length);
-      d.set(t.docs);
-      t.docs = d;
-    }
-    t.docs[n] = 1;
-    t.figures[n] = make();
+    this.countUnit(k1, k2 >>> 11, 1, make);
   }
 
   /**
@@ -233,24 +193,28 @@ export class RunStats {
     this.unitFigures.push(u);
   }
 
-
   /**
-   * A thread's removed units for one chunk, as sent: keys and document counts in typed arrays, full
-   * figures only for the units this thread has not sent before (`sent` remembers them).
+   * A thread's removed units of one chunk, as sent, taken out of these stats (which then go by structured
+   * clone without them): key lanes and document counts in typed arrays, full figures only for the units
+   * this thread has not sent before (`sent` remembers them). Undefined when none were removed.
    */
-  static packTally(t: UnitTally, sent: LaneIndex): PackedUnits {
-    const n = t.index.size;
-    const a = t.index.k1.slice(0, n);
-    const b = t.index.k2.slice(0, n);
-    const docs = t.docs.slice(0, n);
+  takeUnits(sent: LaneIndex): PackedUnits | undefined {
+    const ix = this.unitIndex;
+    if (ix === null || ix.size === 0) return undefined;
+    const n = ix.size;
+    const a = ix.k1.slice(0, n);
+    const b = ix.k2.slice(0, n);
+    const docs = new Int32Array(n);
     const first: [number, UnitFigures][] = [];
     for (let e = 0; e < n; e++) {
+      const u = this.unitFigures[e]!;
+      docs[e] = u.docs;
       if (sent.find(a[e]!, b[e]!) >= 0) continue;
       sent.add(a[e]!, b[e]!);
-      const u = t.figures[e]!;
-      u.docs = docs[e]!;
       first.push([e, u]);
     }
+    this.unitIndex = null;
+    this.unitFigures.length = 0;
     return { a, b, docs, first };
   }
 

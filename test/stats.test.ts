@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LaneIndex, RunStats, UnitTally, type UnitFigures } from '../src/stats.js';
+import { LaneIndex, RunStats, type UnitFigures } from '../src/stats.js';
 import { rngInt } from './helpers/rng.js';
 
 const fig = (text: string): UnitFigures => ({ site: 's', reason: 'line', df: 3, docs: 1, text });
@@ -25,25 +25,23 @@ describe('removed units for --report (stats.ts)', () => {
     }
   });
 
-  it("a thread's tallied chunks, packed and absorbed, report what counting each unit in the run's own stats reports", () => {
+  it("a thread's chunks, taken and absorbed, report what counting each unit in the run's own stats reports", () => {
     const r = rngInt(13);
     const keys: [number, number][] = Array.from({ length: 300 }, () => [r(), r()]);
     const direct = new RunStats();
     const run = new RunStats();
-    const tally = new UnitTally();
     const sent = new LaneIndex();
     for (let chunk = 0; chunk < 20; chunk++) {
       const stats = new RunStats();
-      stats.tally = tally;
       for (let i = 0; i < 400; i++) {
         const j = Math.abs(r()) % keys.length;
         const [k1, k2] = keys[j]!;
         direct.removedUnit(k1, k2, () => fig(`unit ${j}`));
         stats.removedUnit(k1, k2, () => fig(`unit ${j}`));
       }
-      const packed = RunStats.packTally(tally, sent);
-      tally.clear();
-      stats.tally = null;
+      const packed = stats.takeUnits(sent);
+      // (Taken: the chunk's stats go to the main thread without them.)
+      expect(stats.takeUnits(sent)).toBeUndefined();
       run.absorb(stats, 0, packed);
     }
     const units = (s: RunStats): unknown => s.report().removedUnits;

@@ -16,7 +16,7 @@ import { learnLoaded, learnRecord } from '../doc.js';
 import { JsonlInPlace } from '../jsonl-docs.js';
 import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
-import { LaneIndex, RunStats, UnitTally } from '../stats.js';
+import { LaneIndex, RunStats } from '../stats.js';
 import type { CleanRow } from '../io/output.js';
 import { attrLines, StripContext } from '../strip-context.js';
 import { countLines, readChunk, type Chunk } from './plan.js';
@@ -189,7 +189,6 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   const model = local?.model ?? sharedModel(init);
   const opts = init.opts;
   const sentUnits = new LaneIndex();
-  const tally = new UnitTally();
   const ctx = new StripContext(model, opts, new RunStats());
   // JSONL records read in place (no JSON.parse), into this chunk's output.
   let label = '';
@@ -206,7 +205,6 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     }
     const c = m.bytes ? { ...m.chunk, bytes: Buffer.from(m.bytes) } : m.chunk;
     const stats = new RunStats();
-    stats.tally = tally;
     ctx.nextChunk(stats);
     ctx.stripper.cache = null;
     if (c.side) {
@@ -240,9 +238,7 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     stats.model = null;
     // Removed units (--report) go as typed arrays, each unit's text once per thread: a Map of them per
     // chunk made the main thread the bottleneck.
-    const units = tally.index.size > 0 ? RunStats.packTally(tally, sentUnits) : undefined;
-    tally.clear();
-    stats.tally = null;
+    const units = stats.takeUnits(sentUnits);
     const bytes = out.finish();
     // (A buffer that is a whole ArrayBuffer of its own moves as it is; one in Node's shared pool is copied.)
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
