@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.js';
 import { clean, learn, learnStream, Model, strip, stripStream, type Rec } from '../src/index.js';
 import { body, tag } from './helpers/words.js';
 
@@ -84,5 +86,18 @@ describe('library API', () => {
     const out: Rec[] = [];
     for await (const r of clean(recs, { textField: 'body', siteField: 'domain' })) out.push(r);
     expect(out[5]!.body).toBe(body(5));
+  });
+});
+
+describe('the package as users import it', () => {
+  it("import 'boilerstrip' resolves through package.json to the built library with every export", () => {
+    // Run by Node itself (not vitest's resolver): the package's own name, as README's Library section has it.
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "const m = await import('boilerstrip'); console.log(JSON.stringify(Object.keys(m).sort()))"],
+      { cwd: new URL('..', import.meta.url), encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(Object.keys(api).sort());
   });
 });
