@@ -609,6 +609,49 @@ export class Counter64 {
     return dropped;
   }
 
+  /**
+   * Add other tables' entries (compact arrays, as entries() gives them) into this one when counting is
+   * over and only counts of k or more are read from now on (a final model's last counts): what add() of
+   * every entry and then compactBelow(k) give, without first growing this table for entries that will be
+   * dropped. An entry this table lacks waits in a table of its own until the end; one of the last part with
+   * a count below k that neither has is dropped at once (nothing can add to it after). With `shared` the
+   * compacted table is made in SharedArrayBuffers (as useSharedMemory), not copied there after.
+   */
+  addCompacted(parts: readonly ({ k1: Int32Array; k2: Int32Array; cnt: Uint32Array } | null)[], k: number, shared: boolean): void {
+    this.dropDocMarks();
+    let total = 0;
+    for (const p of parts) total += p?.cnt.length ?? 0;
+    const waiting = new Counter64(Counter64.budgetFor(total));
+    for (let j = 0; j < parts.length; j++) {
+      const p = parts[j];
+      if (!p) continue;
+      const last = j === parts.length - 1;
+      const { k1, k2, cnt } = p;
+      for (let i = 0; i < cnt.length; i++) {
+        const n = cnt[i]!;
+        if (n === 0 || this.addIfPresent(k1[i]!, k2[i]!, n)) continue;
+        if (last && n < k) waiting.addIfPresent(k1[i]!, k2[i]!, n);
+        else waiting.add(k1[i]!, k2[i]!, n);
+      }
+    }
+    let more = 0;
+    waiting.forEach((_a, _b, n) => {
+      if (n >= k) more++;
+    });
+    const dropped = this.zeroBelow(k);
+    let cap = 1 << 10;
+    while (this.size + more > cap * LOOKUP_LOAD) cap *= 2;
+    if (cap !== this.cap) {
+      // (moveTo makes the new arrays in shared memory.)
+      this.shared ||= shared;
+      this.resize(cap);
+    } else if (dropped > 0) this.rehashInPlace();
+    if (shared) this.useSharedMemory();
+    waiting.forEach((a, b, n) => {
+      if (n >= k) this.add(a, b, n);
+    });
+  }
+
   /** Empty the slots with a count below k (the table must be rehashed after); returns how many. */
   private zeroBelow(k: number): number {
     let dropped = 0;

@@ -372,35 +372,35 @@ export class Model {
   /**
    * Add other models' parts (worker threads' tables, models being merged) into this one. The table is
    * sized once for all of them; each part is released (its slot set to null) once added, so a caller
-   * that drops its own references holds one part at a time. With `singlesOnlyIfKnown` (see
-   * canSkipSingles: a final model whose every count is here) the last part's units of one document are
-   * added only where the others had them: the rest would end at 1, and compactBelow(2) drops those.
+   * that drops its own references holds one part at a time. With `lastCounts` (see canSkipSingles: a
+   * final model whose every count is here, compacted below 2 next) the table keeps only the units of 2 or
+   * more documents (Counter64.addCompacted): it does not grow for the rest. `shared`: with lastCounts, the
+   * table is made in shared memory for pass 2's threads.
    */
-  addParts(parts: (ModelParts | null)[], singlesOnlyIfKnown = false): void {
-    const c = this.counter;
-    let entries = 0;
-    for (let k = 0; k < parts.length; k++) {
-      const p = parts[k]!;
-      assertCompatible(this.params, p.params);
-      const last = singlesOnlyIfKnown && k === parts.length - 1;
-      for (let i = 0; i < p.cnt.length; i++) if (p.cnt[i] !== 0 && !(last && p.cnt[i] === 1)) entries++;
+  addParts(parts: (ModelParts | null)[], lastCounts = false, shared = false): void {
+    for (const p of parts) {
+      assertCompatible(this.params, p!.params);
+      this.addTotals(p!);
+      for (const [key, t] of p!.texts) this.offerText(key, t);
+      if (p!.spills) this.spillRuns.push(...p!.spills);
+      if (p!.spillFailed !== undefined) this.spillFailed ??= p!.spillFailed;
     }
+    const c = this.counter;
+    if (lastCounts) {
+      c.addCompacted(parts, 2, shared);
+      parts.fill(null);
+      return;
+    }
+    let entries = 0;
+    for (const p of parts) for (let i = 0; i < p!.cnt.length; i++) if (p!.cnt[i] !== 0) entries++;
     c.reserve(c.size + entries);
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k]!;
       parts[k] = null;
-      const last = singlesOnlyIfKnown && k === parts.length - 1;
       for (let i = 0; i < p.cnt.length; i++) {
         const n = p.cnt[i]!;
-        if (n === 0) continue;
-        // (The last part's unit of one document, where no other part had it, would end at 1.)
-        if (last && n === 1) c.addIfPresent(p.k1[i]!, p.k2[i]!, 1);
-        else c.add(p.k1[i]!, p.k2[i]!, n);
+        if (n !== 0) c.add(p.k1[i]!, p.k2[i]!, n);
       }
-      this.addTotals(p);
-      for (const [key, t] of p.texts) this.offerText(key, t);
-      if (p.spills) this.spillRuns.push(...p.spills);
-      if (p.spillFailed !== undefined) this.spillFailed ??= p.spillFailed;
     }
   }
 

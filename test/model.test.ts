@@ -151,8 +151,11 @@ describe('pruning the final model', () => {
       const main = learn(thirds[0]!);
       const parts = thirds.slice(1).map((t) => learn(t).toParts());
       if (skip) expect(main.canSkipSingles(parts)).toBe(true);
-      main.addParts(parts, skip);
+      // (As pool.ts adds them: the table pass 2's threads read goes to shared memory.)
+      if (!skip) main.counter.useSharedMemory();
+      main.addParts(parts, skip, true);
       main.compactBelow(2);
+      for (const a of [main.counter.k1, main.counter.k2, main.counter.cnt]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
       expect(main.counter.size).toBe(whole.counter.size);
       expect(main.counter.capacity).toBe(whole.counter.capacity);
       const w = whole.counter;

@@ -326,13 +326,14 @@ export async function learnChunks(
   // Keeping the threads saves their start-up and warm-up for pass 2; after a large pass 1 with a table
   // that grew to the budget their heaps are large too, and fresh threads keep the peak lower.
   if (reuse) giveBack(threadsOf(workers));
-  // Pass 2's threads will read this table: grow it in shared memory, so it is not copied again then.
-  model.counter.useSharedMemory();
   if (spill !== undefined) model.enableSpill(spill.dir, 'merge', spill.from);
   // A final model (clean's) keeps only units of 2+ documents for pass 2 (Model.compactBelow): when these
   // are its last counts (`lastCounts`: the last group of sources) and every count is in these tables, the
-  // last table's single units need no slot.
-  model.addParts(parts, spill?.lastCounts === true && model.canSkipSingles(parts));
+  // table is compacted as they are added, not grown for units that would be dropped after.
+  const lastCounts = spill?.lastCounts === true && model.canSkipSingles(parts);
+  // Pass 2's threads will read this table: it is made (or grown) in shared memory, not copied there then.
+  if (!lastCounts) model.counter.useSharedMemory();
+  model.addParts(parts, lastCounts, true);
 }
 
 /** Chunks with the blocks pass 1 wrote for them (same chunks: the cuts depend only on the bytes). */
