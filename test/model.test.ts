@@ -45,6 +45,21 @@ describe('model files', () => {
     expect(stripAll(m, docs)[0]).not.toContain('شريط الأخبار العاجلة');
   });
 
+  it('a model of no documents (an empty shard) saves, loads and merges as any other', () => {
+    const empty = path.join(dir, 'empty.model');
+    saveModel(learn([]), empty);
+    const back = loadModel(empty);
+    expect(back.docs).toBe(0);
+    expect(back.counter.size).toBe(0);
+    // A shard with nothing in it takes nothing from the sum.
+    const docs = corpus(40, 1);
+    const full = path.join(dir, 'full.model');
+    saveModel(learn(docs), full);
+    const merged = mergeModelFiles([empty, full]);
+    expect(merged.docs).toBe(40);
+    expect(stripAll(merged, docs)).toEqual(stripAll(learn(docs), docs));
+  });
+
   it('merge is exact and order-independent: merged shards strip like one model', () => {
     const a = corpus(40, 1);
     const b = corpus(50, 2);
