@@ -16,7 +16,7 @@ function report(file: string): { records: { in: number; out: number; rejected: n
 }
 
 describe('bad input', () => {
-  it('a JSON array with a broken element: FILE:LINE error; with skip, the rest of the file is one rejection', () => {
+  it('a JSON array with a broken element: FILE:LINE error; with skip, the elements before it come out and the rest of the file is one rejection', () => {
     const f = path.join(dir, 'arr.json');
     fs.writeFileSync(f, `[\n${JSON.stringify({ text: 'a' })},\n${JSON.stringify({ text: 'b' })},\n{"text": nope}\n]\n`);
     const r = run(['clean', f, '--quiet']);
@@ -27,6 +27,17 @@ describe('bad input', () => {
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout.trim().split('\n')).toEqual(['{"text":"a"}', '{"text":"b"}']);
     expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true });
+    // The break inside the chunk the parser holds (one line, elements after it; 2,000 elements before it):
+    // every element before the break still comes out.
+    for (const before of [2, 2000]) {
+      const g = path.join(dir, `arr-${before}.json`);
+      const good = Array.from({ length: before }, (_, i) => JSON.stringify({ id: i, text: `عنصر ${i}` }));
+      fs.writeFileSync(g, `[${good.join(',')},{"text": nope},${JSON.stringify({ id: -1, text: 'بعد' })}]`);
+      const t = run(['clean', g, '--on-error', 'skip', '--report', rep, '--quiet']);
+      expect(t.status, t.stderr).toBe(0);
+      expect(t.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(good.map((_, i) => i));
+      expect(report(rep).records).toMatchObject({ in: before + 1, out: before, rejected: 1, balanced: true });
+    }
   });
 
   it('invalid UTF-8, NUL bytes, CR line ends and a last line without newline', () => {

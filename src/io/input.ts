@@ -378,46 +378,79 @@ export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): Asyn
   }
 }
 
-/** Elements of a top-level JSON array, streamed with stream-json. */
+/**
+ * Elements of a top-level JSON array, parsed by stream-json (its parser and streamArray called as functions,
+ * chunk by chunk: no Node stream, which would drop the elements it holds when it fails). Where the array
+ * breaks, every element before the break is handed on: a parser call gives its tokens only when it returns,
+ * so the elements of the chunk that failed are read again, from the start of the file in pieces that end
+ * after each `,` `}` `]` (only a broken file pays for it). The rest of the file is one rejection: the parser
+ * cannot resynchronize.
+ */
 export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
   const { default: streamArray } = await import('stream-json/streamers/stream-array.js');
-  const pipeline = streamArray.withParserAsStream();
+  const { none } = await import('stream-chain/core');
+  type Parse = (chunk: Uint8Array | typeof none) => AsyncGenerator<{ key: number; value: unknown }>;
   let lines = 1;
-  const counted = (async function* () {
-    for await (const chunk of sourceBytes(src, opts)) {
-      let i = chunk.indexOf(10);
-      while (i >= 0) {
-        lines++;
-        i = chunk.indexOf(10, i + 1);
-      }
-      yield chunk;
-    }
-  })();
-  const input = Readable.from(counted);
-  input.on('error', (e) => pipeline.destroy(e));
-  input.pipe(pipeline);
+  let handed = 0;
   let batch: ReadItem[] = [];
+  const take = (item: { key: number; value: unknown }): void => {
+    const value = item.value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      batch.push({ file: label(src), line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
+    } else batch.push({ file: label(src), line: lines, format: 'json', value, raw: null });
+    handed++;
+  };
+  let failure: Error;
   try {
-    for await (const item of pipeline as AsyncIterable<{ key: number; value: unknown }>) {
-      const value = item.value;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        batch.push({ file: label(src), line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
-      } else batch.push({ file: label(src), line: lines, format: 'json', value, raw: null });
-      if (batch.length >= 256) {
-        yield batch;
-        batch = [];
+    const parse = streamArray.withParser() as unknown as Parse;
+    for await (const chunk of sourceBytes(src, opts)) {
+      lines += countByte(chunk, 10);
+      for await (const item of parse(chunk)) {
+        take(item);
+        if (batch.length >= 256) {
+          yield batch;
+          batch = [];
+        }
       }
     }
-  } catch (e) {
+    for await (const item of parse(none)) take(item);
     if (batch.length > 0) yield batch;
-    if (e instanceof BoilerstripError) throw e;
-    // stream-json cannot resynchronize after a syntax error: the rest of this file is one rejection.
-    yield [{ file: label(src), line: lines, code: 'E_JSON', message: `invalid JSON array: ${(e as Error).message}`, raw: null }];
     return;
-  } finally {
-    input.destroy();
+  } catch (e) {
+    if (e instanceof BoilerstripError) throw e;
+    failure = e as Error;
   }
-  if (batch.length > 0) yield batch;
+  // The elements the failed call held: read again in small pieces, skipping those handed on, up to the break.
+  const before = handed;
+  let seen = 0;
+  lines = 1;
+  try {
+    const parse = streamArray.withParser() as unknown as Parse;
+    const pieces = async function* (chunk: Buffer): AsyncGenerator<{ key: number; value: unknown }> {
+      let from = 0;
+      for (let i = 0; i < chunk.length; i++) {
+        const c = chunk[i]!;
+        if (c === 10) lines++;
+        if (c !== 0x2c && c !== 0x7d && c !== 0x5d) continue;
+        yield* parse(chunk.subarray(from, i + 1));
+        from = i + 1;
+      }
+      if (from < chunk.length) yield* parse(chunk.subarray(from));
+    };
+    for await (const chunk of sourceBytes(src, opts)) for await (const item of pieces(chunk)) if (seen++ >= before) take(item);
+    for await (const item of parse(none)) if (seen++ >= before) take(item);
+  } catch (e) {
+    if (e instanceof BoilerstripError) throw e;
+    failure = e as Error;
+  }
+  batch.push({ file: label(src), line: lines, code: 'E_JSON', message: `invalid JSON array: ${failure.message}`, raw: null });
+  yield batch;
+}
+
+function countByte(b: Uint8Array, byte: number): number {
+  let n = 0;
+  for (let i = b.indexOf(byte); i >= 0; i = b.indexOf(byte, i + 1)) n++;
+  return n;
 }
 
 /** A plain text file as one record: {id: path, text}. */
