@@ -12,6 +12,7 @@ import { SPILL_FROM } from './counter.js';
 import { Model, type LearnOptions } from './model.js';
 import { makeSpillDir, removeSpillDir } from './spill.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
+import { BoilerstripError } from './errors.js';
 import { htmlRecordWithText, resolveFields, setField, type FieldOptions } from './record.js';
 import { leastThreshold, resolveStripOptions, Stripper, type Span, type StripOptions } from './strip.js';
 
@@ -28,11 +29,24 @@ export interface CleanOptions extends FieldOptions, StripOptions, LearnOptions {
 /** Pass 1: count the units of every record's text, per site. */
 export async function learn(records: RecordSource, opts: CleanOptions = {}, into?: Model): Promise<Model> {
   const fields = resolveFields(opts);
+  checkOptions(opts);
   const model = into ?? new Model(opts);
-  for await (const rec of records) {
-    learnRecord(model, rec, fields);
-  }
+  let n = 0;
+  for await (const rec of records) learnRecord(model, recordAt(rec, n++), fields);
   return model;
+}
+
+/** Options the Stripper does not check: an unknown value is an E_OPTION error, not a silent default. */
+function checkOptions(opts: CleanOptions): void {
+  resolveStripOptions(opts);
+  const on = opts.onEmpty;
+  if (on !== undefined && on !== 'keep' && on !== 'empty' && on !== 'drop') throw new BoilerstripError('E_OPTION', `option onEmpty must be 'keep', 'empty' or 'drop' (got ${JSON.stringify(on)})`);
+}
+
+/** A record (the `n`th of its source) that is an object, or an E_RECORD error saying what it is. */
+function recordAt(rec: unknown, n: number): Rec {
+  if (rec !== null && typeof rec === 'object' && !Array.isArray(rec)) return rec as Rec;
+  throw new BoilerstripError('E_RECORD', `record ${n} is ${Array.isArray(rec) ? 'an array' : rec === null ? 'null' : `a ${typeof rec}`}, not an object`);
 }
 
 const cleaners = new WeakMap<Stripper, DocCleaner>();
@@ -70,10 +84,12 @@ function withText(rec: Rec, fields: ReturnType<typeof resolveFields>, text: stri
 
 /** Pass 2: each record with its chrome removed (records without text pass through unchanged). */
 export async function* strip(records: RecordSource, model: Model, opts: CleanOptions = {}): AsyncGenerator<Rec> {
+  checkOptions(opts);
   const cleaner = new DocCleaner(new Stripper(model, opts));
   const fields = resolveFields(opts);
+  let n = 0;
   for await (const rec of records) {
-    const out = cleanWith(rec, cleaner, fields, opts);
+    const out = cleanWith(recordAt(rec, n++), cleaner, fields, opts);
     if (out !== null) yield out;
   }
 }
@@ -83,19 +99,42 @@ export async function* strip(records: RecordSource, model: Model, opts: CleanOpt
  * returns a fresh iterable each time it is called.
  */
 export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource), opts: CleanOptions = {}): AsyncGenerator<Rec> {
+  if (typeof source !== 'function' && readOnce(source)) {
+    throw new BoilerstripError('E_OPTION', 'clean reads its source twice, and this one can be read once (a generator or an iterator): pass an array, or a function that returns a fresh iterable each time (clean(() => readRecords()))');
+  }
+  checkOptions(opts);
   const open = typeof source === 'function' ? source : (): RecordSource => source;
+  const passes = [0, 0];
   const model = new Model(opts);
   // The model is final: its table spills single-document units to disk from SPILL_FROM slots on, as
   // the CLI's clean does (exact counts in bounded memory; spill.ts).
   const dir = leastThreshold(resolveStripOptions(opts)) >= 2 ? makeSpillDir(os.tmpdir()) : undefined;
   try {
     if (dir !== undefined) model.enableSpill(dir, 'api', SPILL_FROM);
-    await learn(open(), opts, model);
+    await learn(tally(open(), passes, 0), opts, model);
     model.finishSpills();
   } finally {
     removeSpillDir(dir);
   }
-  yield* strip(open(), model, opts);
+  yield* strip(tally(open(), passes, 1), model, opts);
+  if (passes[1] !== passes[0]) {
+    throw new BoilerstripError('E_OPTION', `clean's source gave ${passes[0]} records to the first pass and ${passes[1]} to the second: it must give the same records each time it is read`);
+  }
+}
+
+/** The records of `source`, counted in passes[pass]. */
+async function* tally(source: RecordSource, passes: number[], pass: number): AsyncGenerator<Rec> {
+  for await (const rec of source) {
+    passes[pass]!++;
+    yield rec;
+  }
+}
+
+/** An iterable that is its own iterator (a generator, an iterator): a second loop over it finds nothing. */
+function readOnce(source: unknown): boolean {
+  const s = source as { [Symbol.iterator]?: () => unknown; [Symbol.asyncIterator]?: () => unknown };
+  const it = typeof s[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]!() : typeof s[Symbol.iterator] === 'function' ? s[Symbol.iterator]!() : null;
+  return it === source;
 }
 
 /** An object-mode Writable that learns from the records written to it; `.model` holds the counts. */

@@ -35,7 +35,12 @@ export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdi
   sweepStale(tmpDir);
   const file = path.join(tmpDir, `${tempPrefix('stdin')}${Date.now()}.spool`);
   tempFiles.add(file);
-  await pipeline(stdin, fs.createWriteStream(file));
+  try {
+    await pipeline(stdin, fs.createWriteStream(file));
+  } catch (e) {
+    if (e instanceof BoilerstripError) throw e;
+    throw new BoilerstripError('E_INPUT', `cannot spool standard input into ${tmpDir} (both passes read it; --tmp-dir chooses where): ${(e as Error).message}`, { file: '-' });
+  }
   return file;
 }
 
@@ -268,9 +273,12 @@ export async function prepareSources(inputs: string[], opts: RunOptions, twoPass
   const sources = await resolveInputs(names, opts);
   const out: InputSource[] = [];
   for (const s of sources) {
-    // Report the spool as standard input in messages.
+    // Report the spool as standard input in messages. Standard input is JSONL unless its bytes say otherwise
+    // (a JSON array, HTML, WARC, Parquet, compressed): what is none of these is JSONL, as learn and strip read it,
+    // not a text document (an empty stdin is no record).
     if (s.name === stdinSpool) {
-      out.push({ ...s, display: '-' });
+      const sniffedText = s.format === 'text' && (opts.format === undefined || opts.format === 'auto');
+      out.push({ ...s, display: '-', ...(sniffedText ? { format: 'jsonl' as const } : {}) });
       continue;
     }
     // (On one thread a .zst is read through its decoding thread, overlapped with the work; spooling first

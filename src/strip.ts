@@ -84,7 +84,28 @@ export function leastThreshold(o: ResolvedStripOptions): number {
   return Math.min(o.minDocs, o.teaserDocs, o.blockMin > 0 ? o.blockDocs : Infinity, 2);
 }
 
+/** Where an option may lie: [least, most, whole numbers only]. */
+const OPTION_RANGES: Record<keyof ResolvedStripOptions, readonly [number, number, boolean]> = {
+  minDocs: [1, 1e9, true],
+  minRatio: [0, 1, false],
+  minSiteDocs: [0, 1e9, true],
+  templateRatio: [0, 1, false],
+  templateMinDocs: [1, 1e9, true],
+  chainRatio: [0, 1, false],
+  teaserDocs: [1, 1e9, true],
+  blockMin: [0, 1e9, true],
+  blockDocs: [1, 1e9, true],
+};
+
+/** The options with their defaults; a value out of range (library callers: the CLI checks its own first) is an E_OPTION error. */
 export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions {
+  for (const [name, [lo, hi, whole]] of Object.entries(OPTION_RANGES)) {
+    const v = (o as Record<string, unknown>)[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi || (whole && !Number.isInteger(v))) {
+      throw new BoilerstripError('E_OPTION', `option ${name} must be ${whole ? 'a whole number' : 'a number'} from ${lo} to ${hi} (got ${typeof v === 'string' ? JSON.stringify(v) : String(v)})`);
+    }
+  }
   return {
     minDocs: o.minDocs ?? STRIP_DEFAULTS.minDocs,
     minRatio: o.minRatio ?? STRIP_DEFAULTS.minRatio,

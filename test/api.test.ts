@@ -89,6 +89,31 @@ describe('library API', () => {
   });
 });
 
+describe('library input that cannot work', () => {
+  const drain = async (it: AsyncIterable<Rec>): Promise<number> => {
+    let n = 0;
+    for await (const _ of it) n++;
+    return n;
+  };
+
+  it('clean refuses a source it can read only once, and one that gives other records the second time', async () => {
+    const recs = records(20);
+    await expect(drain(clean((function* () { yield* recs; })()))).rejects.toThrow(/reads its source twice.*fresh iterable/);
+    const once = (function* () { yield* recs; })();
+    await expect(drain(clean(() => once))).rejects.toThrow(/gave 20 records to the first pass and 0 to the second/);
+    expect(await drain(clean(() => recs.values()))).toBe(20);
+  });
+
+  it('options out of range and records that are not objects are errors that say which', async () => {
+    const recs = records(10);
+    await expect(drain(clean(recs, { onEmpty: 'bogus' as 'keep' }))).rejects.toThrow(/onEmpty must be 'keep', 'empty' or 'drop' \(got "bogus"\)/);
+    await expect(drain(clean(recs, { minRatio: 5 }))).rejects.toThrow(/minRatio must be a number from 0 to 1 \(got 5\)/);
+    await expect(drain(strip(recs, await learn(recs), { minDocs: 0 }))).rejects.toThrow(/minDocs must be a whole number/);
+    await expect(learn(recs, { chainRatio: Number.NaN })).rejects.toThrow(/chainRatio/);
+    await expect(drain(clean([...recs, null as unknown as Rec]))).rejects.toMatchObject({ code: 'E_RECORD', message: 'record 10 is null, not an object' });
+  });
+});
+
 describe('the package as users import it', () => {
   it("import 'boilerstrip' resolves through package.json to the built library with every export", () => {
     // Run by Node itself (not vitest's resolver): the package's own name, as README's Library section has it.

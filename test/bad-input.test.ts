@@ -130,6 +130,19 @@ describe('faults', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a --tmp-dir that is missing or not a directory: exit 2 before anything is read, with stdin too', () => {
+    const f = path.join(dir, 'tmp-dir.jsonl');
+    fs.writeFileSync(f, corpus(5));
+    for (const [tmp, why] of [[path.join(dir, 'no-such-dir'), 'does not exist'], [f, 'is not a directory']] as const) {
+      for (const input of [[f], []]) {
+        const r = run(['clean', ...input, '--tmp-dir', tmp, '--quiet'], { input: corpus(5) });
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe(`boilerstrip: --tmp-dir ${tmp} ${why}\n`);
+        expect(r.stdout).toBe('');
+      }
+    }
+  });
+
   it('SIGTERM while reading stdin removes the spool file', async () => {
     const tmp = path.join(dir, 'spool');
     fs.mkdirSync(tmp);

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPool } from '../src/sim/articles.js';
@@ -102,6 +103,23 @@ describe('boilerstrip clean on the seeds', () => {
   });
 });
 
+describe('the command itself', () => {
+  it("--version is this package's, also where the process starts in another project", () => {
+    const own = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-app-'));
+    try {
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'some-app', version: '9.9.9' }));
+      for (const cwd of [ROOT, app]) {
+        const r = run(['--version'], { cwd });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim()).toBe(own);
+      }
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('same input, same output', () => {
   it('stdin gives what the file gives', () => {
     const a = run(['clean', crawl, '--quiet']);
@@ -111,6 +129,17 @@ describe('same input, same output', () => {
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).toBe(a.stdout);
     expect(a.stdout).not.toBe(fs.readFileSync(crawl, 'utf8'));
+    // clean reads standard input as learn and strip do: JSONL unless its bytes say otherwise. Nothing in is
+    // nothing out, and a line that is not JSON is an error, not a text document.
+    for (const cmd of ['clean', 'learn']) {
+      const empty = run([cmd, '--quiet', ...(cmd === 'learn' ? ['-m', path.join(dir, 'empty-stdin.model')] : [])], { input: '' });
+      expect(empty.status, empty.stderr).toBe(0);
+      expect(empty.stdout).toBe('');
+      const text = run([cmd, '--quiet', ...(cmd === 'learn' ? ['-m', path.join(dir, 'text-stdin.model')] : [])], { input: 'hello\n' });
+      expect(text.status).toBe(2);
+      expect(text.stderr).toMatch(/^boilerstrip: -:1: invalid JSON/);
+    }
+    expect(run(['clean', '--quiet', '--format', 'text'], { input: 'hello\n' }).stdout).toBe('{"id":"-","text":"hello\\n"}\n');
   });
 
   it('gzip gives what plain gives', () => {

@@ -89,6 +89,19 @@ export function numIn(v: unknown, name: string, lo: number, hi: number): number 
   return v;
 }
 
+/** --tmp-dir must be a directory this process can write in (the stdin spool, the analysis cache and the spills go there). */
+function checkTmpDir(dir: string): void {
+  let why: string | null = null;
+  try {
+    if (!fs.statSync(dir).isDirectory()) why = 'is not a directory';
+    else fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'is not writable' : (e as Error).message;
+  }
+  if (why !== null) fail(`--tmp-dir ${dir} ${why}`);
+}
+
 /** Every option checked and converted; contradictions refused. */
 export function runOptions(args: CommonArgs): RunOptions {
   // Commands declare only the options they use; the rest take their defaults here.
@@ -126,6 +139,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   }
   const parquetOut = a.output !== undefined && isParquetName(a.output);
   if (a.compress !== undefined && !['zstd', 'gzip', 'none', ...(parquetOut ? ['snappy'] : [])].includes(a.compress)) fail(`--compress must be zstd, gzip or none${parquetOut ? ' or snappy' : ' (snappy: for a .parquet output)'} (got ${a.compress})`);
+  if (a['tmp-dir'] !== undefined) checkTmpDir(a['tmp-dir']);
   const annotate = a.annotate === undefined || a.annotate === false ? null : a.annotate === true || a.annotate === '' ? 'boilerstrip_spans' : a.annotate;
   if (annotate === a['text-field']) fail('--annotate field must differ from --text-field');
   return {

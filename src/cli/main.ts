@@ -3,6 +3,7 @@
  * first byte is read) and runs. Errors print as "boilerstrip: FILE:LINE: message" and exit 2; a closed
  * output pipe (`| head`) exits 0 quietly; SIGINT/SIGTERM remove temporary files.
  */
+import fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BoilerstripError } from '../errors.js';
@@ -12,6 +13,20 @@ import { runBench } from '../bench-cli.js';
 import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, parseSize, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
 
 export { commandArgs, intIn, parseSize, readReport, runOptions, cmdLearn, cmdStrip, type CommonArgs } from './commands.js';
+
+/**
+ * This package's version, from its own package.json (dist/src/cli → the package root): yargs' own lookup
+ * takes the nearest package.json from where the process started, which is the app's when boilerstrip is
+ * installed as its dependency.
+ */
+function ownVersion(): string {
+  try {
+    const v = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown }).version;
+    return typeof v === 'string' ? v : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -117,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new BoilerstripError('E_OPTION', msg);
     })
     .help()
-    .version();
+    .version(ownVersion());
   skipHelpCache(cli);
   try {
     await cli.parseAsync();
