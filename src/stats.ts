@@ -2,7 +2,7 @@
 import type { BadRecord } from './io/input.js';
 import type { Model } from './model.js';
 import type { TextProblem } from './record.js';
-import type { Reason } from './strip.js';
+import { REASONS, type Reason } from './strip.js';
 import { finalSamples, mergeSamples, type SampleDoc } from './report/samples.js';
 
 export interface SiteFigures {
@@ -111,6 +111,8 @@ export class RunStats {
   copies = 0;
   charsIn = 0;
   charsOut = 0;
+  /** Characters removed from the documents written changed, by the reason of their span (with --report). */
+  removedByReason: Partial<Record<Reason, number>> = {};
   invalidUtf8Lines = 0;
   /** WARC records that are no document (requests, metadata, non-HTML responses): read past, not records. */
   notDocuments = 0;
@@ -142,6 +144,7 @@ export class RunStats {
     const nums = ['recordsIn', 'recordsOut', 'rejected', 'dropped', 'cleaned', 'changed', 'emptied', 'fallbackDocs', 'htmlPages', 'copies', 'charsIn', 'charsOut', 'invalidUtf8Lines', 'notDocuments', 'unitsUntracked'] as const;
     for (const k of nums) this[k] += o[k];
     for (const [k, v] of Object.entries(o.rejectedBy)) this.rejectedBy[k] = (this.rejectedBy[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(o.removedByReason) as [Reason, number][]) this.removedByReason[k] = (this.removedByReason[k] ?? 0) + v;
     for (const r of o.rejectSamples) if (this.rejectSamples.length < 100) this.rejectSamples.push({ ...r, line: r.line + lineOffset });
     for (const k of Object.keys(o.passedThrough) as TextProblem[]) this.passedThrough[k] += o.passedThrough[k];
     for (const [site, f] of o.sites) {
@@ -248,7 +251,12 @@ export class RunStats {
         warcNotDocuments: this.notDocuments,
       },
       docs: { cleaned: this.cleaned, changed: this.changed, emptied: this.emptied, judgedByCorpusCounts: this.fallbackDocs, withCopies: this.copies, htmlPages: this.htmlPages },
-      chars: { in: this.charsIn, out: this.charsOut, removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0 },
+      chars: {
+        in: this.charsIn,
+        out: this.charsOut,
+        removedShare: this.charsIn > 0 ? round((this.charsIn - this.charsOut) / this.charsIn) : 0,
+        removedByReason: Object.fromEntries(REASONS.filter((k) => (this.removedByReason[k] ?? 0) > 0).map((k) => [k, this.removedByReason[k]!])),
+      },
       throughput: { bytesIn: this.bytesIn, learnSeconds: round(this.learnSeconds), stripSeconds: round(this.stripSeconds), mbPerSecond: secs > 0 ? round(this.bytesIn / 1e6 / secs) : null, analysisCached: this.analysisCached, analysisCacheOff: this.analysisCacheOff },
       model: m
         ? {
@@ -286,7 +294,8 @@ export interface RunReport {
     warcNotDocuments?: number;
   };
   docs: { cleaned: number; changed: number; emptied: number; judgedByCorpusCounts: number; withCopies: number; htmlPages?: number };
-  chars: { in: number; out: number; removedShare: number };
+  /** removedByReason: characters removed, by span reason (absent from reports of older builds). */
+  chars: { in: number; out: number; removedShare: number; removedByReason?: Partial<Record<Reason, number>> };
   throughput: { bytesIn: number; learnSeconds: number; stripSeconds: number; mbPerSecond: number | null; analysisCached: boolean | null; analysisCacheOff: string | null };
   model: { docs: number; sites: number; units: number; tableBytes: number; pruning: { events: number; units: number; maxUndercount: number };
     /** The table reached --max-memory and moved its single-document units to disk (spill.ts): runs written, keys moved, units of one document dropped at the end. Null: it held every unit. */

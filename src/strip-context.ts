@@ -204,6 +204,7 @@ function processRecord(
     if (res.emptied) f.emptied++;
     f.charsIn += t.length;
     f.charsOut += outText.length;
+    if (newText !== null) for (const [from, to, why] of res.spans) stats.removedByReason[why] = (stats.removedByReason[why] ?? 0) + to - from;
     for (const u of stripper.removedUnits!) {
       // (On an HTML page the block decision may keep what the text rules would cut.)
       if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;

@@ -100,6 +100,10 @@ describe('boilerstrip clean on the seeds', () => {
     const report = JSON.parse(fs.readFileSync(rep, 'utf8'));
     expect(report.records).toMatchObject({ in: 5, out: 5, rejected: 0, balanced: true });
     expect(report.removedUnits.map((u: { text: string }) => u.text)).toContain('شكرا على الإبلاغ!');
+    // Every removed character is in the tally by reason: the units the counts removed, and what the pages gave away.
+    const byReason = report.chars.removedByReason as Record<string, number>;
+    expect(Object.values(byReason).reduce((a, b) => a + b, 0)).toBe(report.chars.in - report.chars.out);
+    expect(Object.keys(byReason)).toEqual(expect.arrayContaining(['line', 'page']));
   });
 });
 

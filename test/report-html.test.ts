@@ -24,7 +24,7 @@ function smallReport(): RunReport {
   return {
     records: { in: 12, out: 12, rejected: 0, dropped: 0, balanced: true, rejectedBy: {}, passedThrough: { missing: 0, null: 0, 'not-string': 0, empty: 0 }, invalidUtf8Lines: 0 },
     docs: { cleaned: 12, changed: 7, emptied: 1, judgedByCorpusCounts: 0, withCopies: 0 },
-    chars: { in: 10_000, out: 7_000, removedShare: 0.3 },
+    chars: { in: 10_000, out: 7_000, removedShare: 0.3, removedByReason: { line: 2_500, page: 500 } },
     throughput: { bytesIn: 20_000, learnSeconds: 0.1, stripSeconds: 0.05, mbPerSecond: 0.133, analysisCached: true, analysisCacheOff: null },
     model: { docs: 12, sites: 2, units: 300, tableBytes: 1 << 20, pruning: { events: 0, units: 0, maxUndercount: 0 } },
     sites: [
@@ -63,6 +63,12 @@ describe('the HTML report builder', () => {
   it('draws the chart in SVG, one bar and one table row per site, and loads nothing from elsewhere', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<svg class="chart" id="site-chart"');
+    expect(html).toContain('<svg class="chart" id="reasons-chart"');
+    expect(html).toContain('line 2,500 (83.3%)');
+    // A report of a build before the tally by reason has no such panel, and still draws.
+    const old = reportHtml({ ...smallReport(), chars: { in: 10_000, out: 7_000, removedShare: 0.3 } });
+    expect(old).not.toContain('reasons-chart');
+    expect(old).toContain('id="site-chart"');
     expect(html.match(/class="bar( fallback)?"/g)).toHaveLength(2);
     const table = html.slice(html.indexOf('<table id="sites-table">'), html.indexOf('</table>', html.indexOf('<table id="sites-table">')));
     expect(table.match(/<tr>/g)).toHaveLength(3); // header + 2 sites

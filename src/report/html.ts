@@ -95,21 +95,35 @@ function share(s: { charsIn: number; charsOut: number }): number {
 /** One stacked bar: documents changed, emptied, unchanged (and records without text, rejected). */
 function docsChart(r: RunReport): string {
   const passed = Object.values(r.records.passedThrough ?? {}).reduce((a, b) => a + b, 0);
-  const segs = [
+  return stackedBar('docs-chart', 'Records by outcome', [
     { label: 'changed', n: r.docs.changed - r.docs.emptied, color: '#d9534f' },
     { label: 'all chrome', n: r.docs.emptied, color: '#8e44ad' },
     { label: 'unchanged', n: r.docs.cleaned - r.docs.changed, color: '#9bb7d4' },
     { label: 'no text', n: passed, color: '#cccccc' },
     { label: 'rejected', n: r.records.rejected, color: '#555555' },
-  ].filter((s) => s.n > 0);
+  ]);
+}
+
+/** The characters removed, by the reason of their span (reports of builds before it have none: empty). */
+function reasonsChart(r: RunReport): string {
+  const by = r.chars.removedByReason;
+  if (by === undefined) return '';
+  const segs = (Object.entries(by) as [Reason, number][]).sort((a, b) => b[1] - a[1]).map(([k, n]) => ({ label: k, n, color: reasonColor(k), title: REASONS[k]?.meaning }));
+  if (segs.length === 0) return '<p class="muted">Nothing was removed.</p>';
+  return `${stackedBar('reasons-chart', 'Characters removed, by reason', segs)}<p class="muted">Lines removed for their counts are listed per site below; what the page alone gives away (<span class="tag" style="background:${reasonColor('page')}">page</span>: tickers, publication stamps) and what HTML pages lose by their blocks (<span class="tag" style="background:${reasonColor('structure')}">structure</span>, listed as containers) are counted here too.</p>`;
+}
+
+/** One bar split by share, with a legend under it. */
+function stackedBar(id: string, title: string, all: { label: string; n: number; color: string; title?: string }[]): string {
+  const segs = all.filter((s) => s.n > 0);
   const total = segs.reduce((a, s) => a + s.n, 0);
   const width = 1100;
   const barH = 26;
-  const parts = [`<svg class="chart" id="docs-chart" role="img" aria-labelledby="docs-chart-title" viewBox="0 0 ${width} 64" width="${width}" height="64" xmlns="http://www.w3.org/2000/svg"><title id="docs-chart-title">Records by outcome</title>`];
+  const parts = [`<svg class="chart" id="${id}" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} 64" width="${width}" height="64" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${esc(title)}</title>`];
   let x0 = 0;
   for (const s of segs) {
     const w = total > 0 ? (width * s.n) / total : 0;
-    parts.push(`<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${esc(s.label)}: ${num(s.n)}</title></rect>`);
+    parts.push(`<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${esc(s.label)}: ${num(s.n)}${s.title ? ` (${esc(s.title)})` : ''}</title></rect>`);
     x0 += w;
   }
   let lx = 0;
@@ -435,7 +449,7 @@ export function reportHtml(r: RunReport, meta: { title?: string; source?: string
 <p class="sub">${meta.source ? `${esc(meta.source)} · ` : ''}what boilerstrip removed as repeated site chrome</p>
 <section id="summary"><div class="cards">${cards.join('')}</div></section>
 <section id="removed-share"><h2>Removed share per site</h2><div class="panel">${siteChart(r.sites)}<p class="muted">Share of each site's characters removed; ${r.sites.length > CHART_SITES ? `the ${CHART_SITES} sites with the most documents` : r.sites.length === 1 ? 'one site' : `all ${r.sites.length} sites`}. Lighter bars: sites under --min-site-docs (a share of their pages decides, corpus-wide counts beside).</p></div>
-<h3>Records</h3><div class="panel">${docsChart(r)}</div></section>
+<h3>Records</h3><div class="panel">${docsChart(r)}</div>${r.chars.removedByReason !== undefined ? `<h3>Removed, by reason</h3><div class="panel">${reasonsChart(r)}</div>` : ''}</section>
 <section id="sites"><h2>Sites</h2>${sitesTable(r)}</section>
 <section id="units"><h2>Top chrome units per site</h2>${unitsSection(r)}</section>
 <section id="samples"><h2>Sample documents, before and after</h2>${samplesSection(r)}</section>
