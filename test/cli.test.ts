@@ -108,6 +108,21 @@ describe('boilerstrip clean on the seeds', () => {
 });
 
 describe('the command itself', () => {
+  it('says what is wrong with an option once and plainly, and sums up dropped records as such', () => {
+    const unknown = run(['clean', '--bogus-flag', 'seeds/']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toBe('boilerstrip: Unknown argument: bogus-flag\n');
+    const nan = run(['clean', '--min-docs', 'abc', 'seeds/']);
+    expect(nan.status).toBe(2);
+    expect(nan.stderr).toBe('boilerstrip: --min-docs must be a whole number from 1 to 1000000000 (got something that is not a number)\n');
+    const f = path.join(dir, 'all-chrome.jsonl');
+    fs.writeFileSync(f, Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: i, url: 'https://x.example/' + i, text: 'القائمة\nجميع الحقوق محفوظة' })).join('\n') + '\n');
+    const dropped = run(['clean', f, '--on-empty', 'drop', '--min-docs', '2']);
+    expect(dropped.status, dropped.stderr).toBe(0);
+    expect(dropped.stdout).toBe('');
+    expect(dropped.stderr).toMatch(/^boilerstrip: 6 records in, 0 out, 6 dropped \(all chrome, --on-empty drop\); 0 changed/);
+  });
+
   it("--version is this package's, also where the process starts in another project", () => {
     const own = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const app = fs.mkdtempSync(path.join(os.tmpdir(), 'bs-app-'));

@@ -264,7 +264,7 @@ describe('bad WARC input', () => {
     const big = response('big', 'x'.repeat(5000));
     const buf = Buffer.concat([...ok(), big, ...ok()]);
     const e = await failure(buf, { maxRecordBytes: 1000 });
-    expect(e.message).toMatch(/^test\.warc: record 3: Content-Length \d+ is over maxRecordBytes 1000$/);
+    expect(e.message).toMatch(/^test\.warc: record 3: Content-Length \d+ is over --max-doc-bytes 1000$/);
     expect(e.problem).toBe('oversize');
     for (const size of [7, 100, buf.length]) {
       const stats = newWarcStats();
@@ -283,7 +283,7 @@ describe('bad WARC input', () => {
     const big = gzipSync(Buffer.from(PAGE.repeat(2000)));
     const e2 = await failure(Buffer.concat([response('big', big, { 'Content-Type': 'text/html', 'Content-Encoding': 'gzip' })]), { maxRecordBytes: 100_000 });
     expect(e2.problem).toBe('oversize');
-    expect(e2.message).toBe(`test.warc: record 1: HTTP content-encoding gzip inflates ${big.length} bytes past maxRecordBytes 100000`);
+    expect(e2.message).toBe(`test.warc: record 1: HTTP content-encoding gzip inflates ${big.length} bytes past --max-doc-bytes 100000`);
     const stats = newWarcStats();
     expect((await readAll(Buffer.concat([buf, ...ok()]), { onError: 'skip', stats })).map((r) => r.index)).toEqual([1, 2, 4, 5]);
     expect(stats.skippedBy).toEqual({ bomb: 1 });

@@ -80,13 +80,23 @@ export interface CommonArgs {
 }
 
 export function intIn(v: unknown, name: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`--${name} must be a whole number from ${lo} to ${hi} (got ${String(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(`--${name} must be a whole number from ${lo} to ${hi} (got ${shown(v)})`);
   return v;
 }
 
 export function numIn(v: unknown, name: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi) fail(`--${name} must be a number from ${lo} to ${hi} (got ${String(v)})`);
+  if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi) fail(`--${name} must be a number from ${lo} to ${hi} (got ${shown(v)})`);
   return v;
+}
+
+/** A file size for a message: kB under a megabyte (a small model is not "0.0 MB"). */
+function sizeOf(bytes: number): string {
+  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A value as a message shows it (yargs makes a number option that is not a number NaN). */
+function shown(v: unknown): string {
+  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : String(v);
 }
 
 /** --tmp-dir must be a directory this process can write in (the stdin spool, the analysis cache and the spills go there). */
@@ -251,10 +261,11 @@ export function summary(stats: RunStats, quiet: boolean | undefined): void {
   const mbs = secs > 0 && r.bytesIn > 0 ? `, ${(r.bytesIn / 1e6 / secs).toFixed(1)} MB/s` : '';
   const parts = [`${r.recordsIn} ${r.recordsIn === 1 ? 'record' : 'records'} in`, `${r.recordsOut} out`];
   if (r.rejected) parts.push(`${r.rejected} rejected`);
-  if (r.dropped) parts.push(`${r.dropped} dropped`);
+  // (Only --on-empty drop drops records: those are the documents that were all chrome.)
+  if (r.dropped) parts.push(`${r.dropped} dropped (all chrome, --on-empty drop)`);
   const pt = Object.values(r.passedThrough).reduce((x, y) => x + y, 0);
   if (pt) parts.push(`${pt} without text passed through`);
-  if (r.emptied) parts.push(`${r.emptied} all chrome (written per --on-empty)`);
+  if (r.emptied && !r.dropped) parts.push(`${r.emptied} all chrome (written per --on-empty)`);
   process.stderr.write(`boilerstrip: ${parts.join(', ')}; ${r.changed} changed, ${removed}% of text removed${mbs}\n`);
   if (r.analysisCacheOff) process.stderr.write(`boilerstrip: ran without the analysis cache (${r.analysisCacheOff}); pass 2 analyzed every document again, same output\n`);
   const m = r.model;
@@ -295,7 +306,7 @@ export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o:
   saveModel(model, a.model);
   if (!a.quiet) {
     const size = fs.statSync(a.model).size;
-    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${(size / 1e6).toFixed(1)} MB${model.spilled ? `; the table spilled ${model.spilled.spilled} units to disk (counts exact; ${model.spilled.singles} units of one document dropped: pruned below 2)` : ''}${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
+    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${sizeOf(size)}${model.spilled ? `; the table spilled ${model.spilled.spilled} units to disk (counts exact; ${model.spilled.singles} units of one document dropped: pruned below 2)` : ''}${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
   }
   return { model, stats };
 }
@@ -332,7 +343,7 @@ export async function cmdMerge(a: { models: string[]; output?: string; quiet?: b
   saveModel(merged, a.output);
   if (!a.quiet) {
     const size = fs.statSync(a.output).size;
-    process.stderr.write(`boilerstrip: merged ${a.models.length} models: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${(size / 1e6).toFixed(1)} MB\n`);
+    process.stderr.write(`boilerstrip: merged ${a.models.length} ${a.models.length === 1 ? 'model' : 'models'}: ${merged.docs} documents, ${merged.sites.size} sites, ${merged.counter.size} units${dropped ? ` (${dropped} single-document units pruned)` : ''}; ${sizeOf(size)}\n`);
   }
 }
 

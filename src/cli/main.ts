@@ -14,6 +14,16 @@ import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, l
 
 export { commandArgs, intIn, parseSize, readReport, runOptions, cmdLearn, cmdStrip, type CommonArgs } from './commands.js';
 
+/** yargs names an unknown --some-flag twice, as itself and as someFlag: once is enough. */
+function unknownOnce(msg: string): string {
+  const m = /^(Unknown arguments?): (.*)$/.exec(msg);
+  if (m === null) return msg;
+  const names = m[2]!.split(', ');
+  const camel = (n: string): string => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const kept = names.filter((n) => !names.some((o) => o !== n && o.includes('-') && camel(o) === n));
+  return `${kept.length === 1 ? 'Unknown argument' : 'Unknown arguments'}: ${kept.join(', ')}`;
+}
+
 /**
  * This package's version, from its own package.json (dist/src/cli → the package root): yargs' own lookup
  * takes the nearest package.json from where the process started, which is the app's when boilerstrip is
@@ -129,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     .wrap(argv.length === 0 || argv.includes('--help') || argv.includes('-h') ? Math.min(110, process.stdout.columns || 100) : null)
     .fail((msg, err) => {
       if (err) throw err;
-      throw new BoilerstripError('E_OPTION', msg);
+      throw new BoilerstripError('E_OPTION', unknownOnce(msg));
     })
     .help()
     .version(ownVersion());

@@ -424,7 +424,7 @@ export async function* readWarc(chunks: AsyncIterable<Buffer>, file: string, opt
       }
       const { headers, headerLen, length } = f;
       if (length > maxRecord) {
-        problem('oversize', `Content-Length ${length} is over maxRecordBytes ${maxRecord}`, offset);
+        problem('oversize', `Content-Length ${length} is over --max-doc-bytes ${maxRecord}`, offset);
         // Skipped: read past the block without keeping it.
         if (!(await w.discard(headerLen + length))) {
           problem('length', `Content-Length ${length} runs past the end of the file`, offset);
@@ -538,7 +538,7 @@ export async function* readWarc(chunks: AsyncIterable<Buffer>, file: string, opt
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
           const msg =
             limit === maxRecord
-              ? `HTTP content-encoding ${enc} inflates ${body.length} bytes past maxRecordBytes ${maxRecord}`
+              ? `HTTP content-encoding ${enc} inflates ${body.length} bytes past --max-doc-bytes ${maxRecord}`
               : `HTTP content-encoding ${enc} inflates ${body.length} bytes past ${ratio}× (maxInflateRatio): a decompression bomb`;
           problem(limit === maxRecord ? 'oversize' : 'bomb', msg, offset);
         } else problem('encoding', `HTTP content-encoding ${enc} cannot be decoded: ${(e as Error).message}`, offset);
