@@ -459,4 +459,19 @@ describe('inspect', () => {
     const j = JSON.parse(run(['inspect', m, '--min-docs', '2', '--json']).stdout);
     expect(j.docs).toBe(5);
   });
+
+  it('--site takes a site as named, or as a URL names it; a site the model lacks is an error', () => {
+    const m = path.join(dir, 'crawl-inspect.model');
+    expect(run(['learn', crawl, '-m', m, '--quiet']).status).toBe(0);
+    const site = (JSON.parse(run(['inspect', m, '--json']).stdout) as { chrome: { site: string }[] }).chrome.find((u) => u.site !== '(all sites)')!.site;
+    const named = run(['inspect', m, '--site', site, '--json']);
+    expect(named.status, named.stderr).toBe(0);
+    const units = (JSON.parse(named.stdout) as { chrome: { site: string }[] }).chrome;
+    expect(units.length).toBeGreaterThan(0);
+    expect(units.every((u) => u.site === site)).toBe(true);
+    expect(JSON.parse(run(['inspect', m, '--site', `https://WWW.${site}/a/b`, '--json']).stdout).chrome).toEqual(units);
+    const none = run(['inspect', m, '--site', 'no-such-site.example']);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/^boilerstrip: --site no-such-site\.example: no such site in the model; its largest of \d+: /);
+  });
 });

@@ -155,6 +155,13 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     const r = run(['strip', '-m', model, inputs.zstd!, '-o', out, '--quiet']);
     expect(r.status, r.stderr).toBe(0);
     expect((await rows(out, 'text')).map((x) => x.text)).toEqual(jsonlTexts);
+    // Piped in, learn and strip (streams) say to give the file; clean spools it and reads it.
+    for (const args of [['strip', '-m', model], ['learn', '-m', path.join(dir, 'piped.model')]]) {
+      const p = run([...args, '--quiet'], { input: fs.readFileSync(inputs.zstd!) });
+      expect(p.status).toBe(2);
+      expect(p.stderr).toMatch(/^boilerstrip: -: standard input is a Parquet file, which is read by byte range: give it as a file/);
+    }
+    expect(run(['clean', '--quiet'], { input: fs.readFileSync(inputs.zstd!) }).status).toBe(0);
   });
 });
 

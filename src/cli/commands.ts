@@ -14,6 +14,7 @@ import { STRIP_DEFAULTS } from '../strip.js';
 import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
 import type { Model } from '../model.js';
+import { hostOf } from '../site.js';
 import type { InputSource } from '../io/input.js';
 import type { SideStore } from '../side.js';
 import { ProgressBar } from './progress.js';
@@ -378,7 +379,8 @@ export async function cmdReport(a: { reportFile: string; output?: string; title?
 export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
   const o = runOptions(a);
   const model = loadModel(a.modelFile);
-  const { units } = chromeUnits(model, { ...o, site: a.site, top: intIn(a.top, 'top', 1, 1e7), group: numIn(a.group, 'group', 0, 1) });
+  const site = a.site === undefined ? undefined : siteIn(model, a.site);
+  const { units } = chromeUnits(model, { ...o, site, top: intIn(a.top, 'top', 1, 1e7), group: numIn(a.group, 'group', 0, 1) });
   if (a.json) {
     process.stdout.write(JSON.stringify({ docs: model.docs, sites: model.sites.size, units: model.counter.size, chrome: units }, null, 2) + '\n');
     return;
@@ -389,6 +391,18 @@ export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: str
     const text = u.text.replace(/\s+/g, ' ').slice(0, 90);
     process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${(u.site || '(no site)').slice(0, 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
   }
+}
+
+/**
+ * --site as the model names it: as given (lower case), or as a URL's host is named (no www., no port, no
+ * path), so `www.a.com` and `https://www.a.com/x` find a.com. A site the model lacks is an error that lists
+ * the model's largest sites.
+ */
+function siteIn(model: Model, given: string): string {
+  const plain = given.toLowerCase();
+  for (const name of [plain, hostOf(plain.includes('/') ? plain : `//${plain}`)]) if (model.sites.has(name)) return name;
+  const largest = [...model.sites].sort((x, y) => y[1].docs - x[1].docs).slice(0, 5).map(([n, i]) => `${n || '(no site)'} (${i.docs})`);
+  fail(`--site ${given}: no such site in the model${largest.length > 0 ? `; its largest of ${model.sites.size}: ${largest.join(', ')}` : ' (it has none)'}`);
 }
 
 export const learnCommand = (y: Argv): Argv => learnOptions(readOptions(y)).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', '');

@@ -216,6 +216,11 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
     first = Buffer.concat([first, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
   }
   const gzip = first.length >= 2 && first[0] === GZIP_MAGIC_0 && first[1] === GZIP_MAGIC_1;
+  // Parquet is read by byte range (its footer first): from a stream it cannot be (clean spools stdin to a file).
+  if (src.name === '-' && src.format !== 'parquet' && isParquet(first)) {
+    await it.return?.();
+    throw new BoilerstripError('E_INPUT', 'standard input is a Parquet file, which is read by byte range: give it as a file (clean spools standard input to one; learn and strip read it as a stream)', { file: '-' });
+  }
   const onBytes = opts.onBytes;
   async function* raw(): AsyncGenerator<Buffer> {
     onBytes?.(first.length);
