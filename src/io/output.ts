@@ -174,6 +174,14 @@ abstract class Buffered implements Sink {
 }
 
 /**
+ * A system error's reason without the path it names: the output's temporary name (.boilerstrip-output-…
+ * .partial) is ours, not the user's; the message names the file the user gave.
+ */
+function systemReason(e: unknown): string {
+  return (e as Error).message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
+}
+
+/**
  * A file written under a temporary name next to it and renamed when complete: an output is there whole
  * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM.
  *
@@ -211,7 +219,7 @@ export class PartialFile {
       this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(this.target)}.partial`);
       this.fd = fs.openSync(this.tmp, 'w');
     } catch (e) {
-      throw new BoilerstripError('E_OUTPUT', `cannot write ${what}: ${(e as Error).message}`, { file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${what}: ${systemReason(e)}`, { file });
     }
     tempFiles.add(this.tmp);
   }
@@ -221,7 +229,7 @@ export class PartialFile {
       while (off < b.length) off += fs.writeSync(this.fd, b, off);
     } catch (e) {
       this.abort();
-      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${(e as Error).message}`, { file: this.file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${systemReason(e)}`, { file: this.file });
     }
   }
   /** Close and rename into place. */
@@ -234,7 +242,7 @@ export class PartialFile {
       tempFiles.delete(this.tmp);
     } catch (e) {
       this.abort();
-      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${(e as Error).message}`, { file: this.file });
+      throw new BoilerstripError('E_OUTPUT', `cannot write ${this.what}: ${systemReason(e)}`, { file: this.file });
     }
   }
   abort(): void {
