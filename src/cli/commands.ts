@@ -191,7 +191,6 @@ export function readOptions(y: Argv): Argv {
     .option('url-field', { type: 'string', default: 'url', describe: "Field holding the URL: its host is the site", group: 'Records:' })
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
     .option('html-field', { type: 'string', describe: 'Field holding a raw HTML page: its blocks are cleaned into the text field (default: a record with "html" and no text field is a page)', group: 'Records:' })
-    .option('keep-html', { type: 'boolean', default: false, describe: 'Keep the HTML field in the output (default: dropped once its text is written)', group: 'Records:' })
     .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions) | parquet', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
@@ -217,8 +216,12 @@ export function stripOptions(y: Argv): Argv {
     .option('chain-ratio', { type: 'number', default: STRIP_DEFAULTS.chainRatio, describe: 'A ticker/menu line goes whole when this share of its items is chrome', group: 'Chrome threshold:' });
 }
 
+/** The options readOptions declares (inspect takes them for their defaults, and hides them). */
+export const READ_OPTIONS = ['text-field', 'id-field', 'url-field', 'site-field', 'html-field', 'format', 'max-doc-bytes', 'on-error', 'rejects', 'threads'] as const;
+
 export function outputOptions(y: Argv): Argv {
   return y
+    .option('keep-html', { type: 'boolean', default: false, describe: 'Keep the HTML field in the output (default: dropped once its text is written)', group: 'Output:' })
     .option('output', { alias: 'o', type: 'string', describe: 'Output JSONL file (default: stdout); written whole or not at all; .zst and .gz names are compressed; a .parquet name writes Parquet (Parquet inputs only)', group: 'Output:' })
     .option('compress', { type: 'string', describe: 'zstd | gzip | none: compress the output (default: none on stdout; for -o, by its extension); for .parquet: snappy (default) | zstd | gzip | none', group: 'Output:' })
     .option('annotate', { type: 'string', describe: 'Keep the text; add removed spans [start, end, reason] (UTF-16 offsets) in this field (default boilerstrip_spans)', group: 'Output:' })
@@ -416,7 +419,8 @@ export const stripCommand = (y: Argv): Argv => outputOptions(stripOptions(readOp
 export function commandArgs(command: 'learn' | 'strip', words: string[]): CommonArgs {
   // (As the default command: yargs builds a named command's help text at every parse, ~10x the parse.)
   const y = yargs(words)
-    .command('$0 [input..]', '', command === 'learn' ? (y) => stripOptions(learnCommand(y)) : (y) => learnOptions(stripCommand(y)))
+    // (learn takes and ignores strip's options, --keep-html too: one list of options serves both passes.)
+    .command('$0 [input..]', '', command === 'learn' ? (y) => stripOptions(learnCommand(y)).option('keep-html', { type: 'boolean', hidden: true }) : (y) => learnOptions(stripCommand(y)))
     .option('quiet', { alias: 'q', type: 'boolean' })
     .strictCommands()
     .strictOptions()

@@ -10,7 +10,7 @@ import { BoilerstripError } from '../errors.js';
 import { removeTempFiles } from '../io/temp.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
-import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, parseSize, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
+import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, parseSize, READ_OPTIONS, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
 
 export { commandArgs, intIn, parseSize, readReport, runOptions, cmdLearn, cmdStrip, type CommonArgs } from './commands.js';
 
@@ -83,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       'inspect <modelFile>',
       'List the units a model calls chrome, with their document frequency',
       (y) =>
-        stripOptions(readOptions(y))
+        READ_OPTIONS.reduce((z, o) => z.hide(o), stripOptions(readOptions(y)))
           .positional('modelFile', { type: 'string' })
           .option('site', { type: 'string', describe: 'Only this site' })
           .option('top', { type: 'number', default: 50, describe: 'How many units' })
