@@ -227,11 +227,18 @@ describe('boilerstrip serve: sums in memory', () => {
       { id: 10, op: 'learn', input: [c], into: 'U', args },
       { id: 11, op: 'learn', input: [bad], into: 'U', args },
       { id: 12, op: 'save', sum: 'U', output: m('u.model') },
+      // A learn that fails before counting (an input that cannot be read) drops its sum too: the driver
+      // learns the sum's inputs again, and c must not be in it twice then.
+      { id: 13, op: 'learn', input: [c], into: 'V', args },
+      { id: 14, op: 'learn', input: [m('missing.jsonl')], into: 'V', args },
+      { id: 15, op: 'save', sum: 'V', output: m('v.model') },
     ];
     const r = run(['serve'], { input: reqs.map((q) => JSON.stringify(q)).join('\n') + '\n' });
     expect(r.status, r.stderr).toBe(0);
     const replies = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, true, true, true, true, true, false, false]);
+    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, true, true, true, true, true, false, false, true, false, false]);
+    expect(replies[13].code).toBe('E_INPUT');
+    expect(replies[14].error).toMatch(/no sum named "V"/);
     expect(replies[1]).toMatchObject({ added: true, sumInputs: 2 });
     // a was in S already: not counted again.
     expect(replies[2]).toMatchObject({ added: false, sumInputs: 2, docs: 0 });

@@ -184,7 +184,8 @@ class BoilerstripServers(WorkerPlugin):
                 f = os.path.join(work, f"sum-{os.getpid()}-{s.proc.pid}.model")
                 t0 = time.time()
                 r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
-                out["files"].append({"model": f, "shards": list(s.summed), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
+                # (The inputs the server says its sum holds, not this side's record of them.)
+                out["files"].append({"model": f, "shards": list(r.get("inputs", s.summed)), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
                 s.drop_sum()
         finally:
             with self.lock:
@@ -401,11 +402,14 @@ def main(argv=None):
             p.error(f"{s}: no such file")
     shards = [os.path.abspath(s) for s in a.shards]
     out_dir = os.path.abspath(a.out_dir)
+    # Dask is this driver's one requirement outside the standard library: said before anything is written.
+    try:
+        from distributed import Client, LocalCluster
+    except ModuleNotFoundError as e:
+        p.error(f"{e.name} is not installed for {sys.executable}: pip install 'dask[distributed]' for it, or run the driver with a Python that has it")
     work = os.path.join(out_dir, ".boilerstrip")
     os.makedirs(work, exist_ok=True)
     bin_path = os.path.abspath(a.boilerstrip)
-
-    from distributed import Client, LocalCluster
 
     cluster = None
     t0 = time.time()

@@ -226,18 +226,28 @@ async function handle(req: Request, slot: ModelSlot): Promise<Reply> {
           if (req.hold === true) hold(model, m);
           reply = { docs: m.docs, sites: m.sites.size, units: m.counter.size, bytes: fs.statSync(model).size };
         } else {
-          // cmdLearn without the model file: the input is counted into the sum, once.
-          const o = runOptions(a);
-          const sources = await prepareSources(a.input ?? [], o, false);
-          const names = sources.map((x) => path.resolve(x.name));
+          // cmdLearn without the model file: the input is counted into the sum, once. Whatever fails drops
+          // the sum, before counting too (an input that cannot be read, settings that differ): the driver,
+          // which learns a failed sum's inputs again, must not find the sum holding them still.
           let sum = sums.get(into);
-          const seen = names.filter((n) => sum?.inputs.includes(n));
-          if (sum && seen.length === names.length) {
-            const key = analysisKey(sources, extra);
-            return { docs: 0, sites: 0, units: 0, added: false, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size, analysisKept: analyses.has(key), seconds: seconds() };
+          let o: RunOptions;
+          let sources: InputSource[];
+          let names: string[];
+          try {
+            o = runOptions(a);
+            sources = await prepareSources(a.input ?? [], o, false);
+            names = sources.map((x) => path.resolve(x.name));
+            const seen = names.filter((n) => sum?.inputs.includes(n));
+            if (sum && seen.length === names.length) {
+              const key = analysisKey(sources, extra);
+              return { docs: 0, sites: 0, units: 0, added: false, sumInputs: sum.inputs.length, sumUnits: sum.model.counter.size, analysisKept: analyses.has(key), seconds: seconds() };
+            }
+            if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${into} already`);
+            if (sum) assertCompatible(sum.model.params, modelParams(o));
+          } catch (e) {
+            sums.delete(into);
+            throw e;
           }
-          if (seen.length > 0) throw new BoilerstripError('E_OPTION', `serve: ${seen[0]} is in sum ${into} already`);
-          if (sum) assertCompatible(sum.model.params, modelParams(o));
           const m = sum?.model ?? new Model({ ...o, maxMemory: Number.MAX_SAFE_INTEGER });
           const before = { docs: m.docs, sites: m.sites.size, units: m.counter.size };
           try {
