@@ -170,6 +170,12 @@ const SYNDICATED_TOKENS = 15;
 const TITLE_LABELLED_TOKENS = 6;
 /** A frequent label before a sentence is prose when at least this share of its site's lines end a sentence. */
 const PROSE_LABEL_SHARE = 0.5;
+/**
+ * Title rescue: a line removed for its frequency is some article's title (on other pages in their related
+ * lists) only when it is on fewer than this share of its site's pages; one on nearly all is the site's own
+ * (a newsletter box, "Skip to main content"), however few pages lack it.
+ */
+const TITLE_MAX_SHARE = 0.9;
 /** A line on every page of a small site is put back as its title only with this many words ("« Back to blog" is navigation). */
 const SITE_WIDE_TITLE_TOKENS = 4;
 /** titleScore's part for a candidate that is no ticker item on other pages. */
@@ -808,7 +814,7 @@ export class Stripper {
       // (Not a read-more link: the text behind its label is another article's title, a line of the site's.)
       const labelled = r === 'prefix' && a.lineTok[i]! >= TITLE_LABELLED_TOKENS && !this.readMore(a, i);
       // (A publication stamp, "آخر تحديث: الثلاثاء 2 يناير 2024", is labelled too, and never a title.)
-      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && (this.lineDf[i]! < Math.max(th.docs, 2) || (anyDf && a.lineTok[i]! >= SITE_WIDE_TITLE_TOKENS)) && !publicationStamp(a, i)) {
+      if ((r === 'line' || r === 'block' || labelled) && a.lineSegN[i] === 0 && (a.lineTok[i]! >= 3 || r === 'block') && (this.lineDf[i]! < Math.max(TITLE_MAX_SHARE * th.docs, 2) || (anyDf && a.lineTok[i]! >= SITE_WIDE_TITLE_TOKENS)) && !publicationStamp(a, i)) {
         const score = this.titleScore(a, i, th) + seen;
         if (best < 0 || score < bestScore) {
           best = i;

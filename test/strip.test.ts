@@ -90,6 +90,20 @@ describe('strip', () => {
     }
   });
 
+  it('a line above the body on nearly every page of the site is no title to put back, though one page lacks it', () => {
+    // 40 pages with a newsletter box above the article, and one page without it (a 404): the box is on 40 of
+    // the site's 41 pages, not on every one, yet no article's title.
+    for (const box of ['اشترك في نشرتنا البريدية اليومية الآن', 'Sign up for our daily newsletter']) {
+      const { model, docs } = site(40, (i) => `${box}
+${body(i)}
+${body(i + 500)}
+جميع الحقوق محفوظة`);
+      model.learnDoc('الصفحة غير موجودة', 'news.example');
+      const s = new Stripper(model);
+      for (const d of docs) expect(s.strip(d, 'news.example').text).not.toContain(box);
+    }
+  });
+
   it('uses corpus-wide counts for a site with too few documents', () => {
     const model = new Model();
     for (let i = 0; i < 30; i++) model.learnDoc(`Share on Facebook\n${body(i)}`, `big${i % 3}.example`);
