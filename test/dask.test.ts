@@ -157,11 +157,16 @@ describe('boilerstrip serve', () => {
       { id: 9, op: 'forget' },
       { id: 10, op: 'load', model: m('final.model') },
       { id: 11, op: 'strip', model: m('final.model'), input: [b], output: m('b2.out.jsonl'), args },
+      { id: 12, op: 'learn', input: [a], model: m('y.model'), args: ['-m', m('z.model')] },
+      { id: 13, op: 'merge', models: [m('a.model')], output: m('y.model'), pruneBelow: '2' },
     ];
     const r = run(['serve'], { input: reqs.map((q) => (typeof q === 'string' ? q : JSON.stringify(q))).join('\n') + '\n' });
     expect(r.status, r.stderr).toBe(0);
     const replies = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, false, false, false, true, true, true, true]);
+    expect(replies.map((x) => x.ok)).toEqual([true, true, true, true, false, false, false, false, true, true, true, true, false, false]);
+    // What the request names does not go in its args; a number given as a string says so.
+    expect(replies[12]).toMatchObject({ id: 12, code: 'E_OPTION', error: 'serve: -m does not go in "args": the request\'s "model" (or "into") names it' });
+    expect(replies[13].error).toMatch(/\(got the string "2"\)$/);
     expect(replies[0]).toMatchObject({ id: 1, analysisKept: true });
     expect(replies[2]).toMatchObject({ id: 3, fromMemory: 1 });
     expect(replies[2].unprunedBytes).toBeGreaterThan(replies[2].bytes);

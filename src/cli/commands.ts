@@ -97,7 +97,7 @@ function sizeOf(bytes: number): string {
 
 /** A value as a message shows it (yargs makes a number option that is not a number NaN). */
 function shown(v: unknown): string {
-  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : String(v);
+  return typeof v === 'number' && Number.isNaN(v) ? 'something that is not a number' : typeof v === 'string' ? `the string ${JSON.stringify(v)}` : String(v);
 }
 
 /** --tmp-dir must be a directory this process can write in (the stdin spool, the analysis cache and the spills go there). */

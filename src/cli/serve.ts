@@ -180,6 +180,11 @@ function takeSum(name: string): { model: Model; inputs: string[] } {
 
 /** commandArgs(command, [...inputs, '-m', model, ('-o', output), ...extra]). */
 function argsFor(command: 'learn' | 'strip', files: string[], model: string, output: string | undefined, extra: string[]): CommonArgs {
+  // (The request names these: in "args" they would make a second model or output.)
+  for (const a of extra) {
+    const name = /^(-m|--model|-o|--output)(=|$)/.exec(a)?.[1];
+    if (name !== undefined) throw new BoilerstripError('E_OPTION', `serve: ${name} does not go in "args": the request's ${name === '-m' || name === '--model' ? '"model" (or "into")' : '"output"'} names it`);
+  }
   return commandArgs(command, [...files, '-m', model, ...(output === undefined ? [] : ['-o', output]), ...extra]);
 }
 
