@@ -82,7 +82,9 @@ export class StripContext {
         return r;
       }
       stats.reject(r);
-      if (rejects && r.raw !== null) rejects.push(r.raw + '\n');
+      // (A record with no line of its own, a WARC record, a JSON array element, a Parquet row: one JSON line
+      // that names it, so nothing rejected is missing from the file.)
+      if (rejects) rejects.push(r.raw !== null ? r.raw + '\n' : JSON.stringify({ boilerstrip_rejected: { file: r.file, line: r.line, code: r.code, error: r.message } }) + '\n');
       return null;
     }
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows), out, rows);

@@ -23,9 +23,13 @@ describe('bad input', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${esc(f)}:\\d+: invalid JSON array`));
     const rep = path.join(dir, 'arr.report.json');
-    const s = run(['clean', f, '--on-error', 'skip', '--report', rep, '--quiet']);
+    const rj = path.join(dir, 'arr.rejects');
+    const s = run(['clean', f, '--on-error', 'skip', '--report', rep, '--rejects', rj, '--quiet']);
     expect(s.status, s.stderr).toBe(0);
     expect(s.stdout.trim().split('\n')).toEqual(['{"text":"a"}', '{"text":"b"}']);
+    // The rejection has no line of its own: one JSON line names it.
+    const rejected = fs.readFileSync(rj, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejected).toEqual([{ boilerstrip_rejected: { file: f, line: expect.any(Number), code: 'E_JSON', error: expect.stringMatching(/^invalid JSON array/) } }]);
     expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true });
     // The break inside the chunk the parser holds (one line, elements after it; 2,000 elements before it):
     // every element before the break still comes out.

@@ -194,7 +194,7 @@ export function readOptions(y: Argv): Argv {
     .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions) | parquet', group: 'Records:' })
     .option('max-doc-bytes', { type: 'string', default: '64MB', describe: 'Largest record (or text file); larger ones are errors', group: 'Records:' })
     .option('on-error', { type: 'string', default: 'fail', describe: 'Bad record: fail (exit 2, FILE:LINE) or skip (count it)', group: 'Records:' })
-    .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here', group: 'Records:' })
+    .option('rejects', { type: 'string', describe: 'With --on-error skip: write rejected raw lines here (records with no line of their own, as one JSON line naming them)', group: 'Records:' })
     .option('threads', { type: 'number', describe: 'Threads doing the work, the main thread one of them (default: the number of cores from 64 MB of plain JSONL up, else 1); output is the same for every N', group: 'Records:' });
 }
 
