@@ -10,7 +10,6 @@
  * The output is byte-identical for every thread count (unless the table hits --max-memory: pruning
  * then depends on what each thread saw, and the report says it happened).
  */
-import { spareThreads } from './prespawn.js';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { BoilerstripError, type ErrorCode } from '../errors.js';
@@ -212,7 +211,7 @@ async function runChunks<T extends Thread>(init: WorkerInit, feed: AsyncIterator
  * Threads kept between passes (and runs), so clean starts them once: leased for a pass, given back
  * unreferenced (they do not keep the process alive), discarded after a failure.
  */
-const idleThreads: Worker[] = spareThreads;
+const idleThreads: Worker[] = [];
 /** Threads that learned from more than this with a table that does not spill early are not kept for pass 2. */
 const REUSE_MAX_BYTES = 256 * 1024 * 1024;
 
