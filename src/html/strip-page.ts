@@ -39,7 +39,7 @@ export class PageStripper {
 
   /** The text rules' result on the page and every block's feature row (valid until the next call). */
   evidence(doc: HtmlDoc, site: string): { res: StripResult; x: Float32Array } {
-    const res = this.stripper.strip(doc.text, site);
+    const res = this.stripper.strip(doc.text, site, true);
     const n = doc.page.blocks.length;
     if (this.x.length < n * N_FEATURES) this.x = new Float32Array(n * N_FEATURES * 2);
     pageFeatures(doc, this.stripper.model, site, { spans: res.spans, lineDf: this.stripper.lineDfs }, this.x);
