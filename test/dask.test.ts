@@ -124,9 +124,17 @@ describe.skipIf(!haveDask)('Dask driver on a local cluster', () => {
     const bad = path.join(dir, 'shard-bad.jsonl');
     fs.writeFileSync(bad, '{"text": "fine"}\n{"text": broken\n');
     const out = path.join(dir, 'out-bad');
-    const r = spawnSync(PY, [DRIVER, '--scheduler', address, '--out-dir', out, '--retries', '1', shards[0]!, bad], { encoding: 'utf8', timeout: 180_000 });
+    // Node behind a wrapper that logs every request the driver sends to `boilerstrip serve`.
+    const log = path.join(dir, 'requests.log');
+    const node = path.join(dir, 'node-logged.sh');
+    fs.writeFileSync(node, `#!/bin/sh\ntee -a '${log}' | exec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+    const r = spawnSync(PY, [DRIVER, '--scheduler', address, '--out-dir', out, '--retries', '2', '--node', node, shards[0]!, bad], { encoding: 'utf8', timeout: 180_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/shard shard-bad\.jsonl failed in learn: .*shard-bad\.jsonl:2: invalid JSON/);
+    // A bad line fails the same way every time: learned once, not retried.
+    const requests = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { op: string; input?: string[] });
+    const learns = requests.filter((q) => q.op === 'learn' && q.input?.some((i) => i.endsWith('shard-bad.jsonl')));
+    expect(learns).toHaveLength(1);
     expect(fs.existsSync(path.join(out, 'shard-bad.jsonl'))).toBe(false);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     expect(report.failed.map((f: { shard: string }) => f.shard)).toEqual(['shard-bad.jsonl']);

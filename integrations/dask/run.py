@@ -22,6 +22,7 @@ Arguments after `--` go to both `learn` and `strip` (for example `-- --min-docs 
 import argparse
 import asyncio
 import collections
+import functools
 import json
 import os
 import shutil
@@ -39,6 +40,34 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BIN = os.path.join(HERE, "..", "..", "bin", "boilerstrip")
 PLUGIN = "boilerstrip-serve"
 SUM = "shards"  # the name of a server's in-memory sum of the shards it learned (one a process)
+
+
+class ReplyError(RuntimeError):
+    """A request boilerstrip answered with an error (its code: E_JSON, E_INPUT, ...)."""
+
+    def __init__(self, op, code, error):
+        super().__init__(f"{op} failed ({code}): {error}")
+        self.code = code
+
+
+# Errors of the input or the options themselves: the same request fails the same way again, so the task
+# returns them ("failed") instead of raising, and Dask does not retry it (E_INPUT may be a passing read error).
+FINAL_CODES = {"E_JSON", "E_RECORD", "E_DOC_TOO_LARGE", "E_GZIP", "E_PARQUET", "E_WARC", "E_OPTION", "E_MODEL"}
+
+
+def final(fn):
+    """A task that returns {"failed": message} for an error retrying cannot mend (see FINAL_CODES)."""
+
+    @functools.wraps(fn)
+    def task(*args):
+        try:
+            return fn(*args)
+        except ReplyError as e:
+            if e.code in FINAL_CODES:
+                return {"failed": str(e)}
+            raise
+
+    return task
 
 
 class Server:
@@ -65,7 +94,7 @@ class Server:
             raise BrokenPipeError(f"boilerstrip serve exited ({code if code is not None else 'no reply'})")
         reply = json.loads(line)
         if not reply.get("ok"):
-            raise RuntimeError(f"{req['op']} failed ({reply.get('code')}): {reply.get('error')}")
+            raise ReplyError(req["op"], reply.get("code"), reply.get("error"))
         return reply
 
     def drop_sum(self):
@@ -224,6 +253,7 @@ def _servers():
     return get_worker().plugins[PLUGIN]
 
 
+@final
 def learn_task(shard, extra, keep_analysis):
     """Learn the shard into the sum of the worker's server that takes it (no model file)."""
     req = {"op": "learn", "input": [shard], "into": SUM, "args": ["--threads", "1", *extra], "keepAnalysis": keep_analysis}
@@ -231,6 +261,7 @@ def learn_task(shard, extra, keep_analysis):
     return {"shard": shard, "seconds": r["seconds"], "cpu": r["cpuSeconds"], "worker": get_worker().address, "analysis_kept": r["analysisKept"]}
 
 
+@final
 def learn_file_task(shard, model, extra):
     """Learn the shard into a model file of its own (for a shard no sum holds any more: see tree_merge)."""
     r = _servers().call({"op": "learn", "input": [shard], "model": model, "args": ["--threads", "1", *extra], "hold": True})
@@ -254,6 +285,7 @@ def merge_task(out, prune_below, root, sums, *parts):
     return {"model": out, "bytes": r["bytes"], "unpruned_bytes": r.get("unprunedBytes"), "seconds": time.time() - t0, "cpu": r["cpuSeconds"], "from_memory": r["fromMemory"], "sum_shards": r.get("sumInputs", []), "parts": len(parts) + (1 if sums else 0)}
 
 
+@final
 def strip_task(model, shard, out, extra):
     """Strip the shard into `out` with the model the worker's server holds (loaded once per server), by the
     server that learned the shard when it is this worker's (it kept its analyses)."""
@@ -298,7 +330,8 @@ def bounded(client, task, items, limit, retries, where=None):
         fut = next(ac)
         item = running.pop(fut)
         try:
-            results[item] = fut.result()
+            r = fut.result()
+            results[item] = RuntimeError(r["failed"]) if isinstance(r, dict) and "failed" in r else r
         except Exception as e:  # reported by name below
             results[item] = e
     return results
