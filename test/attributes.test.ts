@@ -26,6 +26,10 @@ describe('Dolma attributes', () => {
     expect(applyCodePointSpans(t, [[4, 11, 1]])).toBe('a😀b\nc');
     expect(attributesPath('/out', '/data/cc/documents/part-1/x.json.gz')).toBe(path.join('/out', 'part-1/x.json.gz'));
     expect(attributesPath('/out', 'shard.jsonl')).toBe(path.join('/out', 'shard.jsonl'));
+    // Relative paths keep their folder below documents/ too (Dolma pairs the files by it).
+    for (const rel of ['documents/sub/b.jsonl.gz', './documents/sub/b.jsonl.gz', 'x/documents/sub/b.jsonl.gz']) {
+      expect(attributesPath('/out', rel)).toBe(path.join('/out', 'sub/b.jsonl.gz'));
+    }
   });
 
   it('one line per record, in order, ids aligned; the spans give the cleaned text', () => {

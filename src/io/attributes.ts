@@ -55,7 +55,8 @@ export function attributesLine(id: unknown, text: string | null, spans: readonly
 
 /** Where an input file's attributes go under `dir`. */
 export function attributesPath(dir: string, input: string): string {
-  const norm = input.split(path.sep).join('/');
+  // (Resolved first: "documents/sub/a.jsonl" and "./documents/..." keep their sub-folder as an absolute path does.)
+  const norm = path.resolve(input).split(path.sep).join('/');
   const at = norm.lastIndexOf('/documents/');
   return path.join(dir, at >= 0 ? norm.slice(at + '/documents/'.length) : path.basename(input));
 }
