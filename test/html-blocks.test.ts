@@ -311,6 +311,17 @@ describe('decodeHtml', () => {
     expect(decodeHtml(withMeta('<meta charset="iso-8859-1">', [0x43, 0x61, 0x66, 0xe9])).html).toContain('Café');
   });
 
+  it('reads windows-1252 (and iso-8859-1, which means it) bytes 0x80-0x9F as the web does: ’ – € ™, not C1 controls', () => {
+    const bytes = [0x45, 0x64, 0x92, 0x20, 0x96, 0x20, 0x80, 0x99, 0x20, 0x81];
+    for (const meta of ['<meta charset="windows-1252">', '<meta charset="iso-8859-1">']) {
+      const d = decodeHtml(withMeta(meta, bytes));
+      expect(d.charset).toBe('windows-1252');
+      expect(d.html).toContain('Ed’ – €™ \u0081');
+      expect(d.html).not.toMatch(/[\x92\x96\x80\x99]/);
+    }
+    expect(decodeHtml(withMeta('', bytes), 'text/html; charset=ISO-8859-1').html).toContain('Ed’ – €™');
+  });
+
   it('counts invalid bytes, not U+FFFD that was in the input', () => {
     const bytes = Buffer.concat([Buffer.from('<p>a'), Buffer.from([0xff, 0xfe]), Buffer.from('b \ufffd c</p>')]);
     const d = decodeHtml(bytes);

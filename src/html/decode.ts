@@ -92,7 +92,8 @@ export function decodeHtml(bytes: Buffer, httpContentType?: string): Decoded {
     const bad = html.indexOf('\ufffd') < 0 ? 0 : countFffd(html) - countUtf8Fffd(body);
     return { html, charset, invalidBytes: bad };
   }
-  const html = new TextDecoder(charset, { ignoreBOM: true }).decode(body);
+  const decoder = new TextDecoder(charset, { ignoreBOM: true });
+  const html = decoder.encoding === 'windows-1252' ? windows1252(body) : decoder.decode(body);
   let bad = html.indexOf('\ufffd') < 0 ? 0 : countFffd(html);
   if (bad > 0 && isUtf16(charset)) {
     // U+FFFD written in the input itself is not an invalid byte.
@@ -100,4 +101,17 @@ export function decodeHtml(bytes: Buffer, httpContentType?: string): Decoded {
     for (let i = 0; i + 1 < body.length; i += 2) if (body[i] === (be ? 0xff : 0xfd) && body[i + 1] === (be ? 0xfd : 0xff)) bad--;
   }
   return { html, charset, invalidBytes: bad };
+}
+
+/** windows-1252's bytes 0x80–0x9F (the Encoding Standard's table; 0x81, 0x8D, 0x8F, 0x90, 0x9D stay C1). */
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/**
+ * windows-1252 (what iso-8859-1, latin1 and us-ascii mean on the web), decoded here: Node 20.18.3+'s
+ * TextDecoder gives bytes 0x80–0x9F as C1 controls (nodejs/node#60888), so "Editors’ note" came out with
+ * U+0092 in it.
+ */
+function windows1252(bytes: Uint8Array): string {
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return /[\x80-\x9f]/.test(s) ? s.replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!) : s;
 }
