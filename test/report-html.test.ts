@@ -65,6 +65,13 @@ describe('the HTML report builder', () => {
     expect(html).toContain('<svg class="chart" id="site-chart"');
     expect(html).toContain('<svg class="chart" id="reasons-chart"');
     expect(html).toContain('line 2,500 (83.3%)');
+    // Every reason at once: the legend wraps into rows inside the chart's width.
+    const all = reportHtml({ ...smallReport(), chars: { in: 10_000_000, out: 1, removedShare: 1, removedByReason: Object.fromEntries(['line', 'segment', 'chain', 'prefix', 'suffix', 'shape', 'teaser', 'block', 'page', 'gap', 'structure'].map((k, i) => [k, 1_000_000 + i * 37_111])) } });
+    const svg = all.slice(all.indexOf('id="reasons-chart"'), all.indexOf('</svg>', all.indexOf('id="reasons-chart"')));
+    const labels = [...svg.matchAll(/<text x="(\d+)" y="(\d+)" class="label">([^<]*)</g)];
+    expect(labels).toHaveLength(11);
+    for (const [, x, , text] of labels) expect(Number(x) + text!.length * 7).toBeLessThanOrEqual(1100);
+    expect(new Set(labels.map((l) => l[2])).size).toBeGreaterThan(1);
     // A report of a build before the tally by reason has no such panel, and still draws.
     const old = reportHtml({ ...smallReport(), chars: { in: 10_000, out: 7_000, removedShare: 0.3 } });
     expect(old).not.toContain('reasons-chart');

@@ -138,7 +138,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   const format = a.format;
   if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc', 'parquet'].includes(format)) fail(`--format must be auto, jsonl, json, text, html, warc or parquet (got ${format})`);
   const maxMemory = parseSize(a['max-memory'], 'max-memory');
-  if (maxMemory < 16 * 1024 * 1024) fail('--max-memory must be at least 16MB');
+  if (maxMemory < 16e6) fail('--max-memory must be at least 16MB');
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);

@@ -119,20 +119,30 @@ function stackedBar(id: string, title: string, all: { label: string; n: number; 
   const total = segs.reduce((a, s) => a + s.n, 0);
   const width = 1100;
   const barH = 26;
-  const parts = [`<svg class="chart" id="${id}" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} 64" width="${width}" height="64" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${esc(title)}</title>`];
+  const rowH = 20;
+  // The legend wraps into rows that fit the width (about 7 px a character at the label's size).
+  const legend: string[] = [];
+  let lx = 0;
+  let ly = 40;
+  for (const s of segs) {
+    const text = `${s.label} ${num(s.n)} (${pct(total > 0 ? s.n / total : 0)})`;
+    const w = 30 + text.length * 7;
+    if (lx > 0 && lx + w > width) {
+      lx = 0;
+      ly += rowH;
+    }
+    legend.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="${s.color}"/><text x="${lx + 17}" y="${ly + 10}" class="label">${esc(text)}</text>`);
+    lx += w;
+  }
+  const height = ly + 24;
+  const parts = [`<svg class="chart" id="${id}" role="img" aria-labelledby="${id}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title id="${id}-title">${esc(title)}</title>`];
   let x0 = 0;
   for (const s of segs) {
     const w = total > 0 ? (width * s.n) / total : 0;
     parts.push(`<rect x="${x0.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="${barH}" fill="${s.color}"><title>${esc(s.label)}: ${num(s.n)}${s.title ? ` (${esc(s.title)})` : ''}</title></rect>`);
     x0 += w;
   }
-  let lx = 0;
-  for (const s of segs) {
-    const text = `${s.label} ${num(s.n)} (${pct(total > 0 ? s.n / total : 0)})`;
-    parts.push(`<rect x="${lx}" y="40" width="12" height="12" fill="${s.color}"/><text x="${lx + 17}" y="50" class="label">${esc(text)}</text>`);
-    lx += 30 + text.length * 7;
-  }
-  parts.push('</svg>');
+  parts.push(...legend, '</svg>');
   return parts.join('');
 }
 
