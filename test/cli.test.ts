@@ -177,7 +177,16 @@ describe('same input, same output', () => {
     const all = path.join(dir, 'all.model');
     expect(run(['learn', shardA, '-m', ma, '--quiet']).status).toBe(0);
     expect(run(['learn', shardB, '-m', mb, '--quiet']).status).toBe(0);
-    expect(run(['merge', mb, ma, '-o', all, '--quiet']).status).toBe(0);
+    const merged = run(['merge', mb, ma, '-o', all, '--quiet']);
+    expect(merged.status).toBe(0);
+    expect(merged.stderr).toBe('');
+    // Merges that are likely not what was meant say so, and still write the sum.
+    const twice = run(['merge', ma, ma, '-o', path.join(dir, 'aa.model'), '--quiet']);
+    expect(twice.status).toBe(0);
+    expect(twice.stderr).toBe(`boilerstrip: warning: ${ma} is given twice: its counts are added twice (as if its shard were in the input twice)\n`);
+    const pruned = path.join(dir, 'a-pruned.model');
+    expect(run(['merge', ma, '-o', pruned, '--prune-below', '2', '--quiet']).stderr).toBe('');
+    expect(run(['merge', pruned, mb, '-o', path.join(dir, 'ab-pruned.model'), '--quiet']).stderr).toMatch(/^boilerstrip: warning: a model given was pruned below 2 .*strip with it can differ from clean/);
     const stripped = run(['strip', '-m', all, shardA, shardB, '--quiet']);
     expect(stripped.status, stripped.stderr).toBe(0);
     const cleaned = run(['clean', shardA, shardB, '--quiet']);

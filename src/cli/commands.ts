@@ -4,6 +4,7 @@
  * ../run.ts.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
@@ -342,7 +343,23 @@ export async function cmdMerge(a: { models: string[]; output?: string; quiet?: b
   if (!a.output) fail('merge needs -o FILE, the merged model to write');
   if (a.models.length === 0) fail('merge needs at least one model');
   const k = intIn(a['prune-below'], 'prune-below', 1, 2);
+  // Warnings, quiet or not: the merge goes on (the sum is what was asked), but it is likely not what was meant.
+  const given = new Map<string, string>();
+  for (const f of a.models) {
+    let real = path.resolve(f);
+    try {
+      real = fs.realpathSync(f);
+    } catch {
+      // (mergeModelFiles names a missing file.)
+    }
+    const first = given.get(real);
+    if (first !== undefined) process.stderr.write(`boilerstrip: warning: ${f} is ${first === f ? 'given twice' : `the same file as ${first}`}: its counts are added twice (as if its shard were in the input twice)\n`);
+    else given.set(real, f);
+  }
   const merged = mergeModelFiles(a.models);
+  if (a.models.length > 1 && merged.prunedBelow >= 2) {
+    process.stderr.write('boilerstrip: warning: a model given was pruned below 2 (learned past --max-memory, or merged with --prune-below 2): a unit in one document of two shards each is missing from this sum, so strip with it can differ from clean over the same input; learn such shards with more --max-memory, or cut them smaller\n');
+  }
   const dropped = merged.pruneBelow(k);
   saveModel(merged, a.output);
   if (!a.quiet) {
