@@ -157,6 +157,10 @@ function endToEndTable(jsonl: string, plain: string, st: CrawlStats, threadsList
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log('usage: npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--unique 200MB (0: none)] [--baseline OTHER/bin/boilerstrip]\n       npm run bench:smoke   (tiny sizes)\nCrawls are written to $TMPDIR (tmpfs is best: this VM drops page cache early). Results: bench/RESULTS.md.');
+    return;
+  }
   const sizes = arg('sizes', arg('size', smoke ? '2MB' : '300MB'))
     .split(',')
     .map((s) => parseSize(s, 'size'));
