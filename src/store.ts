@@ -244,7 +244,7 @@ class ChunkReader {
     this.unsummed = 0;
     while (this.len < n) {
       const r = fs.readSync(this.fd, this.buf, this.len, this.buf.length - this.len, this.fileOffset);
-      if (r === 0) throw new BoilerstripError('E_MODEL', `model file is truncated at byte ${this.fileOffset} of ${this.size}`, { file: this.file });
+      if (r === 0) throw new BoilerstripError('E_MODEL', `model file is truncated: it ends at byte ${this.size}, inside the ${n} bytes read from byte ${this.fileOffset - this.len}`, { file: this.file });
       this.len += r;
       this.fileOffset += r;
     }
@@ -307,7 +307,11 @@ export function loadModel(file: string, opts: LoadOptions = {}): Model {
       throw new BoilerstripError('E_MODEL', `model format version ${version} was written by an older boilerstrip, which counted copies differently; learn the model again`, { file });
     }
     const hlen = r.u32();
-    if (hlen > size) throw new BoilerstripError('E_MODEL', 'model header is corrupt (length past the end of the file)', { file });
+    // A header that runs past the end: a file cut short, unless its length is past any header's (garbled).
+    if (r.offset + hlen + 4 > size) {
+      if (hlen > 1 << 26) throw new BoilerstripError('E_MODEL', 'model header is corrupt (length past the end of the file)', { file });
+      throw new BoilerstripError('E_MODEL', `model file is truncated: ${size} bytes, its header alone needs ${r.offset + hlen}`, { file });
+    }
     let header: Header;
     try {
       header = JSON.parse(r.take(hlen).toString('utf8')) as Header;

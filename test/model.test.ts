@@ -94,6 +94,9 @@ describe('model files', () => {
     const cases: [string, Buffer, RegExp][] = [
       ['flip', Buffer.from(good.map((b, i) => (i === good.length - 40 ? b ^ 0xff : b))), /checksum|corrupt/],
       ['truncated', good.subarray(0, good.length - 100), /truncated|corrupt/],
+      // Cut inside the header, and one byte short: "truncated", said plainly.
+      ['cut-in-header', good.subarray(0, 100), /model file is truncated: 100 bytes, its header alone needs \d+$/],
+      ['one-byte-short', good.subarray(0, good.length - 1), /model file is truncated: it ends at byte \d+, inside the 4 bytes read from byte \d+$/],
       ['foreign', Buffer.from('{"this": "is json, not a model"}\n'.repeat(3)), /not a boilerstrip model/],
       ['empty', Buffer.alloc(0), /too short|not a boilerstrip model/],
       ['future', Buffer.concat([good.subarray(0, 8), Buffer.from([99, 0, 0, 0]), good.subarray(12)]), /newer than this boilerstrip/],
