@@ -131,6 +131,9 @@ async function stages(file: string, sampleBytes: number): Promise<{ name: string
   });
 }
 
+/** Width of the end-to-end table's first column (its longest row: `... clean (--threads 1 --no-cache-analysis)`). */
+const W = 56;
+
 /**
  * clean end to end on one crawl for each thread count (then the rows `more` runs), with mawk and the baseline build
  * in the same run; then the ratios issue #13 asks for.
@@ -143,11 +146,11 @@ function endToEndTable(jsonl: string, plain: string, st: CrawlStats, threadsList
   const base2 = baseline && threadsList.includes(2) ? endToEnd(jsonl, 2, [], '', baseline) : null;
   if (base1) e2e.push(base1);
   if (base2) e2e.push(base2);
-  console.log('\nend to end                                        MB/s   seconds  peak RSS   vs mawk');
-  if (base) console.log(`${base.what.padEnd(46)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
+  console.log(`\n${'end to end'.padEnd(W)}     MB/s   seconds  peak RSS   vs mawk`);
+  if (base) console.log(`${base.what.padEnd(W)} ${base.mbps.toFixed(1).padStart(8)} ${base.seconds.toFixed(2).padStart(9)} ${base.peakRssMB ? `${base.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'}     1.00x`);
   else console.log('mawk not installed: no baseline (apt-get install mawk)');
   for (const e of e2e) {
-    console.log(`${e.what.padEnd(46)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
+    console.log(`${e.what.padEnd(W)} ${e.mbps.toFixed(1).padStart(8)} ${e.seconds.toFixed(2).padStart(9)} ${e.peakRssMB ? `${e.peakRssMB.toFixed(0)} MB`.padStart(9) : '        -'} ${base ? `${(e.mbps / base.mbps).toFixed(2)}x`.padStart(9) : ''}`);
   }
   // The ratios issue #13 asks for, from the rows above.
   const one = e2e.find((e) => e.what === 'boilerstrip clean (--threads 1)');
