@@ -12,8 +12,8 @@
  * no half file.
  */
 import fs from 'node:fs';
-import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Counter64 } from './counter.js';
+import { crc32 } from './io/crc32.js';
 import { BoilerstripError } from './errors.js';
 import { Model, assertCompatible, type ModelParams, keyString } from './model.js';
 import { PartialFile } from './io/output.js';
@@ -100,14 +100,6 @@ function entryBytes(c: Counter64): Buffer {
     }
   }
   return out;
-}
-
-/**
- * zlib's crc32, except that an empty buffer leaves the value as it is: Node 20's gives 0 for an empty view of
- * an empty ArrayBuffer (what Buffer.allocUnsafe(0) is), which made the model of an empty input unreadable.
- */
-function crc32(b: Uint8Array, crc: number): number {
-  return b.length === 0 ? crc : zlibCrc32(b, crc);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { BoilerstripError } from '../errors.js';
 import { encode } from './blocks.js';
 import type { RawRecord } from './records.js';
@@ -110,8 +111,7 @@ function gzipCodec(level: number): Codec {
       out.push(Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])); // no name, no mtime, Unix
       started = true;
     }
-    // (Node 20.20's crc32 gives 0 for an empty buffer that deflateRawSync has seen: skip empty ones.)
-    if (raw.length > 0) crc = crc32(raw, crc);
+    crc = crc32(raw, crc);
     size = (size + raw.length) % 0x100000000;
     out.push(deflateRawSync(raw, { level, finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH }));
     if (last) {
