@@ -597,15 +597,20 @@ export class Counter64 {
    * Counting is over and only lookups follow (clean's pass 2): drop the entries below k and move the rest
    * into the smallest table that holds them at LOOKUP_LOAD. Most of a crawl's units are in one document, so
    * pass 2 then probes a table a fraction of pass 1's, which stays in the caches far better. Returns how
-   * many entries were dropped; room is left for `more` entries. (Entries keep no order across capacities:
+   * many entries were dropped; room is left for `more` entries. With `shared` the table ends in
+   * SharedArrayBuffers (as useSharedMemory), made there when it moves. (Entries keep no order across capacities:
    * not for a table saved as a model.)
    */
-  compactBelow(k: number, more = 0): number {
+  compactBelow(k: number, more = 0, shared = false): number {
     const dropped = this.zeroBelow(k);
     let cap = 1 << 10;
     while (this.size + more > cap * LOOKUP_LOAD) cap *= 2;
-    if (cap < this.cap) this.resize(cap);
-    else if (dropped > 0) this.rehashInPlace();
+    if (cap < this.cap) {
+      // (With `shared`, moveTo makes the new arrays in SharedArrayBuffers: no copy there after.)
+      this.shared ||= shared;
+      this.resize(cap);
+    } else if (dropped > 0) this.rehashInPlace();
+    if (shared) this.useSharedMemory();
     return dropped;
   }
 
@@ -614,8 +619,8 @@ export class Counter64 {
    * over and only counts of k or more are read from now on (a final model's last counts): what add() of
    * every entry and then compactBelow(k) give, without first growing this table for entries that will be
    * dropped. An entry this table lacks waits in a table of its own until the end; one of the last part with
-   * a count below k that neither has is dropped at once (nothing can add to it after). With `shared` the
-   * compacted table is made in SharedArrayBuffers (as useSharedMemory), not copied there after.
+   * a count below k that neither has is dropped at once (nothing can add to it after). `shared`: as for
+   * compactBelow.
    */
   addCompacted(parts: readonly ({ k1: Int32Array; k2: Int32Array; cnt: Uint32Array } | null)[], k: number, shared: boolean): void {
     this.dropDocMarks();
@@ -638,15 +643,7 @@ export class Counter64 {
     waiting.forEach((_a, _b, n) => {
       if (n >= k) more++;
     });
-    const dropped = this.zeroBelow(k);
-    let cap = 1 << 10;
-    while (this.size + more > cap * LOOKUP_LOAD) cap *= 2;
-    if (cap !== this.cap) {
-      // (moveTo makes the new arrays in shared memory.)
-      this.shared ||= shared;
-      this.resize(cap);
-    } else if (dropped > 0) this.rehashInPlace();
-    if (shared) this.useSharedMemory();
+    this.compactBelow(k, more, shared);
     waiting.forEach((a, b, n) => {
       if (n >= k) this.add(a, b, n);
     });

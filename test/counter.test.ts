@@ -108,4 +108,21 @@ describe('Counter64 in shared memory', () => {
     expect(r.get(60_000, ~60_000)).toBe(0);
     expect(r.size).toBe(50_000);
   });
+
+  it('compactBelow(k, more, shared) ends in shared memory whether the table moves or stays, with the same counts', () => {
+    for (const keys of [300, 40_000]) {
+      const c = new Counter64(64 << 20, 1 << 10);
+      for (let d = 0; d < 2; d++) for (let i = 0; i < keys; i++) if (d === 0 || i % 3 === 0) c.incDoc(i, ~i, d);
+      const cap = c.capacity;
+      c.dropDocMarks();
+      expect(c.compactBelow(2, 0, true)).toBe(keys - Math.ceil(keys / 3));
+      // (300 keys: the table stays at its least size; 40,000: it moves to a smaller one.)
+      expect(c.capacity === cap).toBe(keys === 300);
+      for (const a of [c.k1, c.k2, c.cnt]) expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(c.size).toBe(Math.ceil(keys / 3));
+      expect(c.get(3, ~3)).toBe(2);
+      expect(c.get(4, ~4)).toBe(0);
+      expect(c.toShared().cnt).toBe(c.cnt);
+    }
+  });
 });
