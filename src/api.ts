@@ -13,6 +13,7 @@ import { Model, type LearnOptions } from './model.js';
 import { makeSpillDir, removeSpillDir } from './spill.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
 import { BoilerstripError } from './errors.js';
+import { ON_EMPTY } from './run-options.js';
 import { htmlRecordWithText, resolveFields, setField, type FieldOptions } from './record.js';
 import { leastThreshold, resolveStripOptions, Stripper, type Span, type StripOptions } from './strip.js';
 
@@ -40,7 +41,7 @@ export async function learn(records: RecordSource, opts: CleanOptions = {}, into
 function checkOptions(opts: CleanOptions): void {
   resolveStripOptions(opts);
   const on = opts.onEmpty;
-  if (on !== undefined && on !== 'keep' && on !== 'empty' && on !== 'drop') throw new BoilerstripError('E_OPTION', `option onEmpty must be 'keep', 'empty' or 'drop' (got ${JSON.stringify(on)})`);
+  if (on !== undefined && !ON_EMPTY.includes(on)) throw new BoilerstripError('E_OPTION', `option onEmpty must be 'keep', 'empty' or 'drop' (got ${JSON.stringify(on)})`);
 }
 
 /** A record (the `n`th of its source) that is an object, or an E_RECORD error saying what it is. */

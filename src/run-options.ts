@@ -6,6 +6,8 @@ import type { StripOptions } from './strip.js';
 
 export type OnError = 'fail' | 'skip';
 export type OnEmpty = 'keep' | 'empty' | 'drop';
+/** The values of OnEmpty (the CLI and the library check against them). */
+export const ON_EMPTY: readonly OnEmpty[] = ['keep', 'empty', 'drop'];
 
 export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
   /** Worker threads for both passes (plain JSONL files are split into chunks). Default: the number of cores

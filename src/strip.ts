@@ -84,8 +84,8 @@ export function leastThreshold(o: ResolvedStripOptions): number {
   return Math.min(o.minDocs, o.teaserDocs, o.blockMin > 0 ? o.blockDocs : Infinity, 2);
 }
 
-/** Where an option may lie: [least, most, whole numbers only]. */
-const OPTION_RANGES: Record<keyof ResolvedStripOptions, readonly [number, number, boolean]> = {
+/** Where an option may lie: [least, most, whole numbers only] (the CLI's checks read it too). */
+export const STRIP_OPTION_RANGES: Readonly<Record<keyof ResolvedStripOptions, readonly [number, number, boolean]>> = {
   minDocs: [1, 1e9, true],
   minRatio: [0, 1, false],
   minSiteDocs: [0, 1e9, true],
@@ -99,7 +99,7 @@ const OPTION_RANGES: Record<keyof ResolvedStripOptions, readonly [number, number
 
 /** The options with their defaults; a value out of range (library callers: the CLI checks its own first) is an E_OPTION error. */
 export function resolveStripOptions(o: StripOptions = {}): ResolvedStripOptions {
-  for (const [name, [lo, hi, whole]] of Object.entries(OPTION_RANGES)) {
+  for (const [name, [lo, hi, whole]] of Object.entries(STRIP_OPTION_RANGES)) {
     const v = (o as Record<string, unknown>)[name];
     if (v === undefined) continue;
     if (typeof v !== 'number' || Number.isNaN(v) || v < lo || v > hi || (whole && !Number.isInteger(v))) {

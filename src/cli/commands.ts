@@ -11,7 +11,8 @@ import { chromeUnits } from '../inspect.js';
 import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type Sink } from '../io/output.js';
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
-import { STRIP_DEFAULTS } from '../strip.js';
+import { STRIP_DEFAULTS, STRIP_OPTION_RANGES, type ResolvedStripOptions } from '../strip.js';
+import { ON_EMPTY } from '../run-options.js';
 import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
 import type { Model } from '../model.js';
@@ -91,6 +92,12 @@ export function numIn(v: unknown, name: string, lo: number, hi: number): number 
   return v;
 }
 
+/** A strip option checked against the range the library checks it against (strip.ts), named as the flag. */
+function stripOption(v: unknown, name: keyof ResolvedStripOptions, flag: string): number {
+  const [lo, hi, whole] = STRIP_OPTION_RANGES[name];
+  return whole ? intIn(v, flag, lo, hi) : numIn(v, flag, lo, hi);
+}
+
 /** A file size for a message: kB under a megabyte (a small model is not "0.0 MB"). */
 function sizeOf(bytes: number): string {
   return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
@@ -133,8 +140,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   const a = { ...defaults, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as CommonArgs;
   const onError = a['on-error'];
   if (onError !== 'fail' && onError !== 'skip') fail(`--on-error must be fail or skip (got ${onError})`);
-  const onEmpty = a['on-empty'];
-  if (onEmpty !== 'keep' && onEmpty !== 'empty' && onEmpty !== 'drop') fail(`--on-empty must be keep, empty or drop (got ${onEmpty})`);
+  const onEmpty = ON_EMPTY.find((v) => v === a['on-empty']) ?? fail(`--on-empty must be keep, empty or drop (got ${a['on-empty']})`);
   if (a.rejects !== undefined && onError !== 'skip') fail('--rejects needs --on-error skip (with fail, the first bad record stops the run)');
   const format = a.format;
   if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc', 'parquet'].includes(format)) fail(`--format must be auto, jsonl, json, text, html, warc or parquet (got ${format})`);
@@ -162,12 +168,12 @@ export function runOptions(args: CommonArgs): RunOptions {
     htmlField: a['html-field'],
     keepHtml: a['keep-html'],
     format: format as RunOptions['format'],
-    minDocs: intIn(a['min-docs'], 'min-docs', 1, 1e9),
-    minRatio: numIn(a['min-ratio'], 'min-ratio', 0, 1),
-    minSiteDocs: intIn(a['min-site-docs'], 'min-site-docs', 0, 1e9),
-    templateRatio: numIn(a['template-ratio'], 'template-ratio', 0, 1),
-    templateMinDocs: intIn(a['template-min-docs'], 'template-min-docs', 1, 1e9),
-    chainRatio: numIn(a['chain-ratio'], 'chain-ratio', 0, 1),
+    minDocs: stripOption(a['min-docs'], 'minDocs', 'min-docs'),
+    minRatio: stripOption(a['min-ratio'], 'minRatio', 'min-ratio'),
+    minSiteDocs: stripOption(a['min-site-docs'], 'minSiteDocs', 'min-site-docs'),
+    templateRatio: stripOption(a['template-ratio'], 'templateRatio', 'template-ratio'),
+    templateMinDocs: stripOption(a['template-min-docs'], 'templateMinDocs', 'template-min-docs'),
+    chainRatio: stripOption(a['chain-ratio'], 'chainRatio', 'chain-ratio'),
     maxMemory,
     maxDocBytes,
     onError,
