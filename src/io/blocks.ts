@@ -111,7 +111,8 @@ export class LineEncoder {
   }
 }
 
-function countNewlines(buf: Buffer, from = 0, to = buf.length): number {
+/** Newlines in buf[from, to). */
+export function countNewlines(buf: Uint8Array, from = 0, to = buf.length): number {
   let n = 0;
   let i = buf.indexOf(10, from);
   while (i >= 0 && i < to) {

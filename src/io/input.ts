@@ -12,7 +12,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
 import { isUtf8, transcode } from 'node:buffer';
-import { decode, mostlyAscii, textBlocks } from './blocks.js';
+import { countNewlines, decode, mostlyAscii, textBlocks } from './blocks.js';
 import { isBad, type Format, type InputSource, type ReadItem, type ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { zstdFileInThread } from './zstd-thread.js';
@@ -409,7 +409,7 @@ export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): 
   try {
     const parse = streamArray.withParser() as unknown as Parse;
     for await (const chunk of sourceBytes(src, opts)) {
-      lines += countByte(chunk, 10);
+      lines += countNewlines(chunk);
       for await (const item of parse(chunk)) {
         take(item);
         if (batch.length >= 256) {
@@ -450,12 +450,6 @@ export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): 
   }
   batch.push({ file: label(src), line: lines, code: 'E_JSON', message: `invalid JSON array: ${failure.message}`, raw: null });
   yield batch;
-}
-
-function countByte(b: Uint8Array, byte: number): number {
-  let n = 0;
-  for (let i = b.indexOf(byte); i >= 0; i = b.indexOf(byte, i + 1)) n++;
-  return n;
 }
 
 /** A plain text file as one record: {id: path, text}. */
