@@ -214,7 +214,7 @@ class BoilerstripServers(WorkerPlugin):
                 t0 = time.time()
                 r = s.request({"op": "save", "sum": SUM, "output": f, "texts": texts})
                 # (The inputs the server says its sum holds, not this side's record of them.)
-                out["files"].append({"model": f, "shards": list(r.get("inputs", s.summed)), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
+                out["files"].append({"model": f, "shards": list(r["inputs"]), "bytes": r["bytes"], "seconds": time.time() - t0, "cpu": r["cpuSeconds"]})
                 s.drop_sum()
         finally:
             with self.lock:
