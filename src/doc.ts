@@ -31,11 +31,21 @@ export function isDoc(d: Doc | NoDoc): d is Doc {
 
 const EMPTY_PAGE: NoDoc = { problem: 'empty', html: true };
 
+/**
+ * Where an HTML record's page comes from: parsed (htmlDoc), or, in clean's pass 2, pass 1's parse read
+ * back from the analysis cache (side.ts SideReader).
+ */
+export interface PageSource {
+  page(html: string): HtmlDoc;
+}
+
+export const PARSE: PageSource = { page: (html) => htmlDoc(html) };
+
 /** The document of a record, or why it has none. */
-export function docOf(value: Record<string, unknown>, f: ResolvedFields): Doc | NoDoc {
+export function docOf(value: Record<string, unknown>, f: ResolvedFields, pages: PageSource = PARSE): Doc | NoDoc {
   const h = htmlOf(value, f);
   if (h !== null) {
-    const doc = htmlDoc(h);
+    const doc = pages.page(h);
     if (doc.page.blocks.length === 0) return EMPTY_PAGE;
     // A page with no URL field (an HTML file) is placed by its canonical link.
     let site = siteOfRecord(value, f);
@@ -47,9 +57,12 @@ export function docOf(value: Record<string, unknown>, f: ResolvedFields): Doc | 
   return { text: t, site: siteOfRecord(value, f), html: null };
 }
 
-/** Pass 1 for one record: count its document. Returns the document's text length (0: none counted). */
-export function learnRecord(model: Model, value: Record<string, unknown>, f: ResolvedFields): number {
-  const d = docOf(value, f);
+/**
+ * Pass 1 for one record: count its document. Returns the document's text length (0: none counted).
+ * `pages` parses its page, if it is one (clean's pass 1: and keeps the parse for pass 2).
+ */
+export function learnRecord(model: Model, value: Record<string, unknown>, f: ResolvedFields, pages: PageSource = PARSE): number {
+  const d = docOf(value, f, pages);
   if (!isDoc(d)) return 0;
   model.learnDoc(d.text, d.site, d.html?.distinct);
   return d.text.length;

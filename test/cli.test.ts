@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
+import { htmlRecord, simulateHtml } from '../src/sim/html.js';
 import { BIN, ROOT, run, tmpdir } from './helpers/cli.js';
 
 const dir = tmpdir('bs-cli-');
@@ -248,6 +249,26 @@ describe('same input, same output', () => {
     // stdin is spooled and cached like a file.
     const viaStdin = run(['clean', '-', '--quiet', '--threads', '2', '--tmp-dir', tmp], { env, input: fs.readFileSync(crawl) });
     expect(viaStdin.stdout).toBe(run(['clean', crawl, '--quiet', '--no-cache-analysis'], { env }).stdout);
+    // HTML pages: pass 2 takes their blocks from the cache (JSONL with an html field, HTML files, a page with
+    // no blocks, one placed by its canonical link, one of another charset).
+    const html = path.join(dir, 'cache-html.jsonl');
+    const sim = [...simulateHtml(seedPool(path.join(ROOT, 'seeds')), { seed: 8, docs: 120 })];
+    fs.writeFileSync(html, [...sim.map(htmlRecord), JSON.stringify({ id: 'empty', url: 'https://e.example/1', html: '<p> </p>' })].join('\n') + '\n');
+    const pagesDir = path.join(dir, 'cache-pages');
+    fs.mkdirSync(pagesDir);
+    sim.slice(0, 12).forEach((p, i) => fs.writeFileSync(path.join(pagesDir, `p${i}.html`), p.html.replace('<head>', `<head><link rel="canonical" href="https://files.example/p${i}">`)));
+    fs.writeFileSync(path.join(pagesDir, 'latin.html'), Buffer.from('<html><head><meta charset="iso-8859-1"><title>caf\xe9</title></head><body><p>d\xe9j\xe0 vu</p></body></html>', 'latin1'));
+    const htmlInputs = [html, pagesDir, '--quiet', '--tmp-dir', tmp];
+    const htmlBase = run(['clean', ...htmlInputs, '--threads', '1', '--no-cache-analysis'], { env });
+    expect(htmlBase.status, htmlBase.stderr).toBe(0);
+    expect(htmlBase.stdout.split('\n').length).toBe(sim.length + 1 + 13 + 1);
+    for (const t of ['1', '2']) {
+      const r = run(['clean', ...htmlInputs, '--threads', t, '--report', rep], { env });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout, `HTML, --threads ${t}`).toBe(htmlBase.stdout);
+      expect(JSON.parse(fs.readFileSync(rep, 'utf8')).throughput.analysisCached).toBe(true);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }
     // A failing run removes its cache too.
     const bad = path.join(dir, 'cache-bad.jsonl');
     fs.writeFileSync(bad, fs.readFileSync(crawl, 'utf8') + '{"text": oops}\n');

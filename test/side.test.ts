@@ -3,9 +3,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analysis, analyze } from '../src/analyze.js';
 import { BoilerstripError } from '../src/errors.js';
+import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
 import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simulate } from '../src/sim/generate.js';
+import { simulateHtml } from '../src/sim/html.js';
 import { ROOT, tmpdir } from './helpers/cli.js';
 
 /** Every column analyze fills, as plain arrays (segments and extras per line, so order is checked too). */
@@ -61,6 +63,62 @@ describe('the analysis cache (side.ts)', () => {
   });
 });
 
+describe('HTML pages in the analysis cache', () => {
+  const pages = [
+    ...[...simulateHtml(seedPool(path.join(ROOT, 'seeds')), { seed: 5, docs: 60 })].map((p) => p.html),
+    // No blocks; a title only; lang, canonical and a declared charset; astral and odd-length texts; a
+    // table; deep nesting flattened; blocks with no path classes.
+    '',
+    '<html><head><title>t</title></head><body></body></html>',
+    '<html lang="fr"><head><meta charset="windows-1252"><link rel="canonical" href="https://ex.fr/a"><title>Été</title></head><body><p>a</p><p>bc</p><div class="x y z w">𝒜 emoji 😀 end</div></body></html>',
+    '<table><tr><td>1</td><td>two</td></tr></table><ul><li><a href="/x">link</a> and text</li></ul>',
+    '<div>'.repeat(400) + 'deep' + '</div>'.repeat(400),
+  ];
+
+  /** An HtmlDoc as plain values (its distinct paths are pass 1's alone: not cached). */
+  const plain = (d: HtmlDoc): unknown => ({
+    page: { ...d.page, blocks: d.page.blocks.map((b) => ({ ...b, pathHash: [...b.pathHash], anc: [...b.anc] })) },
+    text: d.text,
+    starts: [...d.starts],
+    pathH: [...d.pathH],
+  });
+
+  it('gives back each page as htmlDoc parsed it, between the analyses, in blocks of any size', () => {
+    const w = new SideWriter();
+    const blocks: Buffer[] = [];
+    const truncated = htmlDoc(pages[0]!, { maxBlocks: 3 });
+    expect(truncated.page.truncated).toBe(true);
+    const docs = [...pages.map((h) => htmlDoc(h)), truncated];
+    docs.forEach((d, i) => {
+      w.addPage(d, 1000 + i);
+      w.add(analyze(d.text, new Analysis()));
+      if (i % 5 === 4) blocks.push(w.take());
+    });
+    blocks.push(w.take());
+    const r = SideReader.over(blocks.map(blockWords), 'test');
+    const a = new Analysis();
+    docs.forEach((d, i) => {
+      const got = r.page('x'.repeat(1000 + i));
+      expect(plain(got)).toEqual(plain(d));
+      expect(columns(r.next(got.text, a))).toEqual(columns(analyze(d.text, new Analysis())));
+    });
+  });
+
+  it('refuses a page where the input has a text, a text where it has a page, and a page of other HTML', () => {
+    const w = new SideWriter();
+    w.addPage(htmlDoc(pages[2]!), pages[2]!.length);
+    w.add(analyze('a text', new Analysis()));
+    w.addPage(htmlDoc(pages[3]!), pages[3]!.length);
+    const words = blockWords(w.take());
+    expect(() => SideReader.over([words], 'a').next('a text', new Analysis())).toThrow(/holds an HTML page where the input has a text/);
+    const r = SideReader.over([words], 'b');
+    r.page(pages[2]!);
+    expect(() => r.page(pages[2]!)).toThrow(/holds a text where the input has an HTML page/);
+    r.next('a text', new Analysis());
+    expect(() => r.page(pages[2]!)).toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
+  });
+});
+
 describe('a cache out of step with its input', () => {
   const dir = tmpdir('bs-side-');
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -86,6 +144,26 @@ describe('a cache out of step with its input', () => {
       cache.dispose();
     }
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('boilerstrip-cache-'))).toEqual([]);
+  });
+  it('reads HTML pages back from the cache: a page whose HTML changed between the passes is refused', async () => {
+    const { resolveInputs } = await dist('io/input.js');
+    const { learnSources, stripSources } = await dist('run.js');
+    const { SideStore } = await dist('side.js');
+    const pages = [...simulateHtml(seedPool(path.join(ROOT, 'seeds')), { seed: 6, docs: 80 })];
+    const file = path.join(dir, 'changing.html.jsonl');
+    const write = (extra: string): void => fs.writeFileSync(file, pages.map((p, i) => JSON.stringify({ url: p.url, html: i === 40 ? p.html.replace('<body', `<body${extra}`) : p.html })).join('\n') + '\n');
+    write('');
+    const sources = await resolveInputs([file]);
+    const cache = new SideStore(dir);
+    try {
+      const model = await learnSources(sources, { threads: 1 }, undefined, cache);
+      // (Same blocks, same text: only the page's own record can tell.)
+      write(' data-x="1"');
+      const sink = { write() {}, writeBytes() {}, close: async () => {}, abort() {} };
+      await expect(stripSources(model, sources, sink, { threads: 1 }, undefined, cache)).rejects.toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
+    } finally {
+      cache.dispose();
+    }
   });
 });
 

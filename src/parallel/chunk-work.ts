@@ -12,7 +12,8 @@ import { LineEncoder } from '../io/blocks.js';
 import { eachJsonlBytes, isBad, type InPlaceReader, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
-import { learnLoaded, learnRecord } from '../doc.js';
+import { learnLoaded, learnRecord, PARSE, type PageSource } from '../doc.js';
+import { htmlDoc } from '../html/page.js';
 import { JsonlInPlace } from '../jsonl-docs.js';
 import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
@@ -122,6 +123,16 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     chars += n;
     if (n > 0 && !sideBroken) side?.add(model.lastAnalysis);
   };
+  // An HTML page's parse goes to the cache too: pass 2 reads it back instead of parsing the page again.
+  const pages: PageSource = side
+    ? {
+        page: (html) => {
+          const d = htmlDoc(html);
+          if (!sideBroken) side.addPage(d, html.length);
+          return d;
+        },
+      }
+    : PARSE;
   // JSONL records read in place (no JSON.parse): the same count as through learnRecord.
   const inPlace = new JsonlInPlace(fields, (text, site) => {
     records++;
@@ -157,7 +168,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
           return false;
         }
         records++;
-        counted(learnRecord(model, r.value as Record<string, unknown>, fields));
+        counted(learnRecord(model, r.value as Record<string, unknown>, fields, pages));
         return true;
       },
       IN_PLACE ? inPlace : undefined,
