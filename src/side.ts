@@ -50,6 +50,8 @@ function stringWords(n: number): number {
 /** Collects records; the caller takes them as one block. */
 export class SideWriter {
   private w = new Int32Array(1 << 16);
+  /** The bytes of `w` (strings are written through it). */
+  private bytes = Buffer.from(this.w.buffer);
   private n = 0;
 
   get words(): number {
@@ -64,12 +66,13 @@ export class SideWriter {
     const b = new Int32Array(cap);
     b.set(this.w.subarray(0, this.n));
     this.w = b;
+    this.bytes = Buffer.from(b.buffer);
   }
 
   /** `s` at word p as its length (`plus`: + 1, so that 0 can mean none) and its code units; returns the next word. */
   private putString(p: number, s: string, plus: number): number {
     this.w[p] = s.length + plus;
-    if (s.length > 0) Buffer.from(this.w.buffer, (p + 1) * 4, s.length * 2).write(s, 'utf16le');
+    if (s.length > 0) this.bytes.write(s, (p + 1) * 4, 'utf16le');
     return p + stringWords(s.length);
   }
 
@@ -78,13 +81,25 @@ export class SideWriter {
     const page = doc.page;
     const bs = page.blocks;
     const n = bs.length;
+    // Each distinct path once (the blocks of one element share its path: the last one is tried first).
     const pathIx = new Map<string, number>();
     const paths: string[] = [];
-    for (const b of bs) {
-      if (!pathIx.has(b.path)) {
-        pathIx.set(b.path, paths.length);
-        paths.push(b.path);
+    const blockPath = new Int32Array(n);
+    let last = '';
+    let lastIx = -1;
+    for (let i = 0; i < n; i++) {
+      const path = bs[i]!.path;
+      if (path !== last || lastIx < 0) {
+        let ix = pathIx.get(path);
+        if (ix === undefined) {
+          ix = paths.length;
+          pathIx.set(path, ix);
+          paths.push(path);
+        }
+        last = path;
+        lastIx = ix;
       }
+      blockPath[i] = lastIx;
     }
     const opt = (s: string | undefined): number => (s === undefined ? 1 : stringWords(s.length));
     let size = PAGE_HEAD + stringWords(page.title.length) + opt(page.lang) + opt(page.canonical) + stringWords(page.charset.length);
@@ -112,13 +127,14 @@ export class SideWriter {
       w[p + 2] = b.linkChars;
       w[p + 3] = b.hints;
       w[p + 4] = b.table;
-      w[p + 5] = pathIx.get(b.path)!;
+      w[p + 5] = blockPath[i]!;
       w[p + 6] = b.chars;
-      w.set(b.anc, p + 7);
+      const anc = b.anc;
+      for (let k = 0; k < ANCESTORS; k++) w[p + 7 + k] = anc[k]!;
     }
     w.set(doc.pathH, p);
     p += 4 * n;
-    if (doc.text.length > 0) Buffer.from(w.buffer, p * 4, doc.text.length * 2).write(doc.text, 'utf16le');
+    if (doc.text.length > 0) this.bytes.write(doc.text, p * 4, 'utf16le');
     this.n = p + ((doc.text.length + 1) >> 1);
   }
 

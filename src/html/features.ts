@@ -95,6 +95,58 @@ const F = Object.fromEntries(FEATURES.map((n, i) => [n, i])) as Record<string, n
 const HINT_BASE = F['hint_' + HINT_NAMES[0]![1]]!;
 
 /**
+ * A page's blocks by path in dense indexes (the path key, the path hash's two lanes folded, in order of first
+ * appearance), and its largest ancestor serial: the per-path and per-container sums of the features run
+ * over arrays, not Maps (47 Map operations a block before). Computed once a page, for every stage.
+ */
+interface PageIndex {
+  path: Int32Array;
+  parent: Int32Array;
+  paths: number;
+  parents: number;
+  maxSerial: number;
+}
+
+const pageIndexes = new WeakMap<HtmlDoc, PageIndex>();
+
+function pageIndex(doc: HtmlDoc): PageIndex {
+  let ix = pageIndexes.get(doc);
+  if (ix !== undefined) return ix;
+  const bs = doc.page.blocks;
+  const n = bs.length;
+  const ph = doc.pathH;
+  const path = new Int32Array(n);
+  const parent = new Int32Array(n);
+  const pathOf = new Map<number, number>();
+  const parentOf = new Map<number, number>();
+  let maxSerial = 0;
+  for (let i = 0; i < n; i++) {
+    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
+    let a = pathOf.get(k);
+    if (a === undefined) pathOf.set(k, (a = pathOf.size));
+    path[i] = a;
+    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
+    let b = parentOf.get(pk);
+    if (b === undefined) parentOf.set(pk, (b = parentOf.size));
+    parent[i] = b;
+    const anc = bs[i]!.anc;
+    for (let k2 = 0; k2 < anc.length; k2++) if (anc[k2]! > maxSerial) maxSerial = anc[k2]!;
+  }
+  ix = { path, parent, paths: pathOf.size, parents: parentOf.size, maxSerial };
+  pageIndexes.set(doc, ix);
+  return ix;
+}
+
+/** Zeroed scratch arrays for the sums (grown as pages need; one set a thread). */
+const scratch: Float64Array[] = [];
+function zeros(slot: number, n: number): Float64Array {
+  let a = scratch[slot];
+  if (a === undefined || a.length < n) a = scratch[slot] = new Float64Array(Math.max(n, 2 * (a?.length ?? 0), 256));
+  a.fill(0, 0, n);
+  return a;
+}
+
+/**
  * Fill the context columns of every row from the previous stage's log-odds `s`: the blocks before and
  * after, the mean over three blocks either side, over the blocks of the same parent container and of the
  * same path in the page, and the share of the page's characters the previous stage kept.
@@ -102,21 +154,21 @@ const HINT_BASE = F['hint_' + HINT_NAMES[0]![1]]!;
 export function contextFeatures(doc: HtmlDoc, s: Float32Array, x: Float32Array): void {
   const bs = doc.page.blocks;
   const n = bs.length;
-  const ph = doc.pathH;
   const C = N_FEATURES - N_CONTEXT;
-  const sum = new Map<number, number>();
-  const cnt = new Map<number, number>();
-  const psum = new Map<number, number>();
-  const pcnt = new Map<number, number>();
+  const ix = pageIndex(doc);
+  const sum = zeros(0, ix.paths);
+  const cnt = zeros(1, ix.paths);
+  const psum = zeros(2, ix.parents);
+  const pcnt = zeros(3, ix.parents);
   let keptChars = 0;
   let chars = 0;
   for (let i = 0; i < n; i++) {
-    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
-    sum.set(k, (sum.get(k) ?? 0) + s[i]!);
-    cnt.set(k, (cnt.get(k) ?? 0) + 1);
-    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
-    psum.set(pk, (psum.get(pk) ?? 0) + s[i]!);
-    pcnt.set(pk, (pcnt.get(pk) ?? 0) + 1);
+    const k = ix.path[i]!;
+    sum[k]! += s[i]!;
+    cnt[k]!++;
+    const pk = ix.parent[i]!;
+    psum[pk]! += s[i]!;
+    pcnt[pk]!++;
     chars += bs[i]!.chars;
     if (s[i]! >= 0) keptChars += bs[i]!.chars;
   }
@@ -133,10 +185,10 @@ export function contextFeatures(doc: HtmlDoc, s: Float32Array, x: Float32Array):
       m++;
     }
     x[r + 2] = m > 0 ? w / m : -10;
-    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
-    x[r + 3] = psum.get(pk)! / pcnt.get(pk)!;
-    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
-    x[r + 4] = sum.get(k)! / cnt.get(k)!;
+    const pk = ix.parent[i]!;
+    x[r + 3] = psum[pk]! / pcnt[pk]!;
+    const k = ix.path[i]!;
+    x[r + 4] = sum[k]! / cnt[k]!;
     x[r + 5] = page;
   }
 }
@@ -195,7 +247,9 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
   const prose = new Float32Array(n);
   let all = 0;
   let count = 0;
-  const under = new Map<number, number>();
+  // Prose under each ancestor serial (slot 5: pageFeatures' sums are read before this runs, and are done).
+  const maxSerial = pageIndex(doc).maxSerial;
+  const under = zeros(5, maxSerial + 1);
   for (let i = 0; i < n; i++) {
     const bl = bs[i]!;
     if (logWords[i]! < Math.log1p(PROSE_WORDS) || bl.kind === 'title' || bl.linkChars >= PROSE_LINKS * bl.chars) continue;
@@ -208,7 +262,7 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
     for (let k = 0; k < bl.anc.length; k++) {
       const a = bl.anc[k]!;
       if (a === 0) break;
-      under.set(a, (under.get(a) ?? 0) + m);
+      under[a]! += m;
     }
   }
   if (all === 0) {
@@ -223,8 +277,9 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
   // the prose: of the qualifying serials, the one holding the least prose, ties to the later (deeper).
   let main = 0;
   let mainProse = Infinity;
-  for (const [a, p] of under) {
-    if (p < MAIN_SHARE * all) continue;
+  for (let a = 1; a <= maxSerial; a++) {
+    const p = under[a]!;
+    if (p === 0 || p < MAIN_SHARE * all) continue;
     if (p < mainProse || (p === mainProse && a > main)) {
       main = a;
       mainProse = p;
@@ -248,8 +303,8 @@ function mainContainer(doc: HtmlDoc, x: Float32Array, logWords: Float32Array, to
     x[r + F.prose_share!] = prose[i]! / all;
     const a1 = bl.anc[1] ?? 0;
     const a3 = bl.anc[3] ?? 0;
-    x[r + F.anc1_prose!] = a1 !== 0 ? (under.get(a1) ?? 0) / all : 0;
-    x[r + F.anc3_prose!] = a3 !== 0 ? (under.get(a3) ?? 0) / all : 0;
+    x[r + F.anc1_prose!] = a1 !== 0 ? under[a1]! / all : 0;
+    x[r + F.anc3_prose!] = a3 !== 0 ? under[a3]! / all : 0;
     x[r + F.main_prose!] = main !== 0 ? mainProse / all : 0;
     if (lo < 0) {
       x[r + F.main_dist!] = -Math.log1p(n);
@@ -309,7 +364,34 @@ function tableFeatures(doc: HtmlDoc, x: Float32Array, logWords: Float32Array): v
 /** Which ancestors (Block.anc indexes) the container features read. */
 const ANC_LEVELS = [1, 2, 3, 4, 6];
 
-const WORD_SPLIT = /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u;
+/** What separates the words a block and the page title are compared by: /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u. */
+export const WORD_SPLIT = /[\s\u00a0.,;:!?()"'«»،؛؟|\-–—]+/u;
+/** WORD_SPLIT's characters (all in the BMP), a flag per code unit (test/html-features.test.ts holds the two equal). */
+export const SPLIT_UNITS = new Uint8Array(65536);
+for (const c of [0x9, 0xa, 0xb, 0xc, 0xd, 0x20, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff, ...'.,;:!?()"\'«»،؛؟|-–—'].map((u) => (typeof u === 'number' ? u : u.charCodeAt(0)))) SPLIT_UNITS[c] = 1;
+for (let c = 0x2000; c <= 0x200a; c++) SPLIT_UNITS[c] = 1;
+
+/**
+ * How many of the words of `s` (already lower case) are in `title`, and how many words it has (WORD_SPLIT's
+ * split, without a regular expression: it was a quarter of the features' time).
+ */
+export function titleHits(s: string, title: Set<string>): [hit: number, all: number] {
+  let hit = 0;
+  let all = 0;
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    if (i < s.length && SPLIT_UNITS[s.charCodeAt(i)] === 0) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) {
+      all++;
+      if (title.has(s.slice(start, i))) hit++;
+      start = -1;
+    }
+  }
+  return [hit, all];
+}
 
 /**
  * Rows of features for every block of `doc` (n × N_FEATURES, row-major). `model` and `site` give the
@@ -339,20 +421,19 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     }
   }
   // Chars under each path and parent path in this page, and block counts per path.
-  const mass = new Map<number, number>();
-  const count = new Map<number, number>();
-  const pmass = new Map<number, number>();
+  const ix = pageIndex(doc);
+  const mass = zeros(0, ix.paths);
+  const count = zeros(1, ix.paths);
+  const pmass = zeros(2, ix.parents);
   let total = 0;
   let maxChars = 1;
   for (let i = 0; i < n; i++) {
     const ch = bs[i]!.chars;
     total += ch;
     if (ch > maxChars) maxChars = ch;
-    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
-    mass.set(k, (mass.get(k) ?? 0) + ch);
-    count.set(k, (count.get(k) ?? 0) + 1);
-    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
-    pmass.set(pk, (pmass.get(pk) ?? 0) + ch);
+    mass[ix.path[i]!]! += ch;
+    count[ix.path[i]!]!++;
+    pmass[ix.parent[i]!]! += ch;
   }
   total = Math.max(1, total);
   const title = new Set(doc.page.title.toLowerCase().split(WORD_SPLIT).filter((w) => w.length > 0));
@@ -379,11 +460,9 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     keyOf(ph[2 * n + 2 * i]!, ph[2 * n + 2 * i + 1]!, Kind.Path, s1, s2);
     x[r + F.parent_df_share!] = Math.min(1, c.getOwn(KEY[0]!, KEY[1]!) / siteDocs);
     x[r + F.log_site_docs!] = Math.log1p(Math.min(siteDocs, SITE_CAP));
-    const k = ph[2 * i]! ^ Math.imul(ph[2 * i + 1]!, 0x9e3779b1);
-    x[r + F.path_mass!] = mass.get(k)! / total;
-    x[r + F.log_path_count!] = Math.log1p(count.get(k)!);
-    const pk = ph[2 * n + 2 * i]! ^ Math.imul(ph[2 * n + 2 * i + 1]!, 0x9e3779b1);
-    x[r + F.parent_mass!] = pmass.get(pk)! / total;
+    x[r + F.path_mass!] = mass[ix.path[i]!]! / total;
+    x[r + F.log_path_count!] = Math.log1p(count[ix.path[i]!]!);
+    x[r + F.parent_mass!] = pmass[ix.parent[i]!]! / total;
     x[r + F.ends_sentence!] = endsSentence(bl.text);
     x[r + F.depth!] = bl.depth;
     x[r + F.chars_rel_max!] = bl.chars / maxChars;
@@ -392,27 +471,20 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     before += bl.chars;
     // (Only blocks about the title's size can be the headline.)
     if (title.size > 0 && w > 0 && w <= 3 * title.size) {
-      const ws = bl.text.toLowerCase().split(WORD_SPLIT);
-      let hit = 0;
-      let all = 0;
-      for (const t of ws) {
-        if (t.length === 0) continue;
-        all++;
-        if (title.has(t)) hit++;
-      }
+      const [hit, all] = titleHits(bl.text.toLowerCase(), title);
       x[r + F.title_overlap!] = all > 0 ? hit / all : 0;
     }
   }
   // Containers: characters and link characters under each ancestor serial.
-  const ancChars = new Map<number, number>();
-  const ancLink = new Map<number, number>();
+  const ancChars = zeros(3, ix.maxSerial + 1);
+  const ancLink = zeros(4, ix.maxSerial + 1);
   for (let i = 0; i < n; i++) {
     const bl = bs[i]!;
     for (let k = 0; k < bl.anc.length; k++) {
       const a = bl.anc[k]!;
       if (a === 0) break;
-      ancChars.set(a, (ancChars.get(a) ?? 0) + bl.chars);
-      ancLink.set(a, (ancLink.get(a) ?? 0) + bl.linkChars);
+      ancChars[a]! += bl.chars;
+      ancLink[a]! += bl.linkChars;
     }
   }
   for (let i = 0; i < n; i++) {
@@ -421,9 +493,9 @@ export function pageFeatures(doc: HtmlDoc, model: Model, site: string, ev: TextE
     for (let j = 0; j < ANC_LEVELS.length; j++) {
       const a = anc[ANC_LEVELS[j]!] ?? 0;
       if (a === 0) continue;
-      const ch = ancChars.get(a)!;
+      const ch = ancChars[a]!;
       x[r + F.anc1_mass! + j] = ch / total;
-      x[r + F.anc1_link! + j] = ch > 0 ? ancLink.get(a)! / ch : 0;
+      x[r + F.anc1_link! + j] = ch > 0 ? ancLink[a]! / ch : 0;
     }
   }
   mainContainer(doc, x, logWords, total, ev.lineDf);
