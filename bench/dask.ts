@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseSize } from '../src/cli/main.js';
 import { loadPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
+import { checkBenchArgs } from './args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -28,6 +29,7 @@ function arg(name: string, dflt: string): string {
 }
 
 function main(): void {
+  checkBenchArgs(process.argv, 'usage: npm run bench:dask -- [--size 100MB] [--workers 1,2,4] [--smoke]\nThe Dask driver (integrations/dask/run.py) on a local cluster beside boilerstrip clean on the same shards; needs python3-distributed.', ['size', 'workers'], ['smoke']);
   const smoke = process.argv.includes('--smoke');
   const size = parseSize(arg('size', smoke ? '4MB' : '100MB'), 'size');
   const workers = arg('workers', smoke ? '1' : '1,2,4').split(',').map(Number);

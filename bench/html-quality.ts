@@ -85,6 +85,7 @@
  * bench:quality's boilerstrip figures (CleanPortalEval 90.23, Dragnet 77.47).
  */
 import fs from 'node:fs';
+import { checkBenchArgs } from './args.js';
 import os from 'node:os';
 import { decodeHtml } from '../src/html/decode.js';
 import { clean } from '../src/api.js';
@@ -171,10 +172,12 @@ function byLanguage(pages: readonly GoldPage[], scored: readonly ScoredPage[], t
 }
 
 async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: node dist/bench/html-quality.js [--limit N] [--single-limit N] [--sets cpe,dragnet,europa,cleaneval,gt,aeb] [--json FILE] [--eval-dir DIR] [--mdream auto|native|wasm]');
-    return;
-  }
+  checkBenchArgs(
+    ['node', 'html-quality', ...argv],
+    'usage: node dist/bench/html-quality.js [--limit N] [--single-limit N] [--sets cpe,dragnet,europa,cleaneval,gt,aeb] [--json FILE] [--eval-dir DIR] [--mdream auto|native|wasm] [--no-peers] [--oracle | --oracle-only]\n  and the training options of npm run train:html (the held-out forests are trained in the run)',
+    ['limit', 'single-limit', 'sets', 'json', 'eval-dir', 'mdream', 'trees', 'depth', 'rate', 'stages', 'pos-weight', 'threshold', 'europa', 'sim', 'alone', 'colsample', 'subsample', 'min-leaf', 'seed', 'bag'],
+    ['no-peers', 'oracle', 'oracle-only', 'extra', 'no-extra'],
+  );
   const limitArg = arg(argv, 'limit');
   const limit = limitArg !== undefined ? Number(limitArg) : undefined;
   if (limit !== undefined && !(limit > 0)) throw new Error(`--limit: a positive number, not ${limitArg}`);

@@ -38,6 +38,7 @@
  * that feature at 8-15 pages in a scratch build took 2000 pages from F1 88.3 to 91.4-91.7.
  */
 import { clean, type Rec } from '../src/api.js';
+import { checkBenchArgs } from './args.js';
 import { loadPool, type ArticlePool } from '../src/sim/articles.js';
 import { simRecord } from '../src/sim/generate.js';
 import { htmlDoc } from '../src/html/page.js';
@@ -106,6 +107,7 @@ function arg(name: string, dflt: string): string {
 }
 
 async function main(): Promise<void> {
+  checkBenchArgs(process.argv, 'usage: node dist/bench/html-sim.js [--docs 2000] [--seed 1] [--sites 20] [--articles DIR]\nThe HTML route against gold on a simulated HTML crawl, beside the text route.', ['docs', 'seed', 'sites', 'articles']);
   const docs = Number(arg('docs', '2000'));
   const seed = Number(arg('seed', '1'));
   const sites = Number(arg('sites', '20'));

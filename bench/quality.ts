@@ -21,6 +21,7 @@ import { lineOracle, realPageSets, scoreRealPages, type QualityRow } from './rea
 
 export type { QualityRow } from './real-pages.js';
 import fs from 'node:fs';
+import { checkBenchArgs } from './args.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,6 +53,7 @@ export function printRows(title: string, rows: QualityRow[]): void {
 }
 
 async function main(): Promise<void> {
+  checkBenchArgs(process.argv, 'usage: npm run bench:quality -- [--docs 4000] [--seeds 1,2,3] [--no-real] [--json FILE] [--smoke]\nSimulated crawls and, when ../shared/eval-data is there, real pages: P/R/F1, chrome left, damaged documents.', ['docs', 'seeds', 'json'], ['no-real', 'smoke']);
   const smoke = process.argv.includes('--smoke');
   const nDocs = Number(arg('docs', smoke ? '300' : '4000'));
   const seeds = arg('seeds', smoke ? '1' : '1,2,3').split(',').map(Number);

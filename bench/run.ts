@@ -26,6 +26,7 @@
  * JSON. Results of a run are in bench/RESULTS.md.
  */
 import fs from 'node:fs';
+import { checkBenchArgs } from './args.js';
 import os from 'node:os';
 import path from 'node:path';
 import { transcode } from 'node:buffer';
@@ -160,10 +161,12 @@ function endToEndTable(jsonl: string, plain: string, st: CrawlStats, threadsList
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    console.log('usage: npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--unique 200MB (0: none)] [--baseline OTHER/bin/boilerstrip]\n       npm run bench:smoke   (tiny sizes)\nCrawls are written to $TMPDIR (tmpfs is best: this VM drops page cache early). Results: bench/RESULTS.md.');
-    return;
-  }
+  checkBenchArgs(
+    process.argv,
+    'usage: npm run bench -- [--size 300MB] [--sizes 30MB,300MB,3GB] [--threads 1,2] [--seed 1] [--unique 200MB (0: none)] [--baseline OTHER/bin/boilerstrip] [--tmp-dir DIR]\n       npm run bench:smoke   (tiny sizes)\nCrawls are written to $TMPDIR (tmpfs is best: this VM drops page cache early). Results: bench/RESULTS.md.',
+    ['size', 'sizes', 'threads', 'seed', 'unique', 'baseline', 'tmp-dir'],
+    ['smoke'],
+  );
   const sizes = arg('sizes', arg('size', smoke ? '2MB' : '300MB'))
     .split(',')
     .map((s) => parseSize(s, 'size'));

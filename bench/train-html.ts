@@ -39,6 +39,7 @@
  * (micro over pages), damaged pages (recall below 0.95 of what all blocks give), as bench/real-pages.ts.
  */
 import fs from 'node:fs';
+import { checkBenchArgs } from './args.js';
 import path from 'node:path';
 import { decodeHtml } from '../src/html/decode.js';
 import { contextFeatures, FEATURES, N_CONTEXT, N_FEATURES } from '../src/html/features.js';
@@ -381,6 +382,7 @@ export function heldOutTexts(sets: { name: string; pages: GoldPage[] }[], setup:
 }
 
 async function main(): Promise<void> {
+  checkBenchArgs(process.argv, 'usage: npm run train:html -- [--eval-only | --no-report] [--eval-dir DIR] [--out FILE] [--trees N] [--depth N] [--rate X] [--stages N] [--pos-weight X] [--threshold X] [--europa N] [--sim N] [--alone N] [--no-extra] [--colsample X] [--subsample X] [--min-leaf N] [--seed N] [--bag SPECS]\nSee the header of bench/train-html.ts for what each does.', ['eval-dir', 'out', 'trees', 'depth', 'rate', 'stages', 'pos-weight', 'threshold', 'europa', 'sim', 'alone', 'colsample', 'subsample', 'min-leaf', 'seed', 'bag'], ['eval-only', 'no-report', 'extra', 'no-extra']);
   const setup = setupFrom(process.argv);
   const dir = arg('eval-dir', defaultEvalDir());
   const sets = trainingSets(dir, trainingOptionsFrom(process.argv));

@@ -159,7 +159,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   checkRowSink(sources, sink);
   const rowSink = isRowSink(sink) ? sink : null;
   const ctx = new StripContext(model, opts, stats);
-  const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects) : null;
+  const rejects = ctx.skip && opts.rejects ? new FileSink(opts.rejects, null, 'rejects') : null;
   const t0 = performance.now();
   const p = progressTicker(opts, 2, sources);
   stats.model = model;

@@ -419,6 +419,46 @@ describe('failures', () => {
     }
   });
 
+  it('refuses, before reading, an option given twice and files it writes that collide, replace an input or cannot be written', () => {
+    const w = path.join(dir, 'collide');
+    fs.mkdirSync(w, { recursive: true });
+    const input = path.join(w, 'in.jsonl');
+    fs.copyFileSync(crawl, input);
+    const before = fs.readFileSync(input, 'utf8');
+    const out = path.join(w, 'out.jsonl');
+    const model = path.join(w, 'm.model');
+    expect(run(['learn', input, '-m', model, '--quiet']).status).toBe(0);
+    const attr = path.join(w, 'attr');
+    fs.mkdirSync(attr, { recursive: true });
+    for (const [args, msg] of [
+      [['clean', input, '-o', out, '-o', path.join(w, 'b.jsonl')], '--output is given more than once ("' + out + '", "' + path.join(w, 'b.jsonl') + '"): give it once'],
+      [['clean', input, '--text-field', 'text', '--text-field', 'body'], '--text-field is given more than once'],
+      [['clean', input, '--report', path.join(w, 'r1.json'), '--report', path.join(w, 'r2.json')], '--report is given more than once'],
+      [['clean', input, '--on-error', 'skip', '--rejects', input, '-o', out], `--rejects ${input} is an input of this run: writing it would replace the input`],
+      [['clean', input, '--on-error', 'skip', '--rejects', out, '-o', out], `--output and --rejects name the same file (${out})`],
+      [['clean', input, '-o', out, '--report', input], `--report ${input} is an input of this run`],
+      [['clean', input, '-o', out, '--report-html', input], `--report-html ${input} is an input of this run`],
+      [['learn', input, '-m', input], `--model ${input} is an input of this run`],
+      [['strip', '-m', model, input, '-o', out, '--report', model], `--report ${model} is an input of this run`],
+      [['clean', input, '-o', out, '--attributes', attr, '--report', attr], `--report ${attr} is in the --attributes directory`],
+      [['clean', input, '-o', out, '--report', w], `--report ${w} is a directory`],
+      [['clean', input, '-o', out, '--report', '/proc/forbidden/r.json'], '/proc/forbidden/r.json: cannot write report: ENOENT'],
+      [['clean', input, '-o', out, '--on-error', 'skip', '--rejects', '/proc/forbidden/x'], '/proc/forbidden/x: cannot write rejects: ENOENT'],
+    ] as [string[], string][]) {
+      const r = run([...args, '--quiet']);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(`boilerstrip: ${msg}`);
+      // Nothing was written: not the output, not over the input, no temporary file left.
+      expect(fs.existsSync(out), args.join(' ')).toBe(false);
+      expect(fs.readFileSync(input, 'utf8')).toBe(before);
+      expect(fs.readdirSync(w).sort(), args.join(' ')).toEqual(['attr', 'in.jsonl', 'm.model']);
+    }
+    // -o may name the input: it is written whole once the input is read.
+    const inPlace = run(['clean', input, '-o', input, '--quiet']);
+    expect(inPlace.status, inPlace.stderr).toBe(0);
+    expect(fs.readFileSync(input, 'utf8')).toBe(run(['clean', crawl, '--quiet']).stdout);
+  });
+
   it('-o, -m and --report onto a named pipe write into it and leave it a pipe (a rename would put a file in its place, as it did on /dev/null); onto a link, the link stays', async () => {
     const fifo = path.join(dir, 'out.fifo');
     const got = path.join(dir, 'from-fifo.jsonl');
@@ -476,6 +516,20 @@ describe('bench', () => {
     const r = run(['bench', '--size', '1MB', '--threads', '1']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/boilerstrip clean \(--threads 1\)\s+[\d.]+\s+[\d.]+/);
+  });
+});
+
+describe('the bench scripts', () => {
+  it('print their usage on --help and stop on an option they do not take, before running anything', () => {
+    for (const script of ['run', 'quality', 'dask', 'html-sim', 'train-html', 'html-quality']) {
+      const js = path.join(ROOT, 'dist/bench', `${script}.js`);
+      const help = spawnSync(process.execPath, [js, '--help'], { encoding: 'utf8', timeout: 20_000 });
+      expect(help.status, script).toBe(0);
+      expect(help.stdout, script).toMatch(/^usage: /);
+      const typo = spawnSync(process.execPath, [js, '--dcos', '5'], { encoding: 'utf8', timeout: 20_000 });
+      expect(typo.status, script).toBe(2);
+      expect(typo.stderr, script).toMatch(/^--dcos: not an option of this bench \(it takes /);
+    }
   });
 });
 

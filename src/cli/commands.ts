@@ -8,7 +8,7 @@ import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
-import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type Sink } from '../io/output.js';
+import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type OutputKind, type Sink } from '../io/output.js';
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS, STRIP_OPTION_RANGES, type ResolvedStripOptions } from '../strip.js';
@@ -119,6 +119,57 @@ function checkTmpDir(dir: string): void {
     why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'is not writable' : (e as Error).message;
   }
   if (why !== null) fail(`--tmp-dir ${dir} ${why}`);
+}
+
+/** A path as it resolves (a file that does not exist yet: through its directory's real path). */
+function realPath(f: string): string {
+  try {
+    return fs.realpathSync(f);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(f)), path.basename(f));
+    } catch {
+      return path.resolve(f);
+    }
+  }
+}
+
+/**
+ * The files a run writes, checked before the first byte is read: no two of them the same file, none of
+ * them an input (only -o may be: it is written whole after its input is read), none a directory, and each
+ * one creatable where it is to go (a probe file, removed at once: the same message as at the end of a run).
+ * Before this, a report over an input replaced it, --rejects over -o left only the rejects, and a report
+ * that could not be written failed the run after the work was done.
+ */
+export function checkOutputs(a: CommonArgs, command: 'clean' | 'learn' | 'strip'): void {
+  const outs: [flag: string, file: string, what: OutputKind][] = [];
+  if (a.output !== undefined && a.output !== '-') outs.push(['--output', a.output, 'output']);
+  if (command === 'learn' && a.model) outs.push(['--model', a.model, 'model']);
+  if (a.report !== undefined) outs.push(['--report', a.report, 'report']);
+  if (a['report-html'] !== undefined) outs.push(['--report-html', a['report-html'], 'report']);
+  if (a.rejects !== undefined) outs.push(['--rejects', a.rejects, 'rejects']);
+  const seen = new Map<string, string>();
+  const inputs = new Set((a.input ?? []).filter((f) => f !== '-').map(realPath));
+  if (command === 'strip' && a.model) inputs.add(realPath(a.model));
+  const attrDir = a.attributes !== undefined ? realPath(a.attributes) : null;
+  for (const [flag, file, what] of outs) {
+    const real = realPath(file);
+    const other = seen.get(real);
+    if (other !== undefined) fail(`${other} and ${flag} name the same file (${file})`);
+    seen.set(real, flag);
+    if (flag !== '--output' && inputs.has(real)) fail(`${flag} ${file} is an input of this run: writing it would replace the input`);
+    if (attrDir !== null && (real === attrDir || real.startsWith(attrDir + path.sep))) fail(`${flag} ${file} is in the --attributes directory ${a.attributes}, where the attribute files go`);
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      /* a new file */
+    }
+    if (st?.isDirectory()) fail(`${flag} ${file} is a directory`);
+    // (A device or a pipe is written in place: nothing to probe.)
+    if (flag !== '--output' && (st === null || st.isFile())) new PartialFile(file, what).abort();
+  }
+  if (attrDir !== null && seen.has(attrDir)) fail(`--attributes ${a.attributes} names the file of ${seen.get(attrDir)}`);
 }
 
 /** Every option checked and converted; contradictions refused. */
@@ -235,8 +286,12 @@ export function outputOptions(y: Argv): Argv {
     .option('on-empty', { type: 'string', default: 'keep', describe: 'A document that is all chrome: keep (unchanged), empty, or drop', group: 'Output:' })
     .option('attributes', { type: 'string', describe: 'Also write Dolma attribute files here: per input file, {"id", "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}} a record, Unicode code point offsets', group: 'Output:' })
     .option('report', { type: 'string', describe: 'Write JSON stats here: per site, removed units, rejects, counts', group: 'Output:' })
-    .option('report-html', { type: 'string', describe: 'Write the report as a self-contained HTML page here (charts, top units per site, sample documents before/after)', group: 'Output:' })
-    .option('tmp-dir', { type: 'string', describe: 'Temporary files: the stdin spool, clean\'s analysis cache (default: the system\'s)', group: 'Output:' });
+    .option('report-html', { type: 'string', describe: 'Write the report as a self-contained HTML page here (charts, top units per site, sample documents before/after)', group: 'Output:' });
+}
+
+/** --tmp-dir, for the commands that make temporary files: what goes there, per command. */
+export function tmpDirOption(y: Argv, what: string): Argv {
+  return y.option('tmp-dir', { type: 'string', describe: `Temporary files: ${what} (default: the system's)`, group: 'Output:' });
 }
 
 export async function sinkFor(output: string | undefined, compress: string | undefined, o: RunOptions): Promise<Sink> {
@@ -285,6 +340,7 @@ export function summary(stats: RunStats, quiet: boolean | undefined): void {
 
 export async function cmdClean(a: CommonArgs): Promise<void> {
   const o = runOptions(a);
+  checkOutputs(a, 'clean');
   const bar = new ProgressBar(process.stderr, { 1: 'pass 1/2', 2: 'pass 2/2' }, a.quiet);
   o.onProgress = bar.onProgress;
   const stats = new RunStats();
@@ -303,6 +359,7 @@ export async function cmdClean(a: CommonArgs): Promise<void> {
 export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o: RunOptions) => SideStore | null): Promise<{ model: Model; stats: RunStats }> {
   const o = runOptions(a);
   if (!a.model) fail('learn needs -m FILE, the model to write');
+  checkOutputs(a, 'learn');
   const bar = new ProgressBar(process.stderr, { 1: 'learn', 2: 'learn' }, a.quiet);
   o.onProgress = bar.onProgress;
   const stats = new RunStats();
@@ -329,6 +386,7 @@ export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o:
 export async function cmdStrip(a: CommonArgs, modelFor?: (file: string, o: RunOptions) => Model, side?: (sources: InputSource[], o: RunOptions) => SideStore | null): Promise<RunStats> {
   const o = runOptions(a);
   if (!a.model) fail('strip needs -m FILE, a model written by learn or merge');
+  checkOutputs(a, 'strip');
   const bar = new ProgressBar(process.stderr, { 1: 'strip', 2: 'strip' }, a.quiet);
   o.onProgress = bar.onProgress;
   const model = modelFor ? modelFor(a.model, o) : loadModel(a.model, { maxMemory: o.maxMemory, texts: false });
@@ -431,7 +489,7 @@ function siteIn(model: Model, given: string): string {
   fail(`--site ${given}: no such site in the model${largest.length > 0 ? `; its largest of ${model.sites.size}: ${largest.join(', ')}` : ' (it has none)'}`);
 }
 
-export const learnCommand = (y: Argv): Argv => learnOptions(readOptions(y)).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', '');
+export const learnCommand = (y: Argv): Argv => tmpDirOption(learnOptions(readOptions(y)), "the count table's spills past --max-memory").positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model file to write', demandOption: true }).example('$0 learn shard-00.jsonl.gz -m shard-00.model', '');
 export const stripCommand = (y: Argv): Argv => outputOptions(stripOptions(readOptions(y))).positional('input', { type: 'string', array: true, describe: 'Inputs, as for clean' }).option('model', { alias: 'm', type: 'string', describe: 'Model written by learn or merge', demandOption: true }).example('$0 strip -m all.model shard-00.jsonl.gz -o shard-00.clean.jsonl', '');
 
 /**
@@ -443,7 +501,7 @@ export function commandArgs(command: 'learn' | 'strip', words: string[]): Common
   // (As the default command: yargs builds a named command's help text at every parse, ~10x the parse.)
   const y = yargs(words)
     // (learn takes and ignores strip's options, --keep-html too: one list of options serves both passes.)
-    .command('$0 [input..]', '', command === 'learn' ? (y) => stripOptions(learnCommand(y)).option('keep-html', { type: 'boolean', hidden: true }) : (y) => learnOptions(stripCommand(y)))
+    .command('$0 [input..]', '', command === 'learn' ? (y) => stripOptions(learnCommand(y)).option('keep-html', { type: 'boolean', hidden: true }) : (y) => learnOptions(stripCommand(y)).option('tmp-dir', { type: 'string', hidden: true }))
     .option('quiet', { alias: 'q', type: 'boolean' })
     .strictCommands()
     .strictOptions()

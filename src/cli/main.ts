@@ -10,7 +10,7 @@ import { BoilerstripError } from '../errors.js';
 import { removeTempFiles } from '../io/temp.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
-import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, parseSize, READ_OPTIONS, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
+import { cmdClean, cmdInspect, cmdLearn, cmdMerge, cmdReport, cmdStrip, intIn, learnCommand, learnOptions, outputOptions, tmpDirOption, parseSize, READ_OPTIONS, readOptions, stripCommand, stripOptions, type CommonArgs } from './commands.js';
 
 export { commandArgs, intIn, parseSize, readReport, runOptions, cmdLearn, cmdStrip, type CommonArgs } from './commands.js';
 
@@ -38,6 +38,22 @@ function ownVersion(): string {
   }
 }
 
+/** Options that take a list (positionals); any other option given twice is a mistake (yargs makes an array of it). */
+const LISTS = new Set(['_', '$0', 'input', 'models']);
+
+/**
+ * Refuse an option given more than once: yargs collects the values into an array, which a command then
+ * took for one value (-o a -o b: an internal error; --text-field twice: every record passed through).
+ */
+function once(a: Record<string, unknown>): void {
+  // (yargs also keeps each dashed option camel-cased, and each alias: the long, dashed name is reported.)
+  for (const k of Object.keys(a).sort((x, y) => y.length - x.length)) {
+    const v = a[k];
+    if (LISTS.has(k) || !Array.isArray(v) || /[A-Z]/.test(k)) continue;
+    throw new BoilerstripError('E_OPTION', `--${k} is given more than once (${v.map((x) => JSON.stringify(x)).join(', ')}): give it once`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const run = (fn: () => Promise<void>): Promise<void> =>
@@ -51,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
       'clean [input..]',
       'Learn and strip in one run (two passes; stdin is spooled to a temp file)',
       (y) =>
-        outputOptions(stripOptions(learnOptions(readOptions(y))))
+        tmpDirOption(outputOptions(stripOptions(learnOptions(readOptions(y)))), "the stdin spool, the analysis cache, the count table's spills past --max-memory")
           .option('cache-analysis', { type: 'boolean', default: true, describe: 'Keep pass 1\'s analyses in --tmp-dir for pass 2 (about a quarter of the input; skipped when the room is not there)', group: 'Output:' })
           .positional('input', { type: 'string', array: true, describe: 'JSONL, JSON array, text files or directories, gzip or zstd or not; Parquet; - or nothing for stdin' }).example('cat dump.jsonl | $0 clean > clean.jsonl', '').example('$0 clean seeds/ --min-docs 2 -o clean.jsonl --report report.json', ''),
       (a) => run(() => cmdClean(a as unknown as CommonArgs)),
@@ -129,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
           await runBench({ size: parseSize(String(a.size), 'size'), input: a.input as string | undefined, threads, seed: intIn(a.seed, 'seed', 0, 2 ** 31), keep: a.keep as boolean | undefined });
         }),
     )
+    .middleware(once)
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'No progress or summary on stderr' })
     .demandCommand(1, 'Name a command: clean, learn, merge, strip, inspect, report, bench or serve')
     .strictCommands()

@@ -189,6 +189,9 @@ function systemReason(e: unknown): string {
  * place: a rename would put a file where the device or pipe was. A symbolic link to a file stays a link;
  * the file it points to is replaced.
  */
+/** What a written file is, for errors ("FILE: cannot write <what>: why"). */
+export type OutputKind = 'output' | 'model' | 'report' | 'rejects';
+
 export class PartialFile {
   readonly tmp: string;
   fd: number;
@@ -198,7 +201,7 @@ export class PartialFile {
   /** @param what what the file is, for errors: "FILE: cannot write <what>: why". */
   constructor(
     readonly file: string,
-    private readonly what: 'output' | 'model' | 'report' = 'output',
+    private readonly what: OutputKind = 'output',
   ) {
     let st: fs.Stats | null = null;
     try {
@@ -262,9 +265,9 @@ export class PartialFile {
 
 export class FileSink extends Buffered {
   private readonly out: PartialFile;
-  constructor(file: string, codec: Codec | null = null) {
+  constructor(file: string, codec: Codec | null = null, what: OutputKind = 'output') {
     super(codec);
-    this.out = new PartialFile(file);
+    this.out = new PartialFile(file, what);
   }
   protected emit(b: Buffer): void {
     this.out.write(b);
