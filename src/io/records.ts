@@ -81,6 +81,11 @@ export interface InputSource {
   format: Format;
   /** Size on disk (-1 for stdin). */
   bytes: number;
+  /**
+   * JSONL whose lines end in CR alone (classic Mac OS; seen in the first 64 KB: CRs and no newline): read
+   * as a stream, its CRs made newlines (a raw CR cannot be inside a JSON line, so none is text).
+   */
+  crLines?: boolean;
   /** Name used in messages when it differs from the path read (the stdin spool is shown as '-'). */
   display?: string;
 }
