@@ -267,7 +267,8 @@ export async function sniffStdin(stdin: NodeJS.ReadableStream, given: FormatOpti
   const zstd = isZstd(head);
   const content = gzip ? await gunzipHead(head) : zstd ? await zstdHead(head.subarray(0, ZSTD_HEAD_BYTES)) : head;
   let format: Format = given !== undefined && given !== 'auto' ? given : sniffFormat(content, '-', done && !gzip && !zstd);
-  if (format === 'text' && (given === undefined || given === 'auto')) format = 'jsonl';
+  // (Parquet on a stream: sourceBytes says to give it as a file.)
+  if ((format === 'text' || format === 'parquet') && (given === undefined || given === 'auto')) format = 'jsonl';
   format = notUtf16(content, format, '-', done && !gzip && !zstd);
   const crLines = format === 'jsonl' && content.includes(13) && !content.includes(10);
   async function* again(): AsyncGenerator<Buffer> {

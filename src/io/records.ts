@@ -12,7 +12,7 @@ export type FormatOption = Format | 'auto';
 export interface RawRecord {
   /** Input the record came from ('-' for standard input). */
   file: string;
-  /** 1-based source line where the record starts (for JSON arrays: where the element ends; for Parquet: the row). */
+  /** 1-based source line where the record starts (for JSON arrays too: where the element starts; for Parquet: the row). */
   line: number;
   format: Format;
   /** The parsed value (for Parquet: the row, its values typed as parquet.ts says). */
