@@ -7,7 +7,7 @@
 import { htmlDoc, type HtmlDoc } from './html/page.js';
 import { PageStripper } from './html/strip-page.js';
 import type { Model } from './model.js';
-import { htmlOf, siteOfRecord, textOf, type ResolvedFields, type TextProblem } from './record.js';
+import { getField, htmlOf, siteOfRecord, textOf, type ResolvedFields, type TextProblem } from './record.js';
 import { siteOf } from './site.js';
 import type { StripResult, Stripper } from './strip.js';
 
@@ -53,8 +53,17 @@ export function docOf(value: Record<string, unknown>, f: ResolvedFields, pages: 
     return { text: doc.text, site, html: doc };
   }
   const t = textOf(value, f);
-  if (typeof t !== 'string') return { problem: t.problem, html: false };
+  if (typeof t !== 'string') return { problem: t.problem === 'missing' ? htmlProblem(value, f) : t.problem, html: false };
   return { text: t, site: siteOfRecord(value, f), html: null };
+}
+
+/**
+ * Why a record without a text field has no page either: its HTML field counted as a text field would be
+ * (null, not a string), or missing when it has none.
+ */
+function htmlProblem(value: Record<string, unknown>, f: ResolvedFields): TextProblem {
+  const h = getField(value, f.htmlField);
+  return h === undefined ? 'missing' : h === null ? 'null' : typeof h !== 'string' ? 'not-string' : h.length === 0 ? 'empty' : 'missing';
 }
 
 /**

@@ -13,6 +13,26 @@ export type ErrorCode =
   | 'E_OUTPUT' // the output cannot be written
   | 'E_INTERNAL'; // a bug: boilerstrip's own state is inconsistent
 
+/**
+ * Text for a message with every control character escaped as JSON writes it (\n, \t, \u001b, …): C0, DEL
+ * and C1 controls, and the bidirectional overrides and isolates. Snippets of input in messages (a bad
+ * JSON line, a WARC header, decompressed garbage) then cannot retitle or clear a terminal, or hide text.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return UNPRINTABLE.test(s) ? s.replace(UNPRINTABLE_ALL, escapeChar) : s;
+}
+
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+
+function escapeChar(c: string): string {
+  return SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
 export class BoilerstripError extends Error {
   readonly code: ErrorCode;
   readonly file: string | undefined;
@@ -21,7 +41,7 @@ export class BoilerstripError extends Error {
   constructor(code: ErrorCode, message: string, where: { file?: string; line?: number; field?: string } = {}) {
     const loc = where.file !== undefined ? `${where.file}${where.line !== undefined ? `:${where.line}` : ''}: ` : '';
     const fld = where.field !== undefined ? ` (field "${where.field}")` : '';
-    super(`${loc}${message}${fld}`);
+    super(printable(`${loc}${message}${fld}`));
     this.name = 'BoilerstripError';
     this.code = code;
     this.file = where.file;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
-import { resolveInputs, sourceBytes, type InputSource, type ReadOptions } from './io/input.js';
+import { resolveInputs, sniffStdin, sourceBytes, type BadRecord, type InputSource, type ReadOptions } from './io/input.js';
 import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
 import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
@@ -81,6 +81,16 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   let docs = 0;
   let g = 0;
   const spillDir = spillDirFor(opts);
+  // learn with --on-error skip counts its rejected records, and writes them to --rejects (clean's pass 2 does
+  // both for clean).
+  const rejects = !final && stats && opts.onError === 'skip' && opts.rejects ? new FileSink(opts.rejects) : null;
+  const onRejected =
+    !final && stats && opts.onError === 'skip'
+      ? async (bad: BadRecord[], lines: string[]): Promise<void> => {
+          for (const b of bad) stats.reject(b);
+          if (rejects) for (const l of lines) await rejects.write(l);
+        }
+      : undefined;
   try {
     const groups = groupSources(sources, threads, opts);
     for (const group of groups) {
@@ -92,7 +102,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;
       // (The last group's are the last counts a final model takes: see learnChunks.)
       const spill = spillDir !== undefined ? { dir: spillDir, from: spillFrom, lastCounts: final && gi === groups.length - 1 } : undefined;
-      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spill);
+      await learnChunks(model, group.sources, p.opts, group.jsonl ? threads : 1, (records, text) => p.tick((docs += records), (chars += text)), side, feed, spill, onRejected);
     }
     // The spill runs of every group and thread, added back once all documents are counted.
     // Only lookups follow in a final model: the units of one document go (no decision reads a count below
@@ -101,6 +111,10 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     if (final) model.counter.dropDocMarks();
     model.finishSpills(compact);
     if (compact) model.compactBelow(2);
+    await rejects?.close();
+  } catch (e) {
+    rejects?.abort();
+    throw e;
   } finally {
     removeSpillDir(spillDir);
   }
@@ -271,6 +285,13 @@ export async function prepareSources(inputs: string[], opts: RunOptions, twoPass
     names = names.map((n) => (n === '-' ? spool : n));
   }
   const sources = await resolveInputs(names, opts);
+  // Standard input read once (learn, strip) is sniffed on its first bytes, which are then read again.
+  const stdinAt = stdinSpool === null ? sources.findIndex((s) => s.name === '-') : -1;
+  if (stdinAt >= 0) {
+    const sniffed = await sniffStdin(opts.stdin ?? process.stdin, opts.format);
+    opts.stdin = sniffed.stream;
+    sources[stdinAt] = { ...sources[stdinAt]!, format: sniffed.format, ...(sniffed.crLines ? { crLines: true } : {}) };
+  }
   const out: InputSource[] = [];
   for (const s of sources) {
     // Report the spool as standard input in messages. Standard input is JSONL unless its bytes say otherwise

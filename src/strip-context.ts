@@ -32,6 +32,18 @@ export function attrLines(rows: AttrRow[]): [string, string][] {
   return out;
 }
 
+/**
+ * A rejected record for --rejects: its raw line (with its newline), or, for a record with no line of its
+ * own, where it was and why, its line relative to its chunk (rejectLine writes it).
+ */
+export type Reject = string | { file: string; line: number; code: string; error: string };
+
+/** A reject as the line --rejects gets, `lineOffset` added to a chunk-relative line. */
+export function rejectLine(r: Reject, lineOffset: number): string {
+  if (typeof r === 'string') return r;
+  return JSON.stringify({ boilerstrip_rejected: { file: r.file, line: r.line + lineOffset, code: r.code, error: r.error } }) + '\n';
+}
+
 /** Pass-2 state over batches of records: one per thread. */
 export class StripContext {
   readonly fields: ReturnType<typeof resolveFields>;
@@ -73,7 +85,7 @@ export class StripContext {
    * sink: Parquet) a kept record goes there with its new text instead. Returns the bad record that stops
    * the run in fail mode (the caller raises it, knowing the absolute line), else null.
    */
-  record(r: ReadItem, out: LineOut, rejects: string[] | null, rows: CleanRow[] | null = null): BadRecord | null {
+  record(r: ReadItem, out: LineOut, rejects: Reject[] | null, rows: CleanRow[] | null = null): BadRecord | null {
     const stats = this.stats;
     stats.recordsIn++;
     if (isBad(r)) {
@@ -84,7 +96,8 @@ export class StripContext {
       stats.reject(r);
       // (A record with no line of its own, a WARC record, a JSON array element, a Parquet row: one JSON line
       // that names it, so nothing rejected is missing from the file.)
-      if (rejects) rejects.push(r.raw !== null ? r.raw + '\n' : JSON.stringify({ boilerstrip_rejected: { file: r.file, line: r.line, code: r.code, error: r.message } }) + '\n');
+      // (Its line is the chunk's: the pool makes it the file's, rejectLine.)
+      if (rejects) rejects.push(r.raw !== null ? r.raw + '\n' : { file: r.file, line: r.line, code: r.code, error: r.message });
       return null;
     }
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, stats, this.collect, rows, this.attrRows), out, rows);

@@ -16,12 +16,12 @@ function report(file: string): { records: { in: number; out: number; rejected: n
 }
 
 describe('bad input', () => {
-  it('a JSON array with a broken element: FILE:LINE error; with skip, the elements before it come out and the rest of the file is one rejection', () => {
+  it('a JSON array with a broken element: FILE:LINE error naming the element; with skip, that element is one rejection and the rest are read', () => {
     const f = path.join(dir, 'arr.json');
     fs.writeFileSync(f, `[\n${JSON.stringify({ text: 'a' })},\n${JSON.stringify({ text: 'b' })},\n{"text": nope}\n]\n`);
     const r = run(['clean', f, '--quiet']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:\\d+: invalid JSON array`));
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:4: invalid JSON in array element 3: `));
     const rep = path.join(dir, 'arr.report.json');
     const rj = path.join(dir, 'arr.rejects');
     const s = run(['clean', f, '--on-error', 'skip', '--report', rep, '--rejects', rj, '--quiet']);
@@ -29,19 +29,167 @@ describe('bad input', () => {
     expect(s.stdout.trim().split('\n')).toEqual(['{"text":"a"}', '{"text":"b"}']);
     // The rejection has no line of its own: one JSON line names it.
     const rejected = fs.readFileSync(rj, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(rejected).toEqual([{ boilerstrip_rejected: { file: f, line: expect.any(Number), code: 'E_JSON', error: expect.stringMatching(/^invalid JSON array/) } }]);
+    expect(rejected).toEqual([{ boilerstrip_rejected: { file: f, line: 4, code: 'E_JSON', error: expect.stringMatching(/^invalid JSON in array element 3/) } }]);
     expect(report(rep).records).toMatchObject({ in: 3, out: 2, rejected: 1, balanced: true });
-    // The break inside the chunk the parser holds (one line, elements after it; 2,000 elements before it):
-    // every element before the break still comes out.
+    // A broken element among many on one line: every other element comes out.
     for (const before of [2, 2000]) {
       const g = path.join(dir, `arr-${before}.json`);
       const good = Array.from({ length: before }, (_, i) => JSON.stringify({ id: i, text: `عنصر ${i}` }));
       fs.writeFileSync(g, `[${good.join(',')},{"text": nope},${JSON.stringify({ id: -1, text: 'بعد' })}]`);
       const t = run(['clean', g, '--on-error', 'skip', '--report', rep, '--quiet']);
       expect(t.status, t.stderr).toBe(0);
-      expect(t.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(good.map((_, i) => i));
-      expect(report(rep).records).toMatchObject({ in: before + 1, out: before, rejected: 1, balanced: true });
+      expect(t.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([...good.map((_, i) => i), -1]);
+      expect(report(rep).records).toMatchObject({ in: before + 2, out: before + 1, rejected: 1, balanced: true });
     }
+    // Truncated: the elements before the cut come out, the cut one is the rejection.
+    const cut = path.join(dir, 'arr-cut.json');
+    fs.writeFileSync(cut, `[\n{"text":"a"},\n{"text":"b`);
+    const c = run(['clean', cut, '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(c.stdout.trim().split('\n')).toEqual(['{"text":"a"}']);
+    expect(report(rep).records).toMatchObject({ in: 2, out: 1, rejected: 1, balanced: true });
+    expect(run(['clean', cut, '--quiet']).stderr).toMatch(new RegExp(`${esc(cut)}:3: invalid JSON: the file ends inside array element 2`));
+  });
+
+  it('JSON array elements: a non-object names its own line and 1-based number, and goes to --rejects wrapped; --max-doc-bytes holds per element; deep nesting is one rejection', () => {
+    const n = path.join(dir, 'n.json');
+    fs.writeFileSync(n, '[\n{"text":"a"},\n42,\n{"text":"b"}\n]\n');
+    expect(run(['clean', n, '--quiet']).stderr).toBe(`boilerstrip: ${n}:3: array element 2 is a number, not a JSON object\n`);
+    const rj = path.join(dir, 'n.rejects');
+    const s = run(['clean', n, '--on-error', 'skip', '--rejects', rj, '--quiet']);
+    expect(s.stdout).toBe('{"text":"a"}\n{"text":"b"}\n');
+    expect(JSON.parse(fs.readFileSync(rj, 'utf8'))).toEqual({ boilerstrip_rejected: { file: n, line: 3, code: 'E_RECORD', error: 'array element 2 is a number, not a JSON object' } });
+    // --max-doc-bytes: each element over it is rejected (never held), the small one is cleaned.
+    const a = path.join(dir, 'big-elems.json');
+    fs.writeFileSync(a, JSON.stringify([{ text: 'x'.repeat(300) }, { text: 'small' }, { text: 'y'.repeat(300) }]));
+    const rep = path.join(dir, 'big-elems.report.json');
+    const big = run(['clean', a, '--max-doc-bytes', '100', '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(big.stdout).toBe('{"text":"small"}\n');
+    expect(report(rep).records).toMatchObject({ in: 3, out: 1, rejected: 2, rejectedBy: { E_DOC_TOO_LARGE: 2 }, balanced: true });
+    expect(run(['clean', a, '--max-doc-bytes', '100', '--quiet']).stderr).toMatch(/:1: array element 1 is 311 bytes, over --max-doc-bytes 100/);
+    // Nesting 5,000 deep: that element is rejected (no stack overflow), the next is read.
+    const d = path.join(dir, 'deep.json');
+    fs.writeFileSync(d, `[{"text":"a","m":${'['.repeat(5000)}${']'.repeat(5000)}},\n{"text":"b"}]`);
+    const dr = run(['clean', d, '--on-error', 'skip', '--report', rep, '--quiet']);
+    expect(dr.status, dr.stderr).toBe(0);
+    expect(dr.stdout).toBe('{"text":"b"}\n');
+    expect(report(rep).records).toMatchObject({ in: 2, out: 1, rejected: 1, rejectedBy: { E_RECORD: 1 }, balanced: true });
+    expect(run(['clean', d, '--quiet']).stderr).toMatch(/deep\.json:1: array element 1 is nested 5001 levels deep, over 1000/);
+  });
+
+  it('a .json file that is empty, white space, or one pretty-printed object', () => {
+    const e = path.join(dir, 'empty.json');
+    fs.writeFileSync(e, '');
+    const w = path.join(dir, 'space.json');
+    fs.writeFileSync(w, '  \n\n');
+    const r = run(['clean', e, w, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    const p = path.join(dir, 'pretty.json');
+    fs.writeFileSync(p, '{\n  "id": 1,\n  "text": "hello"\n}\n');
+    const q = run(['clean', p, '--quiet']);
+    expect(q.status, q.stderr).toBe(0);
+    expect(q.stdout).toBe('{"id":1,"text":"hello"}\n');
+    // A .json file of JSONL lines is still JSONL.
+    const l = path.join(dir, 'lines.json');
+    fs.writeFileSync(l, '{"text":"a"}\n{"text":"b"}\n');
+    expect(run(['clean', l, '--quiet']).stdout).toBe('{"text":"a"}\n{"text":"b"}\n');
+  });
+
+  it('JSONL without a .jsonl name whose first line is broken is JSONL (plain, gzip), not one text document', () => {
+    const six = Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `r${i}`, text: `Menu | Home\nbody ${i}` })).join('\n') + '\n';
+    const f = path.join(dir, 'part-00000');
+    fs.writeFileSync(f, 'oops\n' + six);
+    const g = path.join(dir, 'x.gz');
+    fs.writeFileSync(g, gzipSync(Buffer.from('oops\n' + six)));
+    for (const file of [f, g]) {
+      expect(run(['clean', file, '--quiet']).stderr).toMatch(new RegExp(`${esc(file)}:1: invalid JSON`));
+      const rep = path.join(dir, 'part.report.json');
+      const s = run(['clean', file, '--on-error', 'skip', '--report', rep, '--quiet']);
+      expect(s.stdout.trim().split('\n')).toHaveLength(6);
+      expect(report(rep).records).toMatchObject({ in: 7, out: 6, rejected: 1, balanced: true });
+    }
+    // Text that is not JSONL stays one document.
+    const t = path.join(dir, 'notes');
+    fs.writeFileSync(t, 'a note\n{"one": "object"}\nmore text\nand more\n');
+    expect(run(['clean', t, '--quiet']).stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('lines ending in CR alone are lines (one thread and two); a UTF-16 JSONL file is refused, named; a UTF-16 text file is decoded', () => {
+    const six = Array.from({ length: 6 }, (_, i) => JSON.stringify({ id: `r${i}`, text: `Menu | Home\nbody ${i}` }));
+    const lf = path.join(dir, 'lf.jsonl');
+    fs.writeFileSync(lf, six.join('\n') + '\n');
+    const cr = path.join(dir, 'cr.jsonl');
+    fs.writeFileSync(cr, six.join('\r') + '\r');
+    const want = run(['clean', lf, '--quiet']).stdout;
+    for (const t of ['1', '2']) expect(run(['clean', cr, '--threads', t, '--quiet']).stdout).toBe(want);
+    const crBad = path.join(dir, 'crbad');
+    fs.writeFileSync(crBad, ['oops', ...six].join('\r') + '\r');
+    expect(run(['clean', crBad, '--quiet']).stderr).toMatch(/crbad:1: invalid JSON/);
+    const u16 = path.join(dir, 'u16.jsonl');
+    fs.writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(six.join('\n') + '\n', 'utf16le')]));
+    const r = run(['clean', u16, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/u16\.jsonl: the file is UTF-16LE .*convert it/);
+    const txt = path.join(dir, 'u16.txt');
+    fs.writeFileSync(txt, Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('h\u00e9llo', 'utf16le').swap16()]));
+    expect(JSON.parse(run(['clean', txt, '--quiet']).stdout).text).toBe('h\u00e9llo');
+  });
+
+  it('--rejects names the file line of a record longer than a chunk (one thread and two)', () => {
+    const f = path.join(dir, 'long.jsonl');
+    fs.writeFileSync(f, corpus(6) + `{"text":"${'b'.repeat(5 << 20)}"}\n` + corpus(2));
+    const rj = path.join(dir, 'long.rejects');
+    for (const t of ['1', '2']) {
+      const r = run(['clean', f, '--on-error', 'skip', '--max-doc-bytes', '1MB', '--rejects', rj, '--threads', t, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(fs.readFileSync(rj, 'utf8')).boilerstrip_rejected).toMatchObject({ file: f, line: 7, code: 'E_DOC_TOO_LARGE' });
+    }
+  });
+
+  it('learn counts its rejects and writes --rejects; learn and strip sniff standard input', () => {
+    const f = path.join(dir, 'learn-bad.jsonl');
+    fs.writeFileSync(f, '{bad\n' + corpus(6));
+    const m = path.join(dir, 'learn-bad.model');
+    const rj = path.join(dir, 'learn-bad.rejects');
+    const r = run(['learn', f, '-m', m, '--on-error', 'skip', '--rejects', rj]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/learned 6 documents of 1 sites; 1 record rejected/);
+    expect(fs.readFileSync(rj, 'utf8')).toBe('{bad\n');
+    // A JSON array on standard input: read as one by learn and strip, as by clean.
+    const arr = JSON.stringify(corpus(6).trim().split('\n').map((l) => JSON.parse(l)));
+    const l = run(['learn', '-m', m], { input: arr });
+    expect(l.status, l.stderr).toBe(0);
+    const s = run(['strip', '-m', m, '--quiet'], { input: arr });
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toBe(run(['clean', '--quiet'], { input: arr }).stdout);
+  });
+
+  it('control characters of the input are escaped in messages', () => {
+    const f = path.join(dir, 'esc.jsonl');
+    fs.writeFileSync(f, '\x1b]0;pwned\x07\x1b[2J{oops\n');
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(r.stderr).toContain('\\u001b]0;pwned\\u0007');
+  });
+
+  it('an HTML field that is null, a number or an object is counted as a text field would be', () => {
+    const f = path.join(dir, 'html-null.jsonl');
+    fs.writeFileSync(f, '{"html":null}\n{"html":3}\n{"html":{"a":1}}\n{"page":null}\n{"other":1}\n');
+    const rep = path.join(dir, 'html-null.report.json');
+    expect(run(['clean', f, '--report', rep, '--quiet']).status).toBe(0);
+    const pt = (JSON.parse(fs.readFileSync(rep, 'utf8')) as { records: { passedThrough: Record<string, number> } }).records.passedThrough;
+    expect(pt).toMatchObject({ null: 1, 'not-string': 2, missing: 2 });
+    expect(run(['clean', f, '--html-field', 'page', '--report', rep, '--quiet']).status).toBe(0);
+    expect((JSON.parse(fs.readFileSync(rep, 'utf8')) as { records: { passedThrough: Record<string, number> } }).records.passedThrough).toMatchObject({ null: 1, missing: 4 });
+  });
+
+  it('a raw NUL byte inside a JSONL line is invalid JSON (an escaped \\u0000 is text)', () => {
+    const f = path.join(dir, 'nul.jsonl');
+    fs.writeFileSync(f, Buffer.from('{"text":"a\u0000b"}\n'));
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nul\.jsonl:1: invalid JSON: Bad control character/);
   });
 
   it('invalid UTF-8, NUL bytes, CR line ends and a last line without newline', () => {

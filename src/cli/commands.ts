@@ -374,7 +374,8 @@ export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o:
   saveModel(model, a.model);
   if (!a.quiet) {
     const size = fs.statSync(a.model).size;
-    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites; ${model.counter.size} units; model ${sizeOf(size)}${model.spilled ? `; the table spilled ${model.spilled.spilled} units to disk (counts exact; ${model.spilled.singles} units of one document dropped: pruned below 2)` : ''}${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
+    const rejected = stats.rejected > 0 ? `; ${stats.rejected} ${stats.rejected === 1 ? 'record' : 'records'} rejected (--on-error skip${a.rejects !== undefined ? `, written to ${a.rejects}` : ''})` : '';
+    process.stderr.write(`boilerstrip: learned ${model.docs} documents of ${model.sites.size} sites${rejected}; ${model.counter.size} units; model ${sizeOf(size)}${model.spilled ? `; the table spilled ${model.spilled.spilled} units to disk (counts exact; ${model.spilled.singles} units of one document dropped: pruned below 2)` : ''}${model.prune.events ? `; pruned ${model.prune.units} rare units (counts short by at most ${model.prune.maxUndercount})` : ''}\n`);
   }
   return { model, stats };
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { BoilerstripError } from '../errors.js';
+import { BoilerstripError, printable } from '../errors.js';
 import { removeTempFiles } from '../io/temp.js';
 import { defaultThreads } from '../parallel/threads.js';
 import { runBench } from '../bench-cli.js';
@@ -182,12 +182,12 @@ function skipHelpCache(cli: unknown): void {
 
 function report(e: unknown): number {
   if (e instanceof BoilerstripError) {
-    process.stderr.write(`boilerstrip: ${e.message}\n`);
+    process.stderr.write(`boilerstrip: ${printable(e.message)}\n`);
     return 2;
   }
   const err = e as NodeJS.ErrnoException;
   if (err && err.code === 'EPIPE') return 0;
-  process.stderr.write(`boilerstrip: internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`boilerstrip: internal error: ${printable(err?.message ?? String(e))}\n`);
   if (process.env.BOILERSTRIP_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
   return 1;
 }

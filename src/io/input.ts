@@ -1,5 +1,5 @@
 /**
- * Inputs to records. JSONL (one object per line), one JSON array of objects (stream-json), plain text
+ * Inputs to records. JSONL (one object per line), one JSON array of objects (split by a scan, each element parsed alone), plain text
  * files or directories of them (one file = one document, its path is the id), any of these gzip- or
  * zstd-compressed (detected by magic bytes), Parquet files (row group by row group, see parquet.ts), and
  * standard input ('-'). Several inputs in one call are one corpus, read in the order given (directories in
@@ -10,10 +10,10 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { BoilerstripError } from '../errors.js';
+import { BoilerstripError, printable } from '../errors.js';
 import { isUtf8, transcode } from 'node:buffer';
-import { countNewlines, decode, mostlyAscii, textBlocks } from './blocks.js';
-import { isBad, type Format, type InputSource, type ReadItem, type ReadOptions } from './records.js';
+import { decode, mostlyAscii, textBlocks } from './blocks.js';
+import { isBad, type BadRecord, type Format, type FormatOption, type InputSource, type ReadItem, type ReadOptions } from './records.js';
 import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { zstdFileInThread } from './zstd-thread.js';
 import { decodeHtml } from '../html/decode.js';
@@ -45,8 +45,50 @@ export function isParquet(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x41 && b[2] === 0x52 && b[3] === 0x31;
 }
 
-/** Guess a format from the first bytes of the (decompressed) content. */
-export function sniffFormat(head: Buffer | string, name: string): Format {
+function isJsonObjectLine(line: string): boolean {
+  const l = line.trim();
+  if (!l.startsWith('{')) return false;
+  try {
+    const v = JSON.parse(l) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** Lines of the head looked at past the first, to tell JSONL with a broken first line from text. */
+const SNIFF_LINES = 20;
+
+/**
+ * Do the lines after the first non-blank one (up to SNIFF_LINES) say JSONL: at least 3 in 4 of them JSON
+ * objects? A last line the head cuts short counts when it starts as an object does (`{"`). `whole`: the
+ * head is the whole content (its last line is whole).
+ */
+function jsonlPastFirstLine(t: string, whole: boolean): boolean {
+  const lines = t.split(/\r?\n|\r/);
+  const cut = whole ? null : lines.pop()!;
+  let seen = 0;
+  let objects = 0;
+  for (let i = 1; i < lines.length && seen < SNIFF_LINES; i++) {
+    if (lines[i]!.trim().length === 0) continue;
+    seen++;
+    if (isJsonObjectLine(lines[i]!)) objects++;
+  }
+  if (cut !== null && seen < SNIFF_LINES && lines.length > 1 && cut.trim().length > 0) {
+    seen++;
+    if (/^\s*\{\s*"/.test(cut)) objects++;
+  }
+  return objects > 0 && objects * 4 >= seen * 3;
+}
+
+/** Bytes of a file (decompressed) its format is guessed from. */
+export const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Guess a format from the first bytes of the (decompressed) content; `whole`: they are all of it. An
+ * unnamed file is JSONL when its first line is an object, or, that line broken, most of the next are.
+ */
+export function sniffFormat(head: Buffer | string, name: string, whole = false): Format {
   if (typeof head !== 'string' && isParquet(head)) return 'parquet';
   const lower = name.toLowerCase().replace(/\.(gz|zst)$/, '');
   if (lower.endsWith('.parquet')) return 'parquet';
@@ -59,7 +101,10 @@ export function sniffFormat(head: Buffer | string, name: string): Format {
   const s = buf.toString('utf8');
   const t = s.replace(/^\ufeff/, '').trimStart();
   if (t.startsWith('[')) return 'json';
-  if (t.startsWith('{')) return 'jsonl';
+  // A .json file holding one pretty-printed object: its first line is whole and no JSON.
+  if (t.startsWith('{')) return lower.endsWith('.json') && t.includes('\n') && !isJsonObjectLine(t.slice(0, t.indexOf('\n'))) ? 'json' : 'jsonl';
+  // JSONL whose first line is broken (a Spark part-00000, a .gz): its next lines say it is JSONL.
+  if (jsonlPastFirstLine(t, whole)) return 'jsonl';
   if (lower.endsWith('.json')) return 'json';
   if (/^(<!--[\s\S]*?-->\s*)*<(!doctype\s+html|html)\b/i.test(t)) return 'html';
   return 'text';
@@ -73,7 +118,7 @@ async function gunzipHead(buf: Buffer): Promise<Buffer> {
     gz.on('data', (d: Buffer) => {
       out.push(d);
       n += d.length;
-      if (n >= 512) gz.destroy();
+      if (n >= SNIFF_BYTES) gz.destroy();
     });
     const done = (): void => resolve(Buffer.concat(out));
     gz.on('close', done);
@@ -143,7 +188,7 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
         let head: Buffer;
         let bytes: number;
         try {
-          head = await readHead(f, 512);
+          head = await readHead(f, SNIFF_BYTES);
           bytes = (await fsp.stat(f)).size;
         } catch (e) {
           throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
@@ -156,12 +201,86 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
         const zstd = isZstd(head);
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
-        format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
+        const content = gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head;
+        const whole = !gzip && !zstd && head.length === bytes;
+        format = notUtf16(content, format ?? sniffFormat(content, f, whole), f, whole);
         if (format === 'parquet') await checkParquetTail(f, head, bytes);
-        return { name: f, gzip: gzip || zstd, zstd, format, bytes };
+        const crLines = format === 'jsonl' && content.includes(13) && !content.includes(10);
+        return { name: f, gzip: gzip || zstd, zstd, format, bytes, ...(crLines ? { crLines } : {}) };
       }),
     ),
   );
+}
+
+/** The UTF-16 byte order mark a content starts with ('le', 'be'), or null. */
+export function utf16Bom(b: Uint8Array): 'le' | 'be' | null {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'le';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'be';
+  return null;
+}
+
+/** UTF-16 (BOM first) bytes as a string. */
+export function fromUtf16(b: Buffer, bom: 'le' | 'be'): string {
+  return new TextDecoder(bom === 'le' ? 'utf-16le' : 'utf-16be').decode(b);
+}
+
+/**
+ * A content starting with a UTF-16 BOM: sniffed as the text it decodes to (`format`, when given, stays).
+ * A text or HTML file is read as UTF-16 (readTextFile, decodeHtml); JSONL or JSON is refused, named.
+ */
+function notUtf16(content: Buffer, format: Format, name: string, whole: boolean): Format {
+  const bom = utf16Bom(content);
+  if (bom === null || format === 'parquet' || format === 'warc') return format;
+  const f = format === 'text' ? sniffFormat(Buffer.from(fromUtf16(content.subarray(0, content.length & ~1), bom), 'utf8'), name, whole) : format;
+  if (f === 'jsonl' || f === 'json') {
+    throw new BoilerstripError('E_INPUT', `the file is UTF-16${bom === 'le' ? 'LE' : 'BE'} (it starts with a UTF-16 byte order mark), and ${f === 'jsonl' ? 'JSONL' : 'JSON'} is read as UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`, { file: name });
+  }
+  return f;
+}
+
+/**
+ * Standard input read as a stream (learn, strip): its format sniffed from its first bytes as a file's is
+ * (decompressed; what sniffs as text is JSONL, as for clean's spool), and a stream that gives those bytes
+ * again, then the rest. A format given (not 'auto') is kept.
+ */
+export async function sniffStdin(stdin: NodeJS.ReadableStream, given: FormatOption | undefined): Promise<{ format: Format; crLines: boolean; stream: NodeJS.ReadableStream }> {
+  const it = (stdin as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  const got: Buffer[] = [];
+  let n = 0;
+  let done = false;
+  try {
+    while (n < SNIFF_BYTES) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const b = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      got.push(b);
+      n += b.length;
+    }
+  } catch (e) {
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: '-' });
+  }
+  const head = Buffer.concat(got, n);
+  const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+  const zstd = isZstd(head);
+  const content = gzip ? await gunzipHead(head) : zstd ? await zstdHead(head.subarray(0, ZSTD_HEAD_BYTES)) : head;
+  let format: Format = given !== undefined && given !== 'auto' ? given : sniffFormat(content, '-', done && !gzip && !zstd);
+  // (Parquet on a stream: sourceBytes says to give it as a file.)
+  if ((format === 'text' || format === 'parquet') && (given === undefined || given === 'auto')) format = 'jsonl';
+  format = notUtf16(content, format, '-', done && !gzip && !zstd);
+  const crLines = format === 'jsonl' && content.includes(13) && !content.includes(10);
+  async function* again(): AsyncGenerator<Buffer> {
+    for (const b of got) yield b;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    }
+  }
+  return { format, crLines, stream: Readable.from(again(), { objectMode: true }) };
 }
 
 /** A Parquet file ends with its footer and PAR1: a file cut short is refused before anything is read. */
@@ -188,8 +307,29 @@ function zstdInputError(e: ZstdError, src: InputSource): BoilerstripError {
   return new BoilerstripError('E_GZIP', e.truncated ? 'zstd stream is truncated' : `zstd stream is corrupt: ${e.message}`, { file: label(src) });
 }
 
-/** The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes too. */
-export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+/**
+ * The byte stream of a source, decompressed when it is gzip or zstd. Stdin is sniffed on its first bytes
+ * too. A source whose lines end in CR alone (InputSource.crLines) has its CRs made newlines.
+ */
+export function sourceBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
+  return src.crLines === true ? crAsNewline(storedBytes(src, opts)) : storedBytes(src, opts);
+}
+
+async function* crAsNewline(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    let i = chunk.indexOf(13);
+    if (i < 0) {
+      yield chunk;
+      continue;
+    }
+    const b = Buffer.from(chunk);
+    for (; i >= 0; i = b.indexOf(13, i + 1)) b[i] = 10;
+    yield b;
+  }
+}
+
+/** sourceBytes as stored (decompressed). */
+async function* storedBytes(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<Buffer> {
   // A .zst file is decompressed on a thread of its own (zstd-thread.ts), beside the work on its bytes.
   if (src.name !== '-' && src.zstd === true) {
     try {
@@ -383,73 +523,170 @@ export async function* readJsonl(src: InputSource, opts: ReadOptions = {}): Asyn
   }
 }
 
+/** Nesting deeper than this in a JSON array element is refused: the element is written back with JSON.stringify, which overflows the stack near 4,000 levels. */
+export const JSON_ELEMENT_MAX_DEPTH = 1000;
+
 /**
- * Elements of a top-level JSON array, parsed by stream-json (its parser and streamArray called as functions,
- * chunk by chunk: no Node stream, which would drop the elements it holds when it fails). Where the array
- * breaks, every element before the break is handed on: a parser call gives its tokens only when it returns,
- * so the elements of the chunk that failed are read again, from the start of the file in pieces that end
- * after each `,` `}` `]` (only a broken file pays for it). The rest of the file is one rejection: the parser
- * cannot resynchronize.
+ * The records of a JSON file: the elements of its top-level array, or its one top-level object (a
+ * pretty-printed record); an empty file has none. The bytes are scanned for where each element starts and
+ * ends (strings, escapes and brackets followed, nothing parsed), then each element is parsed alone by
+ * JSON.parse. So an element's line is the line it starts on (its number in messages is 1-based); an element
+ * over --max-doc-bytes is read past, never held; an element nested deeper than JSON_ELEMENT_MAX_DEPTH is
+ * refused; a broken element whose brackets close is one rejection and the next element is read. Only what
+ * cannot be resynchronized (the file ends inside an element or before the array's `]`, or holds something
+ * else than an array or object) is, from there on, one rejection.
  */
 export async function* readJsonArray(src: InputSource, opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
-  const { default: streamArray } = await import('stream-json/streamers/stream-array.js');
-  const { none } = await import('stream-chain/core');
-  type Parse = (chunk: Uint8Array | typeof none) => AsyncGenerator<{ key: number; value: unknown }>;
-  let lines = 1;
-  let handed = 0;
+  const file = label(src);
+  const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  const TOP = 0; // before the top-level value
+  const BETWEEN = 1; // in the array, between elements
+  const IN = 2; // in an element
+  const AFTER = 3; // after the top-level value
+  let state = TOP;
+  let single = false; // the top-level value is an object: the file is one record
+  let expect = true; // BETWEEN: an element must come next (after '[' or ',')
+  let line = 1;
+  let depth = 0;
+  let maxDepth = 0;
+  let inString = false;
+  let escaped = false;
+  let parts: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  let elemLine = 0;
+  let n = 0; // elements seen (the current one's 1-based number while IN)
   let batch: ReadItem[] = [];
-  const take = (item: { key: number; value: unknown }): void => {
-    const value = item.value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      batch.push({ file: label(src), line: lines, code: 'E_RECORD', message: `array element ${item.key} is not a JSON object`, raw: JSON.stringify(value) ?? null });
-    } else batch.push({ file: label(src), line: lines, format: 'json', value, raw: null });
-    handed++;
+  let batchBytes = 0;
+  let firstChunk = true;
+  const what = (): string => (single ? 'the JSON object' : `array element ${n}`);
+  const bad = (code: BadRecord['code'], message: string, at: number): void => {
+    batch.push({ file, line: at, code, message, raw: null });
   };
-  let failure: Error;
-  try {
-    const parse = streamArray.withParser() as unknown as Parse;
-    for await (const chunk of sourceBytes(src, opts)) {
-      lines += countNewlines(chunk);
-      for await (const item of parse(chunk)) {
-        take(item);
-        if (batch.length >= 256) {
-          yield batch;
-          batch = [];
-        }
+  const finish = (): void => {
+    const text = over ? null : decode(parts.length === 1 ? parts[0]! : Buffer.concat(parts, size));
+    parts = [];
+    if (over) bad('E_DOC_TOO_LARGE', `${what()} is ${size} bytes, over --max-doc-bytes ${max}`, elemLine);
+    else if (maxDepth > JSON_ELEMENT_MAX_DEPTH) bad('E_RECORD', `${what()} is nested ${maxDepth} levels deep, over ${JSON_ELEMENT_MAX_DEPTH} (it is written back with JSON.stringify)`, elemLine);
+    else {
+      if (text!.invalid) opts.onInvalidUtf8?.(file, elemLine);
+      let value: unknown;
+      let parsed = true;
+      try {
+        value = JSON.parse(text!.text);
+      } catch (e) {
+        parsed = false;
+        bad('E_JSON', `invalid JSON in ${what()}: ${(e as Error).message}`, elemLine);
+      }
+      if (parsed) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+          bad('E_RECORD', `${what()} is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, elemLine);
+        } else batch.push({ file, line: elemLine, format: 'json', value, raw: null });
+        batchBytes += size;
       }
     }
-    for await (const item of parse(none)) take(item);
-    if (batch.length > 0) yield batch;
-    return;
-  } catch (e) {
-    if (e instanceof BoilerstripError) throw e;
-    failure = e as Error;
-  }
-  // The elements the failed call held: read again in small pieces, skipping those handed on, up to the break.
-  const before = handed;
-  let seen = 0;
-  lines = 1;
-  try {
-    const parse = streamArray.withParser() as unknown as Parse;
-    const pieces = async function* (chunk: Buffer): AsyncGenerator<{ key: number; value: unknown }> {
-      let from = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i]!;
-        if (c === 10) lines++;
-        if (c !== 0x2c && c !== 0x7d && c !== 0x5d) continue;
-        yield* parse(chunk.subarray(from, i + 1));
-        from = i + 1;
+    size = 0;
+    over = false;
+    depth = 0;
+    maxDepth = 0;
+  };
+  const keep = (chunk: Buffer, from: number, to: number): void => {
+    if (to <= from) return;
+    size += to - from;
+    if (over) return;
+    if (size > max) {
+      over = true;
+      parts = [];
+    } else parts.push(Buffer.from(chunk.subarray(from, to))); // (a copy: a decompressor may reuse its buffers)
+  };
+  const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  let stop: { message: string; line: number } | null = null;
+  for await (let chunk of sourceBytes(src, opts)) {
+    if (firstChunk && chunk.length > 0) {
+      firstChunk = false;
+      if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    let from = 0; // where the current element's bytes in this chunk start (IN)
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 0x5c) escaped = true;
+        else if (c === 0x22) inString = false;
+        else if (c === 0x0a) line++;
+        continue;
       }
-      if (from < chunk.length) yield* parse(chunk.subarray(from));
-    };
-    for await (const chunk of sourceBytes(src, opts)) for await (const item of pieces(chunk)) if (seen++ >= before) take(item);
-    for await (const item of parse(none)) if (seen++ >= before) take(item);
-  } catch (e) {
-    if (e instanceof BoilerstripError) throw e;
-    failure = e as Error;
+      if (c === 0x0a) line++;
+      if (state === IN) {
+        if (c === 0x22) inString = true;
+        else if (c === 0x7b || c === 0x5b) {
+          if (++depth > maxDepth) maxDepth = depth;
+        } else if (depth > 0 && (c === 0x7d || c === 0x5d)) {
+          if (--depth === 0) {
+            keep(chunk, from, i + 1);
+            finish();
+            state = single ? AFTER : BETWEEN;
+            expect = false;
+          }
+        } else if (depth === 0 && (c === 0x2c || c === 0x5d)) {
+          // The end of a scalar element: the comma or bracket is the array's.
+          keep(chunk, from, i);
+          finish();
+          state = BETWEEN;
+          expect = c === 0x2c;
+          if (c === 0x5d) state = AFTER;
+        }
+        continue;
+      }
+      if (isSpace(c)) continue;
+      if (state === TOP) {
+        if (c === 0x5b) {
+          state = BETWEEN;
+          expect = true;
+          continue;
+        }
+        if (c !== 0x7b) {
+          stop = { message: `a JSON file must hold an array of objects (or one object); it starts with ${printable(JSON.stringify(chunk.toString('latin1', i, i + 1)))}`, line };
+          break;
+        }
+        single = true;
+      } else if (state === BETWEEN) {
+        if (c === 0x5d) {
+          if (expect && n > 0) bad('E_JSON', `invalid JSON array: a ',' after array element ${n} with no element after it`, line);
+          state = AFTER;
+          continue;
+        }
+        if (c === 0x2c) {
+          if (expect) bad('E_JSON', `invalid JSON array: a ',' where array element ${n + 1} should be`, line);
+          expect = true;
+          continue;
+        }
+        if (!expect) bad('E_JSON', `invalid JSON array: no ',' between array elements ${n} and ${n + 1}`, line);
+      } else {
+        stop = { message: `invalid JSON: something follows the ${single ? 'object' : 'array'} that ends before line ${line}`, line };
+        break;
+      }
+      // An element (or the one object) starts here.
+      state = IN;
+      n++;
+      elemLine = line;
+      from = i;
+      size = 0;
+      if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth = maxDepth = 1;
+    }
+    if (stop !== null) break;
+    if (state === IN) keep(chunk, from, chunk.length);
+    if (batch.length >= 256 || batchBytes >= 16 << 20) {
+      yield batch;
+      batch = [];
+      batchBytes = 0;
+    }
   }
-  batch.push({ file: label(src), line: lines, code: 'E_JSON', message: `invalid JSON array: ${failure.message}`, raw: null });
-  yield batch;
+  if (stop === null && state === IN) stop = { message: `invalid JSON: the file ends inside ${what()} (truncated?)`, line: elemLine };
+  else if (stop === null && state === BETWEEN) stop = { message: `invalid JSON array: the file ends before the array's closing ']' (truncated?)`, line };
+  if (stop !== null) bad('E_JSON', stop.message, stop.line);
+  if (batch.length > 0) yield batch;
 }
 
 /** A plain text file as one record: {id: path, text}. */
@@ -460,6 +697,14 @@ export async function* readTextFile(src: InputSource, opts: ReadOptions = {}): A
     return;
   }
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  const bom = utf16Bom(buf);
+  if (bom !== null) {
+    // (A UTF-16 text: decoded by its BOM; a lone surrogate or odd last byte becomes U+FFFD.)
+    const text = fromUtf16(buf.subarray(2), bom);
+    if (text.includes('\ufffd')) opts.onInvalidUtf8?.(label(src), 1);
+    yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];
+    return;
+  }
   const text = buf.toString('utf8');
   if (text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf)) opts.onInvalidUtf8?.(label(src), 1);
   yield [{ file: label(src), line: 1, format: 'text', value: { [opts.idField ?? 'id']: label(src), [opts.textField ?? 'text']: text }, raw: null }];

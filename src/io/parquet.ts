@@ -330,7 +330,10 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     const table = tableOf(name, metadata);
     const tree = parquetSchema(metadata);
     const textNode = tree.children.find((c) => c.element.name === textField);
-    if (!textNode) throw pqError(name, `no column "${textField}" to clean (columns: ${table.columns.join(', ')}); name the text column with --text-field`);
+    if (!textNode) {
+      const dotted = textField.includes('.') ? ' (a dotted --text-field is a path into JSON records: Parquet struct fields are not followed, name a top-level column)' : '';
+      throw pqError(name, `no column "${textField}" to clean (columns: ${table.columns.join(', ')}); name the text column with --text-field${dotted}`);
+    }
     if (textNode.children.length > 0 || textNode.element.type !== 'BYTE_ARRAY' || textNode.element.repetition_type === 'REPEATED' || isRaw(textNode.element)) {
       throw pqError(name, `column "${textField}" is ${describe(textNode)}, not text; name the text column with --text-field`);
     }

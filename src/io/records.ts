@@ -12,7 +12,7 @@ export type FormatOption = Format | 'auto';
 export interface RawRecord {
   /** Input the record came from ('-' for standard input). */
   file: string;
-  /** 1-based source line where the record starts (for JSON arrays: where the element ends; for Parquet: the row). */
+  /** 1-based source line where the record starts (for JSON arrays too: where the element starts; for Parquet: the row). */
   line: number;
   format: Format;
   /** The parsed value (for Parquet: the row, its values typed as parquet.ts says). */
@@ -81,6 +81,11 @@ export interface InputSource {
   format: Format;
   /** Size on disk (-1 for stdin). */
   bytes: number;
+  /**
+   * JSONL whose lines end in CR alone (classic Mac OS; seen in the first 64 KB: CRs and no newline): read
+   * as a stream, its CRs made newlines (a raw CR cannot be inside a JSON line, so none is text).
+   */
+  crLines?: boolean;
   /** Name used in messages when it differs from the path read (the stdin spool is shown as '-'). */
   display?: string;
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readBlock, SideFile, SideReader, SideWriter, type BlockAt } from '../side.js';
 import { LineEncoder } from '../io/blocks.js';
-import { eachJsonlBytes, isBad, type InPlaceReader, type ItemSink } from '../io/input.js';
+import { eachJsonlBytes, isBad, type BadRecord, type InPlaceReader, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
 import { learnLoaded, learnRecord, PARSE, type PageSource } from '../doc.js';
@@ -19,7 +19,7 @@ import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
 import { LaneIndex, RunStats } from '../stats.js';
 import type { CleanRow } from '../io/output.js';
-import { attrLines, StripContext } from '../strip-context.js';
+import { attrLines, StripContext, type Reject } from '../strip-context.js';
 import { countLines, readChunk, type Chunk } from './plan.js';
 
 export interface WorkerInit {
@@ -29,6 +29,8 @@ export interface WorkerInit {
   opts: RunOptions;
   /** Pass 1 of clean: write each chunk's analyses to a file of this thread in this directory. */
   cacheDir?: string;
+  /** Pass 1 of learn with --on-error skip: send the rejected records back (clean's pass 2 rejects them instead). */
+  rejects?: boolean;
   /** Pass 1: spill the table's single-document units to runs in this directory when it is full at `from` slots or more (spill.ts). */
   spill?: { dir: string; from: number };
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
@@ -157,13 +159,17 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     let bad: ChunkBad | null = null;
     records = 0;
     chars = 0;
+    const rejected: BadRecord[] | undefined = init.rejects ? [] : undefined;
     const lines = eachChunkItem(
       c,
       fds,
       opts,
       (r) => {
         if (isBad(r)) {
-          if (skip) return true;
+          if (skip) {
+            rejected?.push(r);
+            return true;
+          }
           bad = { line: r.line, code: r.code, message: r.message };
           return false;
         }
@@ -182,7 +188,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
         sideError = `cannot write ${sideFile.file}: ${(e as Error).message}`;
       }
     }
-    post({ type: 'chunk', index: c.index, lines, records, chars, bad, docs: model.docs, side: at, sideError });
+    post({ type: 'chunk', index: c.index, lines, records, chars, bad, docs: model.docs, side: at, sideError, rejected });
   };
 }
 
@@ -230,7 +236,7 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     // Output lines become bytes as they come (a chunk's output is moved, not copied: the main thread only writes bytes).
     out = new LineEncoder();
     label = c.label;
-    const rejects: string[] = [];
+    const rejects: Reject[] = [];
     // A row sink (Parquet output, in-process only) takes records with their values, not lines.
     rows = init.rows ? [] : null;
     let bad: ChunkBad | null = null;

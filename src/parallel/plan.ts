@@ -200,7 +200,8 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
   let index = 0;
   for (let f = 0; f < sources.length; f++) {
     const src = sources[f]!;
-    if (!src.gzip && src.name !== '-' && src.format !== 'warc') {
+    // (A file whose lines end in CR alone is streamed: sourceBytes makes its CRs newlines.)
+    if (!src.gzip && src.name !== '-' && src.format !== 'warc' && src.crLines !== true) {
       for (const c of planChunks([src], CHUNK_BYTES, opts.maxDocBytes)) {
         opts.onBytes?.(c.end - c.start);
         yield { ...c, index: index++, fileIndex: f };

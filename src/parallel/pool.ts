@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { BoilerstripError, type ErrorCode } from '../errors.js';
-import type { InputSource } from '../io/input.js';
+import type { BadRecord, InputSource } from '../io/input.js';
 import { Model, type ModelParts } from '../model.js';
 import { Counter64 } from '../counter.js';
 import type { RunOptions } from '../run-options.js';
@@ -22,6 +22,7 @@ import { feedChunks, type Chunk } from './plan.js';
 import type { CleanRow } from '../io/output.js';
 import { chunkWorker, type ChunkBad, type LocalModel, type WorkerInit, type WorkerRequest } from './chunk-work.js';
 import type { BlockAt } from '../side.js';
+import { rejectLine, type Reject } from '../strip-context.js';
 
 /** Options that can cross to a thread (no functions or streams). */
 function portable(opts: RunOptions): RunOptions {
@@ -84,7 +85,9 @@ interface ChunkReply {
   bad: ChunkBad | null;
   /** UTF-8 output of the chunk (moved from the thread). */
   out?: ArrayBuffer;
-  rejects?: string[];
+  rejects?: Reject[];
+  /** Pass 1 of learn with --on-error skip: the chunk's rejected records (lines relative to the chunk). */
+  rejected?: BadRecord[];
   /** --attributes: the chunk's attribute lines, per input file in order. */
   attrs?: [string, string][];
   stats?: RunStats;
@@ -263,6 +266,7 @@ export async function learnChunks(
   cache?: { dir: string; blocks: BlockAt[]; fail: (why: string) => void },
   feed?: AsyncGenerator<Chunk>,
   spill?: { dir: string; from: number; lastCounts?: boolean },
+  onRejected?: (r: BadRecord[], lines: string[]) => Promise<void>,
 ): Promise<void> {
   const chunks: Chunk[] = [];
   let fileLines = 0;
@@ -277,7 +281,7 @@ export async function learnChunks(
   const wholeBudget = local ? (): void => {} : model.counter.shareBudget(share);
   let bytes = 0;
   const threadsUsed: Thread[] = [new LocalThread({ model }), ...lease(threads - 1)];
-  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
+  const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill, rejects: onRejected !== undefined }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
     chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
     if (cache && r.sideError) cache.fail(r.sideError);
@@ -288,6 +292,11 @@ export async function learnChunks(
     }
     fileLines += r.lines;
     if (r.bad) throw badError(r.bad, c.label, fileLines - r.lines + r.bad.line);
+    if (onRejected && r.rejected && r.rejected.length > 0) {
+      const base = fileLines - r.lines;
+      const rej = r.rejected.map((b) => ({ ...b, line: b.line + base }));
+      await onRejected(rej, rej.map((b) => rejectLine(b.raw !== null ? b.raw + '\n' : { file: b.file, line: b.line, code: b.code, error: b.message }, 0)));
+    }
     tick(r.records ?? 0, r.chars ?? 0);
     return true;
   }).catch((e: unknown) => {
@@ -376,7 +385,7 @@ export async function stripChunks(
     const base = fileLines;
     fileLines += r.lines;
     if (r.stats) stats.absorb(r.stats, base, r.units);
-    await emit(r.out && r.out.byteLength > 0 ? Buffer.from(r.out) : null, r.rejects ?? [], r.attrs, r.rows);
+    await emit(r.out && r.out.byteLength > 0 ? Buffer.from(r.out) : null, (r.rejects ?? []).map((x) => rejectLine(x, base)), r.attrs, r.rows);
     if (r.bad) throw badError(r.bad, c.label, base + r.bad.line);
     tick();
     return true;
