@@ -111,7 +111,7 @@ export class RunStats {
   copies = 0;
   charsIn = 0;
   charsOut = 0;
-  /** Characters removed from the documents written changed, by the reason of their span (with --report). */
+  /** Characters removed from the documents written changed (or dropped: --on-empty drop), by the reason of their span (with --report). */
   removedByReason: Partial<Record<Reason, number>> = {};
   invalidUtf8Lines = 0;
   /** WARC records that are no document (requests, metadata, non-HTML responses): read past, not records. */

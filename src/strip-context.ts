@@ -183,16 +183,20 @@ function processRecord(
   if (res.fallback) stats.fallbackDocs++;
   if (res.copies > 1) stats.copies++;
   let newText: string | null = res.spans.length > 0 ? res.text : null;
+  // A dropped document is counted as every other one (its characters in, its site's documents, its
+  // removed units), with nothing out: the report's figures do not depend on --on-empty.
+  let drop = false;
   if (res.emptied) {
     stats.emptied++;
     if (onEmpty === 'drop') {
       stats.dropped++;
-      return null;
+      drop = true;
     }
     if (onEmpty === 'keep') newText = null;
   }
-  if (newText !== null) stats.changed++;
-  const outText = newText ?? t;
+  const changed = newText !== null && !drop;
+  if (changed) stats.changed++;
+  const outText = drop ? '' : (newText ?? t);
   stats.charsIn += t.length;
   stats.charsOut += outText.length;
   if (collect) {
@@ -203,7 +207,7 @@ function processRecord(
       stats.sites.set(site, f);
     }
     f.docs++;
-    if (newText !== null) f.changed++;
+    if (changed) f.changed++;
     if (res.emptied) f.emptied++;
     f.charsIn += t.length;
     f.charsOut += outText.length;
@@ -221,6 +225,7 @@ function processRecord(
     }
     stats.samples = offerSample(stats.samples, site, t, res, () => idAndUrl(r, fields, meta));
   }
+  if (drop) return null;
   if (annotate !== null) newText = null; // annotate keeps the text
   if (rows !== null) {
     rows.push({ record: r, text: d.html !== null ? (newText ?? t) : newText, spans: annotate !== null ? res.spans : null });

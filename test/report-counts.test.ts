@@ -1,0 +1,68 @@
+/**
+ * The report's counts against what the run did: documents all chrome under each --on-empty, the records
+ * chart, and removed units judged by corpus-wide counts (listed per site, their df over what it counts).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPool } from '../src/sim/articles.js';
+import { simRecord, simulate } from '../src/sim/generate.js';
+import type { RunReport } from '../src/stats.js';
+import { ROOT, run, tmpdir } from './helpers/cli.js';
+import { body } from './helpers/words.js';
+
+const dir = tmpdir('bs-report-counts-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A line no site repeats in its own pages, twice on one page of each of 12 small sites: chrome by the
+ * corpus-wide counts only. (Short: near-copies are not taken out of its counts.)
+ */
+const SHARED = 'Read more regional news from our partners';
+const SMALL_SITES = 12;
+
+let crawl = '';
+beforeAll(() => {
+  const lines = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 5, docs: 60 })].map(simRecord);
+  // A site whose pages are all chrome (6 of them, every line on every page).
+  for (let i = 0; i < 6; i++) lines.push(JSON.stringify({ id: `chrome-${i}`, url: `https://chrome.example/${i}`, text: 'القائمة الرئيسية\nجميع الحقوق محفوظة للموقع' }));
+  for (let s = 0; s < SMALL_SITES; s++) {
+    for (let i = 0; i < 3; i++) {
+      const text = `${body(100 * s + 2 * i)}\n${body(100 * s + 2 * i + 1)}`;
+      lines.push(JSON.stringify({ id: `small-${s}-${i}`, url: `https://small${s}.example/p${i}`, text: i === 0 ? `${SHARED}\n${text}\n${SHARED}` : text }));
+    }
+  }
+  crawl = path.join(dir, 'crawl.jsonl');
+  fs.writeFileSync(crawl, lines.join('\n') + '\n');
+});
+
+function report(args: string[], env: NodeJS.ProcessEnv = {}): RunReport {
+  const rep = path.join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
+  const r = run([...args, '--report', rep, '--quiet'], { env });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(fs.readFileSync(rep, 'utf8')) as RunReport;
+}
+
+describe('--report under each --on-empty', () => {
+  it('counts the documents all chrome alike: characters in, per-site figures and units do not depend on --on-empty', () => {
+    const reps = Object.fromEntries((['keep', 'empty', 'drop'] as const).map((m) => [m, report(['clean', crawl, '-o', path.join(dir, `out-${m}.jsonl`), '--on-empty', m])])) as Record<'keep' | 'empty' | 'drop', RunReport>;
+    const { keep, empty, drop } = reps;
+    expect(keep.docs.emptied).toBeGreaterThanOrEqual(6);
+    expect(drop.records.dropped).toBe(keep.docs.emptied);
+    for (const r of [keep, empty, drop]) {
+      expect(r.chars.in).toBe(keep.chars.in);
+      // Per site: every document cleaned, every one all chrome.
+      expect(r.sites.reduce((a, s) => a + s.docs, 0)).toBe(r.docs.cleaned);
+      expect(r.sites.reduce((a, s) => a + s.emptied, 0)).toBe(r.docs.emptied);
+      expect(r.sites.map(({ site, docs, emptied, charsIn }) => ({ site, docs, emptied, charsIn }))).toEqual(keep.sites.map(({ site, docs, emptied, charsIn }) => ({ site, docs, emptied, charsIn })));
+      expect(r.removedUnits).toEqual(keep.removedUnits);
+    }
+    // A dropped document's characters are all removed (none are written), as an emptied one's.
+    expect(drop.chars.out).toBe(empty.chars.out);
+    expect(drop.sites).toEqual(empty.sites.map((s) => ({ ...s, changed: s.changed - s.emptied })));
+    for (const r of [empty, drop]) expect(Object.values(r.chars.removedByReason!).reduce((a, b) => a + b, 0)).toBe(r.chars.in - r.chars.out);
+    // The output is what it was: the dropped documents are not in it.
+    const out = (m: string): string[] => fs.readFileSync(path.join(dir, `out-${m}.jsonl`), 'utf8').trim().split('\n');
+    expect(out('drop')).toEqual(out('keep').filter((l) => !l.includes('"chrome-')));
+  });
+});
