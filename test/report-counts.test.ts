@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docsOutcomes, reportHtml } from '../src/report/html.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
 import type { RunReport } from '../src/stats.js';
@@ -64,5 +65,27 @@ describe('--report under each --on-empty', () => {
     // The output is what it was: the dropped documents are not in it.
     const out = (m: string): string[] => fs.readFileSync(path.join(dir, `out-${m}.jsonl`), 'utf8').trim().split('\n');
     expect(out('drop')).toEqual(out('keep').filter((l) => !l.includes('"chrome-')));
+  });
+
+  it("the records chart agrees with the JSON's counts under keep, empty and drop, and sums to the records in", () => {
+    const outcome = (m: string): Record<string, number> => {
+      const r = report(['clean', crawl, '-o', path.join(dir, `chart-${m}.jsonl`), '--on-empty', m]);
+      const segs = docsOutcomes(r);
+      expect(segs.reduce((a, s) => a + s.n, 0)).toBe(r.records.in);
+      const by = Object.fromEntries(segs.map((s) => [s.label.replace(/^all chrome.*/, 'all chrome'), s.n]));
+      expect(by['all chrome']).toBe(r.docs.emptied);
+      expect(by.changed! + by['all chrome']! + by.unchanged!).toBe(r.docs.cleaned);
+      // Under keep and drop, docs.changed leaves the documents all chrome out; under empty they are in it.
+      expect(by.changed).toBe(m === 'empty' ? r.docs.changed - r.docs.emptied : r.docs.changed);
+      const html = reportHtml(r);
+      const chart = html.slice(html.indexOf('id="docs-chart"'), html.indexOf('</svg>', html.indexOf('id="docs-chart"')));
+      for (const [label, n] of Object.entries(by)) if (n > 0 && label !== 'all chrome') expect(chart).toContain(`>${label} ${n.toLocaleString('en-US')} (`);
+      return by;
+    };
+    const keep = outcome('keep');
+    expect(keep['all chrome']).toBeGreaterThanOrEqual(6);
+    expect(keep.changed).toBeGreaterThan(0);
+    expect(outcome('empty')).toEqual(keep);
+    expect(outcome('drop')).toEqual(keep);
   });
 });

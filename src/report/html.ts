@@ -92,16 +92,29 @@ function share(s: { charsIn: number; charsOut: number }): number {
   return s.charsIn > 0 ? (s.charsIn - s.charsOut) / s.charsIn : 0;
 }
 
-/** One stacked bar: documents changed, emptied, unchanged (and records without text, rejected). */
-function docsChart(r: RunReport): string {
+/**
+ * One stacked bar: documents changed, all chrome, unchanged (and records without text, rejected); the
+ * segments sum to the records in. `docs.changed` counts the documents written changed: under --on-empty
+ * empty that takes in the ones all chrome (written empty), under keep (written unchanged) and drop (not
+ * written) it does not.
+ */
+export function docsOutcomes(r: RunReport): { label: string; n: number; color: string }[] {
   const passed = Object.values(r.records.passedThrough ?? {}).reduce((a, b) => a + b, 0);
-  return stackedBar('docs-chart', 'Records by outcome', [
-    { label: 'changed', n: r.docs.changed - r.docs.emptied, color: '#d9534f' },
-    { label: 'all chrome', n: r.docs.emptied, color: '#8e44ad' },
-    { label: 'unchanged', n: r.docs.cleaned - r.docs.changed, color: '#9bb7d4' },
+  const onEmpty = r.options?.onEmpty ?? 'keep';
+  const { cleaned, emptied } = r.docs;
+  const changed = Math.max(0, onEmpty === 'empty' ? r.docs.changed - emptied : r.docs.changed);
+  const chrome = onEmpty === 'drop' ? 'all chrome, dropped' : onEmpty === 'empty' ? 'all chrome, emptied' : 'all chrome, kept as is';
+  return [
+    { label: 'changed', n: changed, color: '#d9534f' },
+    { label: chrome, n: emptied, color: '#8e44ad' },
+    { label: 'unchanged', n: Math.max(0, cleaned - changed - emptied), color: '#9bb7d4' },
     { label: 'no text', n: passed, color: '#cccccc' },
     { label: 'rejected', n: r.records.rejected, color: '#555555' },
-  ]);
+  ];
+}
+
+function docsChart(r: RunReport): string {
+  return stackedBar('docs-chart', 'Records by outcome', docsOutcomes(r));
 }
 
 /** The characters removed, by the reason of their span (reports of builds before it have none: empty). */
