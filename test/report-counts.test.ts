@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsOutcomes, reportHtml } from '../src/report/html.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
-import type { RunReport } from '../src/stats.js';
+import type { RunReport, UnitFigures } from '../src/stats.js';
 import { ROOT, run, tmpdir } from './helpers/cli.js';
 import { body } from './helpers/words.js';
 
@@ -87,5 +87,62 @@ describe('--report under each --on-empty', () => {
     expect(keep.changed).toBeGreaterThan(0);
     expect(outcome('empty')).toEqual(keep);
     expect(outcome('drop')).toEqual(keep);
+  });
+});
+
+describe('removed units judged by corpus-wide counts', () => {
+  const shared = (r: RunReport): UnitFigures[] => (r.removedUnits as UnitFigures[]).filter((u) => u.text === SHARED);
+
+  it('are listed under each site that removed them, with their removals there and the df over the corpus; the same for any thread count', () => {
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(16 * 1024) };
+    const reps = ['1', '2', '3'].map((t) => report(['clean', crawl, '-o', path.join(dir, `u-${t}.jsonl`), '--threads', t], env));
+    const r = reps[0]!;
+    const units = shared(r);
+    expect(units.map((u) => u.site).sort()).toEqual(Array.from({ length: SMALL_SITES }, (_, s) => `small${s}.example`).sort());
+    for (const u of units) expect(u).toMatchObject({ scope: 'corpus', df: SMALL_SITES, of: r.model!.docs, removals: 2, reason: 'line' });
+    for (const x of reps.slice(1)) expect(x.removedUnits).toEqual(r.removedUnits);
+    // Every df is over what it counts: never more than all of it.
+    for (const u of r.removedUnits as UnitFigures[]) {
+      expect(u.df).toBeLessThanOrEqual(u.of);
+      expect(u.of).toBe(u.scope === 'corpus' ? r.model!.docs : (r.sites.find((s) => s.site === u.site)?.docs ?? -1));
+    }
+    for (const m of reportHtml(r).matchAll(/<td>[\d,]+ <span class="muted">\((\d+)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+    // The page lists it under each site, its share over all documents.
+    const html = reportHtml({ ...r, removedUnits: units });
+    expect(html.match(/<div class="site-units">/g)).toHaveLength(SMALL_SITES);
+    expect(html.split(`>${SHARED}</td>`)).toHaveLength(SMALL_SITES + 1);
+    expect(html.split(`<td>${SMALL_SITES} <span class="muted">(${Math.round((100 * SMALL_SITES) / r.model!.docs)}% of all)</span></td><td>2</td>`)).toHaveLength(SMALL_SITES + 1);
+  });
+
+  it("strip: the df's share is over the model's documents, not this input's", () => {
+    const model = path.join(dir, 'all.model');
+    expect(run(['learn', crawl, '-m', model, '--quiet']).status).toBe(0);
+    // Strip a few pages only: the model's site has many more.
+    const few = path.join(dir, 'few.jsonl');
+    const lines = fs.readFileSync(crawl, 'utf8').trim().split('\n');
+    fs.writeFileSync(few, [...lines.slice(0, 8), ...lines.filter((l) => l.includes('"small'))].join('\n') + '\n');
+    const full = report(['clean', crawl, '-o', path.join(dir, 'full.jsonl')]);
+    const r = report(['strip', '-m', model, few, '-o', path.join(dir, 'few.out.jsonl')]);
+    const modelDocs = new Map(full.sites.map((s) => [s.site, s.docs]));
+    let bigger = 0;
+    for (const u of r.removedUnits as UnitFigures[]) {
+      expect(u.df).toBeLessThanOrEqual(u.of);
+      expect(u.of).toBe(u.scope === 'corpus' ? full.model!.docs : modelDocs.get(u.site));
+      if (u.of > r.sites.find((s) => s.site === u.site)!.docs) bigger++;
+    }
+    expect(bigger).toBeGreaterThan(0);
+    expect(shared(r)).toHaveLength(SMALL_SITES);
+    const html = reportHtml(r);
+    for (const m of html.matchAll(/<td>[\d,]+ <span class="muted">\((\d+)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+  });
+
+  it('a report of an older build (removals named docs, no denominator) still draws, without a share', () => {
+    const r = report(['clean', crawl, '-o', path.join(dir, 'old.jsonl')]);
+    const old = { ...r, removedUnits: (r.removedUnits as UnitFigures[]).map(({ site, reason, df, removals, text }) => ({ site, reason, df, docs: removals, text })) } as RunReport;
+    const html = reportHtml(old);
+    expect(html).toContain('<table class="units">');
+    expect(html).not.toMatch(/<td>[\d,]+ <span class="muted">\(\d+%/);
+    const first = old.removedUnits[0]!;
+    expect(html).toContain(`<td>${first.df.toLocaleString('en-US')}</td><td>${(first as { docs: number }).docs.toLocaleString('en-US')}</td>`);
   });
 });
