@@ -54,3 +54,36 @@ describe('inspect: chrome units without a stored text', () => {
     expect(table.stdout).toContain(`not listed: chrome units with no stored sample text, at most ${merged.notListed.keys} `);
   });
 });
+
+describe('inspect and merge: help and columns', () => {
+  it('inspect has no --chain-ratio (it changes nothing inspect lists): not in its help, refused when given', () => {
+    const help = run(['inspect', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).not.toContain('--chain-ratio');
+    const r = run(['inspect', path.join(dir, 'all.model'), '--chain-ratio', '0.5']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--chain-ratio has no effect on inspect/);
+  });
+
+  it('cuts long site names and unit texts with … (--json and --site have them whole)', () => {
+    const m = path.join(dir, 'all.model');
+    const r = run(['inspect', m, '--min-docs', '2', '--site', LONG_SITE]);
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.split('\n').filter((l) => l.includes('news.a-rather'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const l of rows) expect(l).toContain(`${LONG_SITE.slice(0, 19)}…  `);
+    const long = rows.find((l) => l.includes(LONG_LINE.slice(0, 40)))!;
+    expect(long).toContain(`${LONG_LINE.slice(0, 89)}…`);
+    // Short ones are not marked.
+    expect(rows.find((l) => l.endsWith(SPLIT))).toBeDefined();
+    expect(inspect(m, '--site', LONG_SITE).chrome.map((u) => u.site)).toContain(LONG_SITE);
+  });
+
+  it("merge's help says --prune-below takes 1 or 2", () => {
+    const help = run(['merge', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--prune-below Drop units in fewer documents: 1 \(keep every unit\) or 2 .*no other value/);
+    const bad = run(['merge', path.join(dir, 'a.model'), '-o', path.join(dir, 'x.model'), '--prune-below', '3']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--prune-below must be a whole number from 1 to 2');
+  });
+});

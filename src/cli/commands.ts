@@ -403,6 +403,7 @@ export async function cmdReport(a: { reportFile: string; output?: string; title?
 }
 
 export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
+  if (a['chain-ratio'] !== undefined) fail('--chain-ratio has no effect on inspect: it decides, document by document, when a ticker or menu line goes whole; inspect lists units by their counts');
   const o = runOptions(a);
   const model = loadModel(a.modelFile);
   const site = a.site === undefined ? undefined : siteIn(model, a.site);
@@ -421,8 +422,9 @@ export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: str
   process.stdout.write(`model: ${model.docs} documents, ${model.sites.size} sites, ${model.counter.size} units\n`);
   process.stdout.write('    df  share  kind      site                  text\n');
   for (const u of units) {
-    const text = u.text.replace(/\s+/g, ' ').slice(0, 90);
-    process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${(u.site || '(no site)').slice(0, 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
+    // Long texts and site names are cut, with … where they were (--json has them whole; --site takes the whole name).
+    const text = cut(u.text.replace(/\s+/g, ' '), 90);
+    process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${cut(u.site || '(no site)', 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
   }
   if (withoutText > 0) {
     process.stdout.write(
@@ -431,6 +433,14 @@ export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: str
         'so not one that reached 2 only in a merge of shards or of threads; copy fingerprints and prose labels, never chrome, are among these keys)\n',
     );
   }
+}
+
+/** `s` in at most `n` UTF-16 units: cut with … at the end when longer. */
+function cut(s: string, n: number): string {
+  if (s.length <= n) return s;
+  // (Not between the halves of a surrogate pair.)
+  const end = /[\ud800-\udbff]/.test(s[n - 2]!) ? n - 2 : n - 1;
+  return `${s.slice(0, end)}…`;
 }
 
 /**
