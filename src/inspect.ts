@@ -6,7 +6,7 @@
  */
 import levenshtein from 'fast-levenshtein';
 import { KIND_NAMES, type Kind, type KindName } from './analyze.js';
-import { GLOBAL_SITE, parseSample, type Model } from './model.js';
+import { GLOBAL_SITE, keyString, parseSample, type Model } from './model.js';
 import { normalize } from './normalize.js';
 import { Stripper, type StripOptions } from './strip.js';
 
@@ -28,7 +28,26 @@ export interface InspectOptions extends StripOptions {
   group?: number;
 }
 
-export function chromeUnits(model: Model, opts: InspectOptions = {}): { units: ChromeUnit[]; withoutText: number } {
+/**
+ * What inspect can list: the units with a stored sample text. The model keeps one for a unit when it
+ * reaches 2 documents in one table (at most maxTexts of them): a unit that reached 2 only when tables were
+ * added (shards merged, or threads' tables at the end of learn) has none, nor does one past a full store.
+ * Such keys carry no site or kind, so which of them are chrome cannot be told: `withoutText` counts the
+ * keys of the whole model that reach the lowest threshold of any site with no text, an upper bound on the
+ * chrome units not listed (copy fingerprints, element paths and prose labels, never chrome and never given a
+ * text, are among them).
+ */
+export interface ChromeListing {
+  units: ChromeUnit[];
+  /** Keys reaching `withoutTextMinDocs` documents with no stored text: at most this many chrome units are not listed. */
+  withoutText: number;
+  /** The lowest threshold any site (or the corpus-wide counts) uses: keys below it are chrome nowhere. */
+  withoutTextMinDocs: number;
+  /** The sample store is full (model.maxTexts): units past it have no text. */
+  textStoreFull: boolean;
+}
+
+export function chromeUnits(model: Model, opts: InspectOptions = {}): ChromeListing {
   const stripper = new Stripper(model, opts);
   const wanted = opts.site?.toLowerCase();
   const units: ChromeUnit[] = [];
@@ -53,11 +72,19 @@ export function chromeUnits(model: Model, opts: InspectOptions = {}): { units: C
     units.push({ site: site === GLOBAL_SITE ? '(all sites)' : site, kind: KIND_NAMES[kind as Kind]!, df, share: th.docs > 0 ? Math.round((df / th.docs) * 1000) / 1000 : 0, text, variants: [] });
   }
   units.sort((a, b) => b.df - a.df || (a.site < b.site ? -1 : a.site > b.site ? 1 : 0) || (a.text < b.text ? -1 : 1));
+  // Keys with no stored text cannot be listed (nor told apart): counted, at the lowest threshold in use.
+  let least = Infinity;
+  for (const site of [...model.sites.keys(), GLOBAL_SITE]) {
+    const t = stripper.thresholds(site);
+    least = Math.min(least, site === GLOBAL_SITE ? Math.min(t.gt, t.gtt) : Math.min(t.t, t.tt));
+  }
+  least = Math.max(1, least);
   let withoutText = 0;
-  // Chrome keys with no stored text (the sample store was full) are counted, not shown.
-  if (model.texts.size >= model.maxTexts) withoutText = -1;
+  model.counter.forEach((a, b, n) => {
+    if (n >= least && !model.texts.has(keyString(a, b))) withoutText++;
+  });
   const grouped = (opts.group ?? 0.25) > 0 ? groupVariants(units, opts.group ?? 0.25) : units;
-  return { units: grouped.slice(0, opts.top ?? 100), withoutText };
+  return { units: grouped.slice(0, opts.top ?? 100), withoutText, withoutTextMinDocs: least, textStoreFull: model.texts.size >= model.maxTexts };
 }
 
 /** Fold each short text into the first more frequent text of its site within the distance. */

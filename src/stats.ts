@@ -75,21 +75,44 @@ export class LaneIndex {
 
 /**
  * Removed units of a chunk as a thread sends them (see RunStats.takeUnits): key lanes (k1, k2 >>> 11) and
- * documents per unit, and the figures of those the thread sends for the first time (by index here).
+ * removals per unit, and the figures of those the thread sends for the first time (by index here).
  */
 export interface PackedUnits {
   a: Int32Array;
   b: Int32Array;
-  docs: Int32Array;
+  removals: Int32Array;
   first: [number, UnitFigures][];
 }
 
+/**
+ * A unit removed from the documents of one site. A unit judged by the corpus-wide counts (a small site's)
+ * is tallied per site too, each site with its own removals, its `df` the corpus-wide one.
+ */
 export interface UnitFigures {
   site: string;
   reason: Reason;
+  /** Whose counts judged it: the site's own, or the corpus-wide ones (sites under --min-site-docs). */
+  scope: 'site' | 'corpus';
+  /** Documents with the unit as the model counted them: of the site (scope site), of the corpus (scope corpus). */
   df: number;
-  docs: number;
+  /** What `df` is out of: the model's documents of the site (scope site), or all the model's documents (scope corpus). */
+  of: number;
+  /** Times it was removed from this site's documents in this run (a unit can occur more than once in a document). */
+  removals: number;
   text: string;
+}
+
+/**
+ * The lanes a corpus-wide unit key is tallied by in one site: the key mixed with the site's key, so each
+ * site that removed it has its own tally (53 bits of the mix, as of any key: a rare merge does no harm).
+ */
+export function corpusUnitLanes(k1: number, k2: number, s1: number, s2: number): [number, number] {
+  let a = Math.imul(k1 ^ s1, 0x85ebca6b) ^ s2;
+  a ^= a >>> 13;
+  let b = Math.imul(k2 ^ s2, 0xc2b2ae35) ^ Math.imul(s1, 0x27d4eb2f);
+  b ^= b >>> 16;
+  a = Math.imul(a ^ b, 0x9e3779b1) | 0;
+  return [a, b | 0];
 }
 
 /** Everything counted in a run; `report()` is what --report writes. */
@@ -111,7 +134,7 @@ export class RunStats {
   copies = 0;
   charsIn = 0;
   charsOut = 0;
-  /** Characters removed from the documents written changed, by the reason of their span (with --report). */
+  /** Characters removed from the documents written changed (or dropped: --on-empty drop), by the reason of their span (with --report). */
   removedByReason: Partial<Record<Reason, number>> = {};
   invalidUtf8Lines = 0;
   /** WARC records that are no document (requests, metadata, non-HTML responses): read past, not records. */
@@ -164,27 +187,27 @@ export class RunStats {
       for (let i = 0; i < units.a.length; i++) {
         // (`first` is in index order.)
         const u = f < units.first.length && units.first[f]![0] === i ? units.first[f++]![1] : undefined;
-        this.countUnit(units.a[i]!, units.b[i]!, units.docs[i]!, () => u && { ...u });
+        this.countUnit(units.a[i]!, units.b[i]!, units.removals[i]!, () => u && { ...u });
       }
     }
   }
 
-  /** One more document unit (k1, k2) (its 64-bit key) was removed from; `make` gives its figures when it is new. */
+  /** Unit (k1, k2) (its 64-bit key, or a site's lanes of a corpus-wide key) was removed once more; `make` gives its figures when it is new. */
   removedUnit(k1: number, k2: number, make: () => UnitFigures): void {
     this.countUnit(k1, k2 >>> 11, 1, make);
   }
 
   /**
-   * Count `docs` more documents a unit was removed from. Its figures (text, reason, ...) are made only
+   * Count `removals` more removals of a unit. Its figures (text, reason, ...) are made only
    * when the unit is new and there is room (MAX_UNITS); `make` returns undefined when the caller was not
    * given them (a thread sends each unit's figures once: the first time a unit comes, in input order, it
    * carries them).
    */
-  countUnit(a: number, b: number, docs: number, make: () => UnitFigures | undefined): void {
+  countUnit(a: number, b: number, removals: number, make: () => UnitFigures | undefined): void {
     const ix = (this.unitIndex ??= new LaneIndex());
     const e = ix.find(a, b);
     if (e >= 0) {
-      this.unitFigures[e]!.docs += docs;
+      this.unitFigures[e]!.removals += removals;
       return;
     }
     const u = ix.size < MAX_UNITS ? make() : undefined;
@@ -198,7 +221,7 @@ export class RunStats {
 
   /**
    * A thread's removed units of one chunk, as sent, taken out of these stats (which then go by structured
-   * clone without them): key lanes and document counts in typed arrays, full figures only for the units
+   * clone without them): key lanes and removal counts in typed arrays, full figures only for the units
    * this thread has not sent before (`sent` remembers them). Undefined when none were removed.
    */
   takeUnits(sent: LaneIndex): PackedUnits | undefined {
@@ -207,18 +230,18 @@ export class RunStats {
     const n = ix.size;
     const a = ix.k1.slice(0, n);
     const b = ix.k2.slice(0, n);
-    const docs = new Int32Array(n);
+    const removals = new Int32Array(n);
     const first: [number, UnitFigures][] = [];
     for (let e = 0; e < n; e++) {
       const u = this.unitFigures[e]!;
-      docs[e] = u.docs;
+      removals[e] = u.removals;
       if (sent.find(a[e]!, b[e]!) >= 0) continue;
       sent.add(a[e]!, b[e]!);
       first.push([e, u]);
     }
     this.unitIndex = null;
     this.unitFigures.length = 0;
-    return { a, b, docs, first };
+    return { a, b, removals, first };
   }
 
   reject(b: BadRecord): void {
@@ -235,7 +258,7 @@ export class RunStats {
   report(options: Record<string, unknown> = {}): RunReport {
     const m = this.model;
     const sites = [...this.sites].sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1));
-    const units = this.unitFigures.slice().sort((a, b) => b.docs - a.docs || b.df - a.df || (a.text < b.text ? -1 : 1));
+    const units = this.unitFigures.slice().sort((a, b) => b.removals - a.removals || b.df - a.df || cmpStr(a.text, b.text) || cmpStr(a.site, b.site));
     const secs = this.learnSeconds + this.stripSeconds;
     const siteRank = new Map(sites.map(([site], i) => [site, i]));
     return {
@@ -279,6 +302,18 @@ export class RunStats {
   }
 }
 
+/** A removed unit in a report of an older build: `docs` was the removals; its df's denominator was not said. */
+export interface OldUnitFigures {
+  site: string;
+  reason: Reason;
+  df: number;
+  docs: number;
+  text: string;
+  scope?: undefined;
+  of?: undefined;
+  removals?: undefined;
+}
+
 /** What --report writes (JSON) and `boilerstrip report` reads. */
 export interface RunReport {
   records: {
@@ -303,12 +338,17 @@ export interface RunReport {
   } | null;
   sites: (SiteFigures & { site: string })[];
   sitesOmitted: number;
-  removedUnits: UnitFigures[];
+  /** Reports of builds before the site/corpus split have `docs` (the removals), no `scope`, no `of`. */
+  removedUnits: (UnitFigures | OldUnitFigures)[];
   removedUnitsUntracked: number;
   /** Up to 20 documents (their text, or its start and the lines around what was removed, with the removed spans) for a before/after view. */
   samples: Omit<SampleDoc, 'key'>[];
   rejects: { file: string; line: number; code: string; message: string }[];
   options: Record<string, unknown>;
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function round(x: number): number {

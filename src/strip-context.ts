@@ -6,7 +6,7 @@ import { DocCleaner, docOf, isDoc, PARSE, type Doc } from './doc.js';
 import { attributesLine } from './io/attributes.js';
 import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
-import type { RunStats } from './stats.js';
+import { corpusUnitLanes, type RunStats, type UnitFigures } from './stats.js';
 import { Stripper, type Span } from './strip.js';
 import { offerSample } from './report/samples.js';
 import { detached } from './strings.js';
@@ -196,16 +196,20 @@ function processRecord(
   if (res.fallback) stats.fallbackDocs++;
   if (res.copies > 1) stats.copies++;
   let newText: string | null = res.spans.length > 0 ? res.text : null;
+  // A dropped document is counted as every other one (its characters in, its site's documents, its
+  // removed units), with nothing out: the report's figures do not depend on --on-empty.
+  let drop = false;
   if (res.emptied) {
     stats.emptied++;
     if (onEmpty === 'drop') {
       stats.dropped++;
-      return null;
+      drop = true;
     }
     if (onEmpty === 'keep') newText = null;
   }
-  if (newText !== null) stats.changed++;
-  const outText = newText ?? t;
+  const changed = newText !== null && !drop;
+  if (changed) stats.changed++;
+  const outText = drop ? '' : (newText ?? t);
   stats.charsIn += t.length;
   stats.charsOut += outText.length;
   if (collect) {
@@ -216,24 +220,40 @@ function processRecord(
       stats.sites.set(site, f);
     }
     f.docs++;
-    if (newText !== null) f.changed++;
+    if (changed) f.changed++;
     if (res.emptied) f.emptied++;
     f.charsIn += t.length;
     f.charsOut += outText.length;
     if (newText !== null) for (const [from, to, why] of res.spans) stats.removedByReason[why] = (stats.removedByReason[why] ?? 0) + to - from;
+    const model = stripper.model;
     for (const u of stripper.removedUnits!) {
       // (On an HTML page the block decision may keep what the text rules would cut.)
       if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;
-      stats.removedUnit(u.k1, u.k2, () => ({ site, reason: u.reason, df: u.df, docs: 1, text: detached(t.slice(u.start, Math.min(u.end, u.start + 200))) }));
+      const make = (): UnitFigures => ({
+        site,
+        reason: u.reason,
+        scope: u.corpus ? 'corpus' : 'site',
+        df: u.df,
+        of: u.corpus ? model.docs : model.siteDocs(site),
+        removals: 1,
+        text: detached(t.slice(u.start, Math.min(u.end, u.start + 200))),
+      });
+      // A corpus-wide key is the same for every site: it is tallied under the site's own lanes of it.
+      if (u.corpus) {
+        const [s1, s2] = model.siteKey(site);
+        const [a, b] = corpusUnitLanes(u.k1, u.k2, s1, s2);
+        stats.removedUnit(a, b, make);
+      } else stats.removedUnit(u.k1, u.k2, make);
     }
     // The containers whose blocks the block decision removed: path and a sample of their text.
     if (d.html !== null) {
       cleaner.pageStripper!.removedContainers(d.html, site, (k1, k2, path, pages, text) => {
-        stats.removedUnit(k1, k2, () => ({ site, reason: 'structure', df: pages, docs: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
+        stats.removedUnit(k1, k2, () => ({ site, reason: 'structure', scope: 'site', df: pages, of: model.siteDocs(site), removals: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
       });
     }
     stats.samples = offerSample(stats.samples, site, t, res, () => idAndUrl(r, fields, meta));
   }
+  if (drop) return null;
   if (annotate !== null) newText = null; // annotate keeps the text
   if (rows !== null) {
     rows.push({ record: r, text: d.html !== null ? (newText ?? t) : newText, spans: annotate !== null ? res.spans : null });

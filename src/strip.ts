@@ -136,7 +136,10 @@ export interface StripResult {
 export interface RemovedUnit {
   k1: number;
   k2: number;
+  /** Documents with the unit: of its site, or of the corpus when `corpus` (a small site judged by corpus-wide counts). */
   df: number;
+  /** The key and df are the corpus-wide ones (the same for every site), not the site's. */
+  corpus: boolean;
   reason: Reason;
   start: number;
   end: number;
@@ -337,7 +340,7 @@ export class Stripper {
     if (removed) removed.length = 0;
     const fb = th.corpus;
     const note = (r: Reason, start: number, end: number): void => {
-      removed?.push({ k1: this.k1, k2: this.k2, df: this.df, reason: r, start, end });
+      removed?.push({ k1: this.k1, k2: this.k2, df: this.df, corpus: this.viaCorpus, reason: r, start, end });
     };
 
     for (let i = 0; i < n; i++) {

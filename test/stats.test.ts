@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LaneIndex, RunStats, type UnitFigures } from '../src/stats.js';
 import { rngInt } from './helpers/rng.js';
 
-const fig = (text: string): UnitFigures => ({ site: 's', reason: 'line', df: 3, docs: 1, text });
+const fig = (text: string): UnitFigures => ({ site: 's', reason: 'line', scope: 'site', df: 3, of: 10, removals: 1, text });
 
 describe('removed units for --report (stats.ts)', () => {
   it('LaneIndex gives keys dense indexes in the order first seen, through growth and clearing', () => {

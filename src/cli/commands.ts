@@ -462,20 +462,44 @@ export async function cmdReport(a: { reportFile: string; output?: string; title?
 }
 
 export async function cmdInspect(a: CommonArgs & { modelFile: string; site?: string; top: number; json?: boolean; group: number }): Promise<void> {
+  if (a['chain-ratio'] !== undefined) fail('--chain-ratio has no effect on inspect: it decides, document by document, when a ticker or menu line goes whole; inspect lists units by their counts');
   const o = runOptions(a);
   const model = loadModel(a.modelFile);
   const site = a.site === undefined ? undefined : siteIn(model, a.site);
-  const { units } = chromeUnits(model, { ...o, site, top: intIn(a.top, 'top', 1, 1e7), group: numIn(a.group, 'group', 0, 1) });
+  const { units, withoutText, withoutTextMinDocs, textStoreFull } = chromeUnits(model, { ...o, site, top: intIn(a.top, 'top', 1, 1e7), group: numIn(a.group, 'group', 0, 1) });
+  // Chrome units with no stored text are not listed; how many keys could be such is said (see chromeUnits).
+  const unlisted = {
+    keys: withoutText,
+    atLeastDocs: withoutTextMinDocs,
+    textStoreFull,
+    why: `keys of the whole model in ${withoutTextMinDocs}+ documents (the lowest threshold of any site) with no stored sample text: the chrome units among them are not listed. The model keeps a text for a unit when it reaches 2 documents in one table (at most ${model.maxTexts}${textStoreFull ? ', and its store is full' : ''}); a unit that reached 2 only when tables were added (merged shards, threads) has none. Copy fingerprints, element paths and prose labels, never chrome, have none either: this is an upper bound.`,
+  };
   if (a.json) {
-    process.stdout.write(JSON.stringify({ docs: model.docs, sites: model.sites.size, units: model.counter.size, chrome: units }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ docs: model.docs, sites: model.sites.size, units: model.counter.size, chrome: units, notListed: unlisted }, null, 2) + '\n');
     return;
   }
   process.stdout.write(`model: ${model.docs} documents, ${model.sites.size} sites, ${model.counter.size} units\n`);
   process.stdout.write('    df  share  kind      site                  text\n');
   for (const u of units) {
-    const text = u.text.replace(/\s+/g, ' ').slice(0, 90);
-    process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${(u.site || '(no site)').slice(0, 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
+    // Long texts and site names are cut, with … where they were (--json has them whole; --site takes the whole name).
+    const text = cut(u.text.replace(/\s+/g, ' '), 90);
+    process.stdout.write(`${String(u.df).padStart(6)}  ${u.share.toFixed(2).padStart(5)}  ${u.kind.padEnd(8)}  ${cut(u.site || '(no site)', 20).padEnd(20)}  ${text}${u.variants.length ? `  (+${u.variants.length} variants)` : ''}\n`);
   }
+  if (withoutText > 0) {
+    process.stdout.write(
+      `not listed: chrome units with no stored sample text, at most ${withoutText} (keys of the whole model in ${withoutTextMinDocs}+ documents without a text; ` +
+        `a unit gets one when it reaches 2 documents in one table${textStoreFull ? `, and the store is full (${model.maxTexts})` : ` (at most ${model.maxTexts})`}, ` +
+        'so not one that reached 2 only in a merge of shards or of threads; copy fingerprints and prose labels, never chrome, are among these keys)\n',
+    );
+  }
+}
+
+/** `s` in at most `n` UTF-16 units: cut with … at the end when longer. */
+function cut(s: string, n: number): string {
+  if (s.length <= n) return s;
+  // (Not between the halves of a surrogate pair.)
+  const end = /[\ud800-\udbff]/.test(s[n - 2]!) ? n - 2 : n - 1;
+  return `${s.slice(0, end)}…`;
 }
 
 /**

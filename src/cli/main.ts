@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('models', { type: 'string', array: true })
           .option('output', { alias: 'o', type: 'string', describe: 'Merged model to write', demandOption: true })
-          .option('prune-below', { type: 'number', default: 1, describe: 'Drop units in fewer documents (2: exact for the final model, much smaller to ship)' })
+          .option('prune-below', { type: 'number', default: 1, describe: 'Drop units in fewer documents: 1 (keep every unit) or 2 (exact for the final model, much smaller to ship); no other value' })
           .example('$0 merge a.model b.model -o all.model --prune-below 2', ''),
       (a) => run(() => cmdMerge(a as unknown as { models: string[]; output?: string; quiet?: boolean; 'prune-below': number })),
     )
@@ -100,8 +100,10 @@ export async function main(argv: string[]): Promise<number> {
       'List the units a model calls chrome, with their document frequency',
       (y) =>
         READ_OPTIONS.reduce((z, o) => z.hide(o), stripOptions(readOptions(y)))
+          // (--chain-ratio decides, document by document, when a ticker line goes whole: nothing inspect lists. Refused.)
+          .option('chain-ratio', { type: 'number', default: undefined, hidden: true })
           .positional('modelFile', { type: 'string' })
-          .option('site', { type: 'string', describe: 'Only this site' })
+          .option('site', { type: 'string', describe: 'Only this site (its full name, as --json gives it, or a URL of it; the table cuts long names with …)' })
           .option('top', { type: 'number', default: 50, describe: 'How many units' })
           .option('group', { type: 'number', default: 0.25, describe: 'Group texts within this edit distance share (0: off)' })
           .option('json', { type: 'boolean', describe: 'JSON output' })

@@ -261,7 +261,7 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer);
     const ab = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) as ArrayBuffer;
     const moved: ArrayBuffer[] = [ab];
-    if (units) moved.push(units.a.buffer as ArrayBuffer, units.b.buffer as ArrayBuffer, units.docs.buffer as ArrayBuffer);
+    if (units) moved.push(units.a.buffer as ArrayBuffer, units.b.buffer as ArrayBuffer, units.removals.buffer as ArrayBuffer);
     const attrs = ctx.attrRows !== null ? attrLines(ctx.attrRows) : undefined;
     post({ type: 'chunk', index: c.index, lines, bad, out: ab, rejects, stats, units, attrs, rows: rows ?? undefined }, moved);
   };

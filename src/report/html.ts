@@ -92,16 +92,29 @@ function share(s: { charsIn: number; charsOut: number }): number {
   return s.charsIn > 0 ? (s.charsIn - s.charsOut) / s.charsIn : 0;
 }
 
-/** One stacked bar: documents changed, emptied, unchanged (and records without text, rejected). */
-function docsChart(r: RunReport): string {
+/**
+ * One stacked bar: documents changed, all chrome, unchanged (and records without text, rejected); the
+ * segments sum to the records in. `docs.changed` counts the documents written changed: under --on-empty
+ * empty that takes in the ones all chrome (written empty), under keep (written unchanged) and drop (not
+ * written) it does not.
+ */
+export function docsOutcomes(r: RunReport): { label: string; n: number; color: string }[] {
   const passed = Object.values(r.records.passedThrough ?? {}).reduce((a, b) => a + b, 0);
-  return stackedBar('docs-chart', 'Records by outcome', [
-    { label: 'changed', n: r.docs.changed - r.docs.emptied, color: '#d9534f' },
-    { label: 'all chrome', n: r.docs.emptied, color: '#8e44ad' },
-    { label: 'unchanged', n: r.docs.cleaned - r.docs.changed, color: '#9bb7d4' },
+  const onEmpty = r.options?.onEmpty ?? 'keep';
+  const { cleaned, emptied } = r.docs;
+  const changed = Math.max(0, onEmpty === 'empty' ? r.docs.changed - emptied : r.docs.changed);
+  const chrome = onEmpty === 'drop' ? 'all chrome, dropped' : onEmpty === 'empty' ? 'all chrome, emptied' : 'all chrome, kept as is';
+  return [
+    { label: 'changed', n: changed, color: '#d9534f' },
+    { label: chrome, n: emptied, color: '#8e44ad' },
+    { label: 'unchanged', n: Math.max(0, cleaned - changed - emptied), color: '#9bb7d4' },
     { label: 'no text', n: passed, color: '#cccccc' },
     { label: 'rejected', n: r.records.rejected, color: '#555555' },
-  ]);
+  ];
+}
+
+function docsChart(r: RunReport): string {
+  return stackedBar('docs-chart', 'Records by outcome', docsOutcomes(r));
 }
 
 /** The characters removed, by the reason of their span (reports of builds before it have none: empty). */
@@ -197,15 +210,20 @@ function unitsSection(r: RunReport): string {
     const docs = siteDocs.get(site);
     const rows = units.map((u) => {
       const text = u.text.replace(/\s+/g, ' ').trim();
-      return `<tr><td class="unit" dir="auto">${esc(text.length > 160 ? `${text.slice(0, 159)}…` : text)}</td><td>${reasonTag(u.reason)}</td><td>${num(u.df)}${docs ? ` <span class="muted">(${pct(u.df / docs, 0)})</span>` : ''}</td><td>${num(u.docs)}</td></tr>`;
+      const corpus = u.scope === 'corpus';
+      // The df's share of what it counts: the model's documents of the site, or all of them for a corpus-wide count
+      // (a report of an older build does not say which: no share).
+      const share = u.of !== undefined && u.of > 0 ? ` <span class="muted">(${pct(Math.min(1, u.df / u.of), 0)}${corpus ? ' of all' : ''})</span>` : '';
+      const scope = corpus ? ' <span class="tag" title="judged by the corpus-wide counts (a site under --min-site-docs): its frequency counts the documents of every site">corpus</span>' : '';
+      return `<tr><td class="unit" dir="auto">${esc(text.length > 160 ? `${text.slice(0, 159)}…` : text)}</td><td>${reasonTag(u.reason)}${scope}</td><td>${num(u.df)}${share}</td><td>${num(u.removals ?? u.docs)}</td></tr>`;
     });
     out.push(
-      `<div class="site-units"><h3 dir="auto">${esc(siteName(site))}${docs ? ` <span class="muted">· ${num(docs)} docs</span>` : ''}</h3><table class="units"><thead><tr><th>unit (start of its text)</th><th>reason</th><th title="documents of the site with this unit, as counted in pass 1">doc. frequency</th><th title="times it was removed in pass 2 (a unit can occur more than once in a document)">removals</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
+      `<div class="site-units"><h3 dir="auto">${esc(siteName(site))}${docs ? ` <span class="muted">· ${num(docs)} docs</span>` : ''}</h3><table class="units"><thead><tr><th>unit (start of its text)</th><th>reason</th><th title="documents with this unit, as the model counted them, and their share: of the model's documents of the site, or, marked corpus, of all the model's documents">doc. frequency</th><th title="times it was removed from this site's documents in this run (a unit can occur more than once in a document)">removals</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
     );
   }
   const notes: string[] = [];
   if (order.length > UNIT_SITES) notes.push(`${num(order.length - UNIT_SITES)} more sites have removed units in the JSON report.`);
-  notes.push(`From the ${num(r.removedUnits.length)} units removed from the most documents${r.removedUnitsUntracked ? `; ${num(r.removedUnitsUntracked)} removals were not tracked (table full)` : ''}.`);
+  notes.push(`From the ${num(r.removedUnits.length)} units removed most often${r.removedUnitsUntracked ? `; ${num(r.removedUnitsUntracked)} removals were not tracked (table full)` : ''}. A unit judged by the corpus-wide counts is listed under each site it was removed from, with that site's removals.`);
   return `<div class="unit-grid">${out.join('')}</div><p class="muted">${notes.join(' ')}</p>`;
 }
 
