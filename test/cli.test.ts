@@ -557,5 +557,12 @@ describe('inspect', () => {
     const none = run(['inspect', m, '--site', 'no-such-site.example']);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/^boilerstrip: --site no-such-site\.example: no such site in the model; its largest of \d+: /);
+    // A name that is no host is not the records without a site (the seeds have no URLs: their site is '').
+    const seeds = path.join(dir, 'seeds-inspect.model');
+    expect(run(['learn', 'seeds/', '-m', seeds, '--quiet']).status).toBe(0);
+    const junk = run(['inspect', seeds, '--site', '</svg><img src=x>']);
+    expect(junk.status, junk.stdout).toBe(2);
+    expect(junk.stderr).toContain('no such site in the model');
+    expect(run(['inspect', seeds, '--site', '']).status).toBe(0);
   });
 });

@@ -509,7 +509,10 @@ function cut(s: string, n: number): string {
  */
 function siteIn(model: Model, given: string): string {
   const plain = given.toLowerCase();
-  for (const name of [plain, hostOf(plain.includes('/') ? plain : `//${plain}`)]) if (model.sites.has(name)) return name;
+  if (model.sites.has(plain)) return plain;
+  // As a URL names it; a name that is no host at all ("</svg>") is not the model's records without a site.
+  const host = hostOf(plain.includes('/') ? plain : `//${plain}`);
+  if (host !== '' && model.sites.has(host)) return host;
   const largest = [...model.sites].sort((x, y) => y[1].docs - x[1].docs).slice(0, 5).map(([n, i]) => `${n || '(no site)'} (${i.docs})`);
   fail(`--site ${given}: no such site in the model${largest.length > 0 ? `; its largest of ${model.sites.size}: ${largest.join(', ')}` : ' (it has none)'}`);
 }
