@@ -199,6 +199,29 @@ describe('faults', () => {
     expect(fs.readdirSync(outDir)).toEqual(['clean.jsonl']);
   });
 
+  it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
+    const f = path.join(dir, 'hup.jsonl');
+    fs.writeFileSync(f, corpus(50));
+    const model = path.join(dir, 'hup.model');
+    expect(run(['learn', f, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'hup-out');
+    const tmp = path.join(dir, 'hup-tmp');
+    fs.mkdirSync(out);
+    fs.mkdirSync(tmp);
+    for (const [args, where] of [[['strip', '-m', model, '-o', path.join(out, 'clean.jsonl')], out], [['clean', '--tmp-dir', tmp, '-o', path.join(out, 'clean.jsonl')], tmp]] as const) {
+      // stdin stays open: the run is caught with its file on disk.
+      const child = spawn(process.execPath, [BIN, ...args, '--quiet'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write(corpus(2000));
+      for (let i = 0; i < 100 && fs.readdirSync(where).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readdirSync(where)[0]).toMatch(/partial$|spool$/);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGHUP');
+      expect(await exited).toBe(129);
+      expect(fs.readdirSync(out)).toEqual([]);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }
+  });
+
   it('SIGINT during a run to a file removes the partial output', async () => {
     const f = path.join(dir, 'c3.jsonl');
     fs.writeFileSync(f, corpus(50));

@@ -1,6 +1,6 @@
 /**
  * Temporary files of a run: the analysis cache, the standard-input and zstd spools, partial outputs.
- * Each is removed when the run ends or is interrupted (SIGINT, SIGTERM). A process killed outright
+ * Each is removed when the run ends or is interrupted (SIGINT, SIGTERM, SIGHUP). A process killed outright
  * (SIGKILL, the kernel's OOM killer, a lost Dask worker) cannot remove its own, and a cache takes about
  * a third of the input's size; so their names carry the host and process id of their owner, and the
  * next run that makes one in the same directory removes those whose owner on this host has exited.
