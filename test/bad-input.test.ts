@@ -199,6 +199,25 @@ describe('faults', () => {
     expect(fs.readdirSync(outDir)).toEqual(['clean.jsonl']);
   });
 
+  it('zero padding between gzip members loses no record (a file, --threads 2, stdin); zeros then junk is a corrupt stream naming the byte', () => {
+    const lines = corpus(6).split('\n');
+    const a = gzipSync(lines.slice(0, 3).join('\n') + '\n');
+    const padded = Buffer.concat([a, Buffer.alloc(1), gzipSync(lines.slice(3).join('\n')), Buffer.alloc(1000)]);
+    const f = path.join(dir, 'padded.jsonl.gz');
+    fs.writeFileSync(f, padded);
+    const rep = path.join(dir, 'padded.report.json');
+    for (const [args, input] of [[[f], undefined], [[f, '--threads', '2'], undefined], [['-'], padded]] as const) {
+      const r = run(['clean', ...args, '--report', rep, '--quiet'], input === undefined ? {} : { input });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(6);
+      expect(report(rep).records).toMatchObject({ in: 6, out: 6, balanced: true });
+    }
+    fs.writeFileSync(f, Buffer.concat([a, Buffer.alloc(7), Buffer.from('junk')]));
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`boilerstrip: ${f}: gzip stream is corrupt: 7 zero bytes at byte ${a.length} are followed by bytes that do not start a gzip member (byte ${a.length + 7})\n`);
+  });
+
   it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
     const f = path.join(dir, 'hup.jsonl');
     fs.writeFileSync(f, corpus(50));

@@ -169,6 +169,16 @@ describe('.warc and .warc.gz', () => {
     expect(sniffWarc(gunzipSync(gzipSync(parts[0]!)))).toBe(true);
   });
 
+  it('reads a .warc.gz with zero bytes between or after its members (block padding) to every record', async () => {
+    const parts = [...sample(), ...sample()];
+    const gz = path.join(dir, 'padded.warc.gz');
+    writeFileSync(gz, Buffer.concat(parts.flatMap((p, i) => [gzipSync(p), Buffer.alloc(i % 3 === 0 ? 1 : 512)])));
+    const [src] = await resolveInputs([gz]);
+    const out: WarcRecord[] = [];
+    for await (const r of readWarc(sourceBytes(src!), src!.name)) out.push(r);
+    expect(out.map((r) => r.index)).toEqual(parts.map((_, i) => i + 1));
+  });
+
   it('reports a truncated .warc.gz as a gzip error naming the file', async () => {
     const gzBuf = Buffer.concat(sample().map((p) => gzipSync(p)));
     const file = path.join(dir, 'cut.warc.gz');

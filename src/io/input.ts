@@ -7,7 +7,6 @@
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { BoilerstripError } from '../errors.js';
@@ -253,18 +252,97 @@ export async function* sourceBytes(src: InputSource, opts: ReadOptions = {}): As
     yield* raw();
     return;
   }
-  const gz = createGunzip({ chunkSize: 256 * 1024 });
-  const src2 = Readable.from(raw());
-  src2.on('error', (e) => gz.destroy(e));
-  src2.pipe(gz);
+  yield* gunzipMembers(raw(), label(src));
+}
+
+/**
+ * The gunzipped bytes of a stream of gzip members. Node's Gunzip reads member after member, but takes a zero
+ * byte after a member for the end of the stream and drops everything after it, quietly. So the bytes it
+ * leaves are read here: zeros to the end are padding (accepted, as gzip and Python's gzip accept them); zeros
+ * then another member are read on (as Python's gzip does; gzip -d stops there, "trailing garbage ignored");
+ * zeros then anything else is a corrupt stream, named with its byte offset. Chunks are written one at a time,
+ * each after the last was taken in, so what the Gunzip left is always the tail of the last one.
+ */
+async function* gunzipMembers(raw: AsyncGenerator<Buffer>, file: string): AsyncGenerator<Buffer> {
+  let carry: Buffer | null = null; // bytes read past the end of the last Gunzip, to start the next
+  let base = 0; // offset in the compressed stream of the first byte the current Gunzip is given
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
-  } catch (e) {
-    if (e instanceof BoilerstripError) throw e;
-    const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
-    throw new BoilerstripError('E_GZIP', msg, { file: label(src) });
+    for (;;) {
+      const gz = createGunzip({ chunkSize: 256 * 1024 });
+      let fed = 0;
+      let left: Buffer | null = null; // what the Gunzip did not take: it ended before its input
+      const write = (b: Buffer): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const closed = (): void => reject(new Error('gunzip closed'));
+          gz.once('close', closed);
+          gz.write(b, (e) => {
+            gz.off('close', closed);
+            if (e) reject(e);
+            else resolve();
+          });
+        });
+      const feed = async (): Promise<void> => {
+        try {
+          for (;;) {
+            let b = carry;
+            carry = null;
+            if (b === null) {
+              const r = await raw.next();
+              if (r.done) {
+                gz.end();
+                return;
+              }
+              b = r.value;
+            }
+            await write(b);
+            fed += b.length;
+            if (gz.bytesWritten < fed) {
+              left = b.subarray(b.length - (fed - gz.bytesWritten));
+              return;
+            }
+          }
+        } catch (e) {
+          gz.destroy(e as Error);
+        }
+      };
+      const fedAll = feed();
+      try {
+        for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+      } catch (e) {
+        if (e instanceof BoilerstripError) throw e;
+        const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
+        throw new BoilerstripError('E_GZIP', msg, { file });
+      } finally {
+        gz.destroy();
+      }
+      await fedAll;
+      if (left === null) return;
+      // The Gunzip stopped at a zero byte after a member: skip the zeros, then end or read on.
+      const zerosAt = base + gz.bytesWritten;
+      let at = zerosAt; // offset of rest[0]
+      let rest: Buffer = left;
+      for (;;) {
+        let i = 0;
+        while (i < rest.length && rest[i] === 0) i++;
+        at += i;
+        rest = rest.subarray(i);
+        // (Two bytes to tell a member from other bytes, unless the stream ends first.)
+        if (rest.length >= 2) break;
+        const r = await raw.next();
+        if (r.done) break;
+        rest = rest.length === 0 ? r.value : Buffer.concat([rest, r.value]);
+      }
+      if (rest.length === 0) return; // zero padding to the end
+      if (rest[0] !== GZIP_MAGIC_0 || (rest.length >= 2 && rest[1] !== GZIP_MAGIC_1)) {
+        throw new BoilerstripError('E_GZIP', `gzip stream is corrupt: ${at - zerosAt} zero bytes at byte ${zerosAt} are followed by bytes that do not start a gzip member (byte ${at})`, { file });
+      }
+      if (rest.length < 2) throw new BoilerstripError('E_GZIP', 'gzip stream is truncated', { file });
+      carry = rest;
+      base = at;
+    }
   } finally {
-    src2.destroy();
+    // (Not awaited: a stdin left open would never answer.)
+    raw.return(undefined).catch(() => undefined);
   }
 }
 
