@@ -318,6 +318,32 @@ describe('bad WARC input', () => {
     expect(stats.skippedBy).toEqual({ chunked: 2, encoding: 2 });
   });
 
+  it('a gzip, deflate or br body cut short (and no WARC-Truncated) is E_WARC, not the part it gives', async () => {
+    const long = PAGE.repeat(20);
+    const html = { 'Content-Type': 'text/html' };
+    const cut: [string, Buffer][] = [
+      ['gzip', gzipSync(long)],
+      ['deflate', deflateSync(long)],
+      ['deflate', deflateSync(long).subarray(2, -4)], // raw deflate under this name (no zlib header or checksum)
+      ['br', brotliCompressSync(long)],
+    ];
+    for (const [enc, full] of cut) {
+      for (const keep of [full.length >> 1, full.length - 1, 12]) {
+        const e = await failure(Buffer.concat([...ok(), response('cut', full.subarray(0, keep), { ...html, 'Content-Encoding': enc })]));
+        expect(e.problem, `${enc} ${keep}`).toBe('encoding');
+        expect(e.message, `${enc} ${keep}`).toMatch(new RegExp(`^test\\.warc: record 3: HTTP content-encoding ${enc} cannot be decoded: `));
+      }
+      // Whole, it is read; with skip, the cut record alone is dropped and counted.
+      expect((await readAll(response('whole', full, { ...html, 'Content-Encoding': enc })))[0]!.body.toString()).toBe(long);
+      const stats = newWarcStats();
+      const recs = await readAll(Buffer.concat([response('cut', full.subarray(0, full.length >> 1), { ...html, 'Content-Encoding': enc }), ...ok()]), { onError: 'skip', stats });
+      expect(recs.map((r) => r.targetUri)).toEqual(['u1', 'u2']);
+      expect(stats.skippedBy).toEqual({ encoding: 1 });
+    }
+    // A zlib stream cut short is said to be cut, not a bad raw deflate header.
+    expect((await failure(response('cut', deflateSync(long).subarray(0, 40), { ...html, 'Content-Encoding': 'deflate' }))).message).toContain('unexpected end of file');
+  });
+
   it('a header block that never ends or a header line without a colon', async () => {
     expect((await failure(Buffer.from('WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 3\r\n'))).message).toBe(
       'test.warc: record 1: the WARC header block runs past the end of the file',
