@@ -218,6 +218,27 @@ describe('faults', () => {
     expect(r.stderr).toBe(`boilerstrip: ${f}: gzip stream is corrupt: 7 zero bytes at byte ${a.length} are followed by bytes that do not start a gzip member (byte ${a.length + 7})\n`);
   });
 
+  it('an empty .gz or .zst is an empty input (no record); one cut inside its magic number is a truncated stream, not a text record', () => {
+    const rep = path.join(dir, 'tiny.report.json');
+    const zst = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+    const empties = ['e.gz', 'e.jsonl.gz', 'e.ZST', 'e.txt.zst'].map((n) => path.join(dir, n));
+    for (const f of empties) fs.writeFileSync(f, '');
+    for (const extra of [[], ['--format', 'text'], ['--threads', '2']]) {
+      const r = run(['clean', ...empties, ...extra, '--report', rep, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(report(rep).records).toMatchObject({ in: 0, out: 0 });
+    }
+    for (const [name, bytes, kind] of [['o.gz', Buffer.from([0x1f]), 'gzip'], ['o.jsonl.gz', Buffer.from([0x1f]), 'gzip'], ...[1, 2, 3].map((n) => [`o${n}.zst`, zst.subarray(0, n), 'zstd'] as const)] as const) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, bytes);
+      const r = run(['clean', f, '--quiet']);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr).toBe(`boilerstrip: ${f}: ${kind} stream is truncated: the file is ${bytes.length} byte${bytes.length === 1 ? '' : 's'}, cut inside the magic number\n`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
   it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
     const f = path.join(dir, 'hup.jsonl');
     fs.writeFileSync(f, corpus(50));

@@ -26,6 +26,8 @@ function label(src: InputSource): string {
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC = Buffer.from([GZIP_MAGIC_0, GZIP_MAGIC_1]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const ZSTD_HEAD_BYTES = 132 * 1024;
 
 async function readHead(file: string, n: number): Promise<Buffer> {
@@ -154,6 +156,14 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
         }
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
         const zstd = isZstd(head);
+        // A .gz or .zst file too short to hold its magic: empty, no records (its stream was never written);
+        // the start of the magic, a stream cut inside it. (Else, not the magic: read as its bytes say.)
+        const named = /\.(gz|zst)$/i.exec(f)?.[1]?.toLowerCase();
+        if (named !== undefined && bytes === 0) return { name: f, gzip: true, format: 'jsonl', bytes };
+        const magic = named === 'gz' ? GZIP_MAGIC : named === 'zst' ? ZSTD_MAGIC : null;
+        if (magic !== null && head.length < magic.length && magic.subarray(0, head.length).equals(head)) {
+          throw new BoilerstripError('E_GZIP', `${named === 'gz' ? 'gzip' : 'zstd'} stream is truncated: the file is ${bytes} byte${bytes === 1 ? '' : 's'}, cut inside the magic number`, { file: f });
+        }
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
         format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
         if (format === 'parquet') await checkParquetTail(f, head, bytes);
