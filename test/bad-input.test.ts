@@ -239,6 +239,36 @@ describe('faults', () => {
     }
   });
 
+  it('a named pipe or <(cmd) is read by clean (two passes), learn and strip, as a file would be; its copy is removed', () => {
+    const f = path.join(dir, 'piped.jsonl');
+    fs.writeFileSync(f, corpus(40));
+    const gz = path.join(dir, 'piped.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(corpus(40)));
+    const tmp = path.join(dir, 'pipe-tmp');
+    fs.mkdirSync(tmp);
+    const model = path.join(dir, 'piped.model');
+    const sh = (cmd: string): ReturnType<typeof spawnSync> => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const bs = `"${process.execPath}" "${BIN}"`;
+    const want = run(['clean', f, '--quiet']);
+    expect(want.status).toBe(0);
+    for (const threads of ['1', '2']) {
+      for (const src of [`<(cat "${f}")`, `<(cat "${gz}")`]) {
+        const r = sh(`${bs} clean ${src} --threads ${threads} --tmp-dir "${tmp}" --quiet`);
+        expect(r.status, String(r.stderr)).toBe(0);
+        expect(r.stdout).toBe(want.stdout);
+      }
+    }
+    expect(sh(`${bs} learn <(cat "${f}") -m "${model}" --quiet`).status).toBe(0);
+    expect(sh(`${bs} strip -m "${model}" <(cat "${f}") --quiet`).stdout).toBe(want.stdout);
+    // A named pipe (mkfifo), and a message names it, not its copy.
+    const fifo = path.join(dir, 'fifo.jsonl');
+    expect(sh(`mkfifo "${fifo}"`).status).toBe(0);
+    const r = sh(`(cat "${f}"; echo '{bad') > "${fifo}" & ${bs} clean "${fifo}" --tmp-dir "${tmp}" --quiet`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^boilerstrip: ${esc(fifo)}:41: invalid JSON: `));
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
   it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
     const f = path.join(dir, 'hup.jsonl');
     fs.writeFileSync(f, corpus(50));

@@ -17,6 +17,7 @@ import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { zstdFileInThread } from './zstd-thread.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
+import { isStdinSpool, spoolPipe } from './temp.js';
 
 export * from './records.js';
 
@@ -141,40 +142,46 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
     files.map((f) =>
       limit(async (): Promise<InputSource> => {
         if (f === '-') return { name: f, gzip: false, format: opts.format === 'auto' || !opts.format ? 'jsonl' : opts.format, bytes: -1 };
+        // (Messages name the input as given: standard input, not its spool. A pipe is read from a copy.)
+        const shown = isStdinSpool(f) ? '-' : f;
+        let read = f;
         let head: Buffer;
         let bytes: number;
         try {
-          head = await readHead(f, 512);
-          bytes = (await fsp.stat(f)).size;
+          if (!(await fsp.stat(f)).isFile()) read = await spoolPipe(f, opts.tmpDir);
+          head = await readHead(read, 512);
+          bytes = (await fsp.stat(read)).size;
         } catch (e) {
-          throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+          if (e instanceof BoilerstripError) throw e;
+          throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: shown });
         }
+        const as = read === f ? {} : { display: f };
         let format: Format | null = opts.format && opts.format !== 'auto' ? opts.format : null;
         if (format === 'parquet' || (format === null && isParquet(head))) {
-          await checkParquetTail(f, head, bytes);
-          return { name: f, gzip: false, format: 'parquet', bytes };
+          await checkParquetTail(read, head, bytes, shown);
+          return { name: read, ...as, gzip: false, format: 'parquet', bytes };
         }
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
         const zstd = isZstd(head);
         // A .gz or .zst file too short to hold its magic: empty, no records (its stream was never written);
         // the start of the magic, a stream cut inside it. (Else, not the magic: read as its bytes say.)
         const named = /\.(gz|zst)$/i.exec(f)?.[1]?.toLowerCase();
-        if (named !== undefined && bytes === 0) return { name: f, gzip: true, format: 'jsonl', bytes };
+        if (named !== undefined && bytes === 0) return { name: read, ...as, gzip: true, format: 'jsonl', bytes };
         const magic = named === 'gz' ? GZIP_MAGIC : named === 'zst' ? ZSTD_MAGIC : null;
         if (magic !== null && head.length < magic.length && magic.subarray(0, head.length).equals(head)) {
-          throw new BoilerstripError('E_GZIP', `${named === 'gz' ? 'gzip' : 'zstd'} stream is truncated: the file is ${bytes} byte${bytes === 1 ? '' : 's'}, cut inside the magic number`, { file: f });
+          throw new BoilerstripError('E_GZIP', `${named === 'gz' ? 'gzip' : 'zstd'} stream is truncated: the file is ${bytes} byte${bytes === 1 ? '' : 's'}, cut inside the magic number`, { file: shown });
         }
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
-        format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head, f);
-        if (format === 'parquet') await checkParquetTail(f, head, bytes);
-        return { name: f, gzip: gzip || zstd, zstd, format, bytes };
+        format ??= sniffFormat(gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(read, ZSTD_HEAD_BYTES)) : head, f);
+        if (format === 'parquet') await checkParquetTail(read, head, bytes, shown);
+        return { name: read, ...as, gzip: gzip || zstd, zstd, format, bytes };
       }),
     ),
   );
 }
 
 /** A Parquet file ends with its footer and PAR1: a file cut short is refused before anything is read. */
-async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise<void> {
+async function checkParquetTail(f: string, head: Buffer, bytes: number, shown = f): Promise<void> {
   let tail = Buffer.alloc(0);
   try {
     if (bytes >= 12) {
@@ -187,10 +194,10 @@ async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise
       }
     }
   } catch (e) {
-    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: shown });
   }
-  if (!isParquet(head)) throw new BoilerstripError('E_PARQUET', 'not a Parquet file (it does not start with PAR1)', { file: f });
-  if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: f });
+  if (!isParquet(head)) throw new BoilerstripError('E_PARQUET', 'not a Parquet file (it does not start with PAR1)', { file: shown });
+  if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: shown });
 }
 
 function zstdInputError(e: ZstdError, src: InputSource): BoilerstripError {
