@@ -223,6 +223,10 @@ describe('bad WARC input', () => {
     expect(e.problem).toBe('length');
     const noLen = Buffer.from('WARC/1.0\r\nWARC-Type: resource\r\n\r\nabc\r\n\r\n');
     expect((await failure(noLen)).message).toBe('test.warc: record 1: no Content-Length header');
+    // Digits, but more than any record: said to be too large, not "not a number".
+    const huge = await failure(Buffer.concat([ok()[0]!, warc('resource', 'abc', {}, { length: '1000000000000000' })]));
+    expect(huge.message).toBe('test.warc: record 2: Content-Length 1000000000000000 is too large (over 15 digits)');
+    expect(huge.problem).toBe('length');
   });
 
   it('a Content-Length that runs past the end of the file', async () => {

@@ -390,7 +390,8 @@ export async function* readWarc(chunks: AsyncIterable<Buffer>, file: string, opt
     }
     const cl = headers['content-length'];
     if (cl === undefined || !/^\d{1,15}$/.test(cl)) {
-      problem('length', cl === undefined ? 'no Content-Length header' : `Content-Length ${JSON.stringify(cl)} is not a number`, offset);
+      const why = cl === undefined ? 'no Content-Length header' : /^\d{16,}$/.test(cl) ? `Content-Length ${cl} is too large (over 15 digits)` : `Content-Length ${JSON.stringify(cl)} is not a number`;
+      problem('length', why, offset);
       await resyncFrom(headerLen - 4);
       return null;
     }
