@@ -347,6 +347,99 @@ describe('faults', () => {
     expect(fs.readdirSync(outDir)).toEqual(['clean.jsonl']);
   });
 
+  it('zero padding between gzip members loses no record (a file, --threads 2, stdin); zeros then junk is a corrupt stream naming the byte', () => {
+    const lines = corpus(6).split('\n');
+    const a = gzipSync(lines.slice(0, 3).join('\n') + '\n');
+    const padded = Buffer.concat([a, Buffer.alloc(1), gzipSync(lines.slice(3).join('\n')), Buffer.alloc(1000)]);
+    const f = path.join(dir, 'padded.jsonl.gz');
+    fs.writeFileSync(f, padded);
+    const rep = path.join(dir, 'padded.report.json');
+    for (const [args, input] of [[[f], undefined], [[f, '--threads', '2'], undefined], [['-'], padded]] as const) {
+      const r = run(['clean', ...args, '--report', rep, '--quiet'], input === undefined ? {} : { input });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(6);
+      expect(report(rep).records).toMatchObject({ in: 6, out: 6, balanced: true });
+    }
+    fs.writeFileSync(f, Buffer.concat([a, Buffer.alloc(7), Buffer.from('junk')]));
+    const r = run(['clean', f, '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`boilerstrip: ${f}: gzip stream is corrupt: 7 zero bytes at byte ${a.length} are followed by bytes that do not start a gzip member (byte ${a.length + 7})\n`);
+  });
+
+  it('an empty .gz or .zst is an empty input (no record); one cut inside its magic number is a truncated stream, not a text record', () => {
+    const rep = path.join(dir, 'tiny.report.json');
+    const zst = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+    const empties = ['e.gz', 'e.jsonl.gz', 'e.ZST', 'e.txt.zst'].map((n) => path.join(dir, n));
+    for (const f of empties) fs.writeFileSync(f, '');
+    for (const extra of [[], ['--format', 'text'], ['--threads', '2']]) {
+      const r = run(['clean', ...empties, ...extra, '--report', rep, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(report(rep).records).toMatchObject({ in: 0, out: 0 });
+    }
+    for (const [name, bytes, kind] of [['o.gz', Buffer.from([0x1f]), 'gzip'], ['o.jsonl.gz', Buffer.from([0x1f]), 'gzip'], ...[1, 2, 3].map((n) => [`o${n}.zst`, zst.subarray(0, n), 'zstd'] as const)] as const) {
+      const f = path.join(dir, name);
+      fs.writeFileSync(f, bytes);
+      const r = run(['clean', f, '--quiet']);
+      expect(r.status, name).toBe(2);
+      expect(r.stderr).toBe(`boilerstrip: ${f}: ${kind} stream is truncated: the file is ${bytes.length} byte${bytes.length === 1 ? '' : 's'}, cut inside the magic number\n`);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('a named pipe or <(cmd) is read by clean (two passes), learn and strip, as a file would be; its copy is removed', () => {
+    const f = path.join(dir, 'piped.jsonl');
+    fs.writeFileSync(f, corpus(40));
+    const gz = path.join(dir, 'piped.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(corpus(40)));
+    const tmp = path.join(dir, 'pipe-tmp');
+    fs.mkdirSync(tmp);
+    const model = path.join(dir, 'piped.model');
+    const sh = (cmd: string): ReturnType<typeof spawnSync> => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const bs = `"${process.execPath}" "${BIN}"`;
+    const want = run(['clean', f, '--quiet']);
+    expect(want.status).toBe(0);
+    for (const threads of ['1', '2']) {
+      for (const src of [`<(cat "${f}")`, `<(cat "${gz}")`]) {
+        const r = sh(`${bs} clean ${src} --threads ${threads} --tmp-dir "${tmp}" --quiet`);
+        expect(r.status, String(r.stderr)).toBe(0);
+        expect(r.stdout).toBe(want.stdout);
+      }
+    }
+    expect(sh(`${bs} learn <(cat "${f}") -m "${model}" --quiet`).status).toBe(0);
+    expect(sh(`${bs} strip -m "${model}" <(cat "${f}") --quiet`).stdout).toBe(want.stdout);
+    // A named pipe (mkfifo), and a message names it, not its copy.
+    const fifo = path.join(dir, 'fifo.jsonl');
+    expect(sh(`mkfifo "${fifo}"`).status).toBe(0);
+    const r = sh(`(cat "${f}"; echo '{bad') > "${fifo}" & ${bs} clean "${fifo}" --tmp-dir "${tmp}" --quiet`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^boilerstrip: ${esc(fifo)}:41: invalid JSON: `));
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
+    const f = path.join(dir, 'hup.jsonl');
+    fs.writeFileSync(f, corpus(50));
+    const model = path.join(dir, 'hup.model');
+    expect(run(['learn', f, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'hup-out');
+    const tmp = path.join(dir, 'hup-tmp');
+    fs.mkdirSync(out);
+    fs.mkdirSync(tmp);
+    for (const [args, where] of [[['strip', '-m', model, '-o', path.join(out, 'clean.jsonl')], out], [['clean', '--tmp-dir', tmp, '-o', path.join(out, 'clean.jsonl')], tmp]] as const) {
+      // stdin stays open: the run is caught with its file on disk.
+      const child = spawn(process.execPath, [BIN, ...args, '--quiet'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      child.stdin.write(corpus(2000));
+      for (let i = 0; i < 100 && fs.readdirSync(where).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(fs.readdirSync(where)[0]).toMatch(/partial$|spool$/);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGHUP');
+      expect(await exited).toBe(129);
+      expect(fs.readdirSync(out)).toEqual([]);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    }
+  });
+
   it('SIGINT during a run to a file removes the partial output', async () => {
     const f = path.join(dir, 'c3.jsonl');
     fs.writeFileSync(f, corpus(50));

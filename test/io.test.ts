@@ -79,6 +79,25 @@ describe('reading JSONL', () => {
     expect(got.map((r) => (isBad(r) ? `bad:${r.line}` : `ok:${r.line}`))).toEqual(['ok:1', 'ok:2', 'bad:3']);
   });
 
+  it('reads on past zero padding between gzip members; zeros to the end are padding; zeros then other bytes are a corrupt stream', async () => {
+    const a = gzipSync(`${LINES[0]}\n`);
+    const b = gzipSync(`${LINES[1]}\n${LINES[2]}\n`);
+    const z = (n: number): Buffer => Buffer.alloc(n);
+    const lines = (items: ReadItem[]): string[] => items.map((r) => (isBad(r) ? `bad:${r.line}` : `ok:${r.line}`));
+    // (Cut in every way: zeros at a chunk's start or end, the magic split between chunks.)
+    for (const sizes of [[1], [2], [5], [7, 1000], [a.length], [a.length + 1], [1 << 20]]) {
+      const three = ['ok:1', 'ok:2', 'ok:3'];
+      for (const [padded, want] of [[Buffer.concat([a, z(1), b]), three], [Buffer.concat([a, z(1000), b, z(3), a]), [...three, 'ok:4']], [Buffer.concat([a, b, z(4096)]), three]] as const) {
+        expect(lines(await readAll(padded, sizes)), `${sizes}`).toEqual(want);
+      }
+      await expect(readAll(Buffer.concat([a, z(10), Buffer.from('junk\n')]), sizes)).rejects.toThrow(
+        `-: gzip stream is corrupt: 10 zero bytes at byte ${a.length} are followed by bytes that do not start a gzip member (byte ${a.length + 10})`,
+      );
+      await expect(readAll(Buffer.concat([a, z(10), b.subarray(0, 1)]), sizes)).rejects.toThrow('-: gzip stream is truncated');
+      await expect(readAll(Buffer.concat([a, z(10), b.subarray(0, 20)]), sizes)).rejects.toThrow('-: gzip stream is truncated');
+    }
+  });
+
   it('textBlocks keeps line numbers across blocks', async () => {
     const text = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n') + '\n';
     const blocks = [];

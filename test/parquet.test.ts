@@ -187,6 +187,15 @@ describe('bad Parquet input', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${esc(f)}: Parquet file is truncated`));
     expect(r.stdout).toBe('');
+    // On standard input (spooled by clean) the message names '-', not the spool; a file that is not Parquet too.
+    const tmp = path.join(dir, 'cut-tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    const s = run(['clean', '--tmp-dir', tmp, '--quiet'], { input: b.subarray(0, 600) });
+    expect(s.status).toBe(2);
+    expect(s.stderr).toBe("boilerstrip: -: Parquet file is truncated: its 600 bytes do not end with the footer's PAR1\n");
+    const t = run(['clean', '--tmp-dir', tmp, '--format', 'parquet', '--quiet'], { input: '{"text": "x"}\n' });
+    expect(t.stderr).toBe('boilerstrip: -: not a Parquet file (it does not start with PAR1)\n');
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
   it('a corrupt page: the row group and column are named; with skip its rows are counted as rejected', async () => {

@@ -169,6 +169,16 @@ describe('.warc and .warc.gz', () => {
     expect(sniffWarc(gunzipSync(gzipSync(parts[0]!)))).toBe(true);
   });
 
+  it('reads a .warc.gz with zero bytes between or after its members (block padding) to every record', async () => {
+    const parts = [...sample(), ...sample()];
+    const gz = path.join(dir, 'padded.warc.gz');
+    writeFileSync(gz, Buffer.concat(parts.flatMap((p, i) => [gzipSync(p), Buffer.alloc(i % 3 === 0 ? 1 : 512)])));
+    const [src] = await resolveInputs([gz]);
+    const out: WarcRecord[] = [];
+    for await (const r of readWarc(sourceBytes(src!), src!.name)) out.push(r);
+    expect(out.map((r) => r.index)).toEqual(parts.map((_, i) => i + 1));
+  });
+
   it('reports a truncated .warc.gz as a gzip error naming the file', async () => {
     const gzBuf = Buffer.concat(sample().map((p) => gzipSync(p)));
     const file = path.join(dir, 'cut.warc.gz');
@@ -213,6 +223,10 @@ describe('bad WARC input', () => {
     expect(e.problem).toBe('length');
     const noLen = Buffer.from('WARC/1.0\r\nWARC-Type: resource\r\n\r\nabc\r\n\r\n');
     expect((await failure(noLen)).message).toBe('test.warc: record 1: no Content-Length header');
+    // Digits, but more than any record: said to be too large, not "not a number".
+    const huge = await failure(Buffer.concat([ok()[0]!, warc('resource', 'abc', {}, { length: '1000000000000000' })]));
+    expect(huge.message).toBe('test.warc: record 2: Content-Length 1000000000000000 is too large (over 15 digits)');
+    expect(huge.problem).toBe('length');
   });
 
   it('a Content-Length that runs past the end of the file', async () => {
@@ -306,6 +320,32 @@ describe('bad WARC input', () => {
     const recs = await readAll(Buffer.concat([notHex, ...ok(), tooLong, corrupt, zstd]), { onError: 'skip', stats });
     expect(recs.map((r) => r.targetUri)).toEqual(['u1', 'u2']);
     expect(stats.skippedBy).toEqual({ chunked: 2, encoding: 2 });
+  });
+
+  it('a gzip, deflate or br body cut short (and no WARC-Truncated) is E_WARC, not the part it gives', async () => {
+    const long = PAGE.repeat(20);
+    const html = { 'Content-Type': 'text/html' };
+    const cut: [string, Buffer][] = [
+      ['gzip', gzipSync(long)],
+      ['deflate', deflateSync(long)],
+      ['deflate', deflateSync(long).subarray(2, -4)], // raw deflate under this name (no zlib header or checksum)
+      ['br', brotliCompressSync(long)],
+    ];
+    for (const [enc, full] of cut) {
+      for (const keep of [full.length >> 1, full.length - 1, 12]) {
+        const e = await failure(Buffer.concat([...ok(), response('cut', full.subarray(0, keep), { ...html, 'Content-Encoding': enc })]));
+        expect(e.problem, `${enc} ${keep}`).toBe('encoding');
+        expect(e.message, `${enc} ${keep}`).toMatch(new RegExp(`^test\\.warc: record 3: HTTP content-encoding ${enc} cannot be decoded: `));
+      }
+      // Whole, it is read; with skip, the cut record alone is dropped and counted.
+      expect((await readAll(response('whole', full, { ...html, 'Content-Encoding': enc })))[0]!.body.toString()).toBe(long);
+      const stats = newWarcStats();
+      const recs = await readAll(Buffer.concat([response('cut', full.subarray(0, full.length >> 1), { ...html, 'Content-Encoding': enc }), ...ok()]), { onError: 'skip', stats });
+      expect(recs.map((r) => r.targetUri)).toEqual(['u1', 'u2']);
+      expect(stats.skippedBy).toEqual({ encoding: 1 });
+    }
+    // A zlib stream cut short is said to be cut, not a bad raw deflate header.
+    expect((await failure(response('cut', deflateSync(long).subarray(0, 40), { ...html, 'Content-Encoding': 'deflate' }))).message).toContain('unexpected end of file');
   });
 
   it('a header block that never ends or a header line without a colon', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSources, isBad, resolveInputs, type ReadItem } from '../src/io/input.js';
-import { isZstd, zstdCompressor, zstdDecompress } from '../src/io/zstd.js';
+import { isZstd, zstdBlockDecoder, zstdCompressor, zstdDecompress } from '../src/io/zstd.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
 import { BIN, run, tmpdir } from './helpers/cli.js';
@@ -189,6 +189,14 @@ describe('bad zstd input', () => {
     const i = path.join(dir, 'cut.gz');
     fs.writeFileSync(i, gz.subarray(0, gz.length - 5));
     expect(run(['clean', i, '--quiet']).stderr).toMatch(/gzip stream is (truncated|corrupt)/);
+  });
+
+  it('a block (a Parquet page) that decompresses past its announced size names the zstd error, not only its number', async () => {
+    const text = Buffer.from(CLI_TEXT.repeat(20));
+    const block = (await zstdCompressor(3))(text);
+    const decode = await zstdBlockDecoder();
+    expect(Buffer.from(decode(block, text.length)).equals(text)).toBe(true);
+    expect(() => decode(block, 100)).toThrow(/^decompresses past the size announced: zstd error 70, destination too small$/);
   });
 
   it('a decompression bomb streams in bounded memory and meets --max-doc-bytes', () => {

@@ -1,7 +1,7 @@
 /**
  * The boilerstrip command line. Thin: yargs parses, commands.ts checks options (all of them, before the
  * first byte is read) and runs. Errors print as "boilerstrip: FILE:LINE: message" and exit 2; a closed
- * output pipe (`| head`) exits 0 quietly; SIGINT/SIGTERM remove temporary files.
+ * output pipe (`| head`) exits 0 quietly; SIGINT/SIGTERM/SIGHUP remove temporary files.
  */
 import fs from 'node:fs';
 import yargs from 'yargs';
@@ -198,10 +198,13 @@ function report(e: unknown): number {
 export function cli(): void {
   const onSignal = (sig: NodeJS.Signals): void => {
     removeTempFiles();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    // 128 + the signal's number, as a shell reports a process the signal ended.
+    process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal or an ssh session that drops (`timeout -s HUP`, nohup-less jobs) sends SIGHUP.
+  process.on('SIGHUP', onSignal);
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     removeTempFiles();
     if (e.code === 'EPIPE') process.exit(0);

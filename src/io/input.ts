@@ -18,6 +18,7 @@ import { isZstd, zstdDecompress, zstdHead, ZstdError } from './zstd.js';
 import { zstdFileInThread } from './zstd-thread.js';
 import { decodeHtml } from '../html/decode.js';
 import { httpCharset, isHtmlRecord, readWarc, sniffWarc, type WarcError } from './warc.js';
+import { isStdinSpool, spoolPipe } from './temp.js';
 
 export * from './records.js';
 
@@ -27,6 +28,8 @@ function label(src: InputSource): string {
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
+const GZIP_MAGIC = Buffer.from([GZIP_MAGIC_0, GZIP_MAGIC_1]);
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const ZSTD_HEAD_BYTES = 132 * 1024;
 
 async function readHead(file: string, n: number): Promise<Buffer> {
@@ -185,28 +188,43 @@ export async function resolveInputs(inputs: string[], opts: ReadOptions = {}): P
     files.map((f) =>
       limit(async (): Promise<InputSource> => {
         if (f === '-') return { name: f, gzip: false, format: opts.format === 'auto' || !opts.format ? 'jsonl' : opts.format, bytes: -1 };
+        // (Messages name the input as given: standard input, not its spool. A pipe is read from a copy.)
+        const shown = isStdinSpool(f) ? '-' : f;
+        let read = f;
         let head: Buffer;
         let bytes: number;
         try {
-          head = await readHead(f, SNIFF_BYTES);
-          bytes = (await fsp.stat(f)).size;
+          if (!(await fsp.stat(f)).isFile()) read = await spoolPipe(f, opts.tmpDir);
+          head = await readHead(read, SNIFF_BYTES);
+          bytes = (await fsp.stat(read)).size;
         } catch (e) {
-          throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+          if (e instanceof BoilerstripError) throw e;
+          throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: shown });
         }
+        const as = read === f ? {} : { display: f };
         let format: Format | null = opts.format && opts.format !== 'auto' ? opts.format : null;
         if (format === 'parquet' || (format === null && isParquet(head))) {
-          await checkParquetTail(f, head, bytes);
-          return { name: f, gzip: false, format: 'parquet', bytes };
+          await checkParquetTail(read, head, bytes, shown);
+          return { name: read, ...as, gzip: false, format: 'parquet', bytes };
         }
         const gzip = head.length >= 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
         const zstd = isZstd(head);
+        // A .gz or .zst file too short to hold its magic: empty, no records (its stream was never written);
+        // the start of the magic, a stream cut inside it. (Else, not the magic: read as its bytes say.)
+        const named = /\.(gz|zst)$/i.exec(f)?.[1]?.toLowerCase();
+        if (named !== undefined && bytes === 0) return { name: read, ...as, gzip: true, format: 'jsonl', bytes };
+        const magic = named === 'gz' ? GZIP_MAGIC : named === 'zst' ? ZSTD_MAGIC : null;
+        if (magic !== null && head.length < magic.length && magic.subarray(0, head.length).equals(head)) {
+          throw new BoilerstripError('E_GZIP', `${named === 'gz' ? 'gzip' : 'zstd'} stream is truncated: the file is ${bytes} byte${bytes === 1 ? '' : 's'}, cut inside the magic number`, { file: shown });
+        }
         // A zstd block gives nothing until it is whole (up to 128 KB compressed): sniff from a longer head.
-        const content = gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(f, ZSTD_HEAD_BYTES)) : head;
+        const content = gzip ? await gunzipHead(head) : zstd ? await zstdHead(await readHead(read, ZSTD_HEAD_BYTES)) : head;
         const whole = !gzip && !zstd && head.length === bytes;
-        format = notUtf16(content, format ?? sniffFormat(content, f, whole), f, whole);
-        if (format === 'parquet') await checkParquetTail(f, head, bytes);
+        // (Sniffed by the name given: a pipe's copy has a name of its own.)
+        format = notUtf16(content, format ?? sniffFormat(content, f, whole), shown, whole);
+        if (format === 'parquet') await checkParquetTail(read, head, bytes, shown);
         const crLines = format === 'jsonl' && content.includes(13) && !content.includes(10);
-        return { name: f, gzip: gzip || zstd, zstd, format, bytes, ...(crLines ? { crLines } : {}) };
+        return { name: read, ...as, gzip: gzip || zstd, zstd, format, bytes, ...(crLines ? { crLines } : {}) };
       }),
     ),
   );
@@ -284,7 +302,7 @@ export async function sniffStdin(stdin: NodeJS.ReadableStream, given: FormatOpti
 }
 
 /** A Parquet file ends with its footer and PAR1: a file cut short is refused before anything is read. */
-async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise<void> {
+async function checkParquetTail(f: string, head: Buffer, bytes: number, shown = f): Promise<void> {
   let tail = Buffer.alloc(0);
   try {
     if (bytes >= 12) {
@@ -297,10 +315,10 @@ async function checkParquetTail(f: string, head: Buffer, bytes: number): Promise
       }
     }
   } catch (e) {
-    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: f });
+    throw new BoilerstripError('E_INPUT', `cannot read: ${(e as Error).message}`, { file: shown });
   }
-  if (!isParquet(head)) throw new BoilerstripError('E_PARQUET', 'not a Parquet file (it does not start with PAR1)', { file: f });
-  if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: f });
+  if (!isParquet(head)) throw new BoilerstripError('E_PARQUET', 'not a Parquet file (it does not start with PAR1)', { file: shown });
+  if (!isParquet(tail)) throw new BoilerstripError('E_PARQUET', `Parquet file is truncated: its ${bytes} bytes do not end with the footer's PAR1`, { file: shown });
 }
 
 function zstdInputError(e: ZstdError, src: InputSource): BoilerstripError {
@@ -393,18 +411,97 @@ async function* storedBytes(src: InputSource, opts: ReadOptions = {}): AsyncGene
     yield* raw();
     return;
   }
-  const gz = createGunzip({ chunkSize: 256 * 1024 });
-  const src2 = Readable.from(raw());
-  src2.on('error', (e) => gz.destroy(e));
-  src2.pipe(gz);
+  yield* gunzipMembers(raw(), label(src));
+}
+
+/**
+ * The gunzipped bytes of a stream of gzip members. Node's Gunzip reads member after member, but takes a zero
+ * byte after a member for the end of the stream and drops everything after it, quietly. So the bytes it
+ * leaves are read here: zeros to the end are padding (accepted, as gzip and Python's gzip accept them); zeros
+ * then another member are read on (as Python's gzip does; gzip -d stops there, "trailing garbage ignored");
+ * zeros then anything else is a corrupt stream, named with its byte offset. Chunks are written one at a time,
+ * each after the last was taken in, so what the Gunzip left is always the tail of the last one.
+ */
+async function* gunzipMembers(raw: AsyncGenerator<Buffer>, file: string): AsyncGenerator<Buffer> {
+  let carry: Buffer | null = null; // bytes read past the end of the last Gunzip, to start the next
+  let base = 0; // offset in the compressed stream of the first byte the current Gunzip is given
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
-  } catch (e) {
-    if (e instanceof BoilerstripError) throw e;
-    const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
-    throw new BoilerstripError('E_GZIP', msg, { file: label(src) });
+    for (;;) {
+      const gz = createGunzip({ chunkSize: 256 * 1024 });
+      let fed = 0;
+      let left: Buffer | null = null; // what the Gunzip did not take: it ended before its input
+      const write = (b: Buffer): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const closed = (): void => reject(new Error('gunzip closed'));
+          gz.once('close', closed);
+          gz.write(b, (e) => {
+            gz.off('close', closed);
+            if (e) reject(e);
+            else resolve();
+          });
+        });
+      const feed = async (): Promise<void> => {
+        try {
+          for (;;) {
+            let b = carry;
+            carry = null;
+            if (b === null) {
+              const r = await raw.next();
+              if (r.done) {
+                gz.end();
+                return;
+              }
+              b = r.value;
+            }
+            await write(b);
+            fed += b.length;
+            if (gz.bytesWritten < fed) {
+              left = b.subarray(b.length - (fed - gz.bytesWritten));
+              return;
+            }
+          }
+        } catch (e) {
+          gz.destroy(e as Error);
+        }
+      };
+      const fedAll = feed();
+      try {
+        for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+      } catch (e) {
+        if (e instanceof BoilerstripError) throw e;
+        const msg = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'gzip stream is truncated' : `gzip stream is corrupt: ${(e as Error).message}`;
+        throw new BoilerstripError('E_GZIP', msg, { file });
+      } finally {
+        gz.destroy();
+      }
+      await fedAll;
+      if (left === null) return;
+      // The Gunzip stopped at a zero byte after a member: skip the zeros, then end or read on.
+      const zerosAt = base + gz.bytesWritten;
+      let at = zerosAt; // offset of rest[0]
+      let rest: Buffer = left;
+      for (;;) {
+        let i = 0;
+        while (i < rest.length && rest[i] === 0) i++;
+        at += i;
+        rest = rest.subarray(i);
+        // (Two bytes to tell a member from other bytes, unless the stream ends first.)
+        if (rest.length >= 2) break;
+        const r = await raw.next();
+        if (r.done) break;
+        rest = rest.length === 0 ? r.value : Buffer.concat([rest, r.value]);
+      }
+      if (rest.length === 0) return; // zero padding to the end
+      if (rest[0] !== GZIP_MAGIC_0 || (rest.length >= 2 && rest[1] !== GZIP_MAGIC_1)) {
+        throw new BoilerstripError('E_GZIP', `gzip stream is corrupt: ${at - zerosAt} zero bytes at byte ${zerosAt} are followed by bytes that do not start a gzip member (byte ${at})`, { file });
+      }
+      if (rest.length < 2) throw new BoilerstripError('E_GZIP', 'gzip stream is truncated', { file });
+      carry = rest;
+      base = at;
+    }
   } finally {
-    src2.destroy();
+    // (Not awaited: a stdin left open would never answer.)
+    raw.return(undefined).catch(() => undefined);
   }
 }
 

@@ -183,7 +183,7 @@ function systemReason(e: unknown): string {
 
 /**
  * A file written under a temporary name next to it and renamed when complete: an output is there whole
- * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM.
+ * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM/SIGHUP.
  *
  * A path that is there and is no regular file (/dev/null, a named pipe, /dev/stdout) is written in
  * place: a rename would put a file where the device or pipe was. A symbolic link to a file stays a link;

@@ -43,6 +43,8 @@ export interface ReadOptions {
   maxDocBytes?: number;
   /** Concurrent file probes (format and gzip sniffing, directory walks). */
   concurrency?: number;
+  /** Where an input that is not a regular file (a named pipe, `<(cmd)`) is copied to be read (default: the system's). */
+  tmpDir?: string;
   /** Standard input, when '-' is among the inputs (tests pass their own). */
   stdin?: NodeJS.ReadableStream;
   /** Field names a plain text file's record gets: {[idField]: path, [textField]: content}. */

@@ -1,6 +1,6 @@
 /**
- * Temporary files of a run: the analysis cache, the standard-input and zstd spools, partial outputs.
- * Each is removed when the run ends or is interrupted (SIGINT, SIGTERM). A process killed outright
+ * Temporary files of a run: the analysis cache, the standard-input, pipe and zstd spools, partial outputs.
+ * Each is removed when the run ends or is interrupted (SIGINT, SIGTERM, SIGHUP). A process killed outright
  * (SIGKILL, the kernel's OOM killer, a lost Dask worker) cannot remove its own, and a cache takes about
  * a third of the input's size; so their names carry the host and process id of their owner, and the
  * next run that makes one in the same directory removes those whose owner on this host has exited.
@@ -8,6 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { BoilerstripError } from '../errors.js';
 
 /** Files and directories to remove if the process is interrupted. */
 export const tempFiles = new Set<string>();
@@ -70,4 +72,29 @@ export function sweepStale(dir: string): number {
     }
   }
   return n;
+}
+
+/** Whether `file` is this process's spool of standard input (run.ts spoolStdin names it): messages call it '-'. */
+export function isStdinSpool(file: string): boolean {
+  return path.basename(file).startsWith(tempPrefix('stdin'));
+}
+
+let pipeSpools = 0;
+
+/**
+ * A named pipe, /dev/fd/N (`<(cmd)`) or other input that is not a regular file, copied to a temporary file
+ * in `tmpDir`: it can be read once, from its start, while inputs are sniffed by their first bytes (then read
+ * again from the start), Parquet by byte range, and clean reads its inputs twice. Removed with the other
+ * temporary files.
+ */
+export async function spoolPipe(file: string, tmpDir = os.tmpdir()): Promise<string> {
+  sweepStale(tmpDir);
+  const spool = path.join(tmpDir, `${tempPrefix('pipe')}${Date.now()}-${++pipeSpools}.spool`);
+  tempFiles.add(spool);
+  try {
+    await pipeline(fs.createReadStream(file), fs.createWriteStream(spool));
+  } catch (e) {
+    throw new BoilerstripError('E_INPUT', `cannot copy this pipe into ${tmpDir} (it is not a regular file: its bytes are read once and kept there; --tmp-dir chooses where): ${(e as Error).message}`, { file });
+  }
+  return spool;
 }

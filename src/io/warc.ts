@@ -281,9 +281,13 @@ function dechunk(b: Buffer, truncated: boolean): Buffer {
   return Buffer.concat(parts, n);
 }
 
-/** Undo one content-encoding, stopping at `limit` output bytes. */
-function decode(b: Buffer, enc: string, limit: number): Buffer {
-  const z = { maxOutputLength: limit, finishFlush: zc.Z_SYNC_FLUSH };
+/**
+ * Undo one content-encoding, stopping at `limit` output bytes. The stream must end: a body cut short (or
+ * without its end) throws, as a corrupt one does. Only a record that says it was cut (`truncated`,
+ * WARC-Truncated) keeps what its stream gives up to the cut.
+ */
+function decode(b: Buffer, enc: string, limit: number, truncated: boolean): Buffer {
+  const z = truncated ? { maxOutputLength: limit, finishFlush: zc.Z_SYNC_FLUSH } : { maxOutputLength: limit };
   switch (enc) {
     case 'gzip':
     case 'x-gzip':
@@ -292,14 +296,21 @@ function decode(b: Buffer, enc: string, limit: number): Buffer {
       try {
         return inflateSync(b, z);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        // (A zlib stream cut short: said as such, not as raw deflate's complaint about its header.)
+        if (code === 'ERR_BUFFER_TOO_LARGE' || (code === 'Z_BUF_ERROR' && isZlibHeader(b))) throw e;
         return inflateRawSync(b, z); // servers that send raw deflate under this name
       }
     case 'br':
-      return brotliDecompressSync(b, { maxOutputLength: limit, finishFlush: zc.BROTLI_OPERATION_FLUSH });
+      return brotliDecompressSync(b, truncated ? { maxOutputLength: limit, finishFlush: zc.BROTLI_OPERATION_FLUSH } : { maxOutputLength: limit });
     default:
       throw new Error(`unsupported content-encoding ${JSON.stringify(enc)}`);
   }
+}
+
+/** The two bytes a zlib (RFC 1950) stream starts with: deflate, a window up to 32 KB, a valid check. */
+function isZlibHeader(b: Buffer): boolean {
+  return b.length >= 2 && (b[0]! & 0x0f) === 8 && b[0]! >> 4 <= 7 && ((b[0]! << 8) | b[1]!) % 31 === 0;
 }
 
 /**
@@ -379,7 +390,8 @@ export async function* readWarc(chunks: AsyncIterable<Buffer>, file: string, opt
     }
     const cl = headers['content-length'];
     if (cl === undefined || !/^\d{1,15}$/.test(cl)) {
-      problem('length', cl === undefined ? 'no Content-Length header' : `Content-Length ${JSON.stringify(cl)} is not a number`, offset);
+      const why = cl === undefined ? 'no Content-Length header' : /^\d{16,}$/.test(cl) ? `Content-Length ${cl} is too large (over 15 digits)` : `Content-Length ${JSON.stringify(cl)} is not a number`;
+      problem('length', why, offset);
       await resyncFrom(headerLen - 4);
       return null;
     }
@@ -532,7 +544,7 @@ export async function* readWarc(chunks: AsyncIterable<Buffer>, file: string, opt
       const byRatio = Math.max(INFLATE_FLOOR, body.length * ratio);
       const limit = Math.min(maxRecord, byRatio);
       try {
-        body = decode(body, enc, limit);
+        body = decode(body, enc, limit, truncated);
         decoded = true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {

@@ -95,7 +95,12 @@ const ERRORS: Record<number, string> = {
   24: 'corrupted literals header',
   30: 'dictionary corrupted',
   32: 'needs a dictionary',
+  44: 'corrupted block detected (table log too large)',
+  46: 'corrupted block detected (symbol value too large)',
+  48: 'corrupted block detected (symbol value too small)',
   64: 'out of memory',
+  // (A Parquet page's data that makes more than its page header announces: corrupt data or header.)
+  70: 'decompresses past the size announced: zstd error 70, destination too small',
   72: 'wrong source size',
 };
 
@@ -136,7 +141,7 @@ export async function* zstdDecompress(input: AsyncIterable<Uint8Array> | Iterabl
           hint = x.ZSTD_decompressStream(dctx, ob, io) >>> 0;
           if (hint > 0xffffff88) {
             const code = 0x100000000 - hint;
-            throw new ZstdError(ERRORS[code] ?? `error ${code}`, false);
+            throw new ZstdError(ERRORS[code] ?? `zstd error ${code}`, false);
           }
           dv = new DataView(x.memory.buffer);
           const made = dv.getUint32(ob + 8, true);
@@ -171,7 +176,7 @@ export async function zstdBlockDecoder(): Promise<(block: Uint8Array, size: numb
       const made = x.ZSTD_decompress(dst, size, src, block.length) >>> 0;
       if (made > 0xffffff88) {
         const code = 0x100000000 - made;
-        throw new ZstdError(ERRORS[code] ?? `error ${code}`, false);
+        throw new ZstdError(ERRORS[code] ?? `zstd error ${code}`, false);
       }
       if (made !== size) throw new ZstdError(`block gave ${made} bytes, ${size} announced`, false);
       // (Copied out: the heap is reused. allocUnsafe: no zero fill of what is overwritten at once.)
