@@ -1,10 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { Readable, Writable } from 'node:stream';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
-import { clean, learn, learnStream, Model, strip, stripStream, type Rec } from '../src/index.js';
+import { clean, cleanRecord, learn, learnStream, Model, saveModel, strip, stripStream, Stripper, type CleanOptions, type Rec } from '../src/index.js';
+import { ROOT, run, tmpdir } from './helpers/cli.js';
 import { body, tag } from './helpers/words.js';
+
+const dir = tmpdir('bs-api-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const records = (n: number): Rec[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -111,6 +118,132 @@ describe('library input that cannot work', () => {
     await expect(drain(strip(recs, await learn(recs), { minDocs: 0 }))).rejects.toThrow(/minDocs must be a whole number/);
     await expect(learn(recs, { chainRatio: Number.NaN })).rejects.toThrow(/chainRatio/);
     await expect(drain(clean([...recs, null as unknown as Rec]))).rejects.toMatchObject({ code: 'E_RECORD', message: 'record 10 is null, not an object' });
+  });
+});
+
+describe('every entry point checks its options and records alike', () => {
+  const drain = async (it: AsyncIterable<Rec>): Promise<number> => {
+    let n = 0;
+    for await (const _ of it) n++;
+    return n;
+  };
+  /** Writes `recs` through a stream and waits for its end (the error it ends with, if any). */
+  const through = async (recs: unknown[], s: Writable): Promise<void> => {
+    const sink = new Writable({ objectMode: true, write: (_r, _e, cb) => cb() });
+    await pipeline(Readable.from(recs as Rec[]), ...((s instanceof Transform ? [s, sink] : [s]) as [Writable]));
+  };
+  /** Each entry point run with `opts`: the error it gives (or undefined). */
+  const entryPoints = async (opts: CleanOptions, model: Model): Promise<Record<string, unknown>> => {
+    const recs = records(6);
+    const got: Record<string, unknown> = {};
+    const tries: [string, () => Promise<unknown>][] = [
+      ['learn', () => learn(recs, opts)],
+      ['strip', () => drain(strip(recs, model, opts))],
+      ['clean', () => drain(clean(recs, opts))],
+      ['cleanRecord', async () => cleanRecord(recs[0]!, new Stripper(model), opts)],
+      ['learnStream', async () => through(recs, learnStream(opts))],
+      ['stripStream', async () => through(recs, stripStream(model, opts))],
+    ];
+    for (const [name, f] of tries) {
+      try {
+        await f();
+        got[name] = undefined;
+      } catch (e) {
+        got[name] = e;
+      }
+    }
+    return got;
+  };
+
+  it('a bad option is the same E_OPTION error from learn, strip, clean, cleanRecord, learnStream and stripStream', async () => {
+    const model = await learn(records(20));
+    const bad: [CleanOptions, RegExp][] = [
+      [{ onEmpty: 'bogus' as 'keep' }, /^option onEmpty must be 'keep', 'empty' or 'drop' \(got "bogus"\)$/],
+      [{ minDocs: 0 }, /^option minDocs must be a whole number from 1 to 1000000000 \(got 0\)$/],
+      [{ maxMemory: 'abc' as unknown as number }, /^option maxMemory must be a number of bytes \(got "abc"\)$/],
+      [{ maxMemory: Number.NaN }, /^option maxMemory must be a number of bytes \(got NaN\)$/],
+      [{ maxMemory: 1 }, /^option maxMemory must be at least 16MB \(got 1\)$/],
+      [{ maxMemory: -1 }, /^option maxMemory must be at least 16MB \(got -1\)$/],
+      [{ textField: 5 as unknown as string }, /^option textField must be a non-empty string \(got 5\)$/],
+      [{ textField: '' }, /^option textField must be a non-empty string \(got ""\)$/],
+      [{ urlField: {} as unknown as string }, /^option urlField must be a non-empty string \(got \[object Object\]\)$/],
+      [{ idField: ['id'] as unknown as string }, /^option idField must be a non-empty string \(got an array\)$/],
+      [{ siteField: 7 as unknown as string }, /^option siteField must be a string \(got 7\)$/],
+      [{ htmlField: null as unknown as string }, /^option htmlField must be a non-empty string \(got null\)$/],
+      [{ htmlField: 'text' }, /^option htmlField must be a field other than textField \(both are "text"\)$/],
+      [{ annotate: 'text' }, /^option annotate must be a field other than textField \(both are "text"\)$/],
+      [{ annotate: true as unknown as string }, /^option annotate must be a field name \(got true\)$/],
+    ];
+    for (const [opts, msg] of bad) {
+      const got = await entryPoints(opts, model);
+      for (const [name, e] of Object.entries(got)) {
+        expect(e, `${name} ${JSON.stringify(opts)}`).toBeInstanceOf(api.BoilerstripError);
+        expect((e as api.BoilerstripError).code, `${name} ${JSON.stringify(opts)}`).toBe('E_OPTION');
+        expect((e as Error).message, `${name} ${JSON.stringify(opts)}`).toMatch(msg);
+      }
+    }
+    // Good options pass everywhere (a budget of 16 MB and more, as the CLI's --max-memory).
+    for (const opts of [{}, { maxMemory: 16e6, onEmpty: 'drop' }, { textField: 'text', siteField: '', annotate: null }] as CleanOptions[]) {
+      expect(Object.values(await entryPoints(opts, model)).filter(Boolean)).toEqual([]);
+    }
+  });
+
+  it('the CLI refuses a small --max-memory with its own message (the check it shares with the library)', () => {
+    const f = path.join(dir, 'few.jsonl');
+    fs.writeFileSync(f, records(5).map((r) => JSON.stringify(r)).join('\n'));
+    const r = run(['learn', f, '-m', path.join(dir, 'few.model'), '--max-memory', '1MB', '--quiet']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--max-memory must be at least 16MB/);
+  });
+
+  it('a record that is not an object is an E_RECORD error from every entry point', async () => {
+    const model = await learn(records(20));
+    const st = new Stripper(model);
+    for (const [rec, what] of [[null, 'null'], [5, 'a number'], ['str', 'a string'], [[1], 'an array']] as const) {
+      const msg = `record 1 is ${what}, not an object`;
+      const recs = [records(1)[0], rec] as unknown as Rec[];
+      await expect(learn(recs)).rejects.toMatchObject({ code: 'E_RECORD', message: msg });
+      await expect(drain(strip(recs, model))).rejects.toMatchObject({ code: 'E_RECORD', message: msg });
+      await expect(drain(clean(recs))).rejects.toMatchObject({ code: 'E_RECORD', message: msg });
+      if (rec !== null) {
+        // (Node's object-mode streams refuse null themselves: it ends a stream.)
+        await expect(through(recs, learnStream())).rejects.toMatchObject({ code: 'E_RECORD', message: msg });
+        await expect(through(recs, stripStream(model))).rejects.toMatchObject({ code: 'E_RECORD', message: msg });
+      }
+      expect(() => cleanRecord(rec as unknown as Rec, st)).toThrow(expect.objectContaining({ code: 'E_RECORD', message: `record is ${what}, not an object` }));
+    }
+  });
+
+  it('learn spills a full table to disk as the CLI\'s learn does, and its model is the CLI\'s byte for byte', { timeout: 60_000 }, async () => {
+    // 8,000 documents of 25 lines of their own: about 450,000 units, more than a 16 MB table holds.
+    const recs: Rec[] = Array.from({ length: 8000 }, (_, i) => ({
+      id: i,
+      url: `https://news${i % 3}.example/a/${i}`,
+      text: ['القائمة الرئيسية', ...Array.from({ length: 25 }, (_, k) => body(i * 25 + k)), `جميع الحقوق محفوظة ${tag(i % 3)}`].join('\n'),
+    }));
+    const spillDirs = (): string[] => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(`boilerstrip-spill-`) && n.includes(`~${process.pid}-`));
+    const before = spillDirs();
+    const model = await learn(recs, { maxMemory: 16e6 });
+    expect(model.prune.events).toBe(0);
+    expect(model.spilled?.runs).toBeGreaterThan(0);
+    expect(model.prunedBelow).toBe(2);
+    expect(spillDirs()).toEqual(before);
+    const input = path.join(dir, 'many.jsonl');
+    fs.writeFileSync(input, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const cliModel = path.join(dir, 'many-cli.model');
+    const r = run(['learn', input, '-m', cliModel, '--max-memory', '16MB', '--threads', '1', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const libModel = path.join(dir, 'many-lib.model');
+    saveModel(model, libModel);
+    expect(fs.readFileSync(libModel).equals(fs.readFileSync(cliModel))).toBe(true);
+    // learnStream spills the same way and ends with the same model.
+    const ls = learnStream({ maxMemory: 16e6 });
+    await pipeline(Readable.from(recs), ls);
+    expect(ls.model.spilled?.runs).toBeGreaterThan(0);
+    const streamModel = path.join(dir, 'many-stream.model');
+    saveModel(ls.model, streamModel);
+    expect(fs.readFileSync(streamModel).equals(fs.readFileSync(cliModel))).toBe(true);
+    expect(spillDirs()).toEqual(before);
   });
 });
 
