@@ -14,7 +14,7 @@ import { makeSpillDir, removeSpillDir } from './spill.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
 import { BoilerstripError } from './errors.js';
 import { maxMemoryProblem, ON_EMPTY, type OnEmpty } from './run-options.js';
-import { htmlRecordWithText, resolveFields, setField, type FieldOptions, type ResolvedFields } from './record.js';
+import { getField, htmlRecordWithText, resolveFields, setField, type FieldOptions, type ResolvedFields } from './record.js';
 import { leastThreshold, resolveStripOptions, Stripper, type Span, type StripOptions } from './strip.js';
 
 export type Rec = Record<string, unknown>;
@@ -140,7 +140,9 @@ export async function* strip(records: RecordSource, model: Model, opts: CleanOpt
 
 /**
  * Both passes. The source must be readable twice: an array (or other re-iterable), or a function that
- * returns a fresh iterable each time it is called.
+ * returns a fresh iterable each time it is called. Pass 2 checks each record against pass 1's before its
+ * output is yielded (SameSource): a source that gives other records, or more, the second time is refused
+ * at the first record that differs; one that gives fewer, when it ends.
  */
 export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource), opts: CleanOptions = {}): AsyncGenerator<Rec> {
   if (typeof source !== 'function' && readOnce(source)) {
@@ -148,30 +150,72 @@ export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource
   }
   const fields = checkOptions(opts);
   const open = typeof source === 'function' ? source : (): RecordSource => source;
-  const passes = [0, 0];
+  const same = new SameSource(fields);
   const model = new Model(opts);
   // The model is final: its table spills single-document units to disk from SPILL_FROM slots on, as
   // the CLI's clean does (exact counts in bounded memory; spill.ts).
   const dir = spillDirFor(opts);
   try {
     if (dir !== undefined) model.enableSpill(dir, 'api', SPILL_FROM);
-    await learnInto(tally(open(), passes, 0), fields, model);
+    await learnInto(same.first(open()), fields, model);
     model.finishSpills();
   } finally {
     removeSpillDir(dir);
   }
-  yield* strip(tally(open(), passes, 1), model, opts);
-  if (passes[1] !== passes[0]) {
-    throw new BoilerstripError('E_OPTION', `clean's source gave ${passes[0]} records to the first pass and ${passes[1]} to the second: it must give the same records each time it is read`);
+  yield* strip(same.second(open()), model, opts);
+}
+
+/**
+ * clean's check that its source gives the same records to both passes: a 32-bit hash of each record's
+ * fields that pass 1 reads (text, HTML, URL, site; recordHash) is kept in pass 1 (4 bytes a record) and
+ * compared in pass 2 before the record goes on to be cleaned.
+ */
+class SameSource {
+  private hashes = new Uint32Array(1024);
+  private count = 0;
+
+  constructor(private readonly fields: ResolvedFields) {}
+
+  async *first(source: RecordSource): AsyncGenerator<Rec> {
+    for await (const rec of source) {
+      if (this.count === this.hashes.length) {
+        const grown = new Uint32Array(this.hashes.length * 2);
+        grown.set(this.hashes);
+        this.hashes = grown;
+      }
+      this.hashes[this.count++] = recordHash(rec, this.fields);
+      yield rec;
+    }
+  }
+
+  async *second(source: RecordSource): AsyncGenerator<Rec> {
+    let n = 0;
+    for await (const rec of source) {
+      if (n === this.count) throw this.refusal(`gave ${this.count} records to the first pass and more to the second (record ${n} is one too many)`);
+      if (recordHash(rec, this.fields) !== this.hashes[n]) throw this.refusal(`gave other records the second time: record ${n} of the second pass is not record ${n} of the first (its text, HTML, URL or site differ)`);
+      n++;
+      yield rec;
+    }
+    if (n !== this.count) throw this.refusal(`gave ${this.count} records to the first pass and ${n} to the second`);
+  }
+
+  private refusal(what: string): BoilerstripError {
+    return new BoilerstripError('E_OPTION', `clean's source ${what}: it must give the same records each time it is read`);
   }
 }
 
-/** The records of `source`, counted in passes[pass]. */
-async function* tally(source: RecordSource, passes: number[], pass: number): AsyncGenerator<Rec> {
-  for await (const rec of source) {
-    passes[pass]!++;
-    yield rec;
+/** A 32-bit hash (FNV-1a over UTF-16 code units) of the fields of a record that pass 1 reads. */
+function recordHash(rec: unknown, f: ResolvedFields): number {
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return 0; // (learn refuses it)
+  let h = 0x811c9dc5;
+  for (const name of [f.textField, f.htmlField, f.urlField, f.siteField]) {
+    const v = name === undefined ? undefined : getField(rec as Rec, name);
+    if (typeof v === 'string') {
+      for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+      h = Math.imul(h ^ 0x10000, 0x01000193); // (past every code unit: "ab"+"c" is not "a"+"bc")
+    } else h = Math.imul(h ^ (v === undefined ? 0x10001 : v === null ? 0x10002 : 0x10003), 0x01000193);
   }
+  return h >>> 0;
 }
 
 /** An iterable that is its own iterator (a generator, an iterator): a second loop over it finds nothing. */

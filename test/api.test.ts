@@ -247,6 +247,65 @@ describe('every entry point checks its options and records alike', () => {
   });
 });
 
+describe('clean checks that pass 2 reads the records pass 1 read', () => {
+  it('other records, as many: refused at the first, before anything is yielded', async () => {
+    const recs = records(40);
+    let calls = 0;
+    let yielded = 0;
+    const run2 = async (): Promise<void> => {
+      for await (const _ of clean(() => (calls++ === 0 ? recs.slice(0, 20) : recs.slice(20, 40)))) yielded++;
+    };
+    await expect(run2()).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/record 0 of the second pass is not record 0 of the first/) });
+    expect(yielded).toBe(0);
+  });
+
+  it('one record changed: refused at that record, the ones before it yielded', async () => {
+    const recs = records(30);
+    const changed = recs.map((r, i) => (i === 17 ? { ...r, text: `${r.text as string}!` } : r));
+    let calls = 0;
+    const got: Rec[] = [];
+    const run2 = async (): Promise<void> => {
+      for await (const r of clean(() => (calls++ === 0 ? recs : changed))) got.push(r);
+    };
+    await expect(run2()).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/record 17 of the second pass is not record 17 of the first/) });
+    expect(got.length).toBe(17);
+    // An URL changed is another record too (it places the text in another site).
+    calls = 0;
+    const moved = recs.map((r, i) => (i === 3 ? { ...r, url: 'https://elsewhere.example/x' } : r));
+    await expect(
+      (async () => {
+        for await (const _ of clean(() => (calls++ === 0 ? recs : moved)));
+      })(),
+    ).rejects.toThrow(/record 3 of the second pass/);
+  });
+
+  it('more records the second time: refused at the first extra one; fewer: refused when the source ends', async () => {
+    const recs = records(30);
+    let calls = 0;
+    let yielded = 0;
+    const more = async (): Promise<void> => {
+      for await (const _ of clean(() => (calls++ === 0 ? recs.slice(0, 20) : recs))) yielded++;
+    };
+    await expect(more()).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/gave 20 records to the first pass and more to the second \(record 20 is one too many\)/) });
+    expect(yielded).toBe(20);
+    calls = 0;
+    const fewer = async (): Promise<void> => {
+      for await (const _ of clean(() => (calls++ === 0 ? recs : recs.slice(0, 10))));
+    };
+    await expect(fewer()).rejects.toThrow(/gave 30 records to the first pass and 10 to the second/);
+  });
+
+  it('the same records read again (new objects, other fields changed) are accepted, and the output is unchanged', async () => {
+    const recs = records(30);
+    let calls = 0;
+    const got: Rec[] = [];
+    for await (const r of clean(() => (calls++ === 0 ? recs : recs.map((x) => structuredClone(x))))) got.push(r);
+    const ref: Rec[] = [];
+    for await (const r of strip(recs, await learn(recs))) ref.push(r);
+    expect(got).toEqual(ref);
+  });
+});
+
 describe('the package as users import it', () => {
   it("import 'boilerstrip' resolves through package.json to the built library with every export", () => {
     // Run by Node itself (not vitest's resolver): the package's own name, as README's Library section has it.
