@@ -317,4 +317,24 @@ describe('the package as users import it', () => {
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual(Object.keys(api).sort());
   });
+
+  it("require('boilerstrip') from CommonJS gives the same library (Node's require of an ES module: no top-level await in its graph)", () => {
+    // A project of its own with the package installed (a link to this repository), as a user has it.
+    const proj = path.join(dir, 'cjs-user');
+    fs.mkdirSync(path.join(proj, 'node_modules'), { recursive: true });
+    fs.writeFileSync(path.join(proj, 'package.json'), '{"type":"commonjs","private":true}');
+    fs.symlinkSync(ROOT, path.join(proj, 'node_modules', 'boilerstrip'));
+    const script = [
+      "const b = require('boilerstrip');",
+      "const recs = Array.from({ length: 12 }, (_, i) => ({ url: 'https://a.example/' + i, text: 'Menu of the site\\nArticle line ' + 'xyzw'.repeat(i + 1) }));",
+      'b.learn(recs).then(async (m) => { const out = []; for await (const r of b.strip(recs, m)) out.push(r.text);',
+      '  console.log(JSON.stringify({ keys: Object.keys(b).sort(), first: out[0] })); });',
+    ].join('\n');
+    fs.writeFileSync(path.join(proj, 'use.js'), script);
+    const r = spawnSync(process.execPath, ['use.js'], { cwd: proj, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const got = JSON.parse(r.stdout) as { keys: string[]; first: string };
+    expect(got.keys).toEqual(Object.keys(api).sort());
+    expect(got.first).toBe('Article line xyzw');
+  });
 });
