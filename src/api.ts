@@ -229,8 +229,9 @@ function readOnce(source: unknown): boolean {
  * An object-mode Writable that learns from the records written to it; `.model` holds the counts once
  * it has finished. A full table spills as learn's does (the runs are added back when the stream ends).
  */
-export function learnStream(opts: CleanOptions = {}, model = new Model(opts)): Writable & { model: Model } {
+export function learnStream(opts: CleanOptions = {}, into?: Model): Writable & { model: Model } {
   const fields = checkOptions(opts);
+  const model = into ?? new Model(opts);
   const dir = spillDirFor(opts);
   if (dir !== undefined) model.enableSpill(dir, 'api', Infinity);
   let n = 0;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as api from '../src/index.js';
 import { clean, cleanRecord, learn, learnStream, Model, saveModel, strip, stripStream, Stripper, type CleanOptions, type Rec } from '../src/index.js';
 import { ROOT, run, tmpdir } from './helpers/cli.js';
@@ -182,6 +182,10 @@ describe('every entry point checks its options and records alike', () => {
         expect((e as Error).message, `${name} ${JSON.stringify(opts)}`).toMatch(msg);
       }
     }
+    // Options that are not an object at all.
+    for (const [name, e] of Object.entries(await entryPoints(null as unknown as CleanOptions, model))) {
+      expect(e, name).toMatchObject({ code: 'E_OPTION', message: 'options must be an object (got null)' });
+    }
     // Good options pass everywhere (a budget of 16 MB and more, as the CLI's --max-memory).
     for (const opts of [{}, { maxMemory: 16e6, onEmpty: 'drop' }, { textField: 'text', siteField: '', annotate: null }] as CleanOptions[]) {
       expect(Object.values(await entryPoints(opts, model)).filter(Boolean)).toEqual([]);
@@ -243,6 +247,24 @@ describe('every entry point checks its options and records alike', () => {
     const streamModel = path.join(dir, 'many-stream.model');
     saveModel(ls.model, streamModel);
     expect(fs.readFileSync(streamModel).equals(fs.readFileSync(cliModel))).toBe(true);
+    expect(spillDirs()).toEqual(before);
+    // clean spills too (from 64 MB, or maxMemory when less), and gives the bytes of a table that holds everything.
+    const finished = vi.spyOn(Model.prototype, 'finishSpills');
+    const collect = async (opts: CleanOptions): Promise<string> => {
+      const out: string[] = [];
+      for await (const rec of clean(recs, opts)) out.push(JSON.stringify(rec));
+      return out.join('\n');
+    };
+    try {
+      const small = await collect({ maxMemory: 16e6 });
+      expect((finished.mock.contexts[0] as Model).spilled?.runs).toBeGreaterThan(0);
+      expect((finished.mock.contexts[0] as Model).prune.events).toBe(0);
+      const whole = await collect({});
+      expect((finished.mock.contexts[1] as Model).spilled).toBe(null);
+      expect(small === whole).toBe(true);
+    } finally {
+      finished.mockRestore();
+    }
     expect(spillDirs()).toEqual(before);
   });
 });
