@@ -3,6 +3,7 @@
  * A JSONL record is rewritten by splicing the new text value into the original line, so every other
  * field passes through byte for byte (numbers like 1.0, escapes, key order).
  */
+import { BoilerstripError } from './errors.js';
 import { siteOf } from './site.js';
 
 export interface FieldOptions {
@@ -35,7 +36,21 @@ export interface ResolvedFields {
   keepHtml: boolean;
 }
 
+/**
+ * The field options with their defaults. A field name that is not a string, an empty text, id or URL
+ * field, or an HTML field that is empty or the text field is an E_OPTION error (the CLI's runOptions
+ * refuses the same before it gets here; the library's callers meet it here).
+ */
 export function resolveFields(o: FieldOptions = {}): ResolvedFields {
+  for (const name of ['textField', 'idField', 'urlField', 'siteField', 'htmlField'] as const) {
+    const v: unknown = o[name];
+    if (v === undefined) continue;
+    const must = name === 'siteField' ? 'a string' : 'a non-empty string';
+    if (typeof v !== 'string' || (v === '' && name !== 'siteField')) {
+      throw new BoilerstripError('E_OPTION', `option ${name} must be ${must} (got ${typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? 'an array' : String(v)})`);
+    }
+  }
+  if (o.htmlField !== undefined && o.htmlField === (o.textField ?? 'text')) throw new BoilerstripError('E_OPTION', `option htmlField must be a field other than textField (both are ${JSON.stringify(o.htmlField)})`);
   return {
     textField: o.textField ?? 'text',
     idField: o.idField ?? 'id',

@@ -9,6 +9,19 @@ export type OnEmpty = 'keep' | 'empty' | 'drop';
 /** The values of OnEmpty (the CLI and the library check against them). */
 export const ON_EMPTY: readonly OnEmpty[] = ['keep', 'empty', 'drop'];
 
+/** The least budget of the count table (--max-memory, the library's maxMemory). */
+export const MIN_MAX_MEMORY = 16e6;
+
+/**
+ * Why a count table budget in bytes is refused, or null: the CLI's --max-memory (after its size is read)
+ * and the library's maxMemory are checked here, each naming the option its own way.
+ */
+export function maxMemoryProblem(bytes: unknown): string | null {
+  if (typeof bytes !== 'number' || Number.isNaN(bytes)) return 'must be a number of bytes';
+  if (bytes < MIN_MAX_MEMORY) return 'must be at least 16MB';
+  return null;
+}
+
 export interface RunOptions extends FieldOptions, StripOptions, LearnOptions, ReadOptions {
   /** Worker threads for both passes (plain JSONL files are split into chunks). Default: the number of cores
    * for 64 MB or more of plain JSONL, else 1. */

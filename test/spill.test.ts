@@ -97,15 +97,8 @@ describe('spilling single-document units (spill.ts)', () => {
     const mixedSmall = await cleanOf(mixed, { threads: 2, maxMemory: 1 << 20 });
     expect(mixedSmall.stats.model.spilled?.runs).toBeGreaterThan(2);
     expect(mixedSmall.out === mixedFull.out).toBe(true);
-    // The library's clean (both passes over records) spills the same way.
-    const { clean } = await import(path.join(ROOT, 'dist/src/api.js'));
-    const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const collect = async (opts: Record<string, unknown>): Promise<string> => {
-      const out: string[] = [];
-      for await (const r of clean(recs, opts)) out.push(JSON.stringify(r));
-      return out.join('\n');
-    };
-    expect(await collect({ maxMemory: 1 << 20 })).toBe(await collect({}));
+    // (The library's clean, which refuses a maxMemory under 16 MB as the CLI does, spills the same way:
+    // test/api.test.ts, on records enough to fill 16 MB.)
     // A run that cannot be written (a full disk): the table keeps what it has and prunes when full, as
     // without spilling; the run goes on and says why.
     const { Spiller: DistSpiller } = await import(path.join(ROOT, 'dist/src/spill.js'));

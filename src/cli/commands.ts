@@ -12,7 +12,7 @@ import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compre
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS, STRIP_OPTION_RANGES, type ResolvedStripOptions } from '../strip.js';
-import { ON_EMPTY } from '../run-options.js';
+import { maxMemoryProblem, ON_EMPTY } from '../run-options.js';
 import { reportHtml } from '../report/html.js';
 import type { RunReport } from '../stats.js';
 import type { Model } from '../model.js';
@@ -196,7 +196,8 @@ export function runOptions(args: CommonArgs): RunOptions {
   const format = a.format;
   if (!['auto', 'jsonl', 'json', 'text', 'html', 'warc', 'parquet'].includes(format)) fail(`--format must be auto, jsonl, json, text, html, warc or parquet (got ${format})`);
   const maxMemory = parseSize(a['max-memory'], 'max-memory');
-  if (maxMemory < 16e6) fail('--max-memory must be at least 16MB');
+  const memoryProblem = maxMemoryProblem(maxMemory);
+  if (memoryProblem !== null) fail(`--max-memory ${memoryProblem}`);
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
