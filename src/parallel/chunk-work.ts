@@ -182,7 +182,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     let at: BlockAt | undefined;
     if (side && sideFile && bad === null && !sideBroken) {
       try {
-        at = sideFile.append(side.take());
+        at = side.appendTo(sideFile);
       } catch (e) {
         sideBroken = true;
         sideError = `cannot write ${sideFile.file}: ${(e as Error).message}`;
