@@ -4,7 +4,7 @@
  * one a line (html/page.ts), with the block paths for the structural evidence. Pass 1 (learnRecord) and
  * pass 2 (DocCleaner) both go through here, on the main thread, in worker threads and in the library.
  */
-import { htmlDoc, type HtmlDoc } from './html/page.js';
+import { PARSE, type HtmlDoc, type PageSource } from './html/page.js';
 import { PageStripper } from './html/strip-page.js';
 import type { Model } from './model.js';
 import { getField, htmlOf, siteOfRecord, textOf, type ResolvedFields, type TextProblem } from './record.js';
@@ -31,15 +31,6 @@ export function isDoc(d: Doc | NoDoc): d is Doc {
 
 const EMPTY_PAGE: NoDoc = { problem: 'empty', html: true };
 
-/**
- * Where an HTML record's page comes from: parsed (htmlDoc), or, in clean's pass 2, pass 1's parse read
- * back from the analysis cache (side.ts SideReader).
- */
-export interface PageSource {
-  page(html: string): HtmlDoc;
-}
-
-export const PARSE: PageSource = { page: (html) => htmlDoc(html) };
 
 /** The document of a record, or why it has none. */
 export function docOf(value: Record<string, unknown>, f: ResolvedFields, pages: PageSource = PARSE): Doc | NoDoc {

@@ -13,13 +13,9 @@
  *   lines    x [end - start, h1, h2, normalized length, tokens, segments, extras | terminator << 16 | ellipsis << 20]
  *   segments x [start, end, h1, h2, normalized length]
  *   extras   x [kind, h1, h2]
- * An HTML page's record (its size negated, so the two kinds tell apart) comes before its analysis: pass 2
- * takes the page's blocks from it instead of parsing the HTML again (two fifths of pass 2 on HTML pages).
- *   [-words, HTML length, blocks, text length, flags, paths]
- *   strings (title, lang, canonical, charset) x [length + 1 (0: none), code units two a word]
- *   paths    x [length, code units two a word]
- *   blocks   x [kind, depth, link chars, hints, table, path, chars, ancestors (ANCESTORS)]
- *   path hashes (4 x blocks: HtmlDoc.pathH), then the text's code units, two a word
+ * Records of another kind (`other`: their size negated, so the two kinds tell apart) hold what a caller
+ * writes: an HTML page's blocks before its analysis (html/page-cache.ts), so pass 2 does not parse the page
+ * again.
  * Records are read back in the order they were written, by the same reading of the same input; the text
  * length (and a page's HTML length) is checked on every record, so a cache out of step with its input fails
  * loudly.
@@ -28,25 +24,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Analysis, FP_BANDS } from './analyze.js';
 import { BoilerstripError } from './errors.js';
-import { ANCESTORS, type Block, type BlockKind, type HtmlPage } from './html/blocks.js';
-import type { HtmlDoc } from './html/page.js';
 import { tempFiles, tempPrefix } from './io/temp.js';
 
 const HEAD = 5 + 4 * FP_BANDS;
 const LINE = 7;
 const SEG = 5;
 const EXTRA = 3;
-const PAGE_HEAD = 6;
-const BLOCK = 7 + ANCESTORS;
-const F_TRUNCATED = 1;
-const KIND_NAMES: readonly BlockKind[] = ['paragraph', 'heading', 'item', 'cell', 'caption', 'quote', 'pre', 'title', 'other'];
-const KIND_CODE = new Map(KIND_NAMES.map((k, i) => [k, i]));
-
-/** Words a string of n code units takes (its length word included). */
-function stringWords(n: number): number {
-  return 1 + ((n + 1) >> 1);
-}
-
 /** Collects records; the caller takes them as one block (written to a file from where they are, or copied). */
 export class SideWriter {
   /** Word 0 is kept for the block's length word, the records follow. */
@@ -70,73 +53,27 @@ export class SideWriter {
     this.bytes = Buffer.from(b.buffer);
   }
 
-  /** `s` at word p as its length (`plus`: + 1, so that 0 can mean none) and its code units; returns the next word. */
-  private putString(p: number, s: string, plus: number): number {
-    this.w[p] = s.length + plus;
-    if (s.length > 0) this.bytes.write(s, (p + 1) * 4, 'utf16le');
-    return p + stringWords(s.length);
+  /**
+   * Room for a record of another kind (html/page-cache.ts: a page's blocks) of `size` words: its place in
+   * `words`, whose word there the writer sets to -size (its kind's mark). The caller fills the rest through
+   * `words` and `bytes`, then calls `end`.
+   */
+  other(size: number): number {
+    this.room(size);
+    const p = this.n;
+    this.w[p] = -size;
+    this.n = p + size;
+    return p;
   }
 
-  /** Append an HTML page's blocks (`htmlLength`: the code units of the HTML it was parsed from). */
-  addPage(doc: HtmlDoc, htmlLength: number): void {
-    const page = doc.page;
-    const bs = page.blocks;
-    const n = bs.length;
-    // Each distinct path once (the blocks of one element share its path: the last one is tried first).
-    const pathIx = new Map<string, number>();
-    const paths: string[] = [];
-    const blockPath = new Int32Array(n);
-    let last = '';
-    let lastIx = -1;
-    for (let i = 0; i < n; i++) {
-      const path = bs[i]!.path;
-      if (path !== last || lastIx < 0) {
-        let ix = pathIx.get(path);
-        if (ix === undefined) {
-          ix = paths.length;
-          pathIx.set(path, ix);
-          paths.push(path);
-        }
-        last = path;
-        lastIx = ix;
-      }
-      blockPath[i] = lastIx;
-    }
-    const opt = (s: string | undefined): number => (s === undefined ? 1 : stringWords(s.length));
-    let size = PAGE_HEAD + stringWords(page.title.length) + opt(page.lang) + opt(page.canonical) + stringWords(page.charset.length);
-    for (const path of paths) size += stringWords(path.length);
-    size += n * BLOCK + 4 * n + ((doc.text.length + 1) >> 1);
-    this.room(size);
-    const w = this.w;
-    let p = this.n;
-    w[p] = -size;
-    w[p + 1] = htmlLength;
-    w[p + 2] = n;
-    w[p + 3] = doc.text.length;
-    w[p + 4] = page.truncated ? F_TRUNCATED : 0;
-    w[p + 5] = paths.length;
-    p += PAGE_HEAD;
-    p = this.putString(p, page.title, 1);
-    p = page.lang === undefined ? ((w[p] = 0), p + 1) : this.putString(p, page.lang, 1);
-    p = page.canonical === undefined ? ((w[p] = 0), p + 1) : this.putString(p, page.canonical, 1);
-    p = this.putString(p, page.charset, 1);
-    for (const path of paths) p = this.putString(p, path, 0);
-    for (let i = 0; i < n; i++, p += BLOCK) {
-      const b = bs[i]!;
-      w[p] = KIND_CODE.get(b.kind)!;
-      w[p + 1] = b.depth;
-      w[p + 2] = b.linkChars;
-      w[p + 3] = b.hints;
-      w[p + 4] = b.table;
-      w[p + 5] = blockPath[i]!;
-      w[p + 6] = b.chars;
-      const anc = b.anc;
-      for (let k = 0; k < ANCESTORS; k++) w[p + 7 + k] = anc[k]!;
-    }
-    w.set(doc.pathH, p);
-    p += 4 * n;
-    if (doc.text.length > 0) this.bytes.write(doc.text, p * 4, 'utf16le');
-    this.n = p + ((doc.text.length + 1) >> 1);
+  /** The writer's words (valid until the next `other` or `add`, which may grow them). */
+  get words32(): Int32Array {
+    return this.w;
+  }
+
+  /** The bytes of words32. */
+  get bytes8(): Buffer {
+    return this.bytes;
   }
 
   /** Append the analysis of a document (valid until the next analyze). */
@@ -252,81 +189,23 @@ export class SideReader {
     return this.p;
   }
 
-  /** `n` code units at word p as a string. */
-  private string(p: number, n: number): string {
-    return n === 0 ? '' : Buffer.from(this.w.buffer, this.w.byteOffset + p * 4, n * 2).toString('utf16le');
-  }
-
-  /** The next record, which must be the blocks of a page parsed from `html`: the page as htmlDoc gave it. */
-  page(html: string): HtmlDoc {
-    let p = this.record();
+  /**
+   * The next record, which must be one of another kind (`what` names it for the error): its words and its
+   * place in them (valid until the next record is read).
+   */
+  other(what: string): { w: Int32Array; p: number } {
+    const p = this.record();
     const w = this.w;
-    if (w[p]! >= 0) throw this.stale('holds a text where the input has an HTML page');
-    if (w[p + 1] !== html.length) throw this.stale(`holds a page of ${w[p + 1]} code units of HTML where the input has ${html.length}`);
+    if (w[p]! >= 0) throw this.stale(`holds a text where the input has ${what}`);
     this.p = p - w[p]!;
-    const n = w[p + 2]!;
-    const textLength = w[p + 3]!;
-    const flags = w[p + 4]!;
-    const nPaths = w[p + 5]!;
-    p += PAGE_HEAD;
-    const opt = (): string | undefined => {
-      const len = w[p]! - 1;
-      const s = len < 0 ? undefined : this.string(p + 1, len);
-      p += len < 0 ? 1 : stringWords(len);
-      return s;
-    };
-    const title = opt()!;
-    const lang = opt();
-    const canonical = opt();
-    const charset = opt()!;
-    const paths: string[] = new Array<string>(nPaths);
-    for (let k = 0; k < nPaths; k++) {
-      paths[k] = this.string(p + 1, w[p]!);
-      p += stringWords(w[p]!);
-    }
-    const blockAt = p;
-    p += n * BLOCK;
-    const pathH = w.slice(p, p + 4 * n);
-    p += 4 * n;
-    const text = this.string(p, textLength);
-    const starts = new Int32Array(n + 1);
-    const bw = w.slice(blockAt, blockAt + n * BLOCK);
-    const blocks: Block[] = new Array<Block>(n);
-    let pos = 0;
-    for (let i = 0, q = 0; i < n; i++, q += BLOCK) {
-      // (A block holds no newline: the text is the blocks joined by one.)
-      const end = i + 1 < n ? text.indexOf('\n', pos) : textLength;
-      starts[i] = pos;
-      const ix = bw[q + 5]!;
-      blocks[i] = {
-        text: text.slice(pos, end),
-        kind: KIND_NAMES[bw[q]!]!,
-        path: paths[ix]!,
-        pathHash: Int32Array.of(pathH[2 * i]!, pathH[2 * i + 1]!, pathH[2 * n + 2 * i]!, pathH[2 * n + 2 * i + 1]!),
-        anc: bw.subarray(q + 7, q + 7 + ANCESTORS),
-        linkChars: bw[q + 2]!,
-        chars: bw[q + 6]!,
-        depth: bw[q + 1]!,
-        index: i,
-        hints: bw[q + 3]!,
-        table: bw[q + 4]!,
-      };
-      pos = end + 1;
-    }
-    starts[n] = pos;
-    const pg: HtmlPage = { title, blocks, charset };
-    if (lang !== undefined) pg.lang = lang;
-    if (canonical !== undefined) pg.canonical = canonical;
-    if ((flags & F_TRUNCATED) !== 0) pg.truncated = true;
-    // (`distinct` is pass 1's, which counted it.)
-    return { page: pg, text, starts, pathH, distinct: new Int32Array(0) };
+    return { w, p };
   }
 
   /** Fill `a` with the next record, which must be the analysis of `text`. */
   next(text: string, a: Analysis): Analysis {
     let p = this.record();
     const w = this.w;
-    if (w[p]! < 0) throw this.stale('holds an HTML page where the input has a text');
+    if (w[p]! < 0) throw this.stale('holds another record (an HTML page) where the input has a text');
     if (w[p + 1] !== text.length) throw this.stale(`holds a text of ${w[p + 1]} code units where the input has ${text.length}`);
     const size = w[p]!;
     const nL = w[p + 2]!;
@@ -405,7 +284,8 @@ export class SideReader {
     return a;
   }
 
-  private stale(what: string): BoilerstripError {
+  /** The error of a cache out of step with its input (`what` it holds where the input has something else). */
+  stale(what: string): BoilerstripError {
     return new BoilerstripError('E_INTERNAL', `the analysis cache of pass 1 ${what}: the input changed between the passes (or this is a bug: rerun with --no-cache-analysis)`, { file: this.where });
   }
 }

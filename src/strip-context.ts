@@ -2,7 +2,9 @@
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
-import { DocCleaner, docOf, isDoc, PARSE, type Doc } from './doc.js';
+import { DocCleaner, docOf, isDoc, type Doc } from './doc.js';
+import { cachedPages } from './html/page-cache.js';
+import { PARSE } from './html/page.js';
 import { attributesLine } from './io/attributes.js';
 import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
@@ -169,7 +171,8 @@ function processRecord(
 ): string | null {
   // (A record read in place comes with its document; its value is parsed only where it is read below.)
   // (With clean's analysis cache, an HTML page's blocks are pass 1's, read back.)
-  const d = doc ?? docOf(r.value as Record<string, unknown>, fields, cleaner.stripper.cache ?? PARSE);
+  const cache = cleaner.stripper.cache;
+  const d = doc ?? docOf(r.value as Record<string, unknown>, fields, cache !== null ? cachedPages(cache) : PARSE);
   if (attr !== null) attr.push({ file: r.file, id: idAndUrl(r, fields, meta)[0], text: null, spans: [] });
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Analysis, analyze } from '../src/analyze.js';
 import { BoilerstripError } from '../src/errors.js';
+import { addPage, readPage } from '../src/html/page-cache.js';
 import { htmlDoc, type HtmlDoc } from '../src/html/page.js';
 import { blockWords, SideReader, SideWriter } from '../src/side.js';
 import { seedPool } from '../src/sim/articles.js';
@@ -90,7 +91,7 @@ describe('HTML pages in the analysis cache', () => {
     expect(truncated.page.truncated).toBe(true);
     const docs = [...pages.map((h) => htmlDoc(h)), truncated];
     docs.forEach((d, i) => {
-      w.addPage(d, 1000 + i);
+      addPage(w, d, 1000 + i);
       w.add(analyze(d.text, new Analysis()));
       if (i % 5 === 4) blocks.push(w.take());
     });
@@ -98,7 +99,7 @@ describe('HTML pages in the analysis cache', () => {
     const r = SideReader.over(blocks.map(blockWords), 'test');
     const a = new Analysis();
     docs.forEach((d, i) => {
-      const got = r.page('x'.repeat(1000 + i));
+      const got = readPage(r, 'x'.repeat(1000 + i));
       expect(plain(got)).toEqual(plain(d));
       expect(columns(r.next(got.text, a))).toEqual(columns(analyze(d.text, new Analysis())));
     });
@@ -106,16 +107,16 @@ describe('HTML pages in the analysis cache', () => {
 
   it('refuses a page where the input has a text, a text where it has a page, and a page of other HTML', () => {
     const w = new SideWriter();
-    w.addPage(htmlDoc(pages[2]!), pages[2]!.length);
+    addPage(w, htmlDoc(pages[2]!), pages[2]!.length);
     w.add(analyze('a text', new Analysis()));
-    w.addPage(htmlDoc(pages[3]!), pages[3]!.length);
+    addPage(w, htmlDoc(pages[3]!), pages[3]!.length);
     const words = blockWords(w.take());
-    expect(() => SideReader.over([words], 'a').next('a text', new Analysis())).toThrow(/holds an HTML page where the input has a text/);
+    expect(() => SideReader.over([words], 'a').next('a text', new Analysis())).toThrow(/holds another record \(an HTML page\) where the input has a text/);
     const r = SideReader.over([words], 'b');
-    r.page(pages[2]!);
-    expect(() => r.page(pages[2]!)).toThrow(/holds a text where the input has an HTML page/);
+    readPage(r, pages[2]!);
+    expect(() => readPage(r, pages[2]!)).toThrow(/holds a text where the input has an HTML page/);
     r.next('a text', new Analysis());
-    expect(() => r.page(pages[2]!)).toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
+    expect(() => readPage(r, pages[2]!)).toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
   });
 });
 

@@ -68,3 +68,13 @@ export function htmlDoc(html: string, opts: HtmlDocOptions = {}): HtmlDoc {
   }
   return { page, text, starts, pathH, distinct: Int32Array.from(distinct) };
 }
+
+/**
+ * Where an HTML record's page comes from: parsed (htmlDoc), or, in clean's pass 2, pass 1's parse read
+ * back from the analysis cache (page-cache.ts).
+ */
+export interface PageSource {
+  page(html: string): HtmlDoc;
+}
+
+export const PARSE: PageSource = { page: (html) => htmlDoc(html) };

@@ -12,8 +12,9 @@ import { LineEncoder } from '../io/blocks.js';
 import { eachJsonlBytes, isBad, type BadRecord, type InPlaceReader, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
-import { learnLoaded, learnRecord, PARSE, type PageSource } from '../doc.js';
-import { htmlDoc } from '../html/page.js';
+import { learnLoaded, learnRecord } from '../doc.js';
+import { addPage } from '../html/page-cache.js';
+import { htmlDoc, PARSE, type PageSource } from '../html/page.js';
 import { JsonlInPlace } from '../jsonl-docs.js';
 import { resolveFields } from '../record.js';
 import type { RunOptions } from '../run-options.js';
@@ -130,7 +131,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
     ? {
         page: (html) => {
           const d = htmlDoc(html);
-          if (!sideBroken) side.addPage(d, html.length);
+          if (!sideBroken) addPage(side, d, html.length);
           return d;
         },
       }
