@@ -224,3 +224,71 @@ describe('encoding output', () => {
     }
   });
 });
+
+describe('reading a JSON array (stream-json)', () => {
+  const readJson = async (buf: Buffer, sizes: number[], maxDocBytes?: number, invalid?: number[]): Promise<string[]> => {
+    const src: InputSource = { name: '-', gzip: false, format: 'json', bytes: -1 };
+    const out: string[] = [];
+    const onInvalidUtf8 = (_f: string, line: number): void => void invalid?.push(line);
+    for await (const b of readSources([src], { stdin: chunked(buf, sizes), maxDocBytes, onInvalidUtf8 })) {
+      for (const it of b) out.push(isBad(it) ? `${it.line} ${it.code} ${it.message}` : `${it.line} ${JSON.stringify(it.value)}`);
+    }
+    return out;
+  };
+  const values = [
+    { id: 1, text: 'شكرا على الإبلاغ! 🙂 ٣', n: [1.5, -0, 1e21, true, null], o: { 'ключ': 'q"uo\\te\n' } },
+    { id: 2, text: '\ud800 lone, \u2028, \u0000', __proto__x: {} },
+    JSON.parse('{"__proto__": {"a": 1}, "text": "own key", "dup": 1, "dup": 2}') as Record<string, unknown>,
+    { id: 4, text: 'x'.repeat(70_000) },
+  ];
+
+  it('gives the values JSON.parse gives and the line each element starts on, whatever the chunk sizes', async () => {
+    for (const indent of [0, 2]) {
+      const text = JSON.stringify(values, null, indent);
+      const want: string[] = [];
+      let line = 1;
+      for (const v of values) {
+        if (indent > 0) line = text.slice(0, text.indexOf(JSON.stringify(v, null, indent).split('\n').join('\n  '))).split('\n').length;
+        want.push(`${line} ${JSON.stringify(v)}`);
+      }
+      for (const sizes of [[1], [7, 3], [65_537], [1 << 20]]) expect(await readJson(Buffer.from(text), sizes)).toEqual(want);
+    }
+    expect(JSON.parse((await readJson(Buffer.from(JSON.stringify(values)), [5]))[2]!.replace(/^\d+ /, ''))).toEqual(values[2]);
+  });
+
+  it('a broken element is parsed by stream-json and rejected alone, whatever the chunk sizes', async () => {
+    const text = `[\n{"text":"a"},\n{"text": nope},\n"str" , {"text":"b"},\n{"text":"c"}\n]\n`;
+    const want = [
+      '2 {"text":"a"}',
+      '3 E_JSON invalid JSON in array element 2: Parser cannot parse input: expected a value',
+      '4 E_RECORD array element 3 is a string, not a JSON object',
+      '4 {"text":"b"}',
+      '5 {"text":"c"}',
+    ];
+    for (const sizes of [[1], [2, 5], [1 << 20]]) expect(await readJson(Buffer.from(text), sizes)).toEqual(want);
+  });
+
+  it('an element past the bytes kept to read again, then a broken one on the same line: each alone', async () => {
+    const big = 'y'.repeat(5 << 20);
+    const text = `[{"text":"a"},{"text":"${big}"},{"text": nul},{"text":"b"}]`;
+    const out = await readJson(Buffer.from(text), [1 << 20]);
+    expect(out.map((l) => l.slice(0, 60))).toEqual([
+      '1 {"text":"a"}',
+      `1 {"text":"${'y'.repeat(49)}`,
+      '1 E_JSON invalid JSON in array element 3: Parser cannot pars',
+      '1 {"text":"b"}',
+    ]);
+    expect(out[1]).toBe(`1 {"text":"${big}"}`);
+  });
+
+  it('counts an element by its tokens for --max-doc-bytes, and names invalid UTF-8 by the element it is in', async () => {
+    expect(await readJson(Buffer.from('[{"text":"abcdefghij"},{"text":"abcdefghijk"}]'), [3], 21)).toEqual([
+      '1 {"text":"abcdefghij"}',
+      '1 E_DOC_TOO_LARGE array element 2 is 22 bytes, over --max-doc-bytes 21',
+    ]);
+    const invalid: number[] = [];
+    const buf = Buffer.concat([Buffer.from('[\n{"text":"a"},\n{"text":"b'), Buffer.from([0xff]), Buffer.from('"},\n{"text":"\ufffd"}]')]);
+    expect(await readJson(buf, [4], undefined, invalid)).toEqual(['2 {"text":"a"}', '3 {"text":"b\ufffd"}', '4 {"text":"\ufffd"}']);
+    expect(invalid).toEqual([3]);
+  });
+});
