@@ -5,6 +5,7 @@
  * workers that analyze and count or judge and copy (worker threads, or the main thread for one), and
  * replies combined in input order. The per-document work is doc.ts (learnRecord, DocCleaner).
  */
+import { collectGarbage } from './gc.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,6 +148,7 @@ export async function cleanSources(sources: InputSource[], sink: Sink, opts: Run
     const model = await learnSources(sources, opts, stats, cache, undefined, true);
     if (cache?.failed) stats.analysisCacheOff = cache.failed;
     stats.analysisCached = cache !== null && cache.failed === null;
+    collectGarbage();
     await stripSources(model, sources, sink, opts, stats, cache?.failed ? null : cache);
     return model;
   } finally {
