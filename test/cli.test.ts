@@ -453,6 +453,14 @@ describe('failures', () => {
       expect(fs.readFileSync(input, 'utf8')).toBe(before);
       expect(fs.readdirSync(w).sort(), args.join(' ')).toEqual(['attr', 'in.jsonl', 'm.model']);
     }
+    // Devices and pipes are written in place: several outputs may share one.
+    for (const args of [
+      ['clean', input, '--on-error', 'skip', '--rejects', '/dev/null', '--report', '/dev/null', '-o', '/dev/null'],
+      ['clean', input, '-o', '/dev/null', '--report', '/dev/null', '--report-html', '/dev/null'],
+    ]) {
+      const r = run([...args, '--quiet']);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
     // -o may name the input: it is written whole once the input is read.
     const inPlace = run(['clean', input, '-o', input, '--quiet']);
     expect(inPlace.status, inPlace.stderr).toBe(0);

@@ -121,6 +121,16 @@ function checkTmpDir(dir: string): void {
   if (why !== null) fail(`--tmp-dir ${dir} ${why}`);
 }
 
+/** Is `f` a device or a pipe (written in place as output comes: several outputs may share one)? */
+function isDevice(f: string): boolean {
+  try {
+    const st = fs.statSync(f);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** A path as it resolves (a file that does not exist yet: through its directory's real path). */
 function realPath(f: string): string {
   try {
@@ -153,21 +163,23 @@ export function checkOutputs(a: CommonArgs, command: 'clean' | 'learn' | 'strip'
   if (command === 'strip' && a.model) inputs.add(realPath(a.model));
   const attrDir = a.attributes !== undefined ? realPath(a.attributes) : null;
   for (const [flag, file, what] of outs) {
-    const real = realPath(file);
-    const other = seen.get(real);
-    if (other !== undefined) fail(`${other} and ${flag} name the same file (${file})`);
-    seen.set(real, flag);
-    if (flag !== '--output' && inputs.has(real)) fail(`${flag} ${file} is an input of this run: writing it would replace the input`);
-    if (attrDir !== null && (real === attrDir || real.startsWith(attrDir + path.sep))) fail(`${flag} ${file} is in the --attributes directory ${a.attributes}, where the attribute files go`);
     let st: fs.Stats | null = null;
     try {
       st = fs.statSync(file);
     } catch {
       /* a new file */
     }
+    const real = realPath(file);
+    if (attrDir !== null && (real === attrDir || real.startsWith(attrDir + path.sep))) fail(`${flag} ${file} is in the --attributes directory ${a.attributes}, where the attribute files go`);
     if (st?.isDirectory()) fail(`${flag} ${file} is a directory`);
-    // (A device or a pipe is written in place: nothing to probe.)
-    if (flag !== '--output' && (st === null || st.isFile())) new PartialFile(file, what).abort();
+    // A device or a pipe (/dev/null, /dev/stderr, a FIFO) is written in place, as it comes: several outputs
+    // may share one, and there is nothing to probe.
+    if (st !== null && !st.isFile()) continue;
+    const other = seen.get(real);
+    if (other !== undefined) fail(`${other} and ${flag} name the same file (${file})`);
+    seen.set(real, flag);
+    if (flag !== '--output' && inputs.has(real)) fail(`${flag} ${file} is an input of this run: writing it would replace the input`);
+    if (flag !== '--output') new PartialFile(file, what).abort();
   }
   if (attrDir !== null && seen.has(attrDir)) fail(`--attributes ${a.attributes} names the file of ${seen.get(attrDir)}`);
 }
@@ -202,10 +214,10 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
   if (a['html-field'] !== undefined && (a['html-field'] === '' || a['html-field'] === a['text-field'])) fail('--html-field must be a field other than --text-field');
-  if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report) fail('--output and --report name the same file');
+  if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report && !isDevice(a.output)) fail('--output and --report name the same file');
   if (a['report-html'] !== undefined) {
     if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
-    if (a['report-html'] === a.output || a['report-html'] === a.report) fail(`--report-html names the same file as --${a['report-html'] === a.output ? 'output' : 'report'}`);
+    if ((a['report-html'] === a.output || a['report-html'] === a.report) && !isDevice(a['report-html'])) fail(`--report-html names the same file as --${a['report-html'] === a.output ? 'output' : 'report'}`);
   }
   const parquetOut = a.output !== undefined && isParquetName(a.output);
   if (a.compress !== undefined && !['zstd', 'gzip', 'none', ...(parquetOut ? ['snappy'] : [])].includes(a.compress)) fail(`--compress must be zstd, gzip or none${parquetOut ? ' or snappy' : ' (snappy: for a .parquet output)'} (got ${a.compress})`);
