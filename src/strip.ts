@@ -995,7 +995,9 @@ export class Stripper {
     const state = this.state;
     const lineStart = a.lineStart;
     if (!this.anyRemoved(gapStart, to)) {
-      if (to > gapStart) this.keep(lineStart[gapStart]!, lineStart[to] ?? a.text.length);
+      // (The gap runs to the text's end when `to` is past the last line: lineStart is reused from document
+      // to document and longer than this one's lines, so what lies past them is another document's.)
+      if (to > gapStart) this.keep(lineStart[gapStart]!, to < a.nLines ? lineStart[to]! : a.text.length);
       return;
     }
     // Keep the first blank run of the gap when it separates two kept lines; drop the rest.

@@ -22,6 +22,23 @@ function site(n: number, make: (i: number) => string): { model: Model; docs: str
 }
 
 
+describe('strip, one document after another', () => {
+  it("judges a document alone: a tail of blank and symbol-only lines stays whatever the Stripper cleaned before", () => {
+    // A page whose last kept line is followed by lines with no letters (a script's "});"); the Stripper's
+    // line columns are reused from document to document, and what lay past this page's lines was another's.
+    const { model, docs } = site(30, (i) => `شكرا على الإبلاغ!\nعنوان المقال ${tag(i * 13)}\n${body(i)}\n});\n  \n});`);
+    const long = Array.from({ length: 400 }, (_, k) => `${body(k + 5000)}`).join('\n');
+    const alone = new Stripper(model).strip(docs[3]!, 'news.example');
+    expect(alone.text.endsWith('});\n  \n});')).toBe(true);
+    expect(apply(docs[3]!, alone.spans)).toBe(alone.text);
+    const s = new Stripper(model);
+    s.strip(long, 'news.example');
+    const after = s.strip(docs[3]!, 'news.example');
+    expect(after.text).toBe(alone.text);
+    expect(after.spans).toEqual(alone.spans);
+  });
+});
+
 describe('strip', () => {
   it('removes lines repeated across the site and keeps the article; spans rebuild the output', () => {
     const { model, docs } = site(30, (i) => `شكرا على الإبلاغ!\n\n\nعنوان المقال ${tag(i * 13)}\n${body(i)}\n${body(i + 1000)}\n\nانقر هنا لقراءة الخبر من مصدره.`);
