@@ -417,13 +417,17 @@ describe('faults', () => {
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 
-  it('SIGHUP (a closed terminal, timeout -s HUP) removes the partial output and the stdin spool, as SIGINT does', async () => {
-    const f = path.join(dir, 'hup.jsonl');
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129], // a closed terminal, timeout -s HUP
+  ] as const)('%s during a run removes the partial output and the stdin spool', async (signal, code) => {
+    const f = path.join(dir, `${signal}.jsonl`);
     fs.writeFileSync(f, corpus(50));
-    const model = path.join(dir, 'hup.model');
+    const model = path.join(dir, `${signal}.model`);
     expect(run(['learn', f, '-m', model, '--quiet']).status).toBe(0);
-    const out = path.join(dir, 'hup-out');
-    const tmp = path.join(dir, 'hup-tmp');
+    const out = path.join(dir, `${signal}-out`);
+    const tmp = path.join(dir, `${signal}-tmp`);
     fs.mkdirSync(out);
     fs.mkdirSync(tmp);
     for (const [args, where] of [[['strip', '-m', model, '-o', path.join(out, 'clean.jsonl')], out], [['clean', '--tmp-dir', tmp, '-o', path.join(out, 'clean.jsonl')], tmp]] as const) {
@@ -432,29 +436,11 @@ describe('faults', () => {
       child.stdin.write(corpus(2000));
       for (let i = 0; i < 100 && fs.readdirSync(where).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(fs.readdirSync(where)[0]).toMatch(/partial$|spool$/);
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      child.kill('SIGHUP');
-      expect(await exited).toBe(129);
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      child.kill(signal);
+      expect(await exited).toBe(code);
       expect(fs.readdirSync(out)).toEqual([]);
       expect(fs.readdirSync(tmp)).toEqual([]);
     }
-  });
-
-  it('SIGINT during a run to a file removes the partial output', async () => {
-    const f = path.join(dir, 'c3.jsonl');
-    fs.writeFileSync(f, corpus(50));
-    const model = path.join(dir, 'c3.model');
-    expect(run(['learn', f, '-m', model, '--quiet']).status).toBe(0);
-    const out = path.join(dir, 'out');
-    fs.mkdirSync(out);
-    // strip streams: stdin stays open, so the run is caught with its partial file on disk.
-    const child = spawn(process.execPath, [BIN, 'strip', '-m', model, '-o', path.join(out, 'clean.jsonl'), '--quiet'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.stdin.write(corpus(2000));
-    for (let i = 0; i < 100 && fs.readdirSync(out).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.readdirSync(out)[0]).toMatch(/partial$/);
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(fs.readdirSync(out)).toEqual([]);
   });
 });
