@@ -207,7 +207,7 @@ describe('boilerstrip report and --report-html', () => {
     const same = path.join(dir, 'same.out');
     const r2 = run(['clean', crawl, '-o', same, '--report-html', same, '--quiet']);
     expect(r2.status).toBe(2);
-    expect(r2.stderr).toContain('--report-html names the same file as --output');
+    expect(r2.stderr).toContain(`--output and --report-html name the same file (${same})`);
   });
 
   const chromium = findChromium();

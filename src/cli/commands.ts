@@ -121,16 +121,6 @@ function checkTmpDir(dir: string): void {
   if (why !== null) fail(`--tmp-dir ${dir} ${why}`);
 }
 
-/** Is `f` a device or a pipe (written in place as output comes: several outputs may share one)? */
-function isDevice(f: string): boolean {
-  try {
-    const st = fs.statSync(f);
-    return !st.isFile() && !st.isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** A path as it resolves (a file that does not exist yet: through its directory's real path). */
 function realPath(f: string): string {
   try {
@@ -214,11 +204,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
   for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
   if (a['html-field'] !== undefined && (a['html-field'] === '' || a['html-field'] === a['text-field'])) fail('--html-field must be a field other than --text-field');
-  if (a.output !== undefined && a.output !== '-' && a.report !== undefined && a.output === a.report && !isDevice(a.output)) fail('--output and --report name the same file');
-  if (a['report-html'] !== undefined) {
-    if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
-    if ((a['report-html'] === a.output || a['report-html'] === a.report) && !isDevice(a['report-html'])) fail(`--report-html names the same file as --${a['report-html'] === a.output ? 'output' : 'report'}`);
-  }
+  if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
   const parquetOut = a.output !== undefined && isParquetName(a.output);
   if (a.compress !== undefined && !['zstd', 'gzip', 'none', ...(parquetOut ? ['snappy'] : [])].includes(a.compress)) fail(`--compress must be zstd, gzip or none${parquetOut ? ' or snappy' : ' (snappy: for a .parquet output)'} (got ${a.compress})`);
   if (a['tmp-dir'] !== undefined) checkTmpDir(a['tmp-dir']);
