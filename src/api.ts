@@ -6,11 +6,10 @@
  *   for await (const rec of strip(records, model)) ...  // pass 2
  *   for await (const rec of clean(() => readRecords())) // both (the source is read twice)
  */
-import os from 'node:os';
 import { Transform, Writable } from 'node:stream';
 import { SPILL_FROM } from './counter.js';
 import { Model, type LearnOptions } from './model.js';
-import { makeSpillDir, removeSpillDir } from './spill.js';
+import { removeSpillDir, spillDirFor } from './spill.js';
 import { DocCleaner, docOf, isDoc, learnRecord } from './doc.js';
 import { BoilerstripError } from './errors.js';
 import { maxMemoryProblem, ON_EMPTY, type OnEmpty } from './run-options.js';
@@ -35,28 +34,21 @@ export interface CleanOptions extends FieldOptions, StripOptions, LearnOptions {
 export async function learn(records: RecordSource, opts: CleanOptions = {}, into?: Model): Promise<Model> {
   const fields = checkOptions(opts);
   const model = into ?? new Model(opts);
-  const dir = spillDirFor(opts);
+  await learnInto(records, fields, model, opts, Infinity);
+  return model;
+}
+
+/** Count `records` into `model`, its table spilling past maxMemory (from `spillFrom` slots on) as the CLI's does. */
+async function learnInto(records: RecordSource, fields: ResolvedFields, model: Model, opts: CleanOptions, spillFrom: number): Promise<void> {
+  const dir = spillDirFor(leastThreshold(resolveStripOptions(opts)));
   try {
-    if (dir !== undefined) model.enableSpill(dir, 'api', Infinity);
-    await learnInto(records, fields, model);
+    if (dir !== undefined) model.enableSpill(dir, 'api', spillFrom);
+    let n = 0;
+    for await (const rec of records) learnRecord(model, recordAt(rec, n++), fields);
     model.finishSpills();
   } finally {
     removeSpillDir(dir);
   }
-  return model;
-}
-
-async function learnInto(records: RecordSource, fields: ResolvedFields, model: Model): Promise<void> {
-  let n = 0;
-  for await (const rec of records) learnRecord(model, recordAt(rec, n++), fields);
-}
-
-/**
- * Where a full table spills (the CLI's choice, run.ts spillDirFor): a new directory in os.tmpdir(), or
- * undefined when a threshold of 1 would read the units spilling drops, or the directory cannot be made.
- */
-function spillDirFor(opts: CleanOptions): string | undefined {
-  return leastThreshold(resolveStripOptions(opts)) >= 2 ? makeSpillDir(os.tmpdir()) : undefined;
 }
 
 /**
@@ -154,14 +146,7 @@ export async function* clean(source: Rec[] | Iterable<Rec> | (() => RecordSource
   const model = new Model(opts);
   // The model is final: its table spills single-document units to disk from SPILL_FROM slots on, as
   // the CLI's clean does (exact counts in bounded memory; spill.ts).
-  const dir = spillDirFor(opts);
-  try {
-    if (dir !== undefined) model.enableSpill(dir, 'api', SPILL_FROM);
-    await learnInto(same.first(open()), fields, model);
-    model.finishSpills();
-  } finally {
-    removeSpillDir(dir);
-  }
+  await learnInto(same.first(open()), fields, model, opts, SPILL_FROM);
   yield* strip(same.second(open()), model, opts);
 }
 
@@ -232,7 +217,7 @@ function readOnce(source: unknown): boolean {
 export function learnStream(opts: CleanOptions = {}, into?: Model): Writable & { model: Model } {
   const fields = checkOptions(opts);
   const model = into ?? new Model(opts);
-  const dir = spillDirFor(opts);
+  const dir = spillDirFor(leastThreshold(resolveStripOptions(opts)));
   if (dir !== undefined) model.enableSpill(dir, 'api', Infinity);
   let n = 0;
   const w = new Writable({

@@ -17,7 +17,7 @@ import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
 import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
 import { SPILL_FROM } from './counter.js';
-import { makeSpillDir, removeSpillDir } from './spill.js';
+import { removeSpillDir, spillDirFor } from './spill.js';
 import { resolveFields } from './record.js';
 import type { RunOptions } from './run-options.js';
 import { noRoomForCache, SideStore } from './side.js';
@@ -81,7 +81,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
   let chars = 0;
   let docs = 0;
   let g = 0;
-  const spillDir = spillDirFor(opts);
+  const spillDir = spillDirFor(leastThreshold(resolveStripOptions(opts)), opts.tmpDir);
   // learn with --on-error skip counts its rejected records, and writes them to --rejects (clean's pass 2 does
   // both for clean).
   const rejects = !final && stats && opts.onError === 'skip' && opts.rejects ? new FileSink(opts.rejects) : null;
@@ -124,15 +124,6 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     stats.model = model;
   }
   return model;
-}
-
-/**
- * Where a full count table spills its single-document units (exact counts in bounded memory, spill.ts):
- * a new directory in --tmp-dir; undefined when a threshold of 1 would read those units or the directory
- * cannot be made (the table then prunes when full).
- */
-function spillDirFor(opts: RunOptions): string | undefined {
-  return leastThreshold(resolveStripOptions(opts)) >= 2 ? makeSpillDir(opts.tmpDir ?? os.tmpdir()) : undefined;
 }
 
 /**

@@ -17,6 +17,7 @@
  * its memory is a partition's keys, not all of them.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Counter64 } from './counter.js';
 import { BoilerstripError } from './errors.js';
@@ -38,6 +39,16 @@ export function makeSpillDir(tmp: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where a full count table spills its single-document units (exact counts in bounded memory): a new
+ * directory in `tmp`; undefined when the least threshold the run judges by is 1 (it reads the units of one
+ * document that spilling drops) or the directory cannot be made (the table then prunes when full). The
+ * CLI's runs and the library's learn and clean both ask here.
+ */
+export function spillDirFor(leastThreshold: number, tmp: string = os.tmpdir()): string | undefined {
+  return leastThreshold >= 2 ? makeSpillDir(tmp) : undefined;
 }
 
 /** Remove a directory makeSpillDir made. */
