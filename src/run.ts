@@ -9,12 +9,11 @@ import { collectGarbage } from './gc.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { BoilerstripError } from './errors.js';
 import { AttributesWriter } from './io/attributes.js';
 import { resolveInputs, sniffStdin, sourceBytes, type BadRecord, type InputSource, type ReadOptions } from './io/input.js';
 import { FileSink, isRowSink, type CleanRow, type Sink } from './io/output.js';
-import { sweepStale, tempFiles, tempPrefix } from './io/temp.js';
+import { spool, sweepStale, tempFiles, tempPrefix } from './io/temp.js';
 import { Model } from './model.js';
 import { SPILL_FROM } from './counter.js';
 import { removeSpillDir, spillDirFor } from './spill.js';
@@ -32,17 +31,8 @@ export type { OnEmpty, OnError, Progress, RunOptions } from './run-options.js';
 export { RunStats } from './stats.js';
 
 /** Standard input spooled to a temporary file (pass 1 and pass 2 both need to read it). */
-export async function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdir()): Promise<string> {
-  sweepStale(tmpDir);
-  const file = path.join(tmpDir, `${tempPrefix('stdin')}${Date.now()}.spool`);
-  tempFiles.add(file);
-  try {
-    await pipeline(stdin, fs.createWriteStream(file));
-  } catch (e) {
-    if (e instanceof BoilerstripError) throw e;
-    throw new BoilerstripError('E_INPUT', `cannot spool standard input into ${tmpDir} (both passes read it; --tmp-dir chooses where): ${(e as Error).message}`, { file: '-' });
-  }
-  return file;
+export function spoolStdin(stdin: NodeJS.ReadableStream, tmpDir = os.tmpdir()): Promise<string> {
+  return spool(stdin, 'stdin', tmpDir, (e) => new BoilerstripError('E_INPUT', `cannot spool standard input into ${tmpDir} (both passes read it; --tmp-dir chooses where): ${e.message}`, { file: '-' }));
 }
 
 function progressTicker(opts: RunOptions, pass: 1 | 2, sources: InputSource[]): { tick: (docs: number, chars: number) => void; opts: RunOptions } {

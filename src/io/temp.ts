@@ -79,7 +79,25 @@ export function isStdinSpool(file: string): boolean {
   return path.basename(file).startsWith(tempPrefix('stdin'));
 }
 
-let pipeSpools = 0;
+let spools = 0;
+
+/**
+ * A stream copied whole into a temporary file in `tmpDir` (removed at exit or on a signal), for an input
+ * that can be read only once but must be read again (standard input for clean's two passes, a named pipe):
+ * `kind` names the file (isStdinSpool knows stdin's), `fail` says what could not be copied where.
+ */
+export async function spool(input: NodeJS.ReadableStream, kind: 'stdin' | 'pipe', tmpDir: string, fail: (e: Error) => BoilerstripError): Promise<string> {
+  sweepStale(tmpDir);
+  const file = path.join(tmpDir, `${tempPrefix(kind)}${Date.now()}-${++spools}.spool`);
+  tempFiles.add(file);
+  try {
+    await pipeline(input, fs.createWriteStream(file));
+  } catch (e) {
+    if (e instanceof BoilerstripError) throw e;
+    throw fail(e as Error);
+  }
+  return file;
+}
 
 /**
  * A named pipe, /dev/fd/N (`<(cmd)`) or other input that is not a regular file, copied to a temporary file
@@ -87,14 +105,6 @@ let pipeSpools = 0;
  * again from the start), Parquet by byte range, and clean reads its inputs twice. Removed with the other
  * temporary files.
  */
-export async function spoolPipe(file: string, tmpDir = os.tmpdir()): Promise<string> {
-  sweepStale(tmpDir);
-  const spool = path.join(tmpDir, `${tempPrefix('pipe')}${Date.now()}-${++pipeSpools}.spool`);
-  tempFiles.add(spool);
-  try {
-    await pipeline(fs.createReadStream(file), fs.createWriteStream(spool));
-  } catch (e) {
-    throw new BoilerstripError('E_INPUT', `cannot copy this pipe into ${tmpDir} (it is not a regular file: its bytes are read once and kept there; --tmp-dir chooses where): ${(e as Error).message}`, { file });
-  }
-  return spool;
+export function spoolPipe(file: string, tmpDir = os.tmpdir()): Promise<string> {
+  return spool(fs.createReadStream(file), 'pipe', tmpDir, (e) => new BoilerstripError('E_INPUT', `cannot copy this pipe into ${tmpDir} (it is not a regular file: its bytes are read once and kept there; --tmp-dir chooses where): ${e.message}`, { file }));
 }
