@@ -25,7 +25,7 @@ import { StripContext } from './strip-context.js';
 import { leastThreshold, resolveStripOptions } from './strip.js';
 import { defaultThreads } from './parallel/threads.js';
 import { learnChunks, stripChunks } from './parallel/pool.js';
-import { recordChunks } from './parallel/plan.js';
+import { jsonlBytesOf, recordChunks } from './parallel/plan.js';
 
 export type { OnEmpty, OnError, Progress, RunOptions } from './run-options.js';
 export { RunStats } from './stats.js';
@@ -226,9 +226,7 @@ export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
  */
 export function threadsFor(sources: InputSource[], opts: RunOptions): number {
   if (opts.threads !== undefined) return opts.threads;
-  let bytes = 0;
-  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
-  return bytes >= THREADS_MIN_BYTES ? defaultThreads() : 1;
+  return jsonlBytesOf(sources) >= THREADS_MIN_BYTES ? defaultThreads() : 1;
 }
 
 /**

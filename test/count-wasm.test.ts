@@ -200,4 +200,39 @@ describe('the counting loop in WebAssembly (asm/count.ts) against incDoc in JS',
       CORE_LIMIT.tableBytes = was;
     }
   });
+
+  /** The entries of a table as sorted (k1, k2, count) triples: tables of other capacities hold them in other slots. */
+  const entrySet = (c: Counter64): string[] => {
+    const e = c.entries();
+    return Array.from(e.cnt, (n, i) => `${e.k1[i]} ${e.k2[i]} ${n}`).sort();
+  };
+
+  it.each([
+    ['enough', 400_000, 0],
+    ['too few: it doubles from there', 50_000, 1],
+    ['none the core may hold: counted in JS at the first size', 400_000, -1],
+  ])('a table told how many keys to expect starts at their size and counts what a growing table counts (%s)', (_how, expected, limit) => {
+    const was = CORE_LIMIT.tableBytes;
+    if (limit < 0) CORE_LIMIT.tableBytes = 0;
+    try {
+      const m = new Model({ maxMemory: 1 << 28 });
+      const ref = new Reference(1 << 28);
+      m.counter.expect(expected);
+      const first = 2 ** Math.ceil(Math.log2(expected / 0.7));
+      for (const [i, d] of docs.entries()) {
+        m.learnDoc(d.text, d.site);
+        ref.learn(d.text, d.site);
+        // (The table takes its size when the first document is counted into it.)
+        if (i === 0) expect(m.counter.capacity).toBe(limit < 0 ? 1 << 16 : first);
+      }
+      expect(ref.c.capacity).toBeGreaterThan(1 << 16);
+      if (limit === 0) expect(m.counter.capacity).toBe(first);
+      else expect(m.counter.capacity).toBe(ref.c.capacity);
+      expect(m.counter.size).toBe(ref.c.size);
+      expect(entrySet(m.counter)).toEqual(entrySet(ref.c));
+      expect([...m.texts].sort()).toEqual([...ref.texts].sort());
+    } finally {
+      CORE_LIMIT.tableBytes = was;
+    }
+  });
 });

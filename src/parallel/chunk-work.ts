@@ -34,6 +34,8 @@ export interface WorkerInit {
   rejects?: boolean;
   /** Pass 1: spill the table's single-document units to runs in this directory when it is full at `from` slots or more (spill.ts). */
   spill?: { dir: string; from: number };
+  /** Pass 1: distinct keys this thread's table is expected to hold (Counter64.expect); 0: no guess. */
+  expect?: number;
   shared?: { params: ModelParams; counter: SharedCounter; sites: [string, number][]; docs: number };
 }
 
@@ -105,6 +107,7 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
   const skip = opts.onError === 'skip';
   const model = local?.model ?? new Model(opts);
   if (init.spill !== undefined) model.enableSpill(init.spill.dir, `${tag}-${spills++}`, init.spill.from);
+  if (init.expect !== undefined) model.counter.expect(init.expect);
   // A file per pass 1 this thread serves (a run has one per parallel group of sources).
   let sideFile: SideFile | null = null;
   let sideBroken = false;

@@ -35,6 +35,13 @@ export interface Chunk {
 
 const NEWLINE = Buffer.from('\n');
 
+/** Bytes of JSONL the sources hold, as far as their sizes tell (compressed ones counted 4x; stdin as 0). */
+export function jsonlBytesOf(sources: readonly InputSource[]): number {
+  let bytes = 0;
+  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
+  return bytes;
+}
+
 /** Chunk size; BOILERSTRIP_CHUNK_BYTES overrides it (tests use small chunks to cross many boundaries). */
 export const CHUNK_BYTES = Number(process.env.BOILERSTRIP_CHUNK_BYTES) > 0 ? Number(process.env.BOILERSTRIP_CHUNK_BYTES) : 1024 * 1024;
 
