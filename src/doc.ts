@@ -35,17 +35,18 @@ const EMPTY_PAGE: NoDoc = { problem: 'empty', html: true };
 /** The document of a record, or why it has none. */
 export function docOf(value: Record<string, unknown>, f: ResolvedFields, pages: PageSource = PARSE): Doc | NoDoc {
   const h = htmlOf(value, f);
-  if (h !== null) {
-    const doc = pages.page(h);
-    if (doc.page.blocks.length === 0) return EMPTY_PAGE;
-    // A page with no URL field (an HTML file) is placed by its canonical link.
-    let site = siteOfRecord(value, f);
-    if (site === '' && doc.page.canonical !== undefined && f.siteField === undefined) site = siteOf(undefined, doc.page.canonical);
-    return { text: doc.text, site, html: doc };
-  }
+  if (h !== null) return pageDocOf(pages.page(h), siteOfRecord(value, f), f);
   const t = textOf(value, f);
   if (typeof t !== 'string') return { problem: t.problem === 'missing' ? htmlProblem(value, f) : t.problem, html: false };
   return { text: t, site: siteOfRecord(value, f), html: null };
+}
+
+/** The document of an HTML record whose page is `doc` and whose site and URL fields give `site`. */
+export function pageDocOf(doc: HtmlDoc, site: string, f: ResolvedFields): Doc | NoDoc {
+  if (doc.page.blocks.length === 0) return EMPTY_PAGE;
+  // A page with no URL field (an HTML file) is placed by its canonical link.
+  if (site === '' && doc.page.canonical !== undefined && f.siteField === undefined) site = siteOf(undefined, doc.page.canonical);
+  return { text: doc.text, site, html: doc };
 }
 
 /**
@@ -62,7 +63,11 @@ function htmlProblem(value: Record<string, unknown>, f: ResolvedFields): TextPro
  * `pages` parses its page, if it is one (clean's pass 1: and keeps the parse for pass 2).
  */
 export function learnRecord(model: Model, value: Record<string, unknown>, f: ResolvedFields, pages: PageSource = PARSE): number {
-  const d = docOf(value, f, pages);
+  return learnDocument(model, docOf(value, f, pages));
+}
+
+/** learnRecord's count of a document (0: none). */
+export function learnDocument(model: Model, d: Doc | NoDoc): number {
   if (!isDoc(d)) return 0;
   model.learnDoc(d.text, d.site, d.html?.distinct);
   return d.text.length;

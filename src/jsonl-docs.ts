@@ -4,10 +4,14 @@
  * JSON.parse would and lists its top-level members (asm/json.ts jsonScan); the record's text is copied
  * with its escapes decoded straight into the kernel's text area (jsonUnescape), where analyze runs over it
  * (analyzeLoaded). Pass 2 also takes the line, the text's place in it, and the id and URL. A URL or site
- * field on a dotted path is followed into nested objects as getField follows it. A line this does not
- * take (not a JSON object, an HTML record, a text on a dotted path, a text or URL that is not a string or
- * an empty text, an escaped key) goes the way every line went before: a string, JSON.parse and docOf.
- * Both ways give the same document (test/jsonl-docs.test.ts; BOILERSTRIP_PARSE_ALL in the CLI tests).
+ * field on a dotted path is followed into nested objects as getField follows it. An HTML record (its HTML
+ * field a string that docOf reads as the page: see htmlOf) is read the same way when the reader is given
+ * `onPage`: its HTML decoded into the text area, where `html()` makes it a string (pass 1 parses it; pass 2
+ * with clean's analysis cache needs only its length), and pass 2 writes back the line without the HTML
+ * (`rawWithoutHtml`), which the HTML record's output drops anyway. A line this does not take (not a JSON
+ * object, a text on a dotted path, a text, HTML or URL that is not a string or is empty, a record with both
+ * a text and an HTML field, an escaped key) goes the way every line went before: a string, JSON.parse and
+ * docOf. Both ways give the same document (test/jsonl-docs.test.ts; BOILERSTRIP_PARSE_ALL in the CLI tests).
  */
 import { KERNEL } from './analyze.js';
 import type { ResolvedFields } from './record.js';
@@ -22,6 +26,12 @@ const F_VALUE_ESCAPE = 32;
 
 /** A record's document read in place: its text (also in the kernel's text area, for analyzeLoaded) and site. */
 export type LoadedDoc = (text: string, site: string) => void;
+
+/**
+ * An HTML record read in place: its HTML's length in code units (the HTML itself, until the kernel runs
+ * again: JsonlInPlace.html()) and the record's site (siteOf of its site and URL fields).
+ */
+export type LoadedPage = (htmlLength: number, site: string) => void;
 
 /**
  * A field name as the bytes of a key; `elsewhere` when a record without that member may still have a value
@@ -64,7 +74,7 @@ export class JsonlInPlace {
   private readonly url: Name;
   private readonly id: Name;
   private readonly site: Name | null;
-  private readonly html: Name;
+  private readonly htmlName: Name;
   /** Lines read in place (the tests check the reader is used). */
   taken = 0;
   /**
@@ -82,13 +92,25 @@ export class JsonlInPlace {
   private idFrom = 0;
   private idTo = 0;
   private urlValue: string | undefined;
+  /** The HTML record being handed on: its HTML's code units in the text area, its value's place in the block (quotes included). */
+  private htmlUnits = 0;
+  private htmlFrom = 0;
+  private htmlTo = 0;
+  /** An HTML field is the page even beside a text field (FieldOptions.htmlField named). */
+  private readonly htmlExplicit: boolean;
 
-  constructor(f: ResolvedFields, private readonly onDoc: LoadedDoc) {
+  /** `onPage`: HTML records are read in place too (without it they go to JSON.parse). */
+  constructor(
+    f: ResolvedFields,
+    private readonly onDoc: LoadedDoc,
+    private readonly onPage: LoadedPage | null = null,
+  ) {
     this.text = nameOf(f.textField);
     this.url = nameOf(f.urlField);
     this.id = nameOf(f.idField);
     this.site = f.siteField !== undefined ? nameOf(f.siteField) : null;
-    this.html = nameOf(f.htmlField);
+    this.htmlName = nameOf(f.htmlField);
+    this.htmlExplicit = f.htmlExplicit;
   }
 
   /** A block of lines as UTF-16LE for `line` (false: the block is parsed as before). */
@@ -114,6 +136,7 @@ export class JsonlInPlace {
     let ui = -1;
     let si = -1;
     let ii = -1;
+    let hi = -1;
     // The first step of a dotted URL or site name's path.
     let up = -1;
     let sp = -1;
@@ -122,7 +145,7 @@ export class JsonlInPlace {
       if ((M[o + 4]! & F_KEY_ESCAPE) !== 0) return false;
       const ks = M[o]! + at;
       const ke = M[o + 1]! + at;
-      if (keyIs(bytes, ks, ke, this.html)) return false; // an HTML field: docOf decides
+      if (keyIs(bytes, ks, ke, this.htmlName)) hi = o;
       if (keyIs(bytes, ks, ke, this.text)) ti = o;
       if (keyIs(bytes, ks, ke, this.url)) ui = o;
       if (site !== null && keyIs(bytes, ks, ke, site)) si = o;
@@ -130,10 +153,16 @@ export class JsonlInPlace {
       if (this.url.path !== null && keyIs(bytes, ks, ke, this.url.path[0]!)) up = o;
       if (site?.path && keyIs(bytes, ks, ke, site.path[0]!)) sp = o;
     }
-    if (ti < 0 || this.html.elsewhere) return false;
-    if ((M[ti + 4]! & TYPE_MASK) !== T_STRING) return false;
+    if (this.htmlName.elsewhere) return false;
+    // An HTML member (docOf decides a record with both fields, unless the HTML field is named; one whose
+    // text field may be on a path; one whose HTML is not a string or is empty).
+    if (hi >= 0 && (this.onPage === null || (ti >= 0 && !this.htmlExplicit) || (ti < 0 && this.text.elsewhere))) return false;
+    const page = hi >= 0;
+    const ci = page ? hi : ti;
+    if (ci < 0) return false;
+    if ((M[ci + 4]! & TYPE_MASK) !== T_STRING) return false;
     // (Read before a path's lookup scans a nested object over the members.)
-    const text = valueAt(M, ti);
+    const text = valueAt(M, ci);
     const id = valueAt(M, ii);
     const urlAt = ui >= 0 ? valueAt(M, ui) : this.url.path !== null ? this.follow(bytes, valueAt(M, up), this.url.path, at) : this.url.elsewhere ? null : ABSENT;
     const siteAt = site === null ? ABSENT : si >= 0 ? valueAt(M, si) : site.path !== null ? this.follow(bytes, valueAt(M, sp), site.path, at) : site.elsewhere ? null : ABSENT;
@@ -153,8 +182,28 @@ export class JsonlInPlace {
     this.idFrom = id.from + at;
     this.idTo = id.to + at;
     this.urlValue = url;
-    this.onDoc(KERNEL.loadedText(units), siteOf(siteValue, url));
+    if (page) {
+      this.htmlUnits = units;
+      this.htmlFrom = this.textFrom;
+      this.htmlTo = this.textTo;
+      this.onPage!(units, siteOf(siteValue, url));
+    } else this.onDoc(KERNEL.loadedText(units), siteOf(siteValue, url));
     return true;
+  }
+
+  /** The HTML of the record being handed on (onPage), while the kernel's text area still holds it. */
+  html(): string {
+    return KERNEL.loadedText(this.htmlUnits);
+  }
+
+  /**
+   * The line of the HTML record being handed on, its HTML an empty string: what spliceHtmlRecord makes of it
+   * is what it makes of the whole line, but with --keep-html (the HTML member stays in the output).
+   */
+  rawWithoutHtml(): string {
+    const u = this.units;
+    const at = this.start + 2 * this.htmlFrom;
+    return `${u.toString('utf16le', this.start, at)}""${u.toString('utf16le', this.start + 2 * this.htmlTo, this.end)}`;
   }
 
   /**

@@ -2,9 +2,9 @@
 import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
-import { DocCleaner, docOf, isDoc, type Doc } from './doc.js';
-import { cachedPages } from './html/page-cache.js';
-import { PARSE } from './html/page.js';
+import { DocCleaner, docOf, isDoc, pageDocOf, type Doc, type NoDoc } from './doc.js';
+import { cachedPages, readPage } from './html/page-cache.js';
+import { htmlDoc, PARSE } from './html/page.js';
 import { attributesLine } from './io/attributes.js';
 import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
@@ -117,6 +117,19 @@ export class StripContext {
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt, meta), out, rows);
   }
 
+  /**
+   * Clean one HTML record read in place (jsonl-docs.ts): its page is pass 1's from clean's analysis cache
+   * (which needs only the HTML's length) or parsed from `html()`; `raw` is its line, or the line with its
+   * HTML an empty string where the output drops the HTML (see JsonlInPlace.rawWithoutHtml).
+   */
+  pageInPlace(file: string, line: number, raw: string, htmlLength: number, html: () => string, site: string, meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
+    this.stats.recordsIn++;
+    const cache = this.cleaner.stripper.cache;
+    const d = pageDocOf(cache !== null ? readPage(cache, htmlLength) : htmlDoc(html()), site, this.fields);
+    const r = new InPlaceRecord(file, line, raw);
+    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, d, undefined, meta), out, rows);
+  }
+
   private write(line: string | null, out: LineOut, rows: CleanRow[] | null): void {
     if (line === null) return;
     this.stats.recordsOut++;
@@ -165,7 +178,7 @@ function processRecord(
   collect: boolean,
   rows: CleanRow[] | null,
   attr: AttrRow[] | null,
-  doc?: Doc,
+  doc?: Doc | NoDoc,
   textAt?: readonly [number, number],
   meta?: IdAndUrl,
 ): string | null {

@@ -99,6 +99,58 @@ describe('HTML records', () => {
     expectCleaned(parse(r.stdout));
   });
 
+  it('records read in place (jsonl-docs.ts) give the bytes, report and attributes JSON.parse gives, HTML records of every shape', () => {
+    // Every way an HTML record is written, among records of the same site: escapes (\u003c, \/, astral, quotes
+    // in attributes), a CRLF line, members around the HTML, no URL (sited by the canonical link), a site
+    // field, an empty, null or numeric HTML, two HTML members, an HTML beside a text, a text beside a named one.
+    const recs = pages.map((p, i) => {
+      const html = JSON.stringify(p.html);
+      switch (i % 12) {
+        case 1:
+          return `{"url":${JSON.stringify(p.url)},"html":${html.replace(/</g, '\\u003c').replace(/\//g, '\\/')}}`;
+        case 2:
+          return `{"html":${JSON.stringify(p.html.replace('<h1>', '<h1 title="\u{1F600} &quot;x&quot;">'))} , "id" : ${i}, "url":${JSON.stringify(p.url)}}\r`;
+        case 3:
+          return `{"id":"p${i}","html":${html}}`;
+        case 4:
+          return `{"site":"Given.Site","url":${JSON.stringify(p.url)},"html":${html},"n":${i}}`;
+        case 5:
+          return `{"url":${JSON.stringify(p.url)},"html":""}`;
+        case 6:
+          return `{"url":${JSON.stringify(p.url)},"html":null}`;
+        case 7:
+          return `{"url":${JSON.stringify(p.url)},"html":"<p>first</p>","html":${html}}`;
+        case 8:
+          return `{"url":${JSON.stringify(p.url)},"html":${html},"text":"a text beside the page"}`;
+        case 9:
+          return `{"url":${JSON.stringify(p.url)},"html":7}`;
+        default:
+          return `{"id":"p${i}","url":${JSON.stringify(p.url)},"html":${html}}`;
+      }
+    });
+    const mixed = path.join(dir, 'inplace-html.jsonl');
+    fs.writeFileSync(mixed, recs.join('\n') + '\n');
+    const rep = path.join(dir, 'inplace-html-report.json');
+    const attrs = path.join(dir, 'inplace-html-attrs');
+    for (const args of [[], ['--threads', '2'], ['--no-cache-analysis'], ['--keep-html'], ['--annotate', 'spans'], ['--html-field', 'html'], ['--on-empty', 'drop', '--report', rep, '--attributes', attrs]]) {
+      const outs = ['1', '0'].map((parseAll) => {
+        fs.rmSync(attrs, { recursive: true, force: true });
+        const env = { BOILERSTRIP_CHUNK_BYTES: String(16 * 1024), ...(parseAll === '1' ? { BOILERSTRIP_PARSE_ALL: '1' } : {}) };
+        const r = run(['clean', mixed, '--quiet', ...args], { env });
+        expect(r.status, r.stderr).toBe(0);
+        const j = args.includes(rep) ? (JSON.parse(fs.readFileSync(rep, 'utf8')) as Record<string, unknown>) : {};
+        delete j.throughput;
+        delete j.generatedAt;
+        const a = args.includes(attrs) ? fs.readdirSync(attrs).map((f) => fs.readFileSync(path.join(attrs, f), 'utf8')) : [];
+        return { out: r.stdout, report: JSON.stringify(j), attrs: a };
+      });
+      expect(outs[1]!.out, args.join(' ')).toBe(outs[0]!.out);
+      expect(outs[1]!.report, args.join(' ')).toBe(outs[0]!.report);
+      expect(outs[1]!.attrs, args.join(' ')).toEqual(outs[0]!.attrs);
+      expect(outs[0]!.out.trim().split('\n').length).toBeGreaterThanOrEqual(args.includes('drop') ? pages.length - 2 : pages.length);
+    }
+  });
+
   it('the library gives the same text as the CLI', async () => {
     const recs = pages.map((p, i) => ({ id: `p${i}`, url: p.url, html: p.html }));
     const out: Out[] = [];

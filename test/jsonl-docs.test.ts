@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KERNEL } from '../src/analyze.js';
-import { docOf, isDoc } from '../src/doc.js';
+import { docOf, isDoc, pageDocOf } from '../src/doc.js';
+import { htmlDoc } from '../src/html/page.js';
 import { eachJsonlBytes, isBad, type ReadItem } from '../src/io/input.js';
 import { JsonlInPlace } from '../src/jsonl-docs.js';
 import { resolveFields, type FieldOptions } from '../src/record.js';
@@ -151,12 +152,21 @@ function documents(block: string, fo: FieldOptions, inPlace: boolean, maxDocByte
     }
     return true;
   };
-  const reader = new JsonlInPlace(f, (text, site) => {
-    // The text is in the kernel's text area too (analyzeLoaded reads it there).
-    expect(KERNEL.loadedText(text.length)).toBe(text);
-    expect(text.length).toBeGreaterThan(0);
-    docs.push(`doc text ${JSON.stringify(site)} ${JSON.stringify(text)}`);
-  });
+  const reader: JsonlInPlace = new JsonlInPlace(
+    f,
+    (text, site) => {
+      // The text is in the kernel's text area too (analyzeLoaded reads it there).
+      expect(KERNEL.loadedText(text.length)).toBe(text);
+      expect(text.length).toBeGreaterThan(0);
+      docs.push(`doc text ${JSON.stringify(site)} ${JSON.stringify(text)}`);
+    },
+    (length, site) => {
+      const html = reader.html();
+      expect(html.length).toBe(length);
+      const d = pageDocOf(htmlDoc(html), site, f);
+      docs.push(isDoc(d) ? `doc ${d.html ? 'html' : 'text'} ${JSON.stringify(d.site)} ${JSON.stringify(d.text)}` : `none ${d.problem}`);
+    },
+  );
   eachJsonlBytes(Buffer.from(block, 'utf8'), 'f.jsonl', 1, { maxDocBytes }, sink, inPlace ? reader : undefined);
   return { docs, taken: reader.taken };
 }
@@ -204,9 +214,9 @@ describe('records read in place (jsonl-docs.ts)', () => {
 
   it('reads the common record in place, and leaves the odd ones to JSON.parse', () => {
     const got = documents(block, {}, true);
-    // Taken: lines 1, 2, 7 (duplicate key), 11 (escaped URL), 13, 20 and 22 (members not asked for), 14 (CRLF).
-    // Left: an empty, null, number or no text, HTML fields, an escaped key, a numeric URL, bad JSON, an array, a BOM; too long goes to the parser unread.
-    expect(got.taken).toBe(8);
+    // Taken: lines 1, 2, 7 (duplicate key), 11 (escaped URL), 13, 20 and 22 (members not asked for), 14 (CRLF), 8 (an HTML page).
+    // Left: an empty, null, number or no text, a text beside HTML, an escaped key, a numeric URL, bad JSON, an array, a BOM; too long goes to the parser unread.
+    expect(got.taken).toBe(9);
   });
 
   it('follows a dotted field name into nested objects as getField does (Dolma: metadata.url)', () => {

@@ -99,7 +99,7 @@ describe('HTML pages in the analysis cache', () => {
     const r = SideReader.over(blocks.map(blockWords), 'test');
     const a = new Analysis();
     docs.forEach((d, i) => {
-      const got = readPage(r, 'x'.repeat(1000 + i));
+      const got = readPage(r, 1000 + i);
       expect(plain(got)).toEqual(plain(d));
       expect(columns(r.next(got.text, a))).toEqual(columns(analyze(d.text, new Analysis())));
     });
@@ -113,10 +113,10 @@ describe('HTML pages in the analysis cache', () => {
     const words = blockWords(w.take());
     expect(() => SideReader.over([words], 'a').next('a text', new Analysis())).toThrow(/holds another record \(an HTML page\) where the input has a text/);
     const r = SideReader.over([words], 'b');
-    readPage(r, pages[2]!);
-    expect(() => readPage(r, pages[2]!)).toThrow(/holds a text where the input has an HTML page/);
+    readPage(r, pages[2]!.length);
+    expect(() => readPage(r, pages[2]!.length)).toThrow(/holds a text where the input has an HTML page/);
     r.next('a text', new Analysis());
-    expect(() => readPage(r, pages[2]!)).toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
+    expect(() => readPage(r, pages[2]!.length)).toThrow(/holds a page of \d+ code units of HTML where the input has \d+/);
   });
 });
 

@@ -94,12 +94,12 @@ export function addPage(side: SideWriter, doc: HtmlDoc, htmlLength: number): voi
   if (doc.text.length > 0) bytes.write(doc.text, p * 4, 'utf16le');
 }
 
-/** The next record, which must be the blocks of a page parsed from `html`: the page as htmlDoc gave it. */
-export function readPage(side: SideReader, html: string): HtmlDoc {
+/** The next record, which must be the blocks of a page parsed from HTML of `htmlLength` code units: the page as htmlDoc gave it. */
+export function readPage(side: SideReader, htmlLength: number): HtmlDoc {
   const at = side.other('an HTML page');
   const w = at.w;
   let p = at.p;
-  if (w[p + 1] !== html.length) throw side.stale(`holds a page of ${w[p + 1]} code units of HTML where the input has ${html.length}`);
+  if (w[p + 1] !== htmlLength) throw side.stale(`holds a page of ${w[p + 1]} code units of HTML where the input has ${htmlLength}`);
   // `n` code units at word q as a string.
   const string = (q: number, n: number): string => (n === 0 ? '' : Buffer.from(w.buffer, w.byteOffset + q * 4, n * 2).toString('utf16le'));
   const n = w[p + 2]!;
@@ -163,5 +163,5 @@ export function readPage(side: SideReader, html: string): HtmlDoc {
 
 /** Pass 2's pages from the cache (pass 1's parses, in order). */
 export function cachedPages(side: SideReader): PageSource {
-  return { page: (html) => readPage(side, html) };
+  return { page: (html) => readPage(side, html.length) };
 }

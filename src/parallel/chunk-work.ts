@@ -12,7 +12,7 @@ import { LineEncoder } from '../io/blocks.js';
 import { eachJsonlBytes, isBad, type BadRecord, type InPlaceReader, type ItemSink } from '../io/input.js';
 import { Counter64, type SharedCounter } from '../counter.js';
 import { Model, type ModelParams } from '../model.js';
-import { learnLoaded, learnRecord } from '../doc.js';
+import { learnDocument, learnLoaded, learnRecord, pageDocOf } from '../doc.js';
 import { addPage } from '../html/page-cache.js';
 import { htmlDoc, PARSE, type PageSource } from '../html/page.js';
 import { JsonlInPlace } from '../jsonl-docs.js';
@@ -140,10 +140,17 @@ function learner(init: WorkerInit, post: Post, fds: Fds, tag: string, local: Loc
       }
     : PARSE;
   // JSONL records read in place (no JSON.parse): the same count as through learnRecord.
-  const inPlace = new JsonlInPlace(fields, (text, site) => {
-    records++;
-    counted(learnLoaded(model, text, site));
-  });
+  const inPlace: JsonlInPlace = new JsonlInPlace(
+    fields,
+    (text, site) => {
+      records++;
+      counted(learnLoaded(model, text, site));
+    },
+    (_length, site) => {
+      records++;
+      counted(learnDocument(model, pageDocOf(pages.page(inPlace.html()), site, fields)));
+    },
+  );
   return (m) => {
     if (m.type === 'finish') {
       sideFile?.close();
@@ -216,9 +223,17 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   let out = new LineEncoder();
   let rows: CleanRow[] | null = null;
   const meta = (): readonly [unknown, unknown] | null => inPlace.idAndUrl();
-  const inPlace = new JsonlInPlace(ctx.fields, (text, site) => {
-    ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], meta, out, rows);
-  });
+  const inPlace: JsonlInPlace = new JsonlInPlace(
+    ctx.fields,
+    (text, site) => {
+      ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], meta, out, rows);
+    },
+    // (The HTML leaves the output but with --keep-html: the line goes without it, unless a row sink takes the record's value.)
+    (length, site) => {
+      const raw = ctx.fields.keepHtml || rows !== null ? inPlace.raw() : inPlace.rawWithoutHtml();
+      ctx.pageInPlace(label, inPlace.lineNo, raw, length, () => inPlace.html(), site, meta, out, rows);
+    },
+  );
   return (m) => {
     if (m.type !== 'chunk') {
       post({ type: 'finished' });
