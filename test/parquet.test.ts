@@ -179,6 +179,26 @@ describe('bad Parquet input', () => {
     expect(run(['clean', g, '--quiet']).stderr).toMatch(new RegExp(`${esc(g)}: column "text" is INT_64, not text`));
   });
 
+  it('a dotted --html-field naming a struct field is refused, naming the option; a column of that very name is read', async () => {
+    const page = `'<html><body><nav>Home</nav><p>' || coalesce(text, '') || '</p></body></html>'`;
+    const f = path.join(dir, 'struct-html.parquet');
+    await db.run(`COPY (SELECT id, url, NULL::VARCHAR AS text, {'status': 200, 'html': ${page}} AS page FROM crawl LIMIT 300) TO '${f}' (FORMAT parquet)`);
+    const out = path.join(dir, 'struct-html-out.parquet');
+    for (const args of [['clean', f, '-o', out], ['clean', f], ['learn', f, '-m', path.join(dir, 'struct-html.model')]]) {
+      const r = run([...args, '--html-field', 'page.html', '--quiet']);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe(`boilerstrip: ${f}: no column "page.html" for --html-field (columns: id, url, text, page): a dotted --html-field is a path into JSON records; Parquet struct fields are not followed, name a top-level column\n`);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    const g = path.join(dir, 'dotted-column.parquet');
+    await db.run(`COPY (SELECT id, url, NULL::VARCHAR AS text, ${page} AS "page.html" FROM crawl LIMIT 300) TO '${g}' (FORMAT parquet)`);
+    const r = run(['clean', g, '--html-field', 'page.html', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(recs).toHaveLength(300);
+    for (const o of recs) expect(Object.keys(o)).toEqual(['id', 'url', 'text']);
+  });
+
   it('a truncated file is refused before anything is read', () => {
     const f = path.join(dir, 'cut.parquet');
     const b = fs.readFileSync(inputs.zstd!);
