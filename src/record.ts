@@ -63,10 +63,17 @@ export function resolveFields(o: FieldOptions = {}): ResolvedFields {
 }
 
 /**
- * An HTML record (an object: WARC, HTML files, the library) with its text: the text field takes the HTML
- * field's place (or keeps its own), the HTML field goes unless keepHtml, every other member stays in order.
+ * An HTML record (an object: WARC, HTML files, JSON arrays, Parquet read as JSON, the library) with its
+ * text: the text field takes the HTML field's place (or keeps its own), the HTML field goes unless keepHtml,
+ * every other member stays in order. An HTML field on a dotted path (see getField) goes from its nested
+ * object (copied, not changed; the object stays, without it); the text then replaces the text field
+ * where it is, or is added last at the top level, as with keepHtml.
  */
 export function htmlRecordWithText(value: Record<string, unknown>, f: ResolvedFields, text: string): Record<string, unknown> {
+  if (isPath(value, f.htmlField)) {
+    const out = getField(value, f.textField) !== undefined ? setField(value, f.textField, text) : { ...value, [f.textField]: text };
+    return f.keepHtml ? out : withoutField(out, f.htmlField);
+  }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     if (k === f.htmlField) {
@@ -108,6 +115,26 @@ export function getField(value: Record<string, unknown>, name: string): unknown 
     v = (v as Record<string, unknown>)[part];
   }
   return v;
+}
+
+/** Is field `name` of `value` a path into nested objects (dotted, and no member has the whole name)? */
+function isPath(value: Record<string, unknown>, name: string): boolean {
+  return name.includes('.') && !own(value, name);
+}
+
+/** `value` without field `name` (see getField); nested objects on a dotted path are copied, not changed. */
+export function withoutField(value: Record<string, unknown>, name: string): Record<string, unknown> {
+  if (getField(value, name) === undefined) return value;
+  const parts = isPath(value, name) ? name.split('.') : [name];
+  const out = { ...value };
+  let o = out;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const copy = { ...(o[parts[i]!] as Record<string, unknown>) };
+    o[parts[i]!] = copy;
+    o = copy;
+  }
+  delete o[parts[parts.length - 1]!];
+  return out;
 }
 
 /** `value` with field `name` (see getField) set; nested objects on a dotted path are copied, not changed. */
@@ -259,13 +286,17 @@ function findTopLevelMember(s: string, key: string): [number, number] | null {
 /**
  * A JSONL line read as an HTML page, written back: the text field set to `text` (replaced where it is,
  * else put where the HTML field was, or appended), the HTML field removed unless `keepHtml`; every other
- * member byte for byte.
+ * member byte for byte. An HTML field on a dotted path goes from its nested object, and the text, when
+ * the line has no text field, is appended (as htmlRecordWithText does).
  */
 export function spliceHtmlRecord(raw: string, f: ResolvedFields, text: string, annotate: { field: string; json: string } | null): string {
   const value = JSON.stringify(text);
   let out = raw;
   const t = findFieldValue(out, f.textField);
-  if (t !== null) {
+  if (f.htmlField.includes('.') && findTopLevelValue(out, f.htmlField) === null) {
+    out = t !== null ? out.slice(0, t[0]) + value + out.slice(t[1]) : appendMember(out, f.textField, value);
+    if (!f.keepHtml) out = removeField(out, f.htmlField);
+  } else if (t !== null) {
     out = out.slice(0, t[0]) + value + out.slice(t[1]);
     if (!f.keepHtml) out = removeMember(out, f.htmlField);
   } else if (!f.keepHtml) {
@@ -273,6 +304,23 @@ export function spliceHtmlRecord(raw: string, f: ResolvedFields, text: string, a
     if (h !== null) out = out.slice(0, h[0]) + JSON.stringify(f.textField) + ':' + value + out.slice(h[1]);
   } else out = appendMember(out, f.textField, value);
   return annotate !== null ? appendMember(out, annotate.field, annotate.json) : out;
+}
+
+/**
+ * `s` without the member at dotted path `name` (a path, no member of the whole name: its object stays), as
+ * withoutField; unchanged when there is none.
+ */
+function removeField(s: string, name: string): string {
+  const parts = name.split('.');
+  let off = 0;
+  let obj = s;
+  for (const part of parts.slice(0, -1)) {
+    const r = findTopLevelValue(obj, part);
+    if (r === null) return s;
+    off += r[0];
+    obj = obj.slice(r[0], r[1]);
+  }
+  return s.slice(0, off) + removeMember(obj, parts[parts.length - 1]!) + s.slice(off + obj.length);
 }
 
 function removeMember(s: string, key: string): string {

@@ -329,11 +329,15 @@ async function spoolZstd(src: InputSource, opts: RunOptions): Promise<InputSourc
     tempFiles.delete(file);
     return null;
   }
-  return { name: file, display: src.display ?? src.name, gzip: false, format: src.format, bytes: n };
+  return { name: file, display: src.display ?? src.name, gzip: false, format: src.format, bytes: n, compressedBytes: src.bytes };
 }
 
+/** The input's bytes as read from what was given: a compressed file's compressed size, spooled or not. */
 export function inputBytes(sources: InputSource[]): number {
   let n = 0;
-  for (const s of sources) if (s.bytes > 0) n += s.bytes;
+  for (const s of sources) {
+    const b = s.compressedBytes ?? s.bytes;
+    if (b > 0) n += b;
+  }
   return n;
 }

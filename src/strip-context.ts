@@ -289,5 +289,6 @@ function writeHtml(r: RawRecord, fields: ResolvedFields, text: string, annotate:
   if (r.raw !== null) return spliceHtmlRecord(r.raw, fields, text, annotate !== null ? { field: annotate, json: JSON.stringify(spans) } : null);
   const out = htmlRecordWithText(r.value as Record<string, unknown>, fields, text);
   if (annotate !== null) out[annotate] = spans;
-  return JSON.stringify(out);
+  // (A Parquet row's values: int64 as bigint, bytes, dates; as the text route writes them.)
+  return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
 }

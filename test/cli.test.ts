@@ -499,6 +499,62 @@ describe('failures', () => {
     expect(fs.readFileSync(target, 'utf8').split('\n').filter(Boolean).length).toBe(seedFiles.length);
   });
 
+  it('-o, --report, --report-html, --rejects, learn -m and --attributes onto a dangling link write through it and create its target, as `>` does; the link stays', () => {
+    const d = fs.mkdtempSync(path.join(dir, 'dangling-'));
+    const at = (n: string): string => path.join(d, n);
+    const dangle = (n: string, target: string): string => (fs.symlinkSync(target, at(n)), at(n));
+    const bad = at('bad.jsonl');
+    fs.writeFileSync(bad, fs.readFileSync(crawl, 'utf8') + '{not json\n');
+    // Relative targets (resolved from the link's folder), one in a folder reached through a link itself.
+    fs.mkdirSync(at('real-sub'));
+    fs.symlinkSync('real-sub', at('sub'));
+    const outs = {
+      '-o': dangle('out.jsonl', 'out-target.jsonl'),
+      '--report': dangle('r.json', 'sub/r-target.json'),
+      '--report-html': dangle('r.html', at('r-target.html')),
+      '--rejects': dangle('rejects.jsonl', 'rejects-target.jsonl'),
+      '--attributes': dangle('attrs', 'attrs-target'),
+    };
+    const c = run(['clean', bad, '--quiet', '--on-error', 'skip', ...Object.entries(outs).flat()]);
+    expect(c.status, c.stderr).toBe(0);
+    for (const link of Object.values(outs)) expect(fs.lstatSync(link).isSymbolicLink(), link).toBe(true);
+    expect(fs.readFileSync(at('out-target.jsonl'), 'utf8')).toBe(run(['clean', bad, '--quiet', '--on-error', 'skip']).stdout);
+    expect(JSON.parse(fs.readFileSync(at('real-sub/r-target.json'), 'utf8')).records.rejected).toBe(1);
+    expect(fs.readFileSync(at('r-target.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+    expect(fs.readFileSync(at('rejects-target.jsonl'), 'utf8')).toBe('{not json\n');
+    expect(fs.readdirSync(at('attrs-target'))).toEqual(['bad.jsonl']);
+    const m = run(['learn', crawl, '--quiet', '-m', dangle('m.model', 'm-target.model')]);
+    expect(m.status, m.stderr).toBe(0);
+    expect(fs.lstatSync(at('m.model')).isSymbolicLink()).toBe(true);
+    const s = run(['strip', '-m', at('m-target.model'), crawl, '--quiet']);
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toBe(run(['clean', crawl, '--quiet']).stdout);
+    expect(fs.readdirSync(d).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    // A link whose target's folder is missing fails as `>` would; a loop of links fails; neither link is replaced.
+    const noDir = dangle('nodir.jsonl', 'missing/x.jsonl');
+    const nd = run(['clean', crawl, '--quiet', '-o', noDir]);
+    expect(nd.status).toBe(2);
+    expect(nd.stderr).toBe(`boilerstrip: ${noDir}: cannot write output: ENOENT: no such file or directory\n`);
+    dangle('loop1', 'loop2');
+    const loop = dangle('loop2', 'loop1');
+    const lp = run(['clean', crawl, '--quiet', '-o', '/dev/null', '--report', loop]);
+    expect(lp.status).toBe(2);
+    expect(lp.stderr).toMatch(/loop2: cannot write report: ELOOP/);
+    for (const link of [noDir, loop]) expect(fs.lstatSync(link).isSymbolicLink(), link).toBe(true);
+    // The collision checks see through links, dangling or not: an output and the file its link would create,
+    // a report onto an input through a link, a report in the --attributes folder through its link.
+    const two = run(['clean', crawl, '--quiet', '-o', dangle('o2.jsonl', 'o2-target.jsonl'), '--report', at('o2-target.jsonl')]);
+    expect(two.status).toBe(2);
+    expect(two.stderr).toMatch(/--output and --report name the same file/);
+    const toInput = run(['clean', crawl, '--quiet', '-o', '/dev/null', '--report', dangle('in.jsonl', crawl)]);
+    expect(toInput.status).toBe(2);
+    expect(toInput.stderr).toMatch(/--report .*in\.jsonl is an input of this run/);
+    const inAttrs = run(['clean', crawl, '--quiet', '-o', '/dev/null', '--attributes', dangle('a2', 'a2-target'), '--report', at('a2-target/r.json')]);
+    expect(inAttrs.status).toBe(2);
+    expect(inAttrs.stderr).toMatch(/--report .* is in the --attributes directory/);
+    expect(fs.existsSync(at('o2-target.jsonl')) || fs.existsSync(at('a2-target'))).toBe(false);
+  });
+
   it('names a missing input, an unwritable output and a bad model', () => {
     expect(run(['clean', 'no/such/file.jsonl']).stderr).toMatch(/no\/such\/file\.jsonl: no such file/);
     const r = run(['clean', crawl, '-o', '/proc/forbidden/out.jsonl']);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFieldValue, getField, setField } from '../src/record.js';
+import { findFieldValue, getField, setField, withoutField } from '../src/record.js';
 import { run, tmpdir } from './helpers/cli.js';
 
 const dir = tmpdir('bs-fields-');
@@ -19,6 +19,12 @@ describe('field paths', () => {
     const s = setField(r, 'a.c.d', 'y');
     expect(getField(s, 'a.c.d')).toBe('y');
     expect(r.a.c.d).toBe('x');
+    // withoutField: the exact member, else the path's last member (its object stays, copied); no such field: unchanged.
+    expect(withoutField(r, 'a.b')).toEqual({ a: { b: 2, c: { d: 'x' } } });
+    expect(withoutField({ a: { b: 2, c: { d: 'x' } } }, 'a.c.d')).toEqual({ a: { b: 2, c: {} } });
+    expect(withoutField(r, 'a.c.e')).toBe(r);
+    expect(withoutField({ a: 'x' }, 'a.b')).toEqual({ a: 'x' });
+    expect(getField(r, 'a.c.d')).toBe('x');
     const raw = '{"id":1,"meta":{"url":"u","doc":{"text":"t \\" q"}},"n":1.0}';
     const [a, b] = findFieldValue(raw, 'meta.doc.text')!;
     expect(raw.slice(a, b)).toBe('"t \\" q"');

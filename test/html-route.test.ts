@@ -172,6 +172,44 @@ describe('HTML records', () => {
     expect(out.map((o) => o.text)).toEqual(parse(run(['clean', jsonl, '--quiet']).stdout).map((o) => o.text));
   });
 
+  it('a dotted --html-field (page.html) goes from its object as a top-level one goes: JSONL at 1 and 2 threads, JSON arrays, the library; --keep-html keeps it', async () => {
+    const want = parse(run(['clean', jsonl, '--quiet']).stdout).map((o) => o.text);
+    const line = (p: Page, i: number, text = ''): string => `{"id":"p${i}",${text}"score":1.0,"url":${JSON.stringify(p.url)},"page":{"status":200,"html":${JSON.stringify(p.html)},"lang":"ar"}}`;
+    const nested = path.join(dir, 'nested.jsonl');
+    fs.writeFileSync(nested, pages.map((p, i) => line(p, i)).join('\n') + '\n');
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(16 * 1024) };
+    const one = run(['clean', nested, '--quiet', '--html-field', 'page.html']);
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).not.toContain('<html');
+    const lines = one.stdout.trim().split('\n');
+    // Every other member byte for byte (1.0 stays 1.0), the page object without its html, the text last.
+    expect(lines[0]).toMatch(/^\{"id":"p0","score":1\.0,"url":"https:\/\/example-news\.com\/news\/0\.html","page":\{"status":200,"lang":"ar"\},"text":"/);
+    expect(parse(one.stdout).map((o) => o.text)).toEqual(want);
+    expect(run(['clean', nested, '--quiet', '--html-field', 'page.html', '--threads', '2'], { env }).stdout).toBe(one.stdout);
+    // A text field there already is replaced where it is.
+    const withText = path.join(dir, 'nested-text.jsonl');
+    fs.writeFileSync(withText, pages.map((p, i) => line(p, i, '"text":"old",')).join('\n') + '\n');
+    const t = run(['clean', withText, '--quiet', '--html-field', 'page.html']);
+    expect(t.stdout.trim().split('\n')[0]).toMatch(/^\{"id":"p0","text":".*","score":1\.0,"url":"[^"]+","page":\{"status":200,"lang":"ar"\}\}$/);
+    expect(parse(t.stdout).map((o) => o.text)).toEqual(want);
+    // --keep-html keeps the page where it was.
+    const kept = parse(run(['clean', nested, '--quiet', '--html-field', 'page.html', '--keep-html']).stdout);
+    expect((kept[3]!.page as { html: string }).html).toBe(pages[3]!.html);
+    expect(kept.map((o) => o.text)).toEqual(want);
+    // A JSON array: the same records, the same objects.
+    const arr = path.join(dir, 'nested.json');
+    fs.writeFileSync(arr, `[${pages.map((p, i) => line(p, i)).join(',\n')}]`);
+    const a = run(['clean', arr, '--quiet', '--html-field', 'page.html']);
+    expect(a.status, a.stderr).toBe(0);
+    expect(parse(a.stdout)).toEqual(parse(one.stdout).map((o) => ({ ...o, score: 1 })));
+    // The library, on objects (the records given are not changed).
+    const recs = pages.map((p, i) => JSON.parse(line(p, i)) as Record<string, unknown>);
+    const lib: Out[] = [];
+    for await (const o of clean(recs, { htmlField: 'page.html' })) lib.push(o as Out);
+    expect(lib).toEqual(parse(a.stdout));
+    expect((recs[0]!.page as { html: string }).html).toBe(pages[0]!.html);
+  });
+
   it('--annotate keeps every block and gives the spans removed, in UTF-16 offsets of that text', () => {
     const r = run(['clean', jsonl, '--quiet', '--annotate']);
     const ann = parse(r.stdout);

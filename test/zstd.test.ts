@@ -5,6 +5,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSources, isBad, resolveInputs, type ReadItem } from '../src/io/input.js';
 import { isZstd, zstdBlockDecoder, zstdCompressor, zstdDecompress } from '../src/io/zstd.js';
+import type { InputSource } from '../src/io/records.js';
+import { feedChunks } from '../src/parallel/plan.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
 import { BIN, run, tmpdir } from './helpers/cli.js';
@@ -99,6 +101,37 @@ describe('zstd input', () => {
     const m = path.join(dir, 'crawl.model');
     expect(run(['learn', zst, '-m', m, '--quiet', '--threads', '2'], { env }).status).toBe(0);
     expect(run(['strip', '-m', m, '--quiet', '--threads', '2'], { env, input: fs.readFileSync(zst) }).stdout).toBe(plainOut);
+  });
+
+  it("the report's throughput.bytesIn of a .zst (and a .gz) is its size on disk at 1, 2 and 3 threads, file or stdin", () => {
+    const data = fs.readFileSync(crawl);
+    const zst = path.join(dir, 'bytes-in.jsonl.zst');
+    fs.writeFileSync(zst, frames(data, 200_000));
+    const gz = path.join(dir, 'bytes-in.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(data));
+    const rep = path.join(dir, 'bytes-in.json');
+    // Small chunks: many of them, so two and three threads do cut the input (a .zst is then spooled plain).
+    const env = { BOILERSTRIP_CHUNK_BYTES: String(16 * 1024) };
+    const cases: [file: string, threads: string, stdin: boolean][] = [[zst, '1', false], [zst, '2', false], [zst, '3', false], [zst, '2', true], [gz, '1', false], [gz, '2', false]];
+    for (const [f, t, stdin] of cases) {
+      const size = fs.statSync(f).size;
+      expect(size).toBeLessThan(data.length / 2);
+      const what = `${path.basename(f)}${stdin ? ' on stdin' : ''} --threads ${t}`;
+      const r = run(['clean', stdin ? '-' : f, '--quiet', '--threads', t, '--report', rep], { env, input: stdin ? fs.readFileSync(f) : undefined });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout, what).toBe(plainOut);
+      expect(JSON.parse(fs.readFileSync(rep, 'utf8')).throughput.bytesIn, what).toBe(size);
+    }
+  });
+
+  it('the progress of a .zst spooled plain counts its compressed bytes, in proportion, adding up to its size', async () => {
+    const data = fs.readFileSync(crawl);
+    const spooled: InputSource = { name: crawl, gzip: false, format: 'jsonl', bytes: data.length, compressedBytes: 123_457 };
+    let counted = 0;
+    let chunks = 0;
+    for await (const _ of feedChunks([spooled], { onBytes: (n) => (counted += n) })) chunks++;
+    expect(chunks).toBeGreaterThan(1); // (1 MB chunks in this process)
+    expect(counted).toBe(123_457);
   });
 });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { BoilerstripError } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
-import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, type Compression, type OutputKind, type Sink } from '../io/output.js';
+import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, writePath, type Compression, type OutputKind, type Sink } from '../io/output.js';
 import type { ParquetCodec } from '../io/parquet.js';
 import { loadModel, mergeModelFiles, saveModel } from '../store.js';
 import { STRIP_DEFAULTS, STRIP_OPTION_RANGES, type ResolvedStripOptions } from '../strip.js';
@@ -121,16 +121,15 @@ function checkTmpDir(dir: string): void {
   if (why !== null) fail(`--tmp-dir ${dir} ${why}`);
 }
 
-/** A path as it resolves (a file that does not exist yet: through its directory's real path). */
+/**
+ * A path as it resolves: the file a write lands on (writePath: links followed, a dangling one to the file
+ * it would create), so two names of one file, through a link or not, compare equal.
+ */
 function realPath(f: string): string {
   try {
-    return fs.realpathSync(f);
+    return writePath(f);
   } catch {
-    try {
-      return path.join(fs.realpathSync(path.dirname(f)), path.basename(f));
-    } catch {
-      return path.resolve(f);
-    }
+    return path.resolve(f);
   }
 }
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { BoilerstripError } from '../errors.js';
 import type { Span } from '../strip.js';
-import { codecFor, compressionOf, FileSink } from './output.js';
+import { codecFor, compressionOf, FileSink, writePath } from './output.js';
 
 export const ATTRIBUTE_NAME = 'boilerstrip__chrome';
 
@@ -76,7 +76,8 @@ export class AttributesWriter {
       if (this.taken.has(out)) throw new BoilerstripError('E_OPTION', `two inputs would write the same attribute file ${out}: give inputs distinct names`, { file });
       this.taken.add(out);
       try {
-        fs.mkdirSync(path.dirname(out), { recursive: true });
+        // (Through a dangling link on the way, as the files themselves are written: its target folder is made.)
+        fs.mkdirSync(writePath(path.dirname(out)), { recursive: true });
       } catch (e) {
         throw new BoilerstripError('E_OUTPUT', `cannot create the attributes directory: ${(e as Error).message}`, { file: out });
       }

@@ -181,13 +181,48 @@ function systemReason(e: unknown): string {
   return (e as Error).message.replace(/, \w+ '[^']*'( -> '[^']*')?$/, '');
 }
 
+/** Links followed at most, as Linux's open(2) does (ELOOP past it). */
+const MAX_LINKS = 40;
+
+/**
+ * The path a file written as `file` lands on: symbolic links followed, a dangling one too (to the file
+ * it names, which the write creates), at the file and at any folder above it, as open(2) with O_CREAT and
+ * a shell's `>` do. A path that does not resolve for another reason than a missing file (a loop of links,
+ * a folder that cannot be searched) throws the system's error, and so does a chain of more than MAX_LINKS
+ * links.
+ */
+export function writePath(file: string, hops = 0): string {
+  let p = path.resolve(file);
+  for (;;) {
+    try {
+      return fs.realpathSync(p);
+    } catch (e) {
+      // A loop (ELOOP), a folder that cannot be searched: the write fails, as open(2) would (renaming
+      // over the path would replace the link).
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    // p, or a folder above it, is missing: its folder as it resolves, then p itself if it is a link.
+    const dir = path.dirname(p);
+    const real = dir === p ? dir : path.join(writePath(dir, hops), path.basename(p));
+    let link: string;
+    try {
+      link = fs.readlinkSync(real);
+    } catch {
+      return real; // not there (or not a link): the file to create
+    }
+    if (++hops > MAX_LINKS) throw Object.assign(new Error(`ELOOP: too many symbolic links encountered, open '${file}'`), { code: 'ELOOP' });
+    p = path.resolve(path.dirname(real), link);
+  }
+}
+
 /**
  * A file written under a temporary name next to it and renamed when complete: an output is there whole
  * or not at all (FileSink, ParquetSink). Temporary names are removed on abort and on SIGINT/SIGTERM/SIGHUP.
  *
  * A path that is there and is no regular file (/dev/null, a named pipe, /dev/stdout) is written in
- * place: a rename would put a file where the device or pipe was. A symbolic link to a file stays a link;
- * the file it points to is replaced.
+ * place: a rename would put a file where the device or pipe was. A symbolic link stays a link: the file
+ * it points to is replaced, or, when the link dangles, created (as `>` and open(2) write through a link;
+ * renaming over the link's own path would replace the link with a file).
  */
 /** What a written file is, for errors ("FILE: cannot write <what>: why"). */
 export type OutputKind = 'output' | 'model' | 'report' | 'rejects';
@@ -216,7 +251,7 @@ export class PartialFile {
         this.fd = fs.openSync(file, 'w');
         return;
       }
-      this.target = st !== null ? fs.realpathSync(file) : path.resolve(file);
+      this.target = writePath(file);
       const dir = path.dirname(this.target);
       sweepStale(dir);
       this.tmp = path.join(dir, `.${tempPrefix('output')}${Date.now()}-${path.basename(this.target)}.partial`);

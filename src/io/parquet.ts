@@ -337,6 +337,12 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     if (textNode.children.length > 0 || textNode.element.type !== 'BYTE_ARRAY' || textNode.element.repetition_type === 'REPEATED' || isRaw(textNode.element)) {
       throw pqError(name, `column "${textField}" is ${describe(textNode)}, not text; name the text column with --text-field`);
     }
+    // A dotted --html-field is a path into JSON records; here it could only be a struct's field, which
+    // the passes do not read alike (pass 1 reads the named columns only): refused, as a dotted --text-field is.
+    const htmlField = opts.htmlField;
+    if (htmlField !== undefined && htmlField.includes('.') && !tree.children.some((c) => c.element.name === htmlField)) {
+      throw pqError(name, `no column "${htmlField}" for --html-field (columns: ${table.columns.join(', ')}): a dotted --html-field is a path into JSON records; Parquet struct fields are not followed, name a top-level column`);
+    }
     opts.onParquetTable?.(table);
     const columns = opts.onlyFields ? table.columns.filter((c) => opts.onlyFields!.includes(c)) : undefined;
     // Raw leaves are read as stored: all of them for a Parquet sink; for JSON, top-level DECIMALs (exact

@@ -84,6 +84,12 @@ export interface InputSource {
   /** Size on disk (-1 for stdin). */
   bytes: number;
   /**
+   * A .zst decompressed to a temporary file (run.ts spoolZstd; `bytes` is then the decompressed size): the
+   * size of the compressed file given, which the report's bytesIn and the progress count, as for a
+   * compressed file read as it is (the same figure for every --threads).
+   */
+  compressedBytes?: number;
+  /**
    * JSONL whose lines end in CR alone (classic Mac OS; seen in the first 64 KB: CRs and no newline): read
    * as a stream, its CRs made newlines (a raw CR cannot be inside a JSON line, so none is text).
    */

@@ -209,8 +209,11 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
     const src = sources[f]!;
     // (A file whose lines end in CR alone is streamed: sourceBytes makes its CRs newlines.)
     if (!src.gzip && src.name !== '-' && src.format !== 'warc' && src.crLines !== true) {
+      // A spooled .zst counts its compressed bytes, in proportion (they add up to its size exactly).
+      const z = src.compressedBytes;
+      const counted = z === undefined || src.bytes <= 0 ? (at: number): number => at : (at: number): number => Math.floor((at / src.bytes) * z);
       for (const c of planChunks([src], CHUNK_BYTES, opts.maxDocBytes)) {
-        opts.onBytes?.(c.end - c.start);
+        opts.onBytes?.(counted(c.end) - counted(c.start));
         yield { ...c, index: index++, fileIndex: f };
       }
     } else {
