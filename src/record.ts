@@ -1,7 +1,8 @@
 /**
  * Records: which field is the text, which gives the site, and how a cleaned record is written back.
- * A JSONL record is rewritten by splicing the new text value into the original line, so every other
- * field passes through byte for byte (numbers like 1.0, escapes, key order).
+ * A JSONL record (and a JSON array element, from its text as read: io/json-array.ts) is rewritten by
+ * splicing the new text value into the original line, so every other field passes through byte for byte
+ * (numbers like 1.0, escapes, key order).
  */
 import { BoilerstripError } from './errors.js';
 import { siteOf } from './site.js';

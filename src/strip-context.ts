@@ -1,5 +1,5 @@
 /** Pass 2 over batches of records, the same on the main thread and in worker threads. */
-import { isBad, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
+import { isBad, LazyRecord, type BadRecord, type RawRecord, type ReadItem } from './io/input.js';
 import type { CleanRow } from './io/output.js';
 import type { Model } from './model.js';
 import { DocCleaner, docOf, isDoc, pageDocOf, type Doc, type NoDoc } from './doc.js';
@@ -113,7 +113,7 @@ export class StripContext {
    */
   recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
     this.stats.recordsIn++;
-    const r = new InPlaceRecord(file, line, raw);
+    const r = new LazyRecord(file, line, 'jsonl', raw);
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt, meta), out, rows);
   }
 
@@ -126,7 +126,7 @@ export class StripContext {
     this.stats.recordsIn++;
     const cache = this.cleaner.stripper.cache;
     const d = pageDocOf(cache !== null ? readPage(cache, htmlLength) : htmlDoc(html()), site, this.fields);
-    const r = new InPlaceRecord(file, line, raw);
+    const r = new LazyRecord(file, line, 'jsonl', raw);
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, d, undefined, meta), out, rows);
   }
 
@@ -145,22 +145,6 @@ export type IdAndUrl = () => readonly [id: unknown, url: unknown] | null;
 
 function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: IdAndUrl | undefined): readonly [unknown, unknown] {
   return meta?.() ?? [getField(r.value as Record<string, unknown>, fields.idField), getField(r.value as Record<string, unknown>, fields.urlField)];
-}
-
-/** A JSONL record read in place: its value is parsed from its line when first asked for. */
-class InPlaceRecord implements RawRecord {
-  readonly format = 'jsonl' as const;
-  private parsed: unknown = undefined;
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly raw: string,
-  ) {}
-
-  get value(): unknown {
-    if (this.parsed === undefined) this.parsed = JSON.parse(this.raw) as unknown;
-    return this.parsed;
-  }
 }
 
 /** Where pass 2's output lines go: an array, or an encoder that makes bytes of them as they come. */

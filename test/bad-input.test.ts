@@ -15,6 +15,125 @@ function report(file: string): { records: { in: number; out: number; rejected: n
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
+/** JSON text pretty-printed from its tokens (each number and string kept as written): members on lines of their own, nested objects indented. */
+function pretty(json: string): string {
+  let out = '';
+  let ind = '\n';
+  for (const t of json.match(/"(?:[^"\\]|\\.)*"|[^"]/g)!) {
+    if (t === '{' || t === '[') out += t + (ind += '  ');
+    else if (t === '}' || t === ']') out += (ind = ind.slice(0, -2)) + t;
+    else if (t === ',') out += ',' + ind;
+    else if (t === ':') out += ' : ';
+    else out += t;
+  }
+  return out;
+}
+
+describe('a JSON array element is written back as read, as the same object on a JSONL line is', () => {
+  // A site whose pages share a first and a last line (the run cleans them), in records holding what
+  // JSON.parse and JSON.stringify would change: a 25-digit id, numbers spelled 1.10, 1e400, -0, -1.5E-7,
+  // escapes, duplicate and escaped keys, __proto__, an escaped text, member order, nested objects.
+  const text = (i: number): string => `قائمة الأخبار\n${body(i)}\nحقوق النشر محفوظة`;
+  const id = (i: number): string => `12345678901234567890123${String(i).padStart(2, '0')}`;
+  const numbers = '"n":1.10,"big":1e400,"z":-0,"e":-1.5E-7,"meta":{"score":0.50,"tags":["a\\u00e9\\/",1.0,{"deep":[-0.0]}]}';
+  const url = (i: number): string => `"https://news.example/${i}"`;
+  const record = (i: number): string => {
+    const t = JSON.stringify(text(i));
+    switch (i % 6) {
+      case 1:
+        return `{"text":${t},${numbers},"url":${url(i)},"id":${id(i)}}`;
+      case 2:
+        return `{"id":${id(i)},"text":"the first of two","url":${url(i)},${numbers},"text":${t}}`;
+      case 3:
+        return `{"id":${id(i)},"t\\u0065xt":${t},"url":${url(i)},${numbers}}`;
+      case 4:
+        return `{"id":${id(i)},"text":${t.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)},"url":${url(i)},${numbers}}`;
+      case 5:
+        return `{"__proto__":{"x":1.0},"id":${id(i)},"text":${t},"url":${url(i)},${numbers}}`;
+      default:
+        return `{"id":${id(i)},${numbers},"text":${t},"url":${url(i)}}`;
+    }
+  };
+  const objects = [
+    ...Array.from({ length: 18 }, (_, i) => record(i)),
+    `{"id":${id(90)},"text":12.50,${numbers}}`,
+    `{"id":${id(91)},"text":"",${numbers}}`,
+    `{"id":${id(92)},"text":${JSON.stringify('قائمة الأخبار\nحقوق النشر محفوظة')},"url":${url(92)},${numbers}}`,
+    `{"id":${id(93)},"url":${url(93)},"html":"<html><body><nav>Home<\\/nav><p>A page \\u00e9</p></body></html>",${numbers}}`,
+    '{}',
+  ];
+  // The same objects on JSONL lines, in a JSON array on one line, one a line, and pretty-printed.
+  const files = (name: string, objs: string[]): string[] => {
+    const out = [`${name}.jsonl`, `${name}-compact.json`, `${name}-lines.json`, `${name}-pretty.json`].map((f) => path.join(dir, f));
+    fs.writeFileSync(out[0]!, objs.join('\n') + '\n');
+    fs.writeFileSync(out[1]!, `[${objs.join(',')}]`);
+    fs.writeFileSync(out[2]!, `[\n${objs.join(',\n')}\n]\n`);
+    fs.writeFileSync(out[3]!, pretty(`[${objs.join(',')}]`) + '\n');
+    return out;
+  };
+
+  it('numbers, escapes and member order pass through; a pretty-printed element is one line, its tokens as written', () => {
+    const [jsonl, , , prettyJson] = files('spelled', objects);
+    expect(fs.readFileSync(prettyJson!, 'utf8')).toContain('\n      "score" : 0.50,\n');
+    for (const f of [jsonl!, prettyJson!]) {
+      const r = run(['clean', f, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines).toHaveLength(objects.length + 1);
+      // The first record: cleaned, every other member as in the input.
+      expect(lines[0]).toBe(objects[0]!.replace(JSON.stringify(text(0)), JSON.stringify(body(0))));
+      expect(lines[0]).toContain(`{"id":1234567890123456789012300,"n":1.10,"big":1e400,"z":-0,"e":-1.5E-7,"meta":{"score":0.50,"tags":["a\\u00e9\\/",1.0,{"deep":[-0.0]}]},"text":`);
+      // Records with nothing cleaned (a text that is not a string, an empty one, an empty object) as read.
+      expect(lines.slice(18, 20)).toEqual(objects.slice(18, 20));
+      expect(lines[22]).toBe('{}');
+    }
+  });
+
+  it('a JSON array (compact, one element a line, pretty-printed) and the JSONL file of the same objects give the same bytes: clean, --annotate, --on-empty drop, --attributes, a dotted --text-field, --rejects, strip', () => {
+    const [jsonl, ...arrays] = files('same', objects);
+    for (const opts of [[], ['--annotate'], ['--on-empty', 'drop']]) {
+      const want = run(['clean', jsonl!, '--quiet', ...opts]);
+      expect(want.status, want.stderr).toBe(0);
+      expect(want.stdout).toContain('1234567890123456789012300');
+      for (const f of opts.length === 0 ? arrays : arrays.slice(2)) expect(run(['clean', f, '--quiet', ...opts]).stdout, `${f} ${opts}`).toBe(want.stdout);
+    }
+    // --attributes: each input's file (named as the input), the same lines.
+    const attrs = path.join(dir, 'same-attrs');
+    for (const f of [jsonl!, arrays[2]!]) expect(run(['clean', f, '--quiet', '--attributes', attrs]).status).toBe(0);
+    const attrOf = (f: string): string => fs.readFileSync(path.join(attrs, path.basename(f)), 'utf8');
+    expect(attrOf(arrays[2]!)).toBe(attrOf(jsonl!));
+    expect(attrOf(jsonl!).split('\n')).toHaveLength(objects.length + 1);
+    // A dotted --text-field: the text in a nested object (or a member named with the dot, which wins).
+    const dotted = Array.from({ length: 12 }, (_, i) =>
+      i % 4 === 3 ? `{"id":${id(i)},"body.text":${JSON.stringify(text(i))},"body":{"text":"not this"},"url":${url(i)}}` : `{"id":${id(i)},"body":{"n":1.10,"text":${JSON.stringify(text(i))},"z":-0},"url":${url(i)},"text":"not the text field"}`,
+    );
+    const [djsonl, ...darrays] = files('dotted', dotted);
+    const dwant = run(['clean', djsonl!, '--text-field', 'body.text', '--quiet']);
+    expect(dwant.status, dwant.stderr).toBe(0);
+    expect(dwant.stdout).not.toContain('قائمة الأخبار');
+    expect(run(['clean', darrays[2]!, '--text-field', 'body.text', '--quiet']).stdout).toBe(dwant.stdout);
+    // A broken element and a broken line: the same records out; each rejection as --rejects writes it.
+    const broken = [...objects.slice(0, 6), '{"text": nope}', ...objects.slice(6)];
+    const [bjsonl, , , bpretty] = files('broken', broken);
+    const outs = [bjsonl!, bpretty!].map((f) => {
+      const rj = `${f}.rejects`;
+      const r = run(['clean', f, '--on-error', 'skip', '--rejects', rj, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      return [r.stdout, fs.readFileSync(rj, 'utf8')];
+    });
+    expect(outs[1]![0]).toBe(outs[0]![0]);
+    expect(outs[0]![1]).toBe('{"text": nope}\n');
+    expect(JSON.parse(outs[1]![1]!)).toMatchObject({ boilerstrip_rejected: { file: bpretty, code: 'E_JSON' } });
+    // strip with a model learned from the JSONL file: pass 2 alone.
+    const m = path.join(dir, 'same.model');
+    expect(run(['learn', jsonl!, '-m', m, '--quiet']).status).toBe(0);
+    const swant = run(['strip', '-m', m, jsonl!, '--quiet']);
+    expect(swant.status, swant.stderr).toBe(0);
+    expect(swant.stdout).toContain('1234567890123456789012300');
+    expect(run(['strip', '-m', m, arrays[2]!, '--quiet']).stdout).toBe(swant.stdout);
+  });
+});
+
 describe('bad input', () => {
   it('a JSON array with a broken element: FILE:LINE error naming the element; with skip, that element is one rejection and the rest are read', () => {
     const f = path.join(dir, 'arr.json');

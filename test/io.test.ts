@@ -231,10 +231,25 @@ describe('reading a JSON array (stream-json)', () => {
     const out: string[] = [];
     const onInvalidUtf8 = (_f: string, line: number): void => void invalid?.push(line);
     for await (const b of readSources([src], { stdin: chunked(buf, sizes), maxDocBytes, onInvalidUtf8 })) {
-      for (const it of b) out.push(isBad(it) ? `${it.line} ${it.code} ${it.message}` : `${it.line} ${JSON.stringify(it.value)}`);
+      for (const it of b) {
+        // A record's raw text is its value's (pass 2 writes it back: see 'keeps the text of each object element').
+        if (!isBad(it)) expect(JSON.stringify(JSON.parse(it.raw!))).toBe(JSON.stringify(it.value));
+        out.push(isBad(it) ? `${it.line} ${it.code} ${it.message}` : `${it.line} ${JSON.stringify(it.value)}`);
+      }
     }
     return out;
   };
+  /** Each item as its raw text (a record) or its code and message. */
+  const readRaw = async (text: string, sizes: number[], maxDocBytes?: number): Promise<string[]> => {
+    const src: InputSource = { name: '-', gzip: false, format: 'json', bytes: -1 };
+    const out: string[] = [];
+    for await (const b of readSources([src], { stdin: chunked(Buffer.from(text), sizes), maxDocBytes })) {
+      for (const it of b) out.push(isBad(it) ? `${it.code} ${it.message.slice(0, 60)}` : `${it.line} ${it.raw}`);
+    }
+    return out;
+  };
+  /** JSON text with the white space between its tokens left out (strings kept as they are). */
+  const minify = (s: string): string => s.replace(/"(?:[^"\\]|\\.)*"|[ \t\r\n]+/g, (m) => (m.startsWith('"') ? m : ''));
   const values = [
     { id: 1, text: 'شكرا على الإبلاغ! 🙂 ٣', n: [1.5, -0, 1e21, true, null], o: { 'ключ': 'q"uo\\te\n' } },
     { id: 2, text: '\ud800 lone, \u2028, \u0000', __proto__x: {} },
@@ -254,6 +269,38 @@ describe('reading a JSON array (stream-json)', () => {
       for (const sizes of [[1], [7, 3], [65_537], [1 << 20]]) expect(await readJson(Buffer.from(text), sizes)).toEqual(want);
     }
     expect(JSON.parse((await readJson(Buffer.from(JSON.stringify(values)), [5]))[2]!.replace(/^\d+ /, ''))).toEqual(values[2]);
+  });
+
+  it('keeps the text of each object element as written, white space between tokens left out, whatever the chunk sizes (a break, a dropped element)', async () => {
+    const objects = [
+      '{"id": 12345678901234567890123, "n": 1.10, "big": 1e400, "z": -0, "e": -1.5E-7, "zero": 0.0}',
+      '{\n\t"text" : "a \\"quoted\\" {[ text ]},\\t \\\\", \r\n "u": "\\u00e9\\/\\ud83d\\ude42 \u00e9 ",\n  "o": {"k\\u0065y": [1 , 2.50 , {"deep": "x  y"}], "empty": { }, "arr": [ ]}\n}',
+      '{"t\\u0065xt": "escaped key", "dup": 1, "dup": 2.0, "__proto__": {"a": 1.0}}',
+      `{"text": "${'z'.repeat(70_000)}", "id": 1E2}`,
+      `{"text": "${'\\\\'.repeat(5)}\\" ] } ", "x": 0.10, "y": [ 1.0, -0.0 ]}`,
+      '{}',
+    ];
+    const others = ['42', '"a string {"', '[{"inner": 1}]', 'null'];
+    const rejects = ['E_RECORD array element 2 is a number, not a JSON object', 'E_RECORD array element 4 is a string, not a JSON object', 'E_RECORD array element 6 is an array, not a JSON object', 'E_RECORD array element 8 is null, not a JSON object'];
+    const elems = objects.flatMap((o, i) => (i < others.length ? [o, others[i]!] : [o]));
+    const want = (text: string): string[] => elems.map((e) => (objects.includes(e) ? `${text.slice(0, text.indexOf(e)).split('\n').length} ${minify(e)}` : rejects[others.indexOf(e)]!));
+    for (const [i, text] of [`[${elems.join(',')}]`, `[\n  ${elems.join(',\n  ')}\n]\n`, `\ufeff [ ${elems.join(' ,\r\n\t')} ] `].entries()) {
+      for (const sizes of [...(i === 2 ? [[1]] : []), [7, 3], [65_537], [1 << 20]]) expect(await readRaw(text, sizes), `${sizes}`).toEqual(want(text));
+    }
+    // The same elements read by the byte scan after a break (each tokenized again), whatever the chunk sizes.
+    const text = `[{"text": nope},\n${elems.join(',\n')}]`;
+    for (const sizes of [[1], [7, 3], [1 << 20]]) {
+      expect(await readRaw(text, sizes), `${sizes}`).toEqual(['E_JSON invalid JSON in array element 1: Parser cannot parse input: ', ...want(text).map((l) => l.replace(/array element (\d+)/, (_, k: string) => `array element ${Number(k) + 1}`))]);
+    }
+    // One object: the file's record.
+    expect(await readRaw(objects[1]!, [3])).toEqual([`1 ${minify(objects[1]!)}`]);
+    // An element over --max-doc-bytes is dropped, the others keep their own text (before and after a break).
+    const small = ['{"text": "a",\n "n": 1.50}', '{"text":"b", "n": 2.50}'];
+    for (const broken of ['', '{"text": nope},']) {
+      const t = `[${broken}${small[0]}, {"text": "${'x'.repeat(100)}"}, ${small[1]}]`;
+      const got = (await readRaw(t, [5], 40)).filter((l) => !l.startsWith('E_JSON'));
+      expect(got).toEqual([`1 ${minify(small[0]!)}`, expect.stringMatching(/^E_DOC_TOO_LARGE array element \d is 111 bytes/), `2 ${minify(small[1]!)}`]);
+    }
   });
 
   it('a broken element is parsed by stream-json and rejected alone, whatever the chunk sizes', async () => {

@@ -8,9 +8,13 @@ import { jsonParser } from 'stream-json/core/parser.js';
 import { none } from 'stream-chain/core';
 import { BoilerstripError, printable } from '../errors.js';
 import { decode } from './blocks.js';
-import type { BadRecord, ReadItem, ReadOptions } from './records.js';
+import { LazyRecord, type BadRecord, type ReadItem, type ReadOptions } from './records.js';
 
-/** Nesting deeper than this in a JSON array element is refused: the element is written back with JSON.stringify, which overflows the stack near 4,000 levels. */
+/**
+ * Nesting deeper than this in a JSON array element is refused. (Set when an element was written back with
+ * JSON.stringify, which overflows the stack near 4,000 levels; it is written back from its own text now, but
+ * its value still reaches JSON.stringify in places: an --attributes id, the report's samples.)
+ */
 export const JSON_ELEMENT_MAX_DEPTH = 1000;
 
 /** A token of stream-json's tokenizer (keys, strings and numbers streamed in pieces, never packed). */
@@ -26,15 +30,16 @@ function jsonTokenizer(): JsonTokenizer {
 }
 
 const NO_TOKENS: JsonToken[] = [];
-const NON_LATIN1_TEXT = /[^\u0000-\u00ff]/;
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const tokensOf = (r: { values: JsonToken[] } | typeof none): JsonToken[] => (r === none ? NO_TOKENS : r.values);
 
 /**
- * One array element (or a file's one object) put together from stream-json's tokens. It counts the
- * element's bytes as the tokens come: the UTF-8 of its keys, strings and numbers, their quotes, the
- * brackets, ':' and ','; white space is not counted, and an escape counts as the character it stands for
- * (so a compact element without escapes counts its bytes exactly). Once over maxDocBytes, or nested deeper
- * than JSON_ELEMENT_MAX_DEPTH, it drops what it had put together and only counts on.
+ * One array element (or a file's one object) followed through stream-json's tokens: what it is (its first
+ * token), where it ends, how deep it nests, and its bytes, counted as the tokens come: the UTF-8 of its
+ * keys, strings and numbers, their quotes, the brackets, ':' and ','; white space is not counted, and an
+ * escape counts as the character it stands for (so a compact element without escapes counts its bytes
+ * exactly). Nothing is put together from the tokens: an object's record is its text (ElementText), parsed
+ * by JSON.parse when its value is asked for, as a JSONL line is.
  */
 class JsonElement {
   n = 0;
@@ -45,19 +50,12 @@ class JsonElement {
   size = 0;
   over = false;
   invalid = false;
+  /** Its first token (startObject: an object, whose text an ElementText took), and whether its value ended. */
+  first = '';
+  ended = false;
   /** In a string or key, in a number (both end with a token of their own). */
   inText = false;
   inNumber = false;
-  value: unknown = undefined;
-  private building = true;
-  private containers: (Record<string, unknown> | unknown[])[] = [];
-  private keys: (string | null)[] = [];
-  private key: string | null = null;
-  private text = '';
-  /** A long string's text so far, moved out of V8's heap a megabyte at a time (latin1 or, when wider, UTF-16LE: lossless). */
-  private parts: Buffer[] | null = null;
-  private wide: boolean[] = [];
-  private number = '';
   /** Per depth: 1 an object, 2 an array; | 4 once it holds an item (the next one has a ',' before it). */
   private kinds: number[] = [0];
 
@@ -68,29 +66,17 @@ class JsonElement {
     this.line = line;
     this.active = true;
     this.depth = this.maxDepth = this.size = 0;
-    this.over = this.invalid = this.inText = this.inNumber = false;
-    this.value = undefined;
-    this.building = true;
-    this.containers = [];
-    this.keys = [];
-    this.key = null;
-    this.text = this.number = '';
-    this.parts = null;
-    this.wide = [];
+    this.over = this.invalid = this.ended = this.inText = this.inNumber = false;
+    this.first = '';
   }
 
   /** Takes one token; true when it ends the element. */
   token(t: JsonToken): boolean {
+    if (this.first === '') this.first = t.name;
     switch (t.name) {
-      case 'stringChunk': {
-        const s = t.value as string;
-        this.size += Buffer.byteLength(s, 'utf8');
-        if (this.building) {
-          this.text += s;
-          if (this.text.length >= 1 << 20) this.moveText();
-        }
+      case 'stringChunk':
+        this.size += Buffer.byteLength(t.value as string, 'utf8');
         break;
-      }
       case 'startKey': {
         const k = this.kinds[this.depth]!;
         if (k & 4) this.size++;
@@ -100,17 +86,13 @@ class JsonElement {
         break;
       }
       case 'endKey':
+      case 'endString':
         this.inText = false;
-        this.key = this.takeText();
         break;
       case 'startString':
         this.item();
         this.size += 2;
         this.inText = true;
-        break;
-      case 'endString':
-        this.inText = false;
-        this.add(this.takeText());
         break;
       case 'startNumber':
         this.item();
@@ -118,53 +100,42 @@ class JsonElement {
         break;
       case 'numberChunk':
         this.size += (t.value as string).length;
-        if (this.building) this.number += t.value as string;
         break;
-      case 'endNumber': {
+      case 'endNumber':
         this.inNumber = false;
-        const s = this.number;
-        this.number = '';
-        this.add(Number(s)); // (what JSON.parse makes of a JSON number)
         break;
-      }
       case 'startObject':
       case 'startArray': {
         this.item();
         const d = ++this.depth;
-        if (d > this.maxDepth) {
-          this.maxDepth = d;
-          if (d > JSON_ELEMENT_MAX_DEPTH && this.building) this.drop();
-        }
-        const object = t.name === 'startObject';
-        this.kinds[d] = object ? 1 : 2;
+        if (d > this.maxDepth) this.maxDepth = d;
+        this.kinds[d] = t.name === 'startObject' ? 1 : 2;
         this.size++;
-        if (this.building) {
-          this.keys.push(this.key);
-          this.key = null;
-          this.containers.push(object ? {} : []);
-        }
         break;
       }
       case 'endObject':
       case 'endArray':
         this.size++;
         this.depth--;
-        if (this.building) {
-          const v = this.containers.pop();
-          this.key = this.keys.pop() ?? null;
-          this.add(v);
-        }
         break;
       default: // trueValue, falseValue, nullValue
         this.item();
         this.size += t.name === 'falseValue' ? 5 : 4;
-        this.add(t.value);
     }
-    if (this.size > this.max && !this.over) {
-      this.over = true;
-      this.drop();
-    }
-    return this.depth === 0 && !this.inText && !this.inNumber;
+    if (this.size > this.max) this.over = true;
+    if (this.depth === 0 && !this.inText && !this.inNumber) this.ended = true;
+    return this.ended;
+  }
+
+  /** An object (its text taken by an ElementText). */
+  get object(): boolean {
+    return this.first === 'startObject';
+  }
+
+  /** What a value that is no object is, for messages. */
+  get kind(): string {
+    const f = this.first;
+    return f === 'startArray' ? 'an array' : f === 'startString' ? 'a string' : f === 'startNumber' ? 'a number' : f === 'nullValue' ? 'null' : 'a boolean';
   }
 
   /** A value starts: in an array after another, a ',' came first. */
@@ -176,56 +147,100 @@ class JsonElement {
     if (k & 4) this.size++;
     else this.kinds[d] = k | 4;
   }
+}
 
-  private add(v: unknown): void {
-    if (!this.building) return;
-    const c = this.containers;
-    if (c.length === 0) {
-      this.value = v;
-      return;
+/**
+ * The text of each object element as written in the file, white space between its tokens left out (so a
+ * pretty-printed element is one line): the record's raw text, which pass 2 writes back as it writes a
+ * JSONL line, the cleaned text spliced in (record.ts spliceRecord), every other member byte for byte
+ * (numbers as spelled, escapes, key order, duplicate keys). It follows the text it is fed as a byte scan
+ * does (strings, escapes, brackets; a string's inside is passed by indexOf), apart from the tokenizer, and
+ * queues each object whose brackets close at the element level; `next` takes them in order.
+ *
+ * `top`: the text is a whole file (its top-level value an array, whose object elements are taken, or one
+ * object); else it is one element's text, taken if it is an object.
+ */
+class ElementText {
+  private depth = 0;
+  /** The depth object elements open at: 1 in the array, 0 for a file's one object or an element's text; -1 before the file's first bracket. */
+  private base: number;
+  private inString = false;
+  private escaped = false;
+  /** In an object element; its text so far (null: dropped, over --max-doc-bytes). */
+  private taking = false;
+  private parts: string[] | null = null;
+  private readonly queue: (string | null)[] = [];
+  private head = 0;
+
+  constructor(top: boolean) {
+    this.base = top ? -1 : 0;
+  }
+
+  feed(s: string): void {
+    const n = s.length;
+    let from = 0; // where the element's text to copy starts in s (while taking)
+    // The next backslash and quote at or after i, once in a string (-1: none in s). (Found again only once
+    // passed: a text's escapes do not each search to its closing quote.)
+    let bs = s.indexOf('\\');
+    let q = s.indexOf('"');
+    for (let i = 0; i < n; ) {
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false;
+          i++;
+          continue;
+        }
+        if (bs >= 0 && bs < i) bs = s.indexOf('\\', i);
+        if (q >= 0 && q < i) q = s.indexOf('"', i);
+        if (bs >= 0 && (q < 0 || bs < q)) {
+          this.escaped = true;
+          i = bs + 1;
+          continue;
+        }
+        if (q < 0) break;
+        this.inString = false;
+        i = q + 1;
+        continue;
+      }
+      const c = s.charCodeAt(i);
+      if (c === 0x22) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) {
+        if (this.base < 0) this.base = c === 0x5b ? 1 : 0;
+        if (this.depth === this.base && c === 0x7b) {
+          this.taking = true;
+          this.parts = [];
+          from = i;
+        }
+        this.depth++;
+      } else if (c === 0x7d || c === 0x5d) {
+        if (--this.depth === this.base && this.taking) {
+          this.taking = false;
+          const p = this.parts;
+          if (p !== null) p.push(s.slice(from, i + 1));
+          this.queue.push(p === null ? null : p.length === 1 ? p[0]! : p.join(''));
+          this.parts = null;
+        }
+      } else if (isJsonSpace(c) && this.taking) {
+        if (i > from) this.parts?.push(s.slice(from, i));
+        from = i + 1;
+      }
+      i++;
     }
-    const top = c[c.length - 1]!;
-    if (Array.isArray(top)) top.push(v);
-    // (JSON.parse makes "__proto__" a key like any other; an assignment would set the prototype)
-    else if (this.key === '__proto__') Object.defineProperty(top, '__proto__', { value: v, writable: true, enumerable: true, configurable: true });
-    else top[this.key!] = v;
+    if (this.taking && n > from) this.parts?.push(s.slice(from));
   }
 
-  /**
-   * (The text of a long string would otherwise be held as slices of the pieces fed, which V8 moves to its old
-   * space, freed only by a full GC: over --max-doc-bytes, tens of megabytes of garbage per element.)
-   */
-  private moveText(): void {
-    const wide = NON_LATIN1_TEXT.test(this.text);
-    (this.parts ??= []).push(Buffer.from(this.text, wide ? 'ucs2' : 'latin1'));
-    this.wide.push(wide);
-    this.text = '';
-  }
-
-  private takeText(): string {
-    if (this.parts === null) {
-      // A copy: V8 makes a string of 13 characters or more a slice of the piece it was cut from (or a chain of
-      // them), which would keep the whole piece alive as long as the record's string lives.
-      const s = this.text.length < 13 ? this.text : (' ' + this.text).slice(1);
-      this.text = '';
-      return s;
-    }
-    this.moveText();
-    let s = '';
-    for (let i = 0; i < this.parts.length; i++) s += this.parts[i]!.toString(this.wide[i] ? 'ucs2' : 'latin1');
+  /** The element being taken is not kept (over --max-doc-bytes): its text is read past, queued as null. */
+  drop(): void {
     this.parts = null;
-    this.wide = [];
-    return s;
   }
 
-  private drop(): void {
-    this.building = false;
-    this.containers = [];
-    this.keys = [];
-    this.text = this.number = '';
-    this.parts = null;
-    this.wide = [];
-    this.value = undefined;
+  /** The text of the next object element, in order (null: dropped, or none). */
+  next(): string | null {
+    if (this.head >= this.queue.length) return null;
+    const t = this.queue[this.head]!;
+    this.queue[this.head++] = null;
+    if (this.head === this.queue.length) this.queue.length = this.head = 0;
+    return t;
   }
 }
 
@@ -282,13 +297,14 @@ const JSON_HELD_BYTES = 64;
 /** The longest piece fed to the tokenizer at once. */
 const JSON_PIECE_BYTES = 64 << 10;
 
-const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
 /**
  * The records of a JSON file: the elements of its top-level array, or its one top-level object (a
  * pretty-printed record); an empty file has none. The text is tokenized by stream-json (its tokenizer
- * called as a function, keys, strings and numbers streamed in pieces) and each element put together from
- * its tokens (JsonElement), as JSON.parse would. The bytes are fed line by line, so an element's line is
+ * called as a function, keys, strings and numbers streamed in pieces), which tells where each element ends,
+ * whether it is valid, what it is, its size and depth (JsonElement); an object element's record is its text
+ * as written, white space between tokens left out (ElementText, fed the same text first), its value parsed
+ * from that text when asked for (LazyRecord): pass 2 writes it back as it writes a JSONL line, so numbers,
+ * escapes and member order pass through. The bytes are fed line by line, so an element's line is
  * the line it starts on (its number in messages is 1-based); an element over --max-doc-bytes (its bytes as
  * JsonElement counts them) is read past, never held; an element nested deeper than JSON_ELEMENT_MAX_DEPTH is
  * refused (the tokenizer keeps its own stack: no recursion).
@@ -297,7 +313,8 @@ const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x
  * failed are lost. So the bytes from the start of the piece (a line, or up to JSON_PIECE_BYTES of one) on
  * which the current element began are kept, with the state a byte scan would be in there (told by the
  * tokens so far and the last bytes fed), and from there the file is split into elements by that byte scan
- * (strings, escapes and brackets followed), each element tokenized by a fresh stream-json tokenizer;
+ * (strings, escapes and brackets followed), each element tokenized by a fresh stream-json tokenizer (and
+ * its text taken by an ElementText of its own);
  * elements handed on already are skipped. Past JSON_KEEP_BYTES the element is no longer kept: its pieces
  * then end after each `}` and `]` too (a failing call then holds the end of no element before the break)
  * and the scan starts from the last pieces fed (the tokenizer may hold up to 16 characters and fail a few
@@ -319,29 +336,29 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
     batch.push({ file, line: at, code, message, raw: null });
   };
   const what = (k: number): string => (single ? 'the JSON object' : `array element ${k}`);
-  /** An element read: a record, or why not. */
-  const finish = (e: JsonElement, broken: string | null): void => {
+  /** An element read: a record, or why not. `text` holds its text (for an object: queued there, taken here). */
+  const finish = (e: JsonElement, broken: string | null, text: ElementText): void => {
     e.active = false;
     emitted = e.n;
+    const raw = e.object && broken === null ? text.next() : null;
     if (e.over) bad('E_DOC_TOO_LARGE', `${what(e.n)} is ${e.size} bytes, over --max-doc-bytes ${max}`, e.line);
-    else if (e.maxDepth > JSON_ELEMENT_MAX_DEPTH) bad('E_RECORD', `${what(e.n)} is nested ${e.maxDepth} levels deep, over ${JSON_ELEMENT_MAX_DEPTH} (it is written back with JSON.stringify)`, e.line);
+    else if (e.maxDepth > JSON_ELEMENT_MAX_DEPTH) bad('E_RECORD', `${what(e.n)} is nested ${e.maxDepth} levels deep, over ${JSON_ELEMENT_MAX_DEPTH}`, e.line);
     else {
       if (e.invalid) opts.onInvalidUtf8?.(file, e.line);
       if (broken !== null) {
         bad('E_JSON', `invalid JSON in ${what(e.n)}: ${broken}`, e.line);
         return;
       }
-      const value = e.value;
-      e.value = undefined;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        bad('E_RECORD', `${what(e.n)} is ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}, not a JSON object`, e.line);
-      } else batch.push({ file, line: e.line, format: 'json', value, raw: null });
+      if (!e.object) bad('E_RECORD', `${what(e.n)} is ${e.kind}, not a JSON object`, e.line);
+      else if (raw === null) throw new BoilerstripError('E_INTERNAL', `the text of ${what(e.n)} was not kept`, { file, line: e.line });
+      else batch.push(new LazyRecord(file, e.line, 'json', raw));
       batchBytes += e.size;
     }
   };
 
   // ---- The stream-json path.
   const el = new JsonElement(max);
+  const texts = new ElementText(true); // fed each piece before the tokenizer: an element's text is queued before its last token
   const tokenize = jsonTokenizer();
   let line = 1; // the line the piece being fed starts on
   let lastSig = -1; // the last byte fed that is not white space
@@ -377,7 +394,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
     for (let i = 0; i < toks.length; i++) {
       const t = toks[i]!;
       if (el.active) {
-        if (el.token(t)) finish(el, null);
+        if (el.token(t)) finish(el, null, texts);
         continue;
       }
       if (t.name === 'startArray' && state === JSON_TOP) {
@@ -401,7 +418,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
       keptLost = false;
       lastLiteral = false;
       if (el.token(t)) {
-        finish(el, null);
+        finish(el, null, texts);
         lastLiteral = t.name === 'trueValue' || t.name === 'falseValue' || t.name === 'nullValue';
       }
     }
@@ -449,6 +466,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
       pieceFrom = s;
       pieceStart = scanStart();
       const d = decode(chunk.subarray(s, e));
+      texts.feed(d.text);
       try {
         if (!d.invalid) take(d.text);
         else {
@@ -461,6 +479,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
           }
           take(d.text.slice(from));
         }
+        if (el.active && el.over) texts.drop();
       } catch (err) {
         if (err instanceof BoilerstripError) throw err;
         failure = (err as Error).message;
@@ -531,7 +550,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
   let elemLine = start.elemLine;
   let maxDepth = lost !== null ? lost.maxDepth : 0;
   let rawSize = 0; // bytes of the current element seen by the scan
-  let cur: { el: JsonElement; tokenize: JsonTokenizer; broken: string | null } | null = null;
+  let cur: { el: JsonElement; tokenize: JsonTokenizer; text: ElementText; broken: string | null } | null = null;
   /** The current element's bytes: to its own tokenizer when it is read (not one handed on already, nor lost). */
   const keep = (c: Buffer, from: number, to: number): void => {
     if (to <= from) return;
@@ -543,11 +562,13 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
     }
     const d = decode(c.subarray(from, to));
     if (d.invalid) cur.el.invalid = true;
+    cur.text.feed(d.text);
     try {
       for (const t of tokensOf(cur.tokenize(d.text))) cur.el.token(t);
     } catch (err) {
       cur.broken = (err as Error).message;
     }
+    if (cur.el.over) cur.text.drop();
   };
   const beginElement = (at: number): void => {
     k++;
@@ -557,20 +578,20 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
     if (k <= emitted) return;
     const e = new JsonElement(max);
     e.begin(k, at);
-    cur = { el: e, tokenize: jsonTokenizer(), broken: null };
+    cur = { el: e, tokenize: jsonTokenizer(), text: new ElementText(false), broken: null };
   };
   const endElement = (): void => {
     if (lost !== null && k === lost.n) {
       if (lost.maxDepth < maxDepth) lost.maxDepth = maxDepth;
       lost.size += rawSize;
       if (lost.size > max) lost.over = true;
-      finish(lost, failure);
+      finish(lost, failure, texts);
     } else if (cur !== null) {
-      const c: { el: JsonElement; tokenize: JsonTokenizer; broken: string | null } = cur;
+      const c: { el: JsonElement; tokenize: JsonTokenizer; text: ElementText; broken: string | null } = cur;
       if (c.broken === null) {
         try {
           for (const t of tokensOf(c.tokenize(none as unknown as string))) c.el.token(t);
-          if (c.el.value === undefined && !c.el.over && c.el.maxDepth <= JSON_ELEMENT_MAX_DEPTH) c.broken = 'no value';
+          if (!c.el.ended && !c.el.over && c.el.maxDepth <= JSON_ELEMENT_MAX_DEPTH) c.broken = 'no value';
         } catch (err) {
           c.broken = (err as Error).message;
         }
@@ -581,7 +602,7 @@ export async function* readJsonArray(file: string, bytes: AsyncGenerator<Buffer>
         c.el.over = true;
         c.el.size = rawSize;
       }
-      finish(c.el, c.broken);
+      finish(c.el, c.broken, c.text);
     }
     cur = null;
     depth = 0;

@@ -17,8 +17,30 @@ export interface RawRecord {
   format: Format;
   /** The parsed value (for Parquet: the row, its values typed as parquet.ts says). */
   value: unknown;
-  /** For JSONL: the line as read, so untouched fields are written back byte for byte. */
+  /**
+   * For JSONL: the line as read; for a JSON array element (or a JSON file's one object): its text as read,
+   * white space between tokens left out (one line). Untouched fields are written back from it byte for byte.
+   */
   raw: string | null;
+}
+
+/**
+ * A record read as its JSON text, its value parsed by JSON.parse when first asked for: a JSONL line read in
+ * place (pass 2 often needs only the line), a JSON array element.
+ */
+export class LazyRecord implements RawRecord {
+  private parsed: unknown = undefined;
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly format: Format,
+    readonly raw: string,
+  ) {}
+
+  get value(): unknown {
+    if (this.parsed === undefined) this.parsed = JSON.parse(this.raw) as unknown;
+    return this.parsed;
+  }
 }
 
 /** A record that could not be read; what happens to it is the caller's policy (--on-error). */

@@ -275,7 +275,6 @@ export async function learnChunks(
   spill?: { dir: string; from: number; lastCounts?: boolean },
   onRejected?: (r: BadRecord[], lines: string[]) => Promise<void>,
 ): Promise<void> {
-  const chunks: Chunk[] = [];
   let fileLines = 0;
   let lastFile = -1;
   // The memory budget is shared: each thread's table gets its part of --max-memory, the main thread's (the
@@ -291,7 +290,6 @@ export async function learnChunks(
   let bytes = 0;
   const threadsUsed: Thread[] = [new LocalThread({ model }), ...lease(threads - 1)];
   const workers = await runChunks({ mode: 'learn', opts: perThread, cacheDir: cache?.dir, spill, rejects: onRejected !== undefined, expect }, feed ?? feedChunks(sources, opts), threadsUsed, async (r, c) => {
-    chunks[c.index] = c;
     if (cache && r.side) cache.blocks[c.index] = r.side;
     if (cache && r.sideError) cache.fail(r.sideError);
     bytes += c.end - c.start;
