@@ -24,6 +24,7 @@ import { RunStats } from './stats.js';
 import { StripContext } from './strip-context.js';
 import { leastThreshold, resolveStripOptions } from './strip.js';
 import { defaultThreads } from './parallel/threads.js';
+import { THREADS_MIN_BYTES } from './parallel/prestart.js';
 import { learnChunks, stripChunks } from './parallel/pool.js';
 import { jsonlBytesOf, recordChunks } from './parallel/plan.js';
 
@@ -216,11 +217,9 @@ function checkRowSink(sources: InputSource[], sink: Sink): void {
   throw new BoilerstripError('E_OPTION', `a Parquet output takes its schema from Parquet inputs, and ${other.display ?? other.name} is ${other.format}: write JSONL (-o out.jsonl), or convert the input to Parquet first`);
 }
 
-/** Below this much splittable input, starting threads costs more than it saves. */
-export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
-
 /**
- * --threads when given; else the number of cores for 64 MB or more of JSONL (compressed counted 4x), else 1.
+ * --threads when given; else the number of cores for 64 MB or more of JSONL (compressed counted 4x), else 1
+ * (prestart.ts guesses the same from the command line, to start the threads early).
  * WARC takes threads only when asked: its records reach the threads through the main thread, which was
  * the bottleneck here (1,382 pages, 23 MB .warc.gz, 2 threads: 1.3x the wall time of 1; bench/RESULTS.md).
  */
