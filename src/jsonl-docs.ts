@@ -14,7 +14,7 @@
  * docOf. Both ways give the same document (test/jsonl-docs.test.ts; BOILERSTRIP_PARSE_ALL in the CLI tests).
  */
 import { KERNEL } from './analyze.js';
-import type { ResolvedFields } from './record.js';
+import { compactJson, type ResolvedFields } from './record.js';
 import { siteOf } from './site.js';
 
 // asm/json.ts's member flags.
@@ -245,6 +245,18 @@ export class JsonlInPlace {
     const u = this.units;
     const quoted = (this.idFlags & TYPE_MASK) === T_STRING ? 2 : 0;
     return [JSON.parse(u.toString('utf16le', this.idFrom - quoted, this.idTo + quoted)) as unknown, this.urlValue];
+  }
+
+  /**
+   * The id member of the document being handed on as JSON text, as written in the line (white space
+   * between its tokens left out: compactJson), for its --attributes line; 'null' when the record has none,
+   * null when the id may be elsewhere (a dotted name): the caller finds it in the line.
+   */
+  idJson(): string | null {
+    if (this.idFlags < 0) return this.id.elsewhere ? null : 'null';
+    const u = this.units;
+    if ((this.idFlags & TYPE_MASK) === T_STRING) return u.toString('utf16le', this.idFrom - 2, this.idTo + 2);
+    return compactJson(u.toString('utf16le', this.idFrom, this.idTo));
   }
 
   /** The line of the document being handed on, as a string (the record's raw line). */

@@ -6,7 +6,7 @@ import { DocCleaner, docOf, isDoc, pageDocOf, type Doc, type NoDoc } from './doc
 import { cachedPages, readPage } from './html/page-cache.js';
 import { htmlDoc, PARSE } from './html/page.js';
 import { attributesLine } from './io/attributes.js';
-import { getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
+import { fieldJson, getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import { corpusUnitLanes, type RunStats, type UnitFigures } from './stats.js';
 import { Stripper, type Span } from './strip.js';
@@ -16,7 +16,8 @@ import { detached } from './strings.js';
 /** A record's removed spans for its Dolma attributes line (io/attributes.ts). */
 export interface AttrRow {
   file: string;
-  id: unknown;
+  /** The record's id as JSON text (idJsonOf). */
+  id: string;
   /** The input text the spans are over (null: none). */
   text: string | null;
   spans: readonly Span[];
@@ -109,9 +110,9 @@ export class StripContext {
   /**
    * Clean one JSONL record read in place (jsonl-docs.ts): its document (a text) and its line, with where
    * its text's JSON string sits in it, and its id and URL (`meta`, for --report and --attributes). Its
-   * value is parsed only if something else asks for it (an id field on a dotted path).
+   * value is parsed only if something else asks for it (the report's id on a dotted path).
    */
-  recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
+  recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: RecordMeta, out: LineOut, rows: CleanRow[] | null = null): void {
     this.stats.recordsIn++;
     const r = new LazyRecord(file, line, 'jsonl', raw);
     this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt, meta), out, rows);
@@ -122,7 +123,7 @@ export class StripContext {
    * (which needs only the HTML's length) or parsed from `html()`; `raw` is its line, or the line with its
    * HTML an empty string where the output drops the HTML (see JsonlInPlace.rawWithoutHtml).
    */
-  pageInPlace(file: string, line: number, raw: string, htmlLength: number, html: () => string, site: string, meta: IdAndUrl, out: LineOut, rows: CleanRow[] | null = null): void {
+  pageInPlace(file: string, line: number, raw: string, htmlLength: number, html: () => string, site: string, meta: RecordMeta, out: LineOut, rows: CleanRow[] | null = null): void {
     this.stats.recordsIn++;
     const cache = this.cleaner.stripper.cache;
     const d = pageDocOf(cache !== null ? readPage(cache, htmlLength) : htmlDoc(html()), site, this.fields);
@@ -140,11 +141,37 @@ export class StripContext {
   }
 }
 
-/** A record's id and URL members as the reader found them (null: parse the record to know). */
-export type IdAndUrl = () => readonly [id: unknown, url: unknown] | null;
+/** A record's id and URL members as the reader found them (jsonl-docs.ts JsonlInPlace, read during its onDoc). */
+export interface RecordMeta {
+  /** The id and URL values, as JSON.parse and getField give them (null: parse the record to know). */
+  idAndUrl(): readonly [id: unknown, url: unknown] | null;
+  /** The id member's JSON text as written in the line (compactJson), 'null' without one (null: find it in the line). */
+  idJson(): string | null;
+}
 
-function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: IdAndUrl | undefined): readonly [unknown, unknown] {
-  return meta?.() ?? [getField(r.value as Record<string, unknown>, fields.idField), getField(r.value as Record<string, unknown>, fields.urlField)];
+function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): readonly [unknown, unknown] {
+  return meta?.idAndUrl() ?? [getField(r.value as Record<string, unknown>, fields.idField), getField(r.value as Record<string, unknown>, fields.urlField)];
+}
+
+/**
+ * A record's id as JSON text for its --attributes line: a record with text of its own (a JSONL line, in
+ * place or parsed; a JSON array element) gives the id member's text as written there (white space between
+ * tokens left out), so the id joins back to the document whatever it is (a 25-digit number, `1.10`, `-0`,
+ * `1e400`, escapes, an array nested 5,000 deep: no JSON.stringify, no recursion); a record without the
+ * field, 'null'. Others (a Parquet row, WARC record, HTML or text file) have only a value: JSON.stringify of
+ * it, a Parquet row's as its JSONL output line writes it (stringifyTyped: an INT64 with every digit, a
+ * DECIMAL exact; JSON.stringify threw on the one and wrote the other as {"text": …}). (Rows read for a
+ * Parquet sink hold values as stored: a DECIMAL, timestamp or date id is then its stored value.)
+ */
+function idJsonOf(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): string {
+  const own = meta?.idJson() ?? null;
+  if (own !== null) return own;
+  if (r.raw !== null) return fieldJson(r.raw, fields.idField) ?? 'null';
+  const id = getField(r.value as Record<string, unknown>, fields.idField) ?? null;
+  // (A Parquet row's INT64 is a bigint, its DECIMAL a JsonNumber: written as its output line writes them.)
+  if (r.format === 'parquet') return stringifyTyped(id);
+  // (A value found only on Object.prototype, `--id-field constructor`: JSON.stringify gives undefined.)
+  return JSON.stringify(id) ?? 'null';
 }
 
 /** Where pass 2's output lines go: an array, or an encoder that makes bytes of them as they come. */
@@ -164,13 +191,13 @@ function processRecord(
   attr: AttrRow[] | null,
   doc?: Doc | NoDoc,
   textAt?: readonly [number, number],
-  meta?: IdAndUrl,
+  meta?: RecordMeta,
 ): string | null {
   // (A record read in place comes with its document; its value is parsed only where it is read below.)
   // (With clean's analysis cache, an HTML page's blocks are pass 1's, read back.)
   const cache = cleaner.stripper.cache;
   const d = doc ?? docOf(r.value as Record<string, unknown>, fields, cache !== null ? cachedPages(cache) : PARSE);
-  if (attr !== null) attr.push({ file: r.file, id: idAndUrl(r, fields, meta)[0], text: null, spans: [] });
+  if (attr !== null) attr.push({ file: r.file, id: idJsonOf(r, fields, meta), text: null, spans: [] });
   if (!isDoc(d)) {
     stats.passedThrough[d.problem]++;
     if (rows !== null) {

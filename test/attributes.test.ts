@@ -69,3 +69,143 @@ describe('Dolma attributes', () => {
     expect(gunzipSync(fs.readFileSync(path.join(attr2, 'part-0.json.gz')))).toEqual(gunzipSync(fs.readFileSync(path.join(attrDir, 'part-0.json.gz'))));
   });
 });
+
+/**
+ * The id of each line of an attribute file as its text: what follows `{"id":` up to the attributes member
+ * (a parse would lose what the tests look for: digits, `1.10`, `-0`, escapes).
+ */
+function idTexts(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const m = /^\{"id":(.*),"attributes":\{"boilerstrip__chrome":\[[^"]*\]\}\}$/.exec(l);
+      expect(m, l.slice(0, 200)).not.toBeNull();
+      return m![1]!;
+    });
+}
+
+/** Ids as written in a record (white space around and inside them) and as their attributes line must give them. */
+const IDS: [written: string, expected: string][] = [
+  ['12345678901234567890123', '12345678901234567890123'],
+  ['1.10', '1.10'],
+  ['-0', '-0'],
+  ['1e400', '1e400'],
+  ['"a\\u00e9\\/b"', '"a\\u00e9\\/b"'],
+  ['{"b": 1.0, "a" : [1, "x y", -0.0]}', '{"b":1.0,"a":[1,"x y",-0.0]}'],
+  ['[ 1E+2 ,\t"\\"q\\\\ r" ]', '[1E+2,"\\"q\\\\ r"]'],
+  [' 9007199254740993 ', '9007199254740993'],
+  ['null', 'null'],
+  ['"\\ud83d\\ude00 \\n"', '"\\ud83d\\ude00 \\n"'],
+];
+
+describe('Dolma attributes: the id as written', () => {
+  const docs = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 11, docs: 200 })];
+  /** Record i's id as written (undefined: no id member) and as its attributes line gives it. */
+  const idOf = (i: number): [string | undefined, string] => (i % 7 === 3 ? IDS[Math.floor(i / 7) % IDS.length]! : i % 23 === 5 ? [undefined, 'null'] : [JSON.stringify(`doc-${i}`), JSON.stringify(`doc-${i}`)]);
+  const expected = docs.map((_, i) => idOf(i)[1]);
+  /** A doc's url member and a comma (some simulated documents have no URL). */
+  const urlOf = (d: (typeof docs)[number], sp = ''): string => (d.url !== undefined ? `"url":${sp}${JSON.stringify(d.url)},` : '');
+
+  it('JSONL: a 25-digit id, 1.10, -0, 1e400, escapes, objects come out as written, read in place or parsed, at 1 and 2 threads', () => {
+    const lines = docs.map((d, i) => {
+      const id = idOf(i)[0];
+      return `{${id !== undefined ? `"id": ${id} ,` : ''}${urlOf(d)}"text":${JSON.stringify(d.text)}}`;
+    });
+    const input = path.join(dir, 'ids.jsonl');
+    fs.writeFileSync(input, lines.join('\n') + '\n');
+    const outs: string[] = [];
+    const files: string[] = [];
+    for (const parseAll of ['0', '1']) {
+      for (const threads of ['1', '2']) {
+        const attrDir = path.join(dir, `ids-${parseAll}-${threads}`);
+        const env: NodeJS.ProcessEnv = { BOILERSTRIP_CHUNK_BYTES: '32768', ...(parseAll === '1' ? { BOILERSTRIP_PARSE_ALL: '1' } : {}) };
+        const r = run(['clean', input, '--quiet', '--attributes', attrDir, '--threads', threads], { env });
+        expect(r.status, r.stderr).toBe(0);
+        const file = path.join(attrDir, 'ids.jsonl');
+        expect(idTexts(file), `parse all ${parseAll}, ${threads} threads`).toEqual(expected);
+        outs.push(r.stdout);
+        files.push(fs.readFileSync(file, 'utf8'));
+      }
+    }
+    // The same output and attribute files every way; every line is JSON.
+    for (const o of outs) expect(o).toBe(outs[0]);
+    for (const f of files) expect(f).toBe(files[0]);
+    const parsed = files[0]!.trim().split('\n').map((l) => JSON.parse(l) as { attributes: { boilerstrip__chrome: unknown[] } });
+    expect(parsed.filter((a) => a.attributes.boilerstrip__chrome.length > 0).length).toBeGreaterThan(100);
+  });
+
+  it('a JSON array (pretty-printed) gives the same attribute lines as the same records on JSONL lines, ids as written', () => {
+    // (The JSONL lines as the elements' own text is taken: no white space between tokens, in the ids too.)
+    const jsonl = docs.map((d, i) => {
+      const id = idOf(i)[0] !== undefined ? idOf(i)[1] : undefined;
+      return `{${id !== undefined ? `"id":${id},` : ''}${urlOf(d)}"text":${JSON.stringify(d.text)}}`;
+    });
+    const elements = docs.map((d, i) => {
+      const id = idOf(i)[0];
+      return `  {\n${id !== undefined ? `    "id" : ${id},\n` : ''}    ${urlOf(d, ' ')}\n    "text": ${JSON.stringify(d.text)}\n  }`;
+    });
+    const input = path.join(dir, 'ids-array.json');
+    fs.writeFileSync(input, `[\n${elements.join(',\n')}\n]\n`);
+    const lines = path.join(dir, 'ids-array.jsonl');
+    fs.writeFileSync(lines, jsonl.join('\n') + '\n');
+    const ref = run(['clean', lines, '--quiet', '--attributes', path.join(dir, 'ids-array-ref')]);
+    expect(ref.status, ref.stderr).toBe(0);
+    const want = fs.readFileSync(path.join(dir, 'ids-array-ref', 'ids-array.jsonl'), 'utf8');
+    for (const threads of ['1', '2']) {
+      const attrDir = path.join(dir, `ids-array-${threads}`);
+      const r = run(['clean', input, '--quiet', '--attributes', attrDir, '--threads', threads]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(ref.stdout);
+      const file = path.join(attrDir, 'ids-array.json');
+      expect(idTexts(file), `${threads} threads`).toEqual(expected);
+      expect(fs.readFileSync(file, 'utf8')).toBe(want);
+    }
+  });
+
+  it('a dotted --id-field gives the nested member as written; a member of the whole dotted name wins', () => {
+    const lines = docs.map((d, i) => {
+      const id = idOf(i)[0];
+      const meta = `"meta": {"lang": "ar"${id !== undefined ? `, "id": ${id}` : ''}}`;
+      // (Some with a member literally named "meta.id", which getField takes first.)
+      return i % 11 === 4 ? `{"meta.id": 7.50, ${meta}, ${urlOf(d)} "text": ${JSON.stringify(d.text)}}` : `{${meta}, ${urlOf(d, ' ')}"text": ${JSON.stringify(d.text)}}`;
+    });
+    const input = path.join(dir, 'ids-dotted.jsonl');
+    fs.writeFileSync(input, lines.join('\n') + '\n');
+    const files: string[] = [];
+    for (const parseAll of ['0', '1']) {
+      for (const threads of ['1', '2']) {
+        const attrDir = path.join(dir, `ids-dotted-${parseAll}-${threads}`);
+        const env: NodeJS.ProcessEnv = { BOILERSTRIP_CHUNK_BYTES: '32768', ...(parseAll === '1' ? { BOILERSTRIP_PARSE_ALL: '1' } : {}) };
+        const r = run(['clean', input, '--quiet', '--id-field', 'meta.id', '--attributes', attrDir, '--threads', threads], { env });
+        expect(r.status, r.stderr).toBe(0);
+        const file = path.join(attrDir, 'ids-dotted.jsonl');
+        expect(idTexts(file), `parse all ${parseAll}, ${threads} threads`).toEqual(expected.map((e, i) => (i % 11 === 4 ? '7.50' : e)));
+        files.push(fs.readFileSync(file, 'utf8'));
+      }
+    }
+    for (const f of files) expect(f).toBe(files[0]);
+  });
+
+  it('an id nested 5,000 deep (read in place) or 40,000 deep (left to JSON.parse) is written as it is: no stack overflow', () => {
+    const deep = (n: number): string => '['.repeat(n) + '1.0' + ']'.repeat(n);
+    const lines = docs.slice(0, 60).map((d, i) => {
+      const id = i === 10 ? deep(5000) : i === 20 ? `{"a": ${deep(5000)}}` : i === 30 ? deep(40000) : JSON.stringify(`doc-${i}`);
+      return `{"id":${id},${urlOf(d)}"text":${JSON.stringify(d.text)}}`;
+    });
+    const input = path.join(dir, 'ids-deep.jsonl');
+    fs.writeFileSync(input, lines.join('\n') + '\n');
+    const want = docs.slice(0, 60).map((_, i) => (i === 10 ? deep(5000) : i === 20 ? `{"a":${deep(5000)}}` : i === 30 ? deep(40000) : JSON.stringify(`doc-${i}`)));
+    for (const parseAll of ['0', '1']) {
+      for (const threads of ['1', '2']) {
+        const attrDir = path.join(dir, `ids-deep-${parseAll}-${threads}`);
+        const env: NodeJS.ProcessEnv = { BOILERSTRIP_CHUNK_BYTES: '32768', ...(parseAll === '1' ? { BOILERSTRIP_PARSE_ALL: '1' } : {}) };
+        const r = run(['clean', input, '--quiet', '--attributes', attrDir, '--threads', threads], { env });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim().split('\n').length).toBe(60);
+        expect(idTexts(path.join(attrDir, 'ids-deep.jsonl')), `parse all ${parseAll}, ${threads} threads`).toEqual(want);
+      }
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { docOf, isDoc, pageDocOf } from '../src/doc.js';
 import { htmlDoc } from '../src/html/page.js';
 import { eachJsonlBytes, isBad, type ReadItem } from '../src/io/input.js';
 import { JsonlInPlace } from '../src/jsonl-docs.js';
-import { resolveFields, type FieldOptions } from '../src/record.js';
+import { compactJson, fieldJson, resolveFields, type FieldOptions } from '../src/record.js';
 import { rng } from './helpers/rng.js';
 
 // Pass 1 reads JSONL records in place (asm/json.ts, src/jsonl-docs.ts) instead of JSON.parse. Two things must
@@ -241,6 +241,42 @@ describe('records read in place (jsonl-docs.ts)', () => {
       // Left to JSON.parse: a URL that is a number (h), an escaped key on the path (i).
       expect(got.taken, JSON.stringify(fo)).toBe(fo.urlField === 'metadata.src.url' ? 11 : 10);
     }
+  });
+
+  it("gives the id member's text as written, white space between tokens left out, as fieldJson finds it in the line (fuzz)", () => {
+    const r = rng(20260611);
+    // White space outside strings removed another way than compactJson's.
+    const minified = (s: string): string => s.replace(/"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g, (m) => (m.startsWith('"') ? m : ''));
+    const lines: string[] = [];
+    for (let t = 0; t < 3000; t++) {
+      const members = [`"text":${ws(r)}"t ${t}"`];
+      const ids = t % 10 === 0 ? 0 : t % 10 === 1 ? 2 : 1;
+      for (let k = 0; k < ids; k++) members.push(`${ws(r)}"id"${ws(r)}:${ws(r)}${jsonValue(r, 1)}${ws(r)}`);
+      if (r() < 0.5) members.push(`"url":"https://a.example/${t}"`);
+      if (r() < 0.5) members.push(`"meta":${jsonValue(r, 1)}`);
+      lines.push(`{${members.sort(() => r() - 0.5).join(',')}}`);
+    }
+    const got: [line: number, id: string][] = [];
+    const reader: JsonlInPlace = new JsonlInPlace(resolveFields({}), () => {
+      const id = reader.idJson();
+      expect(id).not.toBeNull();
+      got.push([reader.lineNo, id!]);
+    });
+    eachJsonlBytes(Buffer.from(lines.join('\n') + '\n', 'utf8'), 'f.jsonl', 1, {}, (item) => {
+      expect(isBad(item)).toBe(false);
+      return true;
+    }, reader);
+    expect(got.length).toBeGreaterThan(2900);
+    for (const [n, id] of got) {
+      const line = lines[n - 1]!;
+      expect(id, line).toBe(fieldJson(line, 'id') ?? 'null');
+      expect(id, line).toBe(minified(id));
+      if (n % 10 !== 1) expect(minified(line), line).toContain(id); // (line n is record n - 1: n % 10 === 1 has no id)
+      expect(JSON.parse(id), line).toEqual((JSON.parse(line) as { id?: unknown }).id ?? null);
+    }
+    // A string's own white space stays (escaped quotes and backslashes included).
+    expect(compactJson('[ "a b" , {"c\\" d" :\t1 } ]')).toBe('["a b",{"c\\" d":1}]');
+    expect(compactJson('"  x  "')).toBe('"  x  "');
   });
 
   it('leaves lines nested 200,000 deep (balanced or not) and very wide ones to JSON.parse, with the same documents', () => {

@@ -134,6 +134,22 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     expect(JSON.parse(last)).toMatchObject({ i: 4799, score: 1199.75, tags: [4799, 4800], meta: { lang: 'ar', depth: 4 }, m: { '4799': 'v4799' }, j: { a: [1, 2] } });
   });
 
+  it('--attributes: an INT64 id column gives every digit (it was an internal error), a DECIMAL one its value as the JSONL output writes it', async () => {
+    for (const col of ['big', 'dec']) {
+      const attrDir = path.join(dir, `attrs-${col}`);
+      const out = path.join(dir, `attrs-${col}.parquet`);
+      // (With Parquet output a DECIMAL id is its stored unscaled value: a known limit, README.)
+      for (const args of col === 'big' ? [[], ['-o', out]] : [[]]) {
+        fs.rmSync(attrDir, { recursive: true, force: true });
+        const r = run(['clean', inputs.snappy!, '--id-field', col, '--attributes', attrDir, '--quiet', ...args]);
+        expect(r.status, r.stderr).toBe(0);
+        const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.parquet'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
+        const want = await rows(inputs.snappy!, `${col}::VARCHAR AS v`);
+        expect(ids, `${col} ${args.join(' ')}`).toEqual(want.map((w) => w.v));
+      }
+    }
+  });
+
   it('--annotate adds a JSON column of spans that turn the text into the cleaned text', async () => {
     const out = path.join(dir, 'annotated.parquet');
     const r = run(['clean', inputs.snappy!, '-o', out, '--annotate', '--quiet']);

@@ -7,6 +7,13 @@
  * input's file name (an input under a `documents/` folder keeps its path below that folder), compressed as
  * the input's name says (.gz, .zst), one line per record in the input's order:
  *   {"id": <the record's id>, "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}}
+ * The id is the id member's own JSON text in the record (a JSONL line, a JSON array element), as written
+ * there less insignificant white space, so a join on it finds the document: a 25-digit number, `1.10`,
+ * `-0`, `1e400` and escapes such as `\u00e9` or `\/` come out as they went in (JSON.stringify of the parsed
+ * value would not; nor could it write an id nested thousands deep). A record with no text of its own (a
+ * Parquet row, WARC record, HTML or text file) gets its value's JSON, as its output line writes it (a
+ * Parquet INT64 with every digit; with Parquet output a DECIMAL is its stored value); a record without the
+ * id field, null.
  * Offsets are Unicode code points of the record's text field, end exclusive: Dolma's mixer walks the
  * text with Rust's `char_indices` and counts chars (code points), not UTF-16 units and not bytes. A record
  * with no text, or an HTML page (whose text is not in the input), gets an empty list; a rejected record
@@ -47,10 +54,10 @@ export function codePointSpans(text: string, spans: readonly Span[]): [number, n
   return out;
 }
 
-/** A record's attributes line (with its newline). */
-export function attributesLine(id: unknown, text: string | null, spans: readonly Span[]): string {
+/** A record's attributes line (with its newline), `idJson` its id's JSON text (see strip-context.ts idJsonOf). */
+export function attributesLine(idJson: string, text: string | null, spans: readonly Span[]): string {
   const list = text === null || spans.length === 0 ? [] : codePointSpans(text, spans);
-  return `{"id":${JSON.stringify(id ?? null)},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`;
+  return `{"id":${idJson},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`;
 }
 
 /** Where an input file's attributes go under `dir`. */

@@ -222,16 +222,15 @@ function stripper(init: WorkerInit, post: Post, fds: Fds, local: LocalModel | un
   let label = '';
   let out = new LineEncoder();
   let rows: CleanRow[] | null = null;
-  const meta = (): readonly [unknown, unknown] | null => inPlace.idAndUrl();
   const inPlace: JsonlInPlace = new JsonlInPlace(
     ctx.fields,
     (text, site) => {
-      ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], meta, out, rows);
+      ctx.recordInPlace(label, inPlace.lineNo, inPlace.raw(), text, site, [inPlace.textFrom, inPlace.textTo], inPlace, out, rows);
     },
     // (The HTML leaves the output but with --keep-html: the line goes without it, unless a row sink takes the record's value.)
     (length, site) => {
       const raw = ctx.fields.keepHtml || rows !== null ? inPlace.raw() : inPlace.rawWithoutHtml();
-      ctx.pageInPlace(label, inPlace.lineNo, raw, length, () => inPlace.html(), site, meta, out, rows);
+      ctx.pageInPlace(label, inPlace.lineNo, raw, length, () => inPlace.html(), site, inPlace, out, rows);
     },
   );
   return (m) => {
