@@ -88,7 +88,7 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
     for (const group of groups) {
       const gi = g++;
       // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
-      // (Parquet: pass 1 reads only the text and the site's columns.)
+      // (Parquet: pass 1 reads only the text and the site's columns; of a struct, only the field a dotted name follows.)
       const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
       const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
       const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;

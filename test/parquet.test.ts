@@ -181,6 +181,116 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
   });
 });
 
+describe('dotted --url-field and --site-field on Parquet: struct fields, followed in both passes', () => {
+  /** Cleaned texts of a JSONL output. */
+  const texts = (stdout: string): (string | null)[] => stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
+  const R = 1600;
+  let pq = '';
+  let js = '';
+  /** The JSONL's texts cleaned with no site for any record (what pass 1 counted by, when it read no struct field). */
+  let noSite: (string | null)[] = [];
+
+  beforeAll(async () => {
+    // The crawl's first R rows with the URL only in a struct (and in one inside it), the site beside it; the
+    // same records as JSONL, written by DuckDB (structs as objects). Row groups of 512 rows.
+    await db.run(`CREATE TABLE nested AS SELECT i, id, text, {'lang': 'ar', 'url': url, 'site': regexp_extract(url, '://([^/]+)', 1), 'page': {'status': 200, 'url': url}} AS meta, big
+      FROM crawl WHERE i < ${R} ORDER BY i`);
+    pq = path.join(dir, 'nested.parquet');
+    js = path.join(dir, 'nested.jsonl');
+    await db.run(`COPY nested TO '${pq}' (FORMAT parquet, ROW_GROUP_SIZE 512)`);
+    await db.run(`COPY nested TO '${js}' (FORMAT json)`);
+    const r = run(['clean', js, '--url-field', 'nowhere', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    noSite = texts(r.stdout);
+  });
+
+  for (const [option, field, threads] of [
+    ['--url-field', 'meta.url', ['1', '2']],
+    ['--site-field', 'meta.site', ['1', '2']],
+    ['--url-field', 'meta.page.url', ['1']],
+  ] as const) {
+    it(`${option} ${field}: the cleaned texts of the same records as JSONL (threads ${threads.join(', ')}), as JSONL and as Parquet`, async () => {
+      for (const t of threads) {
+        const j = run(['clean', js, option, field, '--threads', t, '--quiet']);
+        expect(j.status, j.stderr).toBe(0);
+        const want = texts(j.stdout);
+        expect(want).toHaveLength(R);
+        // The site matters: with none, many texts clean otherwise.
+        expect(want.filter((x, k) => x !== noSite[k]).length).toBeGreaterThan(100);
+        const p = run(['clean', pq, option, field, '--threads', t, '--quiet']);
+        expect(p.status, p.stderr).toBe(0);
+        expect(texts(p.stdout)).toEqual(want);
+        if (t !== '1') continue;
+        const out = path.join(dir, 'nested-out.parquet');
+        const o = run(['clean', pq, option, field, '-o', out, '--quiet']);
+        expect(o.status, o.stderr).toBe(0);
+        expect((await rows(out, 'text')).map((x) => x.text)).toEqual(want);
+        expect(await diffOthers(pq, out)).toBe(0);
+        if (field !== 'meta.url') continue;
+        const model = path.join(dir, 'nested.model');
+        expect(run(['learn', pq, option, field, '-m', model, '--quiet']).status).toBe(0);
+        const s = run(['strip', '-m', model, pq, option, field, '--quiet']);
+        expect(s.status, s.stderr).toBe(0);
+        expect(texts(s.stdout)).toEqual(want);
+      }
+    });
+  }
+
+  it('a column whose name is the dotted string is read, not the struct field, in both passes: as JSONL with that member', async () => {
+    // The struct holds one URL and site for every row: read, it would clean each text as noSite does.
+    const f = path.join(dir, 'literal.parquet');
+    const g = path.join(dir, 'literal.jsonl');
+    const sql = `SELECT id, text, url AS "meta.url", regexp_extract(url, '://([^/]+)', 1) AS "meta.site", {'url': 'https://one.example/', 'site': 'one'} AS meta FROM crawl WHERE i < ${R} ORDER BY i`;
+    await db.run(`COPY (${sql}) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE 512)`);
+    await db.run(`COPY (${sql}) TO '${g}' (FORMAT json)`);
+    const byUrl = texts(run(['clean', js, '--url-field', 'meta.url', '--quiet']).stdout);
+    expect(byUrl.filter((x, k) => x !== noSite[k]).length).toBeGreaterThan(100);
+    for (const [option, field] of [
+      ['--url-field', 'meta.url'],
+      ['--site-field', 'meta.site'],
+    ] as const) {
+      const j = run(['clean', g, option, field, '--quiet']);
+      expect(j.status, j.stderr).toBe(0);
+      expect(texts(j.stdout)).toEqual(byUrl);
+      const p = run(['clean', f, option, field, '--quiet']);
+      expect(p.status, p.stderr).toBe(0);
+      expect(texts(p.stdout)).toEqual(byUrl);
+      const out = path.join(dir, 'literal-out.parquet');
+      expect(run(['clean', f, option, field, '-o', out, '--quiet']).status).toBe(0);
+      expect((await rows(out, 'text')).map((x) => x.text)).toEqual(byUrl);
+    }
+  });
+
+  it('a dotted --url-field, --site-field or --id-field through a map, a list, a JSON column or a string is refused before reading, naming the file, option and field', async () => {
+    const f = path.join(dir, 'unfollowed.parquet');
+    await db.run(`COPY (SELECT id, text, MAP {'url': url} AS m, [{'url': url}] AS l, json_object('url', url) AS j, url AS u, {'inner': MAP {'url': url}} AS s
+      FROM crawl WHERE i < 300 ORDER BY i) TO '${f}' (FORMAT parquet)`);
+    const model = path.join(dir, 'any.model');
+    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'unfollowed-out.parquet');
+    const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, 'unfollowed.model')], ['strip', '-m', model, f]];
+    for (const [option, field, what, all] of [
+      ['--url-field', 'm.url', 'column "m", a map', true],
+      ['--site-field', 'm.url', 'column "m", a map', false],
+      ['--id-field', 'm.url', 'column "m", a map', false],
+      ['--url-field', 'l.url', 'column "l", a list', false],
+      ['--url-field', 'j.url', 'column "j", of type JSON', true],
+      ['--site-field', 'u.host', 'column "u", of type UTF8', false],
+      ['--url-field', 's.inner.url', 'struct field "s.inner", a map', false],
+    ] as const) {
+      for (const args of all ? commands : commands.slice(0, 1)) {
+        const r = run([...args, option, field, '--quiet']);
+        expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toBe(`boilerstrip: ${f}: ${option} "${field}" goes through ${what}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column\n`);
+        expect(r.stdout).toBe('');
+      }
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    // A path that names nothing in the file is no field, as in a JSON record without it.
+    expect(run(['clean', f, '--url-field', 'x.url', '--quiet']).status).toBe(0);
+  });
+});
+
 describe('bad Parquet input', () => {
   it('no text column: a clear error naming the file and the columns', async () => {
     const f = path.join(dir, 'notext.parquet');

@@ -104,6 +104,16 @@ function describe(node: SchemaTree): string {
   return `${e.repetition_type === 'REPEATED' ? 'repeated ' : ''}${t}`;
 }
 
+/** What a node a dotted field's path goes through is, for messages: a list, a map, a leaf of type X, ... */
+function describeNode(node: SchemaTree): string {
+  const e = node.element;
+  if (node.children.length === 0) return `of type ${describe(node)}`;
+  if (e.repetition_type === 'REPEATED') return 'a repeated group';
+  if (isMap(e)) return 'a map';
+  if (e.converted_type === 'LIST' || e.logical_type?.type === 'LIST') return 'a list';
+  return `a group of type ${e.logical_type?.type ?? e.converted_type ?? 'unknown'}`;
+}
+
 function pqError(file: string, message: string, line?: number): BoilerstripError {
   return new BoilerstripError('E_PARQUET', message, { file, line });
 }
@@ -307,6 +317,76 @@ function jsonConverters(tree: SchemaTree, columns: string[] | undefined): [strin
   return out;
 }
 
+/** A group hyparquet reads as an object of its fields: no list, map or variant, not repeated. */
+function isStruct(node: SchemaTree): boolean {
+  const e = node.element;
+  return node.children.length > 0 && e.repetition_type !== 'REPEATED' && e.converted_type === undefined && e.logical_type === undefined;
+}
+
+/**
+ * The schema node a record field names, found as getField finds it in the row object: the top-level column
+ * of that whole name, else, for a dotted name, the path through struct fields. `blocked` when the path
+ * reaches a column or field that is not a struct before its last step (a list, a map, a variant, a JSON
+ * or other leaf): JSON output follows some of these (a map is an object there) and a Parquet sink's rows
+ * none, so such a path is refused (see readParquet). `null` when the file has no such field.
+ */
+function fieldNode(tree: SchemaTree, name: string): { node: SchemaTree } | { blocked: SchemaTree } | null {
+  const top = tree.children.find((c) => c.element.name === name);
+  if (top || !name.includes('.')) return top ? { node: top } : null;
+  let node = tree;
+  for (const part of name.split('.')) {
+    if (node !== tree && !isStruct(node)) return { blocked: node };
+    const next = node.children.find((c) => c.element.name === part);
+    if (!next) return null;
+    node = next;
+  }
+  return { node };
+}
+
+/**
+ * The file's metadata cut to the columns and struct fields `fields` name (pass 1's ReadOptions.onlyFields,
+ * found as fieldNode finds them; what is found is read whole), and the top-level columns to ask hyparquet
+ * for. hyparquet selects top-level columns only and assembles a struct from all of its fields, so a
+ * struct's field is read alone by giving hyparquet a schema, and row groups, that hold only that field:
+ * the other fields' column chunks are not read. `metadata` itself when no struct is cut.
+ */
+function selectFields(metadata: FileMetaData, tree: SchemaTree, fields: string[]): { metadata: FileMetaData; columns: string[] } {
+  const named = new Set<SchemaTree>();
+  for (const f of fields) {
+    const found = fieldNode(tree, f);
+    if (found && 'node' in found) named.add(found.node);
+  }
+  // Kept: a node named, everything below it, and the groups above it.
+  const kept = new Set<SchemaTree>();
+  const keep = (n: SchemaTree, whole: boolean): boolean => {
+    whole ||= named.has(n);
+    let any = whole;
+    for (const c of n.children) any = keep(c, whole) || any;
+    if (any) kept.add(n);
+    return any;
+  };
+  keep(tree, false);
+  const columns = tree.children.filter((c) => kept.has(c)).map((c) => c.element.name);
+  if (![...kept].some((n) => n !== tree && n.children.some((c) => !kept.has(c)))) return { metadata, columns };
+  // The flat schema list (depth first, as the tree was built from it) cut to the kept nodes, each group
+  // with its kept children counted; the row groups' column chunks cut to the kept leaves.
+  const schema: SchemaElement[] = [];
+  const leaves = new Set<string>();
+  const emit = (n: SchemaTree, i: number): void => {
+    const e = metadata.schema[i]!;
+    schema.push(n.children.length > 0 ? { ...e, num_children: n.children.filter((c) => kept.has(c)).length } : e);
+    if (n.children.length === 0) leaves.add(n.path.join('\u0000'));
+    let j = i + 1;
+    for (const c of n.children) {
+      if (kept.has(c)) emit(c, j);
+      j += c.count;
+    }
+  };
+  emit(tree, 0);
+  const row_groups = metadata.row_groups.map((g) => ({ ...g, columns: g.columns.filter((c) => !c.meta_data || leaves.has(c.meta_data.path_in_schema.join('\u0000'))) }));
+  return { metadata: { ...metadata, schema, row_groups }, columns };
+}
+
 /**
  * The rows of a Parquet file, one row group after another, in sub-batches. A row group that cannot be
  * read (a corrupt page, a bad codec) becomes one rejection per row, naming the row group and column, so
@@ -343,13 +423,33 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     if (htmlField !== undefined && htmlField.includes('.') && !tree.children.some((c) => c.element.name === htmlField)) {
       throw pqError(name, `no column "${htmlField}" for --html-field (columns: ${table.columns.join(', ')}): a dotted --html-field is a path into JSON records; Parquet struct fields are not followed, name a top-level column`);
     }
+    // A dotted --url-field, --site-field or --id-field naming no column is a path through struct fields,
+    // which both passes follow (pass 1 reads the struct's field, see selectFields) as getField follows
+    // nested objects in JSON records. A path through a list, map, variant or leaf is refused: JSON output
+    // follows a map's keys and a JSON column's members, a Parquet sink's rows (maps read as the structs
+    // they are stored as, JSON as its bytes) do not.
+    for (const [option, field] of [
+      ['--url-field', opts.urlField],
+      ['--site-field', opts.siteField],
+      ['--id-field', opts.idField],
+    ] as const) {
+      if (field === undefined || !field.includes('.')) continue;
+      const found = fieldNode(tree, field);
+      if (found && 'blocked' in found) {
+        const b = found.blocked;
+        throw pqError(name, `${option} "${field}" goes through ${b.path.length > 1 ? `struct field "${b.path.join('.')}"` : `column "${b.path[0]}"`}, ${describeNode(b)}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column`);
+      }
+    }
     opts.onParquetTable?.(table);
-    const columns = opts.onlyFields ? table.columns.filter((c) => opts.onlyFields!.includes(c)) : undefined;
     // Raw leaves are read as stored: all of them for a Parquet sink; for JSON, top-level DECIMALs (exact
     // digits) and what hyparquet cannot convert (INTERVAL, BSON: bytes, written as base64).
-    const readMetadata: FileMetaData = exact
+    const allMetadata: FileMetaData = exact
       ? { ...metadata, schema: table.readSchema }
       : { ...metadata, schema: metadata.schema.map((e) => ((tree.children.some((c) => c.element === e && c.children.length === 0) && isDecimal(e) && e.type !== 'BYTE_ARRAY') || UNREADABLE.has(e.converted_type ?? '') ? withoutAnnotation(e) : e)) };
+    // Pass 1 reads the columns and struct fields it names only.
+    const selected = opts.onlyFields ? selectFields(allMetadata, tree, opts.onlyFields) : undefined;
+    const columns = selected?.columns;
+    const readMetadata = selected?.metadata ?? allMetadata;
     const invalid = new Set<string>();
     const parsers: Partial<ParquetParsers> = {
       stringFromBytes: (b: Uint8Array) => (b ? utf8Value(b, invalid) : b),

@@ -76,8 +76,10 @@ export interface ReadOptions {
   onInvalidUtf8?: (file: string, line: number) => void;
   /** Field an HTML file's or WARC response's page goes to (default 'html'). */
   htmlField?: string;
-  /** Field holding the URL of WARC records (default 'url'). */
+  /** Field holding the URL of WARC records (default 'url'). Parquet: a dotted one is checked (see readParquet). */
   urlField?: string;
+  /** Parquet: a dotted site field is checked as a dotted URL field is (see readParquet). */
+  siteField?: string;
   /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
