@@ -161,8 +161,8 @@ export class JsonlInPlace {
     const ci = page ? hi : ti;
     if (ci < 0) return false;
     if ((M[ci + 4]! & TYPE_MASK) !== T_STRING) return false;
-    // (Read before a path's lookup scans a nested object over the members.)
-    const text = valueAt(M, ci);
+    // The text's or the HTML's value. (Read before a path's lookup scans a nested object over the members.)
+    const body = valueAt(M, ci);
     const id = valueAt(M, ii);
     const urlAt = ui >= 0 ? valueAt(M, ui) : this.url.path !== null ? this.follow(bytes, valueAt(M, up), this.url.path, at) : this.url.elsewhere ? null : ABSENT;
     const siteAt = site === null ? ABSENT : si >= 0 ? valueAt(M, si) : site.path !== null ? this.follow(bytes, valueAt(M, sp), site.path, at) : site.elsewhere ? null : ABSENT;
@@ -171,13 +171,13 @@ export class JsonlInPlace {
     const siteValue = this.stringOf(bytes, siteAt, at);
     if (url === null || siteValue === null) return false;
     // (An empty text is no document: docOf says why, and the record passes through.)
-    const units = text.from === text.to ? -1 : KERNEL.decodeString(text.from, text.to);
+    const units = body.from === body.to ? -1 : KERNEL.decodeString(body.from, body.to);
     if (units < 0) return false;
     this.units = bytes;
     this.start = start;
     this.end = end;
-    this.textFrom = (text.from + at - start - 2) >> 1;
-    this.textTo = (text.to + at - start + 2) >> 1;
+    this.textFrom = (body.from + at - start - 2) >> 1;
+    this.textTo = (body.to + at - start + 2) >> 1;
     this.idFlags = id.flags;
     this.idFrom = id.from + at;
     this.idTo = id.to + at;
