@@ -10,7 +10,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('threads started before the command line is parsed (prestart.ts)', () => {
   // Sizes by name: what fs.statSync would say of these files.
-  const sizes: Record<string, number> = { 'big.jsonl': 70 * MB, 'half.jsonl': 40 * MB, 'small.jsonl': 1 * MB, 'dump.jsonl.gz': 20 * MB, 'crawl.warc.gz': 500 * MB, 'big.parquet': 900 * MB, 'old-out.txt': 900 * MB };
+  const sizes: Record<string, number> = { 'big.jsonl': 70 * MB, 'half.jsonl': 40 * MB, 'small.jsonl': 1 * MB, 'dump.jsonl.gz': 20 * MB, 'crawl.warc.gz': 500 * MB, 'big.parquet': 900 * MB, 'old-out.txt': 900 * MB, 'array.json': 900 * MB };
   const size = (p: string): number => sizes[p] ?? -1;
 
   it.each([
@@ -27,6 +27,7 @@ describe('threads started before the command line is parsed (prestart.ts)', () =
     [['clean', 'big.jsonl', '--threads', 'x'], 0],
     [['clean', 'crawl.warc.gz'], 0],
     [['clean', 'big.parquet'], 0],
+    [['clean', 'array.json'], 0],
     [['clean', 'small.jsonl', '-o', 'old-out.txt'], 0],
     [['clean', 'missing.jsonl'], 0],
     [['inspect', 'big.jsonl'], 0],

@@ -19,8 +19,11 @@ export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /** The commands that run the pipeline, and so take threads. */
 const COMMANDS = new Set(['clean', 'learn', 'strip']);
-/** Names of JSONL (threadsFor counts JSONL only: WARC, Parquet and HTML files go to one thread unless asked). */
-const JSONL_NAME = /\.(jsonl|ndjson|jl|json)(\.gz|\.zst)?$/i;
+/**
+ * Names of JSONL (threadsFor counts JSONL only: WARC, Parquet, HTML files and JSON arrays, which `.json` files
+ * mostly are, go to one thread unless asked).
+ */
+const JSONL_NAME = /\.(jsonl|ndjson|jl)(\.gz|\.zst)?$/i;
 
 /** Prestarted threads not yet leased. */
 const waiting: Worker[] = [];
