@@ -179,21 +179,20 @@ export class Counter64 {
     const core = new CountCore(kinds);
     this.kinds = kinds;
     this.core = core;
-    // An empty table enters at the capacity expected of it (expect): a new core's memory is zeroed.
-    const want = this.size === 0 && this.expectCap > this.cap && !this.tableRefused ? this.expectCap : 0;
-    const big = want > 0 ? core.place(want) : null;
-    const v = big ?? (this.tableRefused ? null : core.place(this.cap));
-    if (big !== null) {
-      this.cap = want;
-      this.mask = want - 1;
-      this.useViews(big);
-      this.shared = false;
-      this.tableInCore = true;
-    } else if (v !== null) {
-      v.k1.set(this.k1);
-      v.k2.set(this.k2);
-      v.cnt.set(this.cnt);
-      v.last.set(this.last);
+    // An empty table enters at the capacity expected of it (expect): a new core's memory is zeroed, nothing to copy.
+    const fresh = this.size === 0 && this.expectCap > this.cap && !this.tableRefused ? core.place(this.expectCap) : null;
+    if (fresh !== null) {
+      this.cap = this.expectCap;
+      this.mask = this.cap - 1;
+    }
+    const v = fresh ?? (this.tableRefused ? null : core.place(this.cap));
+    if (v !== null) {
+      if (fresh === null) {
+        v.k1.set(this.k1);
+        v.k2.set(this.k2);
+        v.cnt.set(this.cnt);
+        v.last.set(this.last);
+      }
       this.useViews(v);
       this.shared = false;
       this.tableInCore = true;
@@ -270,10 +269,19 @@ export class Counter64 {
    */
   expect(entries: number): void {
     if (this.size !== 0 || this.core !== null || !(entries > 0)) return;
+    this.expectCap = this.capacityFor(entries, Math.min(SPILL_FROM, this.growthLimit));
+  }
+
+  /** The capacity, from this one on (a power of two), that holds `n` entries at MAX_LOAD, or `most`. */
+  private capacityFor(n: number, most: number): number {
     let cap = this.cap;
-    const most = Math.min(SPILL_FROM, this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.capLimit)) : this.capLimit);
-    while (entries > cap * MAX_LOAD && cap < most) cap *= 2;
-    this.expectCap = cap;
+    while (n > cap * MAX_LOAD && cap < most) cap *= 2;
+    return cap;
+  }
+
+  /** How far the table grows before it spills or prunes (one that spills grows past spillFrom only when a spill leaves it full: see makeRoom). */
+  private get growthLimit(): number {
+    return this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.capLimit)) : this.capLimit;
   }
 
   /**
@@ -282,10 +290,7 @@ export class Counter64 {
    * linear-probing clusters.
    */
   reserve(n: number): void {
-    let cap = this.cap;
-    // (A table that spills grows past spillFrom only when a spill leaves it full: see makeRoom.)
-    const most = this.onFull !== null ? Math.max(this.cap, Math.min(this.spillFrom, this.capLimit)) : this.capLimit;
-    while (n > cap * MAX_LOAD && cap < most) cap *= 2;
+    const cap = this.capacityFor(n, this.growthLimit);
     if (cap > this.cap) this.resize(cap);
   }
 
