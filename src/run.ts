@@ -23,8 +23,7 @@ import { noRoomForCache, SideStore } from './side.js';
 import { RunStats } from './stats.js';
 import { StripContext } from './strip-context.js';
 import { leastThreshold, resolveStripOptions } from './strip.js';
-import { defaultThreads } from './parallel/threads.js';
-import { THREADS_MIN_BYTES } from './parallel/prestart.js';
+import { defaultThreads, THREADS_MIN_BYTES } from './parallel/threads.js';
 import { learnChunks, stripChunks } from './parallel/pool.js';
 import { jsonlBytesOf, recordChunks } from './parallel/plan.js';
 

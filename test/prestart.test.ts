@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { prestartCount, THREADS_MIN_BYTES } from '../src/parallel/prestart.js';
+import { prestartCount } from '../src/parallel/prestart.js';
+import { THREADS_MIN_BYTES } from '../src/parallel/threads.js';
 import { run, tmpdir } from './helpers/cli.js';
 
 const MB = 1024 * 1024;
@@ -39,7 +40,6 @@ describe('threads started before the command line is parsed (prestart.ts)', () =
 
   it('none on one core', () => {
     expect(prestartCount(['clean', 'big.jsonl'], size, 1)).toBe(0);
-    expect(THREADS_MIN_BYTES).toBe(64 * MB);
   });
 
   it('a run that takes fewer threads than were started, or none, gives its output and exits at once', () => {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { readSources, sourceBytes, warcAsJsonl, type InputSource, type ReadItem, type ReadOptions } from '../io/input.js';
 import type { BlockAt } from '../side.js';
+import { COMPRESSED_GUESS } from './threads.js';
 
 export interface Chunk {
   /** The chunk's bytes, when they come from a stream (gzip, stdin) rather than a file range. */
@@ -35,10 +36,10 @@ export interface Chunk {
 
 const NEWLINE = Buffer.from('\n');
 
-/** Bytes of JSONL the sources hold, as far as their sizes tell (compressed ones counted 4x; stdin as 0). */
+/** Bytes of JSONL the sources hold, as far as their sizes tell (compressed ones guessed, COMPRESSED_GUESS; stdin as 0). */
 export function jsonlBytesOf(sources: readonly InputSource[]): number {
   let bytes = 0;
-  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * 4 : s.bytes;
+  for (const s of sources) if (s.format === 'jsonl' && s.bytes > 0) bytes += s.gzip ? s.bytes * COMPRESSED_GUESS : s.bytes;
   return bytes;
 }
 

@@ -19,7 +19,7 @@ import { Counter64 } from '../counter.js';
 import type { RunOptions } from '../run-options.js';
 import { RunStats, type PackedUnits } from '../stats.js';
 import { feedChunks, jsonlBytesOf, type Chunk } from './plan.js';
-import { takePrestarted } from './prestart.js';
+import { startThread, takePrestarted } from './prestart.js';
 import type { CleanRow } from '../io/output.js';
 import { chunkWorker, type ChunkBad, type LocalModel, type WorkerInit, type WorkerRequest } from './chunk-work.js';
 import type { BlockAt } from '../side.js';
@@ -222,7 +222,7 @@ const REUSE_MAX_BYTES = 256 * 1024 * 1024;
 function lease(n: number): Worker[] {
   const ws = idleThreads.splice(0, n);
   ws.push(...takePrestarted(n - ws.length));
-  while (ws.length < n) ws.push(new Worker(new URL('./worker.js', import.meta.url)));
+  while (ws.length < n) ws.push(startThread());
   for (const w of ws) w.ref();
   return ws;
 }

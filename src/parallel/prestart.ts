@@ -12,10 +12,7 @@
  */
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { defaultThreads } from './threads.js';
-
-/** Below this much splittable input, starting threads costs more than it saves (threadsFor's rule). */
-export const THREADS_MIN_BYTES = 64 * 1024 * 1024;
+import { COMPRESSED_GUESS, defaultThreads, THREADS_MIN_BYTES } from './threads.js';
 
 /** The commands that run the pipeline, and so take threads. */
 const COMMANDS = new Set(['clean', 'learn', 'strip']);
@@ -44,7 +41,7 @@ export function prestartCount(argv: readonly string[], size: (path: string) => n
     }
     if (a.startsWith('-') || !JSONL_NAME.test(a)) continue;
     const s = size(a);
-    if (s > 0) bytes += /\.(gz|zst)$/i.test(a) ? 4 * s : s;
+    if (s > 0) bytes += /\.(gz|zst)$/i.test(a) ? COMPRESSED_GUESS * s : s;
   }
   return bytes >= THREADS_MIN_BYTES ? cores - 1 : 0;
 }
@@ -62,7 +59,7 @@ function fileSize(p: string): number {
 export function prestartThreads(argv: readonly string[]): void {
   const n = prestartCount(argv, fileSize);
   for (let i = 0; i < n; i++) {
-    const w = new Worker(new URL('./worker.js', import.meta.url));
+    const w = startThread();
     w.unref();
     // (A thread that fails to start is dropped: the pool starts its own.)
     w.once('error', () => {
@@ -71,6 +68,11 @@ export function prestartThreads(argv: readonly string[]): void {
     });
     waiting.push(w);
   }
+}
+
+/** A new worker thread (worker.ts: chunk-work.ts on the chunks the pool sends). */
+export function startThread(): Worker {
+  return new Worker(new URL('./worker.js', import.meta.url));
 }
 
 /** Up to `n` prestarted threads, taken from the waiting ones (the pool refs them). */
