@@ -113,9 +113,7 @@ export class StripContext {
    * value is parsed only if something else asks for it (the report's id on a dotted path).
    */
   recordInPlace(file: string, line: number, raw: string, text: string, site: string, textAt: readonly [number, number], meta: RecordMeta, out: LineOut, rows: CleanRow[] | null = null): void {
-    this.stats.recordsIn++;
-    const r = new LazyRecord(file, line, 'jsonl', raw);
-    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, { text, site, html: null }, textAt, meta), out, rows);
+    this.inPlace(file, line, raw, { text, site, html: null }, textAt, meta, out, rows);
   }
 
   /**
@@ -124,11 +122,15 @@ export class StripContext {
    * HTML an empty string where the output drops the HTML (see JsonlInPlace.rawWithoutHtml).
    */
   pageInPlace(file: string, line: number, raw: string, htmlLength: number, html: () => string, site: string, meta: RecordMeta, out: LineOut, rows: CleanRow[] | null = null): void {
-    this.stats.recordsIn++;
     const cache = this.cleaner.stripper.cache;
-    const d = pageDocOf(cache !== null ? readPage(cache, htmlLength) : htmlDoc(html()), site, this.fields);
+    this.inPlace(file, line, raw, pageDocOf(cache !== null ? readPage(cache, htmlLength) : htmlDoc(html()), site, this.fields), undefined, meta, out, rows);
+  }
+
+  /** A JSONL record read in place, with its document: its value parsed from `raw` only if something asks for it. */
+  private inPlace(file: string, line: number, raw: string, d: Doc | NoDoc, textAt: readonly [number, number] | undefined, meta: RecordMeta, out: LineOut, rows: CleanRow[] | null): void {
+    this.stats.recordsIn++;
     const r = new LazyRecord(file, line, 'jsonl', raw);
-    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, d, undefined, meta), out, rows);
+    this.write(processRecord(r, this.cleaner, this.fields, this.onEmpty, this.annotate, this.stats, this.collect, rows, this.attrRows, d, textAt, meta), out, rows);
   }
 
   private write(line: string | null, out: LineOut, rows: CleanRow[] | null): void {
@@ -206,7 +208,7 @@ function processRecord(
     }
     // An HTML page with no text still gets its (empty) text field, as every page does.
     if (d.html) return writeHtml(r, fields, '', annotate, []);
-    return r.raw ?? (r.format === 'parquet' ? stringifyTyped(r.value as Record<string, unknown>) : JSON.stringify(r.value));
+    return r.raw ?? valueLine(r, r.value);
   }
   const t = d.text;
   const site = d.site;
@@ -292,7 +294,7 @@ function processRecord(
   const v = r.value as Record<string, unknown>;
   const out: Record<string, unknown> = newText !== null ? setField(v, fields.textField, newText) : { ...v };
   if (ann !== null) out[ann.field] = res.spans;
-  return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
+  return valueLine(r, out);
 }
 
 /** An HTML record written back with its text (and without its HTML unless --keep-html). */
@@ -300,6 +302,10 @@ function writeHtml(r: RawRecord, fields: ResolvedFields, text: string, annotate:
   if (r.raw !== null) return spliceHtmlRecord(r.raw, fields, text, annotate !== null ? { field: annotate, json: JSON.stringify(spans) } : null);
   const out = htmlRecordWithText(r.value as Record<string, unknown>, fields, text);
   if (annotate !== null) out[annotate] = spans;
-  // (A Parquet row's values: int64 as bigint, bytes, dates; as the text route writes them.)
-  return r.format === 'parquet' ? stringifyTyped(out) : JSON.stringify(out);
+  return valueLine(r, out);
+}
+
+/** The output line of a record with no line of its own, from `value`: a Parquet row's values (int64 as bigint, bytes, dates) as stringifyTyped writes them. */
+function valueLine(r: RawRecord, value: unknown): string {
+  return r.format === 'parquet' ? stringifyTyped(value as Record<string, unknown>) : JSON.stringify(value);
 }
