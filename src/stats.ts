@@ -23,23 +23,32 @@ const MAX_UNITS = 100_000;
  * units without the boxed 53-bit numbers a Map of them needs per lookup.
  */
 export class LaneIndex {
-  private slots = new Int32Array(1024).fill(-1);
+  /** Open addressing, 4 int32 a slot: k1, k2, the index (-1: empty), unused; one cache line a probe. */
+  private slots = LaneIndex.empty(256);
+  private mask = 255;
   k1 = new Int32Array(256);
   k2 = new Int32Array(256);
   size = 0;
 
+  private static empty(cap: number): Int32Array {
+    const t = new Int32Array(4 * cap);
+    for (let i = 2; i < t.length; i += 4) t[i] = -1;
+    return t;
+  }
+
   /** The index of (a, b), -1 when absent. */
   find(a: number, b: number): number {
-    const mask = this.slots.length - 1;
+    const t = this.slots;
+    const mask = this.mask;
     for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
-      const e = this.slots[i]!;
-      if (e < 0 || (this.k1[e] === a && this.k2[e] === b)) return e;
+      const e = t[4 * i + 2]!;
+      if (e < 0 || (t[4 * i] === a && t[4 * i + 1] === b)) return e;
     }
   }
 
   /** Add (a, b), which must be absent: its index. */
   add(a: number, b: number): number {
-    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    if (2 * (this.size + 1) > this.mask + 1) this.grow();
     const e = this.size++;
     if (e >= this.k1.length) {
       const k1 = new Int32Array(2 * this.k1.length);
@@ -56,19 +65,25 @@ export class LaneIndex {
   }
 
   clear(): void {
-    if (this.size > 0) this.slots.fill(-1);
+    if (this.size > 0) this.slots = LaneIndex.empty(this.mask + 1);
     this.size = 0;
   }
 
   private place(e: number): void {
-    const mask = this.slots.length - 1;
-    let i = (this.k1[e]! ^ Math.imul(this.k2[e]!, 0x9e3779b1)) & mask;
-    while (this.slots[i]! >= 0) i = (i + 1) & mask;
-    this.slots[i] = e;
+    const t = this.slots;
+    const a = this.k1[e]!;
+    const b = this.k2[e]!;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    while (t[4 * i + 2]! >= 0) i = (i + 1) & this.mask;
+    t[4 * i] = a;
+    t[4 * i + 1] = b;
+    t[4 * i + 2] = e;
   }
 
   private grow(): void {
-    this.slots = new Int32Array(2 * this.slots.length).fill(-1);
+    const cap = 2 * (this.mask + 1);
+    this.slots = LaneIndex.empty(cap);
+    this.mask = cap - 1;
     for (let e = 0; e < this.size; e++) this.place(e);
   }
 }
@@ -106,13 +121,33 @@ export interface UnitFigures {
  * The lanes a corpus-wide unit key is tallied by in one site: the key mixed with the site's key, so each
  * site that removed it has its own tally (53 bits of the mix, as of any key: a rare merge does no harm).
  */
-export function corpusUnitLanes(k1: number, k2: number, s1: number, s2: number): [number, number] {
+export function corpusUnitLanes(k1: number, k2: number, s1: number, s2: number, out: Int32Array): void {
   let a = Math.imul(k1 ^ s1, 0x85ebca6b) ^ s2;
   a ^= a >>> 13;
   let b = Math.imul(k2 ^ s2, 0xc2b2ae35) ^ Math.imul(s1, 0x27d4eb2f);
   b ^= b >>> 16;
-  a = Math.imul(a ^ b, 0x9e3779b1) | 0;
-  return [a, b | 0];
+  out[0] = Math.imul(a ^ b, 0x9e3779b1);
+  out[1] = b;
+}
+
+/** Removed units a report lists. */
+const REPORT_UNITS = 500;
+
+/**
+ * The `k` units removed most often (then by df, text, site), in that order. Only those with at least the
+ * k-th largest removal count can be among them: they alone are sorted (sorting all of up to MAX_UNITS
+ * figures by text took 0.2 s of a --report run).
+ */
+function topUnits(all: readonly UnitFigures[], k: number): UnitFigures[] {
+  let least = 0;
+  if (all.length > k) {
+    const removals = Float64Array.from(all, (u) => u.removals).sort();
+    least = removals[removals.length - k]!;
+  }
+  return all
+    .filter((u) => u.removals >= least)
+    .sort((a, b) => b.removals - a.removals || b.df - a.df || cmpStr(a.text, b.text) || cmpStr(a.site, b.site))
+    .slice(0, k);
 }
 
 /** Everything counted in a run; `report()` is what --report writes. */
@@ -187,35 +222,49 @@ export class RunStats {
       for (let i = 0; i < units.a.length; i++) {
         // (`first` is in index order.)
         const u = f < units.first.length && units.first[f]![0] === i ? units.first[f++]![1] : undefined;
-        this.countUnit(units.a[i]!, units.b[i]!, units.removals[i]!, () => u && { ...u });
+        if (this.countLanes(units.a[i]!, units.b[i]!, units.removals[i]!)) continue;
+        if (u !== undefined) this.addLanes(units.a[i]!, units.b[i]!, { ...u });
+        else this.unitsUntracked += units.removals[i]!;
       }
     }
   }
 
   /** Unit (k1, k2) (its 64-bit key, or a site's lanes of a corpus-wide key) was removed once more; `make` gives its figures when it is new. */
   removedUnit(k1: number, k2: number, make: () => UnitFigures): void {
-    this.countUnit(k1, k2 >>> 11, 1, make);
+    if (!this.removal(k1, k2)) this.newUnit(k1, k2, make());
   }
 
   /**
-   * Count `removals` more removals of a unit. Its figures (text, reason, ...) are made only
-   * when the unit is new and there is room (MAX_UNITS); `make` returns undefined when the caller was not
-   * given them (a thread sends each unit's figures once: the first time a unit comes, in input order, it
-   * carries them).
+   * removedUnit without a function to call, for the run's many removals: unit (k1, k2) was removed once
+   * more. False when it is new and there is room for it: the caller gives its figures (newUnit).
    */
-  countUnit(a: number, b: number, removals: number, make: () => UnitFigures | undefined): void {
+  removal(k1: number, k2: number): boolean {
+    return this.countLanes(k1, k2 >>> 11, 1);
+  }
+
+  /** A new unit's figures (after removal said false). */
+  newUnit(k1: number, k2: number, u: UnitFigures): void {
+    this.addLanes(k1, k2 >>> 11, u);
+  }
+
+  /**
+   * Count `removals` more removals of a unit by its lanes: true when counted (or, new and with no room left
+   * past MAX_UNITS, counted as untracked); false when it is new and there is room (addLanes takes it).
+   */
+  private countLanes(a: number, b: number, removals: number): boolean {
     const ix = (this.unitIndex ??= new LaneIndex());
     const e = ix.find(a, b);
     if (e >= 0) {
       this.unitFigures[e]!.removals += removals;
-      return;
+      return true;
     }
-    const u = ix.size < MAX_UNITS ? make() : undefined;
-    if (u === undefined) {
-      this.unitsUntracked++;
-      return;
-    }
-    ix.add(a, b);
+    if (ix.size < MAX_UNITS) return false;
+    this.unitsUntracked += removals;
+    return true;
+  }
+
+  private addLanes(a: number, b: number, u: UnitFigures): void {
+    this.unitIndex!.add(a, b);
     this.unitFigures.push(u);
   }
 
@@ -258,7 +307,7 @@ export class RunStats {
   report(options: Record<string, unknown> = {}): RunReport {
     const m = this.model;
     const sites = [...this.sites].sort((a, b) => b[1].docs - a[1].docs || (a[0] < b[0] ? -1 : 1));
-    const units = this.unitFigures.slice().sort((a, b) => b.removals - a.removals || b.df - a.df || cmpStr(a.text, b.text) || cmpStr(a.site, b.site));
+    const units = topUnits(this.unitFigures, REPORT_UNITS);
     const secs = this.learnSeconds + this.stripSeconds;
     const siteRank = new Map(sites.map(([site], i) => [site, i]));
     return {
@@ -293,7 +342,7 @@ export class RunStats {
         : null,
       sites: sites.slice(0, 1000).map(([site, f]) => ({ site, ...f })),
       sitesOmitted: Math.max(0, sites.length - 1000),
-      removedUnits: units.slice(0, 500),
+      removedUnits: units,
       removedUnitsUntracked: this.unitsUntracked,
       samples: finalSamples(this.samples, (site) => siteRank.get(site) ?? sites.length),
       rejects: this.rejectSamples,

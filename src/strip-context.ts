@@ -8,10 +8,13 @@ import { htmlDoc, PARSE } from './html/page.js';
 import { attributesLine } from './io/attributes.js';
 import { fieldJson, getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
-import { corpusUnitLanes, type RunStats, type UnitFigures } from './stats.js';
-import { Stripper, type Span } from './strip.js';
+import { corpusUnitLanes, type RunStats } from './stats.js';
+import { RemovedUnits, Stripper, type Span } from './strip.js';
 import { offerSample } from './report/samples.js';
 import { detached } from './strings.js';
+
+// processRecord's scratch: a corpus-wide unit's lanes in its site (--report).
+const LANES = new Int32Array(2);
 
 /** A record's removed spans for its Dolma attributes line (io/attributes.ts). */
 export interface AttrRow {
@@ -70,7 +73,7 @@ export class StripContext {
     this.stripper = new Stripper(model, opts);
     this.cleaner = new DocCleaner(this.stripper);
     this.collect = opts.collectReport ?? false;
-    if (this.collect) this.stripper.removedUnits = [];
+    if (this.collect) this.stripper.removedUnits = new RemovedUnits();
     this.attrRows = opts.attributes !== undefined ? [] : null;
   }
 
@@ -255,24 +258,33 @@ function processRecord(
     f.charsOut += outText.length;
     if (newText !== null) for (const [from, to, why] of res.spans) stats.removedByReason[why] = (stats.removedByReason[why] ?? 0) + to - from;
     const model = stripper.model;
-    for (const u of stripper.removedUnits!) {
+    const ru = stripper.removedUnits!;
+    let siteKey: readonly [number, number] | null = null;
+    for (let i = 0; i < ru.n; i++) {
+      const start = ru.start[i]!;
+      const end = ru.end[i]!;
       // (On an HTML page the block decision may keep what the text rules would cut.)
-      if (d.html !== null && !res.spans.some((sp) => sp[0] < u.end && sp[1] > u.start)) continue;
-      const make = (): UnitFigures => ({
-        site,
-        reason: u.reason,
-        scope: u.corpus ? 'corpus' : 'site',
-        df: u.df,
-        of: u.corpus ? model.docs : model.siteDocs(site),
-        removals: 1,
-        text: detached(t.slice(u.start, Math.min(u.end, u.start + 200))),
-      });
+      if (d.html !== null && !res.spans.some((sp) => sp[0] < end && sp[1] > start)) continue;
+      const corpus = ru.corpus(i);
+      let k1 = ru.k1[i]!;
+      let k2 = ru.k2[i]!;
       // A corpus-wide key is the same for every site: it is tallied under the site's own lanes of it.
-      if (u.corpus) {
-        const [s1, s2] = model.siteKey(site);
-        const [a, b] = corpusUnitLanes(u.k1, u.k2, s1, s2);
-        stats.removedUnit(a, b, make);
-      } else stats.removedUnit(u.k1, u.k2, make);
+      if (corpus) {
+        siteKey ??= model.siteKey(site);
+        corpusUnitLanes(k1, k2, siteKey[0], siteKey[1], LANES);
+        k1 = LANES[0]!;
+        k2 = LANES[1]!;
+      }
+      if (stats.removal(k1, k2)) continue;
+      stats.newUnit(k1, k2, {
+        site,
+        reason: ru.reason(i),
+        scope: corpus ? 'corpus' : 'site',
+        df: ru.df[i]!,
+        of: corpus ? model.docs : model.siteDocs(site),
+        removals: 1,
+        text: detached(t.slice(start, Math.min(end, start + 200))),
+      });
     }
     // The containers whose blocks the block decision removed: path and a sample of their text.
     if (d.html !== null) {

@@ -132,17 +132,59 @@ export interface StripResult {
   copies: number;
 }
 
-/** A removed unit, for reports: its key, document frequency, reason and the text range. */
-export interface RemovedUnit {
-  k1: number;
-  k2: number;
-  /** Documents with the unit: of its site, or of the corpus when `corpus` (a small site judged by corpus-wide counts). */
-  df: number;
-  /** The key and df are the corpus-wide ones (the same for every site), not the site's. */
-  corpus: boolean;
-  reason: Reason;
-  start: number;
-  end: number;
+/** A reason's index in REASONS (RemovedUnits.tag). */
+const REASON_INDEX = Object.fromEntries(REASONS.map((r, i) => [r, i])) as Record<Reason, number>;
+
+/**
+ * The units removed from one document, for reports (--report): each unit's key, document frequency,
+ * reason and text range, in typed columns filled in place document after document (an object per removed
+ * unit was most of what --report cost the collector).
+ */
+export class RemovedUnits {
+  /** Units listed for the document. */
+  n = 0;
+  k1 = new Int32Array(64);
+  k2 = new Int32Array(64);
+  /** Documents with the unit: of its site, or of the corpus when `corpus(i)` (a small site judged by corpus-wide counts). */
+  df = new Int32Array(64);
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  /** The reason's index in REASONS, | CORPUS when the key and df are the corpus-wide ones (the same for every site). */
+  private tag = new Uint8Array(64);
+  private static readonly CORPUS = 128;
+
+  push(k1: number, k2: number, df: number, corpus: boolean, reason: Reason, start: number, end: number): void {
+    const i = this.n++;
+    if (i === this.k1.length) this.grow();
+    this.k1[i] = k1;
+    this.k2[i] = k2;
+    this.df[i] = df;
+    this.start[i] = start;
+    this.end[i] = end;
+    this.tag[i] = REASON_INDEX[reason] | (corpus ? RemovedUnits.CORPUS : 0);
+  }
+
+  corpus(i: number): boolean {
+    return (this.tag[i]! & RemovedUnits.CORPUS) !== 0;
+  }
+
+  reason(i: number): Reason {
+    return REASONS[this.tag[i]! & ~RemovedUnits.CORPUS]!;
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(2 * a.length);
+      b.set(a);
+      return b;
+    };
+    this.k1 = twice(this.k1);
+    this.k2 = twice(this.k2);
+    this.df = twice(this.df);
+    this.start = twice(this.start);
+    this.end = twice(this.end);
+    this.tag = twice(this.tag);
+  }
 }
 
 /**
@@ -208,7 +250,7 @@ export class Stripper {
   private segChrome = new Uint8Array(256);
   readonly opts: ResolvedStripOptions;
   /** Filled per document when set: the units removed (for --report). */
-  removedUnits: RemovedUnit[] | null = null;
+  removedUnits: RemovedUnits | null = null;
   /** Pass 1's analyses of the documents to come, in order (clean's analysis cache); null: analyze. */
   cache: SideReader | null = null;
 
@@ -337,10 +379,10 @@ export class Stripper {
     const lineDf = this.lineDf;
     const reason = this.reason;
     const removed = this.removedUnits;
-    if (removed) removed.length = 0;
+    if (removed) removed.n = 0;
     const fb = th.corpus;
     const note = (r: Reason, start: number, end: number): void => {
-      removed?.push({ k1: this.k1, k2: this.k2, df: this.df, corpus: this.viaCorpus, reason: r, start, end });
+      removed?.push(this.k1, this.k2, this.df, this.viaCorpus, r, start, end);
     };
 
     for (let i = 0; i < n; i++) {

@@ -87,12 +87,15 @@ export function sampleRanges(text: string, spans: readonly Span[], budget = SAMP
 
 const TWO32 = 2 ** 32;
 
+/** Characters of a text's start its sampling priority hashes (with its length: 2048 cost --report ~0.1 s a 300 MB run). */
+const KEY_CHARS = 256;
+
 /** Priority of a document: 32 bits of hash above its length, changed documents first. */
 export function sampleKey(site: string, text: string, changed: boolean): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < site.length; i++) h = Math.imul(h ^ site.charCodeAt(i), 0x01000193);
   h = Math.imul(h ^ 0xff, 0x01000193);
-  const n = Math.min(text.length, 2048);
+  const n = Math.min(text.length, KEY_CHARS);
   for (let i = 0; i < n; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   // 52 bits: changed flag, 32 bits of hash, 19 bits of length.
   return (changed ? 0 : TWO32 * 2 ** 19) + (h >>> 0) * 2 ** 19 + (text.length & 0x7ffff);
