@@ -308,8 +308,46 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
       }
     }
     expect(fs.existsSync(out)).toBe(false);
-    // A path that names nothing in the file is no field, as in a JSON record without it.
-    expect(run(['clean', f, '--url-field', 'x.url', '--quiet']).status).toBe(0);
+  });
+
+  it('a --url-field or --site-field naming no column or struct field is refused before reading, naming the file, option and field and listing the columns; no url column, not named, is one warning a file', async () => {
+    // (It was no field, as in a JSON record without it: every row of the file in one site, quietly.)
+    const f = path.join(dir, 'link.parquet');
+    const g = path.join(dir, 'link2.parquet');
+    for (const x of [f, g]) await db.run(`COPY (SELECT id, url AS link, text, {'lang': 'ar'} AS meta FROM crawl WHERE i < 300 ORDER BY i) TO '${x}' (FORMAT parquet)`);
+    const model = path.join(dir, 'link.model');
+    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'link-out.parquet');
+    const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f]];
+    for (const [option, field, what, all] of [
+      ['--url-field', 'lnk', 'column', true],
+      ['--url-field', 'url', 'column', false],
+      ['--site-field', 'host', 'column', true],
+      ['--url-field', 'meta.url', 'column or struct field', false],
+      ['--site-field', 'x.site', 'column or struct field', false],
+    ] as const) {
+      for (const args of all ? commands : commands.slice(0, 1)) {
+        const r = run([...args, option, field, '--quiet']);
+        expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toBe(`boilerstrip: ${f}: ${option} "${field}" names no ${what} of this file (columns: id, link, text, meta)\n`);
+        expect(r.stdout).toBe('');
+      }
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    // Not named: a warning for each file, once (clean opens it in both passes), with --quiet too; the run goes on.
+    const warning = (x: string): string => `boilerstrip: warning: ${x}: no column "url" (columns: id, link, text, meta): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field\n`;
+    for (const args of [['clean', f, g], ['clean', f, g, '-o', out], ['learn', f, g, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f, g]]) {
+      const r = run([...args, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr, args.join(' ')).toBe(warning(f) + warning(g));
+    }
+    expect((await q(`SELECT count(*)::INT AS n FROM '${out}'`))[0]!.n).toBe(600);
+    // Named, the column is read; with a site field the URL only stands in for a missing site: no warning.
+    for (const args of [['--url-field', 'link'], ['--site-field', 'meta.lang']]) {
+      const r = run(['clean', f, ...args, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+    }
   });
 });
 

@@ -440,6 +440,21 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
         throw pqError(name, `${option} "${field}" goes through ${b.path.length > 1 ? `struct field "${b.path.join('.')}"` : `column "${b.path[0]}"`}, ${describeNode(b)}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column`);
       }
     }
+    // A URL or site field naming nothing in the file leaves every row of it without one, all in one site:
+    // refused when the field was named (a misspelt name would quietly degrade the cleaning), a warning
+    // when it is the default URL field and no site field is named (with one, the URL only stands in for
+    // rows without a site).
+    for (const [option, field] of [
+      ['--url-field', opts.urlField],
+      ['--site-field', opts.siteField],
+    ] as const) {
+      if (field !== undefined && fieldNode(tree, field) === null) {
+        throw pqError(name, `${option} "${field}" names no column${field.includes('.') ? ' or struct field' : ''} of this file (columns: ${table.columns.join(', ')})`);
+      }
+    }
+    if (opts.urlField === undefined && opts.siteField === undefined && fieldNode(tree, 'url') === null) {
+      opts.onWarning?.(name, `no column "url" (columns: ${table.columns.join(', ')}): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field`);
+    }
     opts.onParquetTable?.(table);
     // Raw leaves are read as stored: all of them for a Parquet sink; for JSON, top-level DECIMALs (exact
     // digits) and what hyparquet cannot convert (INTERVAL, BSON: bytes, written as base64).

@@ -76,10 +76,15 @@ export interface ReadOptions {
   onInvalidUtf8?: (file: string, line: number) => void;
   /** Field an HTML file's or WARC response's page goes to (default 'html'). */
   htmlField?: string;
-  /** Field holding the URL of WARC records (default 'url'). Parquet: a dotted one is checked (see readParquet). */
+  /**
+   * Field holding the URL of WARC records (default 'url'). Parquet: given, it must name a column or struct
+   * field of each file, and a dotted one a path through structs (see readParquet).
+   */
   urlField?: string;
-  /** Parquet: a dotted site field is checked as a dotted URL field is (see readParquet). */
+  /** Parquet: a site field is checked as a URL field is (see readParquet). */
   siteField?: string;
+  /** Called with what a file lacks that the run would read, when the run goes on without it (Parquet: no URL column). */
+  onWarning?: (file: string, message: string) => void;
   /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
