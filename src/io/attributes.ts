@@ -11,9 +11,9 @@
  * there less insignificant white space, so a join on it finds the document: a 25-digit number, `1.10`,
  * `-0`, `1e400` and escapes such as `\u00e9` or `\/` come out as they went in (JSON.stringify of the parsed
  * value would not; nor could it write an id nested thousands deep). A record with no text of its own (a
- * Parquet row, WARC record, HTML or text file) gets its value's JSON, as its output line writes it (a
- * Parquet INT64 with every digit; with Parquet output a DECIMAL is its stored value); a record without the
- * id field, null.
+ * Parquet row, WARC record, HTML or text file) gets its value's JSON, as its JSONL output line writes it (a
+ * Parquet INT64 with every digit, a DECIMAL exact, a timestamp as ISO 8601, whichever the output); a
+ * record without the id field, null.
  * Offsets are Unicode code points of the record's text field, end exclusive: Dolma's mixer walks the
  * text with Rust's `char_indices` and counts chars (code points), not UTF-16 units and not bytes. A record
  * with no text, or an HTML page (whose text is not in the input), gets an empty list; a rejected record

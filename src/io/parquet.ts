@@ -29,7 +29,7 @@ import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type CompressionCodec, type Compressors, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { BoilerstripError } from '../errors.js';
-import { JsonNumber } from '../record.js';
+import { getField, JsonNumber, stringifyTyped } from '../record.js';
 import type { BadRecord, InputSource, RawRecord, ReadItem, ReadOptions } from './records.js';
 import { PartialFile, ZSTD_LEVEL, type CleanRow, type RowSink } from './output.js';
 import { zstdBlockDecoder, zstdCompressor } from './zstd.js';
@@ -458,9 +458,8 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     opts.onParquetTable?.(table);
     // Raw leaves are read as stored: all of them for a Parquet sink; for JSON, top-level DECIMALs (exact
     // digits) and what hyparquet cannot convert (INTERVAL, BSON: bytes, written as base64).
-    const allMetadata: FileMetaData = exact
-      ? { ...metadata, schema: table.readSchema }
-      : { ...metadata, schema: metadata.schema.map((e) => ((tree.children.some((c) => c.element === e && c.children.length === 0) && isDecimal(e) && e.type !== 'BYTE_ARRAY') || UNREADABLE.has(e.converted_type ?? '') ? withoutAnnotation(e) : e)) };
+    const jsonMetadata: FileMetaData = { ...metadata, schema: metadata.schema.map((e) => ((tree.children.some((c) => c.element === e && c.children.length === 0) && isDecimal(e) && e.type !== 'BYTE_ARRAY') || UNREADABLE.has(e.converted_type ?? '') ? withoutAnnotation(e) : e)) };
+    const allMetadata: FileMetaData = exact ? { ...metadata, schema: table.readSchema } : jsonMetadata;
     // Pass 1 reads the columns and struct fields it names only.
     const selected = opts.onlyFields ? selectFields(allMetadata, tree, opts.onlyFields) : undefined;
     const columns = selected?.columns;
@@ -474,10 +473,22 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
       dateFromDays: (v: number) => v,
     };
     const convs = exact ? [] : jsonConverters(tree, columns);
+    // Rows read as stored hold a DECIMAL, timestamp or date as stored, which is not how JSONL output writes
+    // it: with ReadOptions.idJson their id's column (or struct field) is read again, as for JSON, and each
+    // row gets its id as its JSONL output line writes it (RawRecord.idJson).
+    const idField = opts.idField ?? 'id';
+    const idSelect = exact && opts.idJson ? selectFields(jsonMetadata, tree, [idField]) : null;
+    // (A file without the field: idJsonOf writes null.)
+    const ids = idSelect !== null && idSelect.columns.length > 0 ? idSelect : null;
+    const idConvs = ids !== null ? jsonConverters(tree, ids.columns) : [];
+    const idJson = (w: Record<string, unknown>): string => {
+      for (const [c, f] of idConvs) w[c] = f(w[c]);
+      return stringifyTyped(getField(w, idField) ?? null);
+    };
     const compressors = await decompressors();
-    const read = async (rowStart: number, rowEnd: number, cols: string[] | undefined): Promise<Record<string, unknown>[]> => {
+    const read = async (rowStart: number, rowEnd: number, cols: string[] | undefined, md = readMetadata, utf8 = !exact): Promise<Record<string, unknown>[]> => {
       let rows: Record<string, unknown>[] = [];
-      await parquetRead({ file, metadata: readMetadata, rowStart, rowEnd, columns: cols, rowFormat: 'object', compressors, parsers, utf8: !exact, onComplete: (r: Record<string, unknown>[]) => (rows = r) });
+      await parquetRead({ file, metadata: md, rowStart, rowEnd, columns: cols, rowFormat: 'object', compressors, parsers, utf8, onComplete: (r: Record<string, unknown>[]) => (rows = r) });
       return rows;
     };
     const groups = metadata.row_groups.length;
@@ -488,10 +499,12 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
       if (n === 0) continue;
       const where = `row group ${g + 1} of ${groups} (rows ${start + 1}–${end})`;
       let rows: Record<string, unknown>[] | null = null;
+      let idRows: Record<string, unknown>[] | null = null;
       let problem = '';
       invalid.clear();
       try {
         rows = await read(start, end, columns);
+        if (ids !== null) idRows = await read(start, end, ids.columns, ids.metadata, true);
         if (rows.length !== n) problem = `${where}: ${rows.length} rows read, the footer says ${n}`;
       } catch (e) {
         // Name the column: read them one at a time (only on this path).
@@ -528,7 +541,9 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
             continue;
           }
           for (const [c, f] of convs) v[c] = f(v[c]);
-          batch.push({ file: name, line, format: 'parquet', value: v, raw: null } satisfies RawRecord);
+          const rec: RawRecord = { file: name, line, format: 'parquet', value: v, raw: null };
+          if (idRows !== null) rec.idJson = idJson(idRows[i]!);
+          batch.push(rec);
         }
         yield batch;
       }

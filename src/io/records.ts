@@ -22,6 +22,11 @@ export interface RawRecord {
    * white space between tokens left out (one line). Untouched fields are written back from it byte for byte.
    */
   raw: string | null;
+  /**
+   * A Parquet row read as stored (for a Parquet sink) with ReadOptions.idJson: its id's JSON text as the
+   * row's JSONL output line writes it (strip-context.ts idJsonOf).
+   */
+  idJson?: string;
 }
 
 /**
@@ -98,6 +103,8 @@ export interface ReadOptions {
    * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
    */
   parquetValues?: 'json' | 'exact';
+  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes. */
+  idJson?: boolean;
   /** Parquet: called with each file's schema when it is opened, before its rows. */
   onParquetTable?: (table: ParquetTable) => void;
 }
