@@ -123,6 +123,37 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     }
   });
 
+  it('HTML pages to Parquet: the HTML column is left out as JSONL output leaves the HTML out, unless --keep-html; the text is the JSONL output\'s', async () => {
+    // (The HTML column was kept.) A struct before it, so the column is cut from the middle of the schema.
+    const page = `'<html><body><nav>الرئيسية | أخبار</nav><p>' || replace(coalesce(text, ''), chr(10), '</p><p>') || '</p></body></html>'`;
+    const f = path.join(dir, 'pages.parquet');
+    await db.run(`COPY (SELECT id, url, {'lang': 'ar', 'depth': (i % 5)::INT} AS meta, ${page} AS html, encode(${page}) AS raw, NULL::VARCHAR AS text, i
+      FROM crawl WHERE i < 1600 ORDER BY i) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE 512)`);
+    const all = ['id', 'url', 'meta', 'html', 'raw', 'text', 'i'];
+    const out = path.join(dir, 'pages-out.parquet');
+    for (const [field, keep] of [
+      ['html', false],
+      ['html', true],
+      ['raw', false],
+    ] as const) {
+      const args = ['--html-field', field, ...(keep ? ['--keep-html'] : []), '--quiet'];
+      const j = run(['clean', f, ...args]);
+      expect(j.status, j.stderr).toBe(0);
+      const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const p = run(['clean', f, ...args, '-o', out]);
+      expect(p.status, p.stderr).toBe(0);
+      const columns = (await q(`DESCRIBE SELECT * FROM '${out}'`)).map((c) => c.column_name);
+      expect(columns, args.join(' ')).toEqual(keep ? all : all.filter((c) => c !== field));
+      expect(Object.keys(lines[0]!).sort()).toEqual([...columns].sort());
+      const got = await rows(out, 'text');
+      expect(got.filter((x) => typeof x.text === 'string' && x.text.length > 0).length).toBeGreaterThan(1500);
+      expect(got.map((x) => x.text)).toEqual(lines.map((l) => l.text));
+      const others = columns.filter((c) => c !== 'text').join(', ');
+      const [d] = await q(`SELECT count(*)::INT AS n FROM (SELECT ${others} FROM '${f}' EXCEPT ALL SELECT ${others} FROM '${out}')`);
+      expect(d!.n).toBe(0);
+    }
+  });
+
   it('keeps values JSON cannot: int64 past 2^53, microseconds, DECIMAL(38,10), MAP keys', async () => {
     const out = path.join(dir, 'exact.parquet');
     expect(run(['clean', inputs.zstd!, '-o', out, '--quiet']).status).toBe(0);

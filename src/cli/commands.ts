@@ -296,7 +296,8 @@ export function tmpDirOption(y: Argv, what: string): Argv {
 export async function sinkFor(output: string | undefined, compress: string | undefined, o: RunOptions): Promise<Sink> {
   if (output !== undefined && isParquetName(output)) {
     const { ParquetSink } = await import('../io/parquet.js');
-    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate });
+    // (A Parquet row is read as an HTML page only with --html-field: its text column is never missing.)
+    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate, html: o.htmlField !== undefined && !o.keepHtml ? o.htmlField : null });
   }
   const toStdout = output === undefined || output === '-';
   const codec = await codecFor((compress as Compression | undefined) ?? (toStdout ? 'none' : compressionOf(output)));

@@ -20,7 +20,8 @@
  *    as JSON numbers with every digit; other bytes (INTERVAL, BSON, fixed-length) as base64.
  *
  * Writing is hyparquet-writer's ParquetWriter with the first input's schema: every column and its type
- * are kept, the text column gets the cleaned text, and with --annotate a JSON column of spans is added.
+ * are kept (but the HTML column of --html-field, unless --keep-html), the text column gets the cleaned
+ * text, and with --annotate a JSON column of spans is added.
  * Several inputs go to one output only when their schemas are the same.
  */
 import { transcode } from 'node:buffer';
@@ -612,6 +613,8 @@ export class ParquetSink implements RowSink {
   readonly takesRows = true as const;
   private readonly dest: PartialFile;
   private table: ParquetTable | null = null;
+  /** The columns written: the inputs' less the HTML column. */
+  private columns: string[] = [];
   private out: ParquetWriter | null = null;
   private finalSchema: SchemaElement[] = [];
   private pending: CleanRow[] = [];
@@ -626,17 +629,19 @@ export class ParquetSink implements RowSink {
     private readonly compress: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>>,
     private readonly textField: string,
     private readonly annotate: string | null,
+    /** The HTML column, left out of the output (null: every column written). */
+    private readonly html: string | null,
   ) {
     this.dest = new PartialFile(file);
   }
 
-  static async open(file: string, codec: ParquetCodec, fields: { textField?: string; annotate?: string | null } = {}): Promise<ParquetSink> {
+  static async open(file: string, codec: ParquetCodec, fields: { textField?: string; annotate?: string | null; html?: string | null } = {}): Promise<ParquetSink> {
     const compress: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {};
     if (codec === 'snappy') compress.SNAPPY = (await import('hysnappy')).snappyCompressor();
     else if (codec === 'zstd') compress.ZSTD = await zstdCompressor(ZSTD_LEVEL);
     else if (codec === 'gzip') compress.GZIP = (b) => gzipSync(b);
     const c: CompressionCodec = codec === 'none' ? 'UNCOMPRESSED' : (codec.toUpperCase() as CompressionCodec);
-    return new ParquetSink(file, c, compress, fields.textField ?? 'text', fields.annotate ?? null);
+    return new ParquetSink(file, c, compress, fields.textField ?? 'text', fields.annotate ?? null, fields.html ?? null);
   }
 
   /** An input's schema, as the input is opened: the first one is the output's; the others must equal it. */
@@ -657,18 +662,30 @@ export class ParquetSink implements RowSink {
       throw new BoilerstripError('E_PARQUET', `column "${t.unwritable}" holds INT96 timestamps, which boilerstrip cannot write back to Parquet: write JSONL (-o out.jsonl) instead`, { file: t.file });
     }
     this.table = t;
+    this.columns = t.columns;
     let writeSchema = t.writeSchema;
     this.finalSchema = t.metadata.schema;
     let kv = t.metadata.key_value_metadata;
+    // The HTML column goes, as an HTML page's HTML member goes from its JSONL output line: the text column
+    // holds the page's text. (A column of another type holds no page: kept, as JSONL output keeps it.)
+    const tree = parquetSchema(t.metadata);
+    const k = tree.children.findIndex((c) => c.element.name === this.html);
+    if (k >= 0 && tree.children[k]!.children.length === 0 && tree.children[k]!.element.type === 'BYTE_ARRAY') {
+      const at = 1 + tree.children.slice(0, k).reduce((n, c) => n + c.count, 0);
+      const cut = (schema: SchemaElement[]): SchemaElement[] => [{ ...schema[0]!, num_children: (schema[0]!.num_children ?? 0) - 1 }, ...schema.slice(1, at), ...schema.slice(at + 1)];
+      writeSchema = cut(writeSchema);
+      this.finalSchema = cut(this.finalSchema);
+      this.columns = t.columns.filter((_, i) => i !== k);
+    }
     if (this.annotate !== null) {
       if (t.columns.includes(this.annotate)) throw new BoilerstripError('E_PARQUET', `--annotate: the input already has a column "${this.annotate}"`, { file: t.file });
-      const root = t.metadata.schema[0]!;
+      const root = writeSchema[0]!;
       const spans: SchemaElement = { name: this.annotate, type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' };
       writeSchema = [{ ...root, num_children: (root.num_children ?? 0) + 1 }, ...writeSchema.slice(1), spans];
-      this.finalSchema = [writeSchema[0]!, ...t.metadata.schema.slice(1), { ...spans, converted_type: 'JSON', logical_type: { type: 'JSON' } }];
-      // An Arrow schema stored by pyarrow would no longer match the columns.
-      kv = kv?.filter((x) => x.key !== 'ARROW:schema');
+      this.finalSchema = [writeSchema[0]!, ...this.finalSchema.slice(1), { ...spans, converted_type: 'JSON', logical_type: { type: 'JSON' } }];
     }
+    // An Arrow schema stored by pyarrow would no longer match the columns.
+    if (this.columns.length !== t.columns.length || this.annotate !== null) kv = kv?.filter((x) => x.key !== 'ARROW:schema');
     this.out = new ParquetWriter({
       writer: new FdWriter(this.dest),
       schema: writeSchema,
@@ -698,7 +715,7 @@ export class ParquetSink implements RowSink {
     this.pending = [];
     this.chars = 0;
     const tf = this.textField;
-    const columnData = this.table.columns.map((name) => {
+    const columnData = this.columns.map((name) => {
       let data: unknown[];
       if (name === tf) {
         data = rows.map((r) => {
