@@ -204,7 +204,9 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
         fs.rmSync(attrDir, { recursive: true, force: true });
         const r = run(['clean', inputs.snappy!, '--id-field', col, '--attributes', attrDir, '--quiet', ...args]);
         expect(r.status, r.stderr).toBe(0);
-        const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.parquet'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
+        // (Named for the input with .jsonl for .parquet: its lines are JSON. It was crawl.snappy.parquet.)
+        expect(fs.readdirSync(attrDir)).toEqual(['crawl.snappy.jsonl']);
+        const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.jsonl'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
         expect(ids, `${col} ${args.join(' ')}`).toEqual(want);
       }
     }
