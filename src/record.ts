@@ -88,7 +88,7 @@ export function htmlRecordWithText(value: Record<string, unknown>, f: ResolvedFi
 
 /** The record's raw HTML page when it is read as one (see FieldOptions.htmlField), else null. */
 export function htmlOf(value: Record<string, unknown>, f: ResolvedFields): string | null {
-  const h = getField(value, f.htmlField);
+  const h = bytesAsText(getField(value, f.htmlField));
   if (typeof h !== 'string') return null;
   if (f.htmlExplicit || getField(value, f.textField) === undefined) return h;
   return null;
@@ -168,7 +168,17 @@ export function textOf(value: Record<string, unknown>, f: ResolvedFields): strin
 }
 
 export function siteOfRecord(value: Record<string, unknown>, f: ResolvedFields): string {
-  return siteOf(f.siteField !== undefined ? getField(value, f.siteField) : undefined, getField(value, f.urlField));
+  return siteOf(f.siteField !== undefined ? bytesAsText(getField(value, f.siteField)) : undefined, bytesAsText(getField(value, f.urlField)));
+}
+
+/**
+ * A field's value, bytes read as UTF-8 text (invalid bytes as U+FFFD). Bytes are a Parquet BYTE_ARRAY
+ * column without a UTF8 annotation as read for a Parquet sink, which keeps them as stored to write them
+ * back (io/parquet.ts 'exact'); read for JSONL output, and in pass 1, the same column is decoded as UTF-8:
+ * reading the URL, site and HTML fields so here gives the same sites and pages whichever the output.
+ */
+function bytesAsText(v: unknown): unknown {
+  return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : v;
 }
 
 function stringEnd(s: string, i: number): number {

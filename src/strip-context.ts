@@ -165,13 +165,15 @@ function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undef
  * `1e400`, escapes, an array nested 5,000 deep: no JSON.stringify, no recursion); a record without the
  * field, 'null'. Others (a Parquet row, WARC record, HTML or text file) have only a value: JSON.stringify of
  * it, a Parquet row's as its JSONL output line writes it (stringifyTyped: an INT64 with every digit, a
- * DECIMAL exact; JSON.stringify threw on the one and wrote the other as {"text": …}). (Rows read for a
- * Parquet sink hold values as stored: a DECIMAL, timestamp or date id is then its stored value.)
+ * DECIMAL exact; JSON.stringify threw on the one and wrote the other as {"text": …}). Rows read for a
+ * Parquet sink hold values as stored (a DECIMAL unscaled, a timestamp or date in its unit): the reader
+ * gives their id as JSONL output writes it (RawRecord.idJson).
  */
 function idJsonOf(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): string {
   const own = meta?.idJson() ?? null;
   if (own !== null) return own;
   if (r.raw !== null) return fieldJson(r.raw, fields.idField) ?? 'null';
+  if (r.idJson !== undefined) return r.idJson;
   const id = getField(r.value as Record<string, unknown>, fields.idField) ?? null;
   // (A Parquet row's INT64 is a bigint, its DECIMAL a JsonNumber: written as its output line writes them.)
   if (r.format === 'parquet') return stringifyTyped(id);

@@ -30,6 +30,10 @@ describe('Dolma attributes', () => {
     for (const rel of ['documents/sub/b.jsonl.gz', './documents/sub/b.jsonl.gz', 'x/documents/sub/b.jsonl.gz']) {
       expect(attributesPath('/out', rel)).toBe(path.join('/out', 'sub/b.jsonl.gz'));
     }
+    // A Parquet input's attribute lines are JSON: named so, .jsonl for .parquet (added to a name without it).
+    expect(attributesPath('/out', '/data/documents/part-1/x.parquet', true)).toBe(path.join('/out', 'part-1/x.jsonl'));
+    expect(attributesPath('/out', 'X.PARQUET', true)).toBe(path.join('/out', 'X.jsonl'));
+    expect(attributesPath('/out', 'crawl-data', true)).toBe(path.join('/out', 'crawl-data.jsonl'));
   });
 
   it('one line per record, in order, ids aligned; the spans give the cleaned text', () => {

@@ -101,6 +101,59 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     });
   }
 
+  it('a URL, site or HTML column of binary without a UTF8 annotation is read as its UTF-8 text whatever the output: the same texts, its bytes written back', async () => {
+    // (Read as stored for a Parquet output, such a URL or site was bytes, so no site: pass 2 cleaned every
+    // row as one site's, with pass 1's counts per site; such an HTML column was no page.)
+    const page = `'<html><body><nav>الرئيسية | أخبار</nav><p>' || replace(coalesce(text, ''), chr(10), '</p><p>') || '</p></body></html>'`;
+    const f = path.join(dir, 'binary.parquet');
+    await db.run(`COPY (SELECT i, id, encode(url) AS url, text, encode(regexp_extract(url, '://([^/]+)', 1)) AS site, encode(${page}) AS raw
+      FROM crawl ORDER BY i) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE ${GROUP})`);
+    expect((await q(`DESCRIBE SELECT url, site, raw FROM '${f}'`)).map((c) => c.column_type)).toEqual(['BLOB', 'BLOB', 'BLOB']);
+    const out = path.join(dir, 'binary-out.parquet');
+    for (const args of [[], ['--site-field', 'site'], ['--html-field', 'raw', '--keep-html']]) {
+      const j = run(['clean', f, ...args, '--quiet']);
+      expect(j.status, j.stderr).toBe(0);
+      const want = j.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
+      if (args.length === 0) expect(want).toEqual(jsonlTexts);
+      const p = run(['clean', f, ...args, '-o', out, '--quiet']);
+      expect(p.status, p.stderr).toBe(0);
+      expect((await rows(out, 'text')).map((x) => x.text), args.join(' ')).toEqual(want);
+      expect(await diffOthers(f, out)).toBe(0);
+      expect(await diffOthers(out, f)).toBe(0);
+    }
+  });
+
+  it('HTML pages to Parquet: the HTML column is left out as JSONL output leaves the HTML out, unless --keep-html; the text is the JSONL output\'s', async () => {
+    // (The HTML column was kept.) A struct before it, so the column is cut from the middle of the schema.
+    const page = `'<html><body><nav>الرئيسية | أخبار</nav><p>' || replace(coalesce(text, ''), chr(10), '</p><p>') || '</p></body></html>'`;
+    const f = path.join(dir, 'pages.parquet');
+    await db.run(`COPY (SELECT id, url, {'lang': 'ar', 'depth': (i % 5)::INT} AS meta, ${page} AS html, encode(${page}) AS raw, NULL::VARCHAR AS text, i
+      FROM crawl WHERE i < 1600 ORDER BY i) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE 512)`);
+    const all = ['id', 'url', 'meta', 'html', 'raw', 'text', 'i'];
+    const out = path.join(dir, 'pages-out.parquet');
+    for (const [field, keep] of [
+      ['html', false],
+      ['html', true],
+      ['raw', false],
+    ] as const) {
+      const args = ['--html-field', field, ...(keep ? ['--keep-html'] : []), '--quiet'];
+      const j = run(['clean', f, ...args]);
+      expect(j.status, j.stderr).toBe(0);
+      const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const p = run(['clean', f, ...args, '-o', out]);
+      expect(p.status, p.stderr).toBe(0);
+      const columns = (await q(`DESCRIBE SELECT * FROM '${out}'`)).map((c) => c.column_name);
+      expect(columns, args.join(' ')).toEqual(keep ? all : all.filter((c) => c !== field));
+      expect(Object.keys(lines[0]!).sort()).toEqual([...columns].sort());
+      const got = await rows(out, 'text');
+      expect(got.filter((x) => typeof x.text === 'string' && x.text.length > 0).length).toBeGreaterThan(1500);
+      expect(got.map((x) => x.text)).toEqual(lines.map((l) => l.text));
+      const others = columns.filter((c) => c !== 'text').join(', ');
+      const [d] = await q(`SELECT count(*)::INT AS n FROM (SELECT ${others} FROM '${f}' EXCEPT ALL SELECT ${others} FROM '${out}')`);
+      expect(d!.n).toBe(0);
+    }
+  });
+
   it('keeps values JSON cannot: int64 past 2^53, microseconds, DECIMAL(38,10), MAP keys', async () => {
     const out = path.join(dir, 'exact.parquet');
     expect(run(['clean', inputs.zstd!, '-o', out, '--quiet']).status).toBe(0);
@@ -134,18 +187,27 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     expect(JSON.parse(last)).toMatchObject({ i: 4799, score: 1199.75, tags: [4799, 4800], meta: { lang: 'ar', depth: 4 }, m: { '4799': 'v4799' }, j: { a: [1, 2] } });
   });
 
-  it('--attributes: an INT64 id column gives every digit (it was an internal error), a DECIMAL one its value as the JSONL output writes it', async () => {
-    for (const col of ['big', 'dec']) {
+  it('--attributes: an INT64 id column gives every digit (it was an internal error), a DECIMAL or TIMESTAMP one its value as the JSONL output writes it, whatever the output', async () => {
+    const lines = run(['clean', inputs.snappy!, '--quiet']).stdout.trim().split('\n');
+    expect(lines).toHaveLength(N);
+    for (const col of ['big', 'dec', 'fetched']) {
       const attrDir = path.join(dir, `attrs-${col}`);
       const out = path.join(dir, `attrs-${col}.parquet`);
-      // (With Parquet output a DECIMAL id is its stored unscaled value: a known limit, README.)
-      for (const args of col === 'big' ? [[], ['-o', out]] : [[]]) {
+      // The id as the JSONL output's row carries it (that row's member, as written); for INT64 and DECIMAL,
+      // the digits DuckDB reads.
+      const want = lines.map((l) => new RegExp(`"${col}":(.*?),"`).exec(l)![1]);
+      if (col !== 'fetched') expect(want).toEqual((await rows(inputs.snappy!, `${col}::VARCHAR AS v`)).map((w) => w.v));
+      else expect(want[N - 1]).toBe('"2024-05-01T13:19:59.123456"');
+      // (With Parquet output, whose rows are read as stored, a DECIMAL id was its unscaled value and a
+      // TIMESTAMP one its microseconds.)
+      for (const args of [[], ['-o', out]]) {
         fs.rmSync(attrDir, { recursive: true, force: true });
         const r = run(['clean', inputs.snappy!, '--id-field', col, '--attributes', attrDir, '--quiet', ...args]);
         expect(r.status, r.stderr).toBe(0);
-        const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.parquet'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
-        const want = await rows(inputs.snappy!, `${col}::VARCHAR AS v`);
-        expect(ids, `${col} ${args.join(' ')}`).toEqual(want.map((w) => w.v));
+        // (Named for the input with .jsonl for .parquet: its lines are JSON. It was crawl.snappy.parquet.)
+        expect(fs.readdirSync(attrDir)).toEqual(['crawl.snappy.jsonl']);
+        const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.jsonl'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
+        expect(ids, `${col} ${args.join(' ')}`).toEqual(want);
       }
     }
   });
@@ -286,8 +348,46 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
       }
     }
     expect(fs.existsSync(out)).toBe(false);
-    // A path that names nothing in the file is no field, as in a JSON record without it.
-    expect(run(['clean', f, '--url-field', 'x.url', '--quiet']).status).toBe(0);
+  });
+
+  it('a --url-field or --site-field naming no column or struct field is refused before reading, naming the file, option and field and listing the columns; no url column, not named, is one warning a file', async () => {
+    // (It was no field, as in a JSON record without it: every row of the file in one site, quietly.)
+    const f = path.join(dir, 'link.parquet');
+    const g = path.join(dir, 'link2.parquet');
+    for (const x of [f, g]) await db.run(`COPY (SELECT id, url AS link, text, {'lang': 'ar'} AS meta FROM crawl WHERE i < 300 ORDER BY i) TO '${x}' (FORMAT parquet)`);
+    const model = path.join(dir, 'link.model');
+    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
+    const out = path.join(dir, 'link-out.parquet');
+    const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f]];
+    for (const [option, field, what, all] of [
+      ['--url-field', 'lnk', 'column', true],
+      ['--url-field', 'url', 'column', false],
+      ['--site-field', 'host', 'column', true],
+      ['--url-field', 'meta.url', 'column or struct field', false],
+      ['--site-field', 'x.site', 'column or struct field', false],
+    ] as const) {
+      for (const args of all ? commands : commands.slice(0, 1)) {
+        const r = run([...args, option, field, '--quiet']);
+        expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toBe(`boilerstrip: ${f}: ${option} "${field}" names no ${what} of this file (columns: id, link, text, meta)\n`);
+        expect(r.stdout).toBe('');
+      }
+    }
+    expect(fs.existsSync(out)).toBe(false);
+    // Not named: a warning for each file, once (clean opens it in both passes), with --quiet too; the run goes on.
+    const warning = (x: string): string => `boilerstrip: warning: ${x}: no column "url" (columns: id, link, text, meta): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field\n`;
+    for (const args of [['clean', f, g], ['clean', f, g, '-o', out], ['learn', f, g, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f, g]]) {
+      const r = run([...args, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr, args.join(' ')).toBe(warning(f) + warning(g));
+    }
+    expect((await q(`SELECT count(*)::INT AS n FROM '${out}'`))[0]!.n).toBe(600);
+    // Named, the column is read; with a site field the URL only stands in for a missing site: no warning.
+    for (const args of [['--url-field', 'link'], ['--site-field', 'meta.lang']]) {
+      const r = run(['clean', f, ...args, '--quiet']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+    }
   });
 });
 

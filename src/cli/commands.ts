@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yargs, { type Argv } from 'yargs';
-import { BoilerstripError } from '../errors.js';
+import { BoilerstripError, printable } from '../errors.js';
 import { chromeUnits } from '../inspect.js';
 import { codecFor, compressionOf, FileSink, PartialFile, StreamSink, writePath, type Compression, type OutputKind, type Sink } from '../io/output.js';
 import type { ParquetCodec } from '../io/parquet.js';
@@ -53,7 +53,7 @@ export interface CommonArgs {
   quiet?: boolean;
   'text-field': string;
   'id-field': string;
-  'url-field': string;
+  'url-field'?: string;
   'site-field'?: string;
   'html-field'?: string;
   'keep-html': boolean;
@@ -201,7 +201,7 @@ export function runOptions(args: CommonArgs): RunOptions {
   if (memoryProblem !== null) fail(`--max-memory ${memoryProblem}`);
   const maxDocBytes = parseSize(a['max-doc-bytes'], 'max-doc-bytes');
   if (maxDocBytes < 1) fail('--max-doc-bytes must be positive');
-  for (const f of ['text-field', 'id-field', 'url-field'] as const) if (!a[f]) fail(`--${f} must not be empty`);
+  for (const f of ['text-field', 'id-field', 'url-field'] as const) if (a[f] === '') fail(`--${f} must not be empty`);
   if (a['html-field'] !== undefined && (a['html-field'] === '' || a['html-field'] === a['text-field'])) fail('--html-field must be a field other than --text-field');
   if (a['report-html'] === '' || a['report-html'] === '-') fail('--report-html needs a file name');
   const parquetOut = a.output !== undefined && isParquetName(a.output);
@@ -244,7 +244,8 @@ export function readOptions(y: Argv): Argv {
   return y
     .option('text-field', { type: 'string', default: 'text', describe: 'Field holding the text', group: 'Records:' })
     .option('id-field', { type: 'string', default: 'id', describe: 'Field holding the id (text files: their path)', group: 'Records:' })
-    .option('url-field', { type: 'string', default: 'url', describe: "Field holding the URL: its host is the site", group: 'Records:' })
+    // (No yargs default: a Parquet file without the column is an error when it was named, a warning when not.)
+    .option('url-field', { type: 'string', describe: 'Field holding the URL: its host is the site (default: url)', group: 'Records:' })
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
     .option('html-field', { type: 'string', describe: 'Field holding a raw HTML page: its blocks are cleaned into the text field (default: a record with "html" and no text field is a page)', group: 'Records:' })
     .option('format', { type: 'string', default: 'auto', describe: 'auto | jsonl | json (one array) | text (one file = one document) | html (one file = one page) | warc (WARC/WET: HTML responses and WET conversions) | parquet', group: 'Records:' })
@@ -295,7 +296,8 @@ export function tmpDirOption(y: Argv, what: string): Argv {
 export async function sinkFor(output: string | undefined, compress: string | undefined, o: RunOptions): Promise<Sink> {
   if (output !== undefined && isParquetName(output)) {
     const { ParquetSink } = await import('../io/parquet.js');
-    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate });
+    // (A Parquet row is read as an HTML page only with --html-field: its text column is never missing.)
+    return ParquetSink.open(output, (compress as ParquetCodec | undefined) ?? PARQUET_CODEC, { textField: o.textField, annotate: o.annotate, html: o.htmlField !== undefined && !o.keepHtml ? o.htmlField : null });
   }
   const toStdout = output === undefined || output === '-';
   const codec = await codecFor((compress as Compression | undefined) ?? (toStdout ? 'none' : compressionOf(output)));
@@ -336,11 +338,27 @@ export function summary(stats: RunStats, quiet: boolean | undefined): void {
   if (m?.spilled?.failed) process.stderr.write(`boilerstrip: the count table stopped spilling to disk (${m.spilled.failed})${m.prune.events ? `; it pruned ${m.prune.units} rare units (counts short by at most ${m.prune.maxUndercount})` : ''}\n`);
 }
 
+/**
+ * RunOptions.onWarning for a command: each warning once (clean opens a file in both passes), on stderr,
+ * quiet or not (the run goes on, likely not as meant), the progress line cleared first.
+ */
+function warnOnce(bar: ProgressBar): (file: string, message: string) => void {
+  const said = new Set<string>();
+  return (file, message) => {
+    const line = `boilerstrip: warning: ${printable(`${file}: ${message}`)}\n`;
+    if (said.has(line)) return;
+    said.add(line);
+    bar.end();
+    process.stderr.write(line);
+  };
+}
+
 export async function cmdClean(a: CommonArgs): Promise<void> {
   const o = runOptions(a);
   checkOutputs(a, 'clean');
   const bar = new ProgressBar(process.stderr, { 1: 'pass 1/2', 2: 'pass 2/2' }, a.quiet);
   o.onProgress = bar.onProgress;
+  o.onWarning = warnOnce(bar);
   const stats = new RunStats();
   try {
     const sources = await prepareSources(a.input ?? [], o, true);
@@ -360,6 +378,7 @@ export async function cmdLearn(a: CommonArgs, side?: (sources: InputSource[], o:
   checkOutputs(a, 'learn');
   const bar = new ProgressBar(process.stderr, { 1: 'learn', 2: 'learn' }, a.quiet);
   o.onProgress = bar.onProgress;
+  o.onWarning = warnOnce(bar);
   const stats = new RunStats();
   let model;
   try {
@@ -388,6 +407,7 @@ export async function cmdStrip(a: CommonArgs, modelFor?: (file: string, o: RunOp
   checkOutputs(a, 'strip');
   const bar = new ProgressBar(process.stderr, { 1: 'strip', 2: 'strip' }, a.quiet);
   o.onProgress = bar.onProgress;
+  o.onWarning = warnOnce(bar);
   const model = modelFor ? modelFor(a.model, o) : loadModel(a.model, { maxMemory: o.maxMemory, texts: false });
   const stats = new RunStats();
   try {

@@ -4,16 +4,17 @@
  * `boilerstrip__chrome` removes them.
  *
  * Layout, as Dolma pairs documents and attributes: one attribute file per input file, under DIR with the
- * input's file name (an input under a `documents/` folder keeps its path below that folder), compressed as
- * the input's name says (.gz, .zst), one line per record in the input's order:
+ * input's file name (an input under a `documents/` folder keeps its path below that folder; a Parquet
+ * input's with .jsonl for .parquet), compressed as the input's name says (.gz, .zst), one line per record
+ * in the input's order:
  *   {"id": <the record's id>, "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}}
  * The id is the id member's own JSON text in the record (a JSONL line, a JSON array element), as written
  * there less insignificant white space, so a join on it finds the document: a 25-digit number, `1.10`,
  * `-0`, `1e400` and escapes such as `\u00e9` or `\/` come out as they went in (JSON.stringify of the parsed
  * value would not; nor could it write an id nested thousands deep). A record with no text of its own (a
- * Parquet row, WARC record, HTML or text file) gets its value's JSON, as its output line writes it (a
- * Parquet INT64 with every digit; with Parquet output a DECIMAL is its stored value); a record without the
- * id field, null.
+ * Parquet row, WARC record, HTML or text file) gets its value's JSON, as its JSONL output line writes it (a
+ * Parquet INT64 with every digit, a DECIMAL exact, a timestamp as ISO 8601, whichever the output); a
+ * record without the id field, null.
  * Offsets are Unicode code points of the record's text field, end exclusive: Dolma's mixer walks the
  * text with Rust's `char_indices` and counts chars (code points), not UTF-16 units and not bytes. A record
  * with no text, or an HTML page (whose text is not in the input), gets an empty list; a rejected record
@@ -60,26 +61,35 @@ export function attributesLine(idJson: string, text: string | null, spans: reado
   return `{"id":${idJson},"attributes":{"${ATTRIBUTE_NAME}":${JSON.stringify(list)}}}\n`;
 }
 
-/** Where an input file's attributes go under `dir`. */
-export function attributesPath(dir: string, input: string): string {
+/**
+ * Where an input file's attributes go under `dir`. JSON and JSONL inputs give their own name (Dolma pairs
+ * the files by path); a Parquet input's attribute lines are JSON all the same, and readers go by the name:
+ * `.jsonl` in place of its `.parquet` (x.parquet: x.jsonl; added to a name without it).
+ */
+export function attributesPath(dir: string, input: string, parquet = false): string {
   // (Resolved first: "documents/sub/a.jsonl" and "./documents/..." keep their sub-folder as an absolute path does.)
   const norm = path.resolve(input).split(path.sep).join('/');
   const at = norm.lastIndexOf('/documents/');
-  return path.join(dir, at >= 0 ? norm.slice(at + '/documents/'.length) : path.basename(input));
+  const name = at >= 0 ? norm.slice(at + '/documents/'.length) : path.basename(input);
+  return path.join(dir, parquet ? `${name.replace(/\.parquet$/i, '')}.jsonl` : name);
 }
 
 /** Attribute files, one per input file, written as records come (in input order). */
 export class AttributesWriter {
   private readonly sinks = new Map<string, FileSink>();
   private readonly taken = new Set<string>();
-  constructor(private readonly dir: string) {}
+  /** `parquet`: the inputs (as records name them) that are Parquet files (see attributesPath). */
+  constructor(
+    private readonly dir: string,
+    private readonly parquet: ReadonlySet<string> = new Set(),
+  ) {}
 
   /** Lines made by attributesLine, for records of input `file`, in order. */
   async addLines(file: string, lines: string): Promise<void> {
     if (lines.length === 0) return;
     let sink = this.sinks.get(file);
     if (sink === undefined) {
-      const out = attributesPath(this.dir, file === '-' ? 'stdin.jsonl' : file);
+      const out = attributesPath(this.dir, file === '-' ? 'stdin.jsonl' : file, this.parquet.has(file));
       if (this.taken.has(out)) throw new BoilerstripError('E_OPTION', `two inputs would write the same attribute file ${out}: give inputs distinct names`, { file });
       this.taken.add(out);
       try {

@@ -20,7 +20,8 @@
  *    as JSON numbers with every digit; other bytes (INTERVAL, BSON, fixed-length) as base64.
  *
  * Writing is hyparquet-writer's ParquetWriter with the first input's schema: every column and its type
- * are kept, the text column gets the cleaned text, and with --annotate a JSON column of spans is added.
+ * are kept (but the HTML column of --html-field, unless --keep-html), the text column gets the cleaned
+ * text, and with --annotate a JSON column of spans is added.
  * Several inputs go to one output only when their schemas are the same.
  */
 import { transcode } from 'node:buffer';
@@ -29,7 +30,7 @@ import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type CompressionCodec, type Compressors, type FileMetaData, type ParquetParsers, type SchemaElement, type SchemaTree } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { BoilerstripError } from '../errors.js';
-import { JsonNumber } from '../record.js';
+import { getField, JsonNumber, stringifyTyped } from '../record.js';
 import type { BadRecord, InputSource, RawRecord, ReadItem, ReadOptions } from './records.js';
 import { PartialFile, ZSTD_LEVEL, type CleanRow, type RowSink } from './output.js';
 import { zstdBlockDecoder, zstdCompressor } from './zstd.js';
@@ -440,12 +441,26 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
         throw pqError(name, `${option} "${field}" goes through ${b.path.length > 1 ? `struct field "${b.path.join('.')}"` : `column "${b.path[0]}"`}, ${describeNode(b)}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column`);
       }
     }
+    // A URL or site field naming nothing in the file leaves every row of it without one, all in one site:
+    // refused when the field was named (a misspelt name would quietly degrade the cleaning), a warning
+    // when it is the default URL field and no site field is named (with one, the URL only stands in for
+    // rows without a site).
+    for (const [option, field] of [
+      ['--url-field', opts.urlField],
+      ['--site-field', opts.siteField],
+    ] as const) {
+      if (field !== undefined && fieldNode(tree, field) === null) {
+        throw pqError(name, `${option} "${field}" names no column${field.includes('.') ? ' or struct field' : ''} of this file (columns: ${table.columns.join(', ')})`);
+      }
+    }
+    if (opts.urlField === undefined && opts.siteField === undefined && fieldNode(tree, 'url') === null) {
+      opts.onWarning?.(name, `no column "url" (columns: ${table.columns.join(', ')}): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field`);
+    }
     opts.onParquetTable?.(table);
     // Raw leaves are read as stored: all of them for a Parquet sink; for JSON, top-level DECIMALs (exact
     // digits) and what hyparquet cannot convert (INTERVAL, BSON: bytes, written as base64).
-    const allMetadata: FileMetaData = exact
-      ? { ...metadata, schema: table.readSchema }
-      : { ...metadata, schema: metadata.schema.map((e) => ((tree.children.some((c) => c.element === e && c.children.length === 0) && isDecimal(e) && e.type !== 'BYTE_ARRAY') || UNREADABLE.has(e.converted_type ?? '') ? withoutAnnotation(e) : e)) };
+    const jsonMetadata: FileMetaData = { ...metadata, schema: metadata.schema.map((e) => ((tree.children.some((c) => c.element === e && c.children.length === 0) && isDecimal(e) && e.type !== 'BYTE_ARRAY') || UNREADABLE.has(e.converted_type ?? '') ? withoutAnnotation(e) : e)) };
+    const allMetadata: FileMetaData = exact ? { ...metadata, schema: table.readSchema } : jsonMetadata;
     // Pass 1 reads the columns and struct fields it names only.
     const selected = opts.onlyFields ? selectFields(allMetadata, tree, opts.onlyFields) : undefined;
     const columns = selected?.columns;
@@ -459,10 +474,22 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
       dateFromDays: (v: number) => v,
     };
     const convs = exact ? [] : jsonConverters(tree, columns);
+    // Rows read as stored hold a DECIMAL, timestamp or date as stored, which is not how JSONL output writes
+    // it: with ReadOptions.idJson their id's column (or struct field) is read again, as for JSON, and each
+    // row gets its id as its JSONL output line writes it (RawRecord.idJson).
+    const idField = opts.idField ?? 'id';
+    const idSelect = exact && opts.idJson ? selectFields(jsonMetadata, tree, [idField]) : null;
+    // (A file without the field: idJsonOf writes null.)
+    const ids = idSelect !== null && idSelect.columns.length > 0 ? idSelect : null;
+    const idConvs = ids !== null ? jsonConverters(tree, ids.columns) : [];
+    const idJson = (w: Record<string, unknown>): string => {
+      for (const [c, f] of idConvs) w[c] = f(w[c]);
+      return stringifyTyped(getField(w, idField) ?? null);
+    };
     const compressors = await decompressors();
-    const read = async (rowStart: number, rowEnd: number, cols: string[] | undefined): Promise<Record<string, unknown>[]> => {
+    const read = async (rowStart: number, rowEnd: number, cols: string[] | undefined, md = readMetadata, utf8 = !exact): Promise<Record<string, unknown>[]> => {
       let rows: Record<string, unknown>[] = [];
-      await parquetRead({ file, metadata: readMetadata, rowStart, rowEnd, columns: cols, rowFormat: 'object', compressors, parsers, utf8: !exact, onComplete: (r: Record<string, unknown>[]) => (rows = r) });
+      await parquetRead({ file, metadata: md, rowStart, rowEnd, columns: cols, rowFormat: 'object', compressors, parsers, utf8, onComplete: (r: Record<string, unknown>[]) => (rows = r) });
       return rows;
     };
     const groups = metadata.row_groups.length;
@@ -473,10 +500,12 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
       if (n === 0) continue;
       const where = `row group ${g + 1} of ${groups} (rows ${start + 1}–${end})`;
       let rows: Record<string, unknown>[] | null = null;
+      let idRows: Record<string, unknown>[] | null = null;
       let problem = '';
       invalid.clear();
       try {
         rows = await read(start, end, columns);
+        if (ids !== null) idRows = await read(start, end, ids.columns, ids.metadata, true);
         if (rows.length !== n) problem = `${where}: ${rows.length} rows read, the footer says ${n}`;
       } catch (e) {
         // Name the column: read them one at a time (only on this path).
@@ -513,7 +542,9 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
             continue;
           }
           for (const [c, f] of convs) v[c] = f(v[c]);
-          batch.push({ file: name, line, format: 'parquet', value: v, raw: null } satisfies RawRecord);
+          const rec: RawRecord = { file: name, line, format: 'parquet', value: v, raw: null };
+          if (idRows !== null) rec.idJson = idJson(idRows[i]!);
+          batch.push(rec);
         }
         yield batch;
       }
@@ -582,6 +613,8 @@ export class ParquetSink implements RowSink {
   readonly takesRows = true as const;
   private readonly dest: PartialFile;
   private table: ParquetTable | null = null;
+  /** The columns written: the inputs' less the HTML column. */
+  private columns: string[] = [];
   private out: ParquetWriter | null = null;
   private finalSchema: SchemaElement[] = [];
   private pending: CleanRow[] = [];
@@ -596,17 +629,19 @@ export class ParquetSink implements RowSink {
     private readonly compress: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>>,
     private readonly textField: string,
     private readonly annotate: string | null,
+    /** The HTML column, left out of the output (null: every column written). */
+    private readonly html: string | null,
   ) {
     this.dest = new PartialFile(file);
   }
 
-  static async open(file: string, codec: ParquetCodec, fields: { textField?: string; annotate?: string | null } = {}): Promise<ParquetSink> {
+  static async open(file: string, codec: ParquetCodec, fields: { textField?: string; annotate?: string | null; html?: string | null } = {}): Promise<ParquetSink> {
     const compress: Partial<Record<CompressionCodec, (b: Uint8Array) => Uint8Array>> = {};
     if (codec === 'snappy') compress.SNAPPY = (await import('hysnappy')).snappyCompressor();
     else if (codec === 'zstd') compress.ZSTD = await zstdCompressor(ZSTD_LEVEL);
     else if (codec === 'gzip') compress.GZIP = (b) => gzipSync(b);
     const c: CompressionCodec = codec === 'none' ? 'UNCOMPRESSED' : (codec.toUpperCase() as CompressionCodec);
-    return new ParquetSink(file, c, compress, fields.textField ?? 'text', fields.annotate ?? null);
+    return new ParquetSink(file, c, compress, fields.textField ?? 'text', fields.annotate ?? null, fields.html ?? null);
   }
 
   /** An input's schema, as the input is opened: the first one is the output's; the others must equal it. */
@@ -627,18 +662,30 @@ export class ParquetSink implements RowSink {
       throw new BoilerstripError('E_PARQUET', `column "${t.unwritable}" holds INT96 timestamps, which boilerstrip cannot write back to Parquet: write JSONL (-o out.jsonl) instead`, { file: t.file });
     }
     this.table = t;
+    this.columns = t.columns;
     let writeSchema = t.writeSchema;
     this.finalSchema = t.metadata.schema;
     let kv = t.metadata.key_value_metadata;
+    // The HTML column goes, as an HTML page's HTML member goes from its JSONL output line: the text column
+    // holds the page's text. (A column of another type holds no page: kept, as JSONL output keeps it.)
+    const tree = parquetSchema(t.metadata);
+    const k = tree.children.findIndex((c) => c.element.name === this.html);
+    if (k >= 0 && tree.children[k]!.children.length === 0 && tree.children[k]!.element.type === 'BYTE_ARRAY') {
+      const at = 1 + tree.children.slice(0, k).reduce((n, c) => n + c.count, 0);
+      const cut = (schema: SchemaElement[]): SchemaElement[] => [{ ...schema[0]!, num_children: (schema[0]!.num_children ?? 0) - 1 }, ...schema.slice(1, at), ...schema.slice(at + 1)];
+      writeSchema = cut(writeSchema);
+      this.finalSchema = cut(this.finalSchema);
+      this.columns = t.columns.filter((_, i) => i !== k);
+    }
     if (this.annotate !== null) {
       if (t.columns.includes(this.annotate)) throw new BoilerstripError('E_PARQUET', `--annotate: the input already has a column "${this.annotate}"`, { file: t.file });
-      const root = t.metadata.schema[0]!;
+      const root = writeSchema[0]!;
       const spans: SchemaElement = { name: this.annotate, type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' };
       writeSchema = [{ ...root, num_children: (root.num_children ?? 0) + 1 }, ...writeSchema.slice(1), spans];
-      this.finalSchema = [writeSchema[0]!, ...t.metadata.schema.slice(1), { ...spans, converted_type: 'JSON', logical_type: { type: 'JSON' } }];
-      // An Arrow schema stored by pyarrow would no longer match the columns.
-      kv = kv?.filter((x) => x.key !== 'ARROW:schema');
+      this.finalSchema = [writeSchema[0]!, ...this.finalSchema.slice(1), { ...spans, converted_type: 'JSON', logical_type: { type: 'JSON' } }];
     }
+    // An Arrow schema stored by pyarrow would no longer match the columns.
+    if (this.columns.length !== t.columns.length || this.annotate !== null) kv = kv?.filter((x) => x.key !== 'ARROW:schema');
     this.out = new ParquetWriter({
       writer: new FdWriter(this.dest),
       schema: writeSchema,
@@ -668,7 +715,7 @@ export class ParquetSink implements RowSink {
     this.pending = [];
     this.chars = 0;
     const tf = this.textField;
-    const columnData = this.table.columns.map((name) => {
+    const columnData = this.columns.map((name) => {
       let data: unknown[];
       if (name === tf) {
         data = rows.map((r) => {

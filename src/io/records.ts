@@ -22,6 +22,11 @@ export interface RawRecord {
    * white space between tokens left out (one line). Untouched fields are written back from it byte for byte.
    */
   raw: string | null;
+  /**
+   * A Parquet row read as stored (for a Parquet sink) with ReadOptions.idJson: its id's JSON text as the
+   * row's JSONL output line writes it (strip-context.ts idJsonOf).
+   */
+  idJson?: string;
 }
 
 /**
@@ -76,10 +81,15 @@ export interface ReadOptions {
   onInvalidUtf8?: (file: string, line: number) => void;
   /** Field an HTML file's or WARC response's page goes to (default 'html'). */
   htmlField?: string;
-  /** Field holding the URL of WARC records (default 'url'). Parquet: a dotted one is checked (see readParquet). */
+  /**
+   * Field holding the URL of WARC records (default 'url'). Parquet: given, it must name a column or struct
+   * field of each file, and a dotted one a path through structs (see readParquet).
+   */
   urlField?: string;
-  /** Parquet: a dotted site field is checked as a dotted URL field is (see readParquet). */
+  /** Parquet: a site field is checked as a URL field is (see readParquet). */
   siteField?: string;
+  /** Called with what a file lacks that the run would read, when the run goes on without it (Parquet: no URL column). */
+  onWarning?: (file: string, message: string) => void;
   /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
@@ -93,6 +103,8 @@ export interface ReadOptions {
    * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
    */
   parquetValues?: 'json' | 'exact';
+  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes. */
+  idJson?: boolean;
   /** Parquet: called with each file's schema when it is opened, before its rows. */
   onParquetTable?: (table: ParquetTable) => void;
 }

@@ -27,7 +27,7 @@ import { rejectLine, type Reject } from '../strip-context.js';
 
 /** Options that can cross to a thread (no functions or streams). */
 function portable(opts: RunOptions): RunOptions {
-  const { onProgress: _a, onInvalidUtf8: _b, stdin: _c, onBytes: _d, onNotDocument: _e, onParquetTable: _f, ...rest } = opts;
+  const { onProgress: _a, onInvalidUtf8: _b, stdin: _c, onBytes: _d, onNotDocument: _e, onParquetTable: _f, onWarning: _g, ...rest } = opts;
   return rest;
 }
 
