@@ -260,7 +260,7 @@ function badError(b: ChunkBad, file: string, line: number): BoilerstripError {
  * bytes, its crawl of mostly unique lines one a 103. A table sized from this holds a thread's share of
  * either without doubling more than once.
  */
-const JSONL_BYTES_PER_KEY = 128;
+export const JSONL_BYTES_PER_KEY = 128;
 
 /**
  * Pass 1 over sources, added into `model`: their JSONL chunks (feedChunks), or the chunks `feed` gives
