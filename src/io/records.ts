@@ -103,7 +103,7 @@ export interface ReadOptions {
    * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
    */
   parquetValues?: 'json' | 'exact';
-  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes. */
+  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes and the report's samples. */
   idJson?: boolean;
   /** Parquet: called with each file's schema when it is opened, before its rows. */
   onParquetTable?: (table: ParquetTable) => void;
