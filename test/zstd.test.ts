@@ -232,6 +232,31 @@ describe('bad zstd input', () => {
     expect(() => decode(block, 100)).toThrow(/^decompresses past the size announced: zstd error 70, destination too small$/);
   });
 
+  it('a streamed line longer than a chunk, under --max-doc-bytes, comes out whole (.gz, .zst; 1 and 2 threads)', () => {
+    // (Its pieces after the first chunk are held apart and joined once its newline comes: plan.ts streamChunks.)
+    const long = `{"id":"long","text":"${'Lorem ipsum dolor sit amet. '.repeat(60_000)}"}`;
+    const lines = fs.readFileSync(crawl, 'utf8').split('\n');
+    lines.splice(400, 0, long);
+    lines.splice(100, 0, long);
+    const data = Buffer.from(lines.join('\n'));
+    const plain = path.join(dir, 'long-lines.jsonl');
+    fs.writeFileSync(plain, data);
+    const want = run(['clean', plain, '--quiet']);
+    expect(want.status, want.stderr).toBe(0);
+    expect(want.stdout.split('"id":"long"').length).toBe(3);
+    const gz = path.join(dir, 'long-lines.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(data));
+    const zst = path.join(dir, 'long-lines.jsonl.zst');
+    fs.writeFileSync(zst, frames(data, 300_000));
+    for (const f of [gz, zst]) {
+      for (const t of ['1', '2']) {
+        const r = run(['clean', f, '--quiet', '--threads', t]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout === want.stdout, `${path.basename(f)} --threads ${t}`).toBe(true);
+      }
+    }
+  });
+
   it('a decompression bomb streams in bounded memory and meets --max-doc-bytes', () => {
     // 40 KB of identical frames that expand to 768 MB: one line with no newline, then a good record.
     const piece = frame(Buffer.alloc(4 << 20, 0x78));
