@@ -83,6 +83,15 @@ describe('zstd input', () => {
     expect((await inPieces(cli, 1)).toString()).toBe(CLI_TEXT + CLI_TEXT);
   });
 
+  it('a frame that ends as the 1 MB output buffer fills is whole, not truncated', async () => {
+    // (The decoder was called once more then, and waited for another frame's header: "zstd stream is truncated".)
+    for (const size of [1 << 20, 3 << 20, (1 << 20) + 1]) {
+      const data = Buffer.alloc(size, 0x61);
+      expect((await decompress(frame(data))).equals(data), `${size} bytes`).toBe(true);
+      expect((await decompress(Buffer.concat([frame(data), frame(data)]))).length, `two frames of ${size} bytes`).toBe(2 * size);
+    }
+  });
+
   it('.zst in gives the bytes plain gives: one and two threads, a name without extension, stdin, strip', () => {
     const data = fs.readFileSync(crawl);
     const zst = path.join(dir, 'crawl.jsonl.zst');
