@@ -275,12 +275,12 @@ describe('bad zstd input', () => {
     const env = { BOILERSTRIP_PEAK_RSS: '1' };
     const r = run(['clean', f, '--quiet'], { env });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:1: record is at least \\d+ bytes, over --max-doc-bytes 64000000 \\(not read to its end\\)`));
     // On threads clean would spool the .zst decompressed: past 20x its size it reads it compressed instead,
     const tmp = tmpdir('bs-zstd-spool-');
     const t = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp]);
     expect(t.status, t.stderr).toBe(2);
-    expect(t.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    expect(t.stderr).toMatch(new RegExp(`${esc(f)}:1: record is at least \\d+ bytes, over --max-doc-bytes 64000000 \\(not read to its end\\)`));
     expect(fs.readdirSync(tmp)).toEqual([]);
     // ...and its threads read past the line as the main thread does (it was a crash: a 768 MB string).
     const u = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp, '--on-error', 'skip']);
@@ -294,6 +294,42 @@ describe('bad zstd input', () => {
     // ~400 MB whether the line is 96 MB or 768 MB (the oversized-line path costs about that on a plain file too).
     expect(rss).toBeGreaterThan(0);
     expect(rss).toBeLessThan(512 * 1024 * 1024);
+  });
+
+  it('a one-line bomb stops a fail-mode run at --max-doc-bytes, read no further (.gz, .zst, stdin; 1 and 2 threads); skip reads past it', () => {
+    // Two records, then a line of 24 MB: the stream is cut after it, which a reader that went on would report.
+    const head = Buffer.from('{"text":"a"}\n{"text":"b"}\n{"text":"');
+    const line = Buffer.alloc(24 << 20, 0x78);
+    const tail = Buffer.from('"}\n{"text":"after"}\n');
+    const gz = gzipSync(Buffer.concat([head, line, tail]));
+    const zst = Buffer.concat([frame(head), ...Array<Buffer>(6).fill(frame(line.subarray(0, 4 << 20))), frame(tail)]);
+    const files = { gz: path.join(dir, 'cut-bomb.jsonl.gz'), zst: path.join(dir, 'cut-bomb.jsonl.zst') };
+    fs.writeFileSync(files.gz, gz.subarray(0, gz.length - 30));
+    fs.writeFileSync(files.zst, zst.subarray(0, zst.length - 20));
+    const whole = { gz: path.join(dir, 'bomb.jsonl.gz'), zst: path.join(dir, 'bomb2.jsonl.zst') };
+    fs.writeFileSync(whole.gz, gz);
+    fs.writeFileSync(whole.zst, zst);
+    const tmp = tmpdir('bs-zstd-spool-');
+    const stop = (name: string): RegExp => new RegExp(`^boilerstrip: ${esc(name)}:3: record is at least \\d+ bytes, over --max-doc-bytes 1000000 \\(not read to its end\\)\n$`);
+    for (const t of ['1', '2']) {
+      for (const kind of ['gz', 'zst'] as const) {
+        const r = run(['clean', files[kind], '--max-doc-bytes', '1MB', '--threads', t, '--tmp-dir', tmp]);
+        expect(r.status, `${kind} ${t}`).toBe(2);
+        expect(r.stderr, `${kind} ${t}`).toMatch(stop(files[kind]));
+        const rep = path.join(dir, 'bomb-skip.json');
+        const s = run(['clean', whole[kind], '--quiet', '--max-doc-bytes', '1MB', '--threads', t, '--tmp-dir', tmp, '--on-error', 'skip', '--report', rep]);
+        expect(s.status, s.stderr).toBe(0);
+        expect(s.stdout).toBe('{"text":"a"}\n{"text":"b"}\n{"text":"after"}\n');
+        expect(JSON.parse(fs.readFileSync(rep, 'utf8')).records).toMatchObject({ in: 4, out: 3, rejected: 1, rejectedBy: { E_DOC_TOO_LARGE: 1 } });
+      }
+      // Plain standard input, which learn streams, too (clean spools it to a file first; a plain file is cut by
+      // its planner, which reads the line to its end).
+      const p = run(['learn', '-', '-m', path.join(dir, 'bomb.model'), '--max-doc-bytes', '1MB', '--threads', t], { input: Buffer.concat([head, line, tail]) });
+      expect(p.status).toBe(2);
+      expect(p.stderr).toMatch(stop('-'));
+    }
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
 

@@ -90,7 +90,10 @@ export interface ReadOptions {
   siteField?: string;
   /** Called with what a file lacks that the run would read, when the run goes on without it (Parquet: no URL column). */
   onWarning?: (file: string, message: string) => void;
-  /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
+  /**
+   * Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. A
+   * streamed JSONL line over maxDocBytes: 'skip' reads past it, else reading stops there (plan.ts streamChunks).
+   */
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
   onNotDocument?: (file: string, type: string) => void;

@@ -32,6 +32,8 @@ export interface Chunk {
    * bytes dropped (`bytes` is a lone newline) and this many counted. The thread rejects it as a record.
    */
   oversize?: number;
+  /** In fail mode: the oversize line was not read to its end, `oversize` is what was read of it (streamChunks). */
+  cut?: boolean;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -152,6 +154,7 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
   const label = src.display ?? src.name;
   let searchFrom = 0;
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  const skip = opts.onError === 'skip';
   // Bytes of a line over max read past so far (-1: not in one).
   let skipped = -1;
   // A line longer than a chunk at buf's end (its bytes there; -1: none): the pieces that go on with it without
@@ -199,6 +202,12 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
           skipped = buf.length - (last + 1);
           buf = Buffer.alloc(0);
           searchFrom = 0;
+          // In fail mode the line stops the run: it is not read to its end for its size (a small .gz or .zst
+          // can expand to gigabytes of one line), nor is anything after it.
+          if (!skip) {
+            yield { index: index++, fileIndex, file: src.name, label, start, end: start + skipped, bytes: NEWLINE, oversize: skipped, cut: true };
+            return;
+          }
         } else longLine = buf.length - (last + 1);
         break;
       }
@@ -238,6 +247,8 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
       for await (const c of streamChunks(src, f, index, opts)) {
         index = c.index + 1;
         yield c;
+        // (A line cut in fail mode stops the run: no later source is read.)
+        if (c.cut) return;
       }
     }
   }
