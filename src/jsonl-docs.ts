@@ -236,15 +236,9 @@ export class JsonlInPlace {
     return (v.flags & F_VALUE_ESCAPE) !== 0 ? (JSON.parse(bytes.toString('utf16le', vs - 2, ve + 2)) as string) : bytes.toString('utf16le', vs, ve);
   }
 
-  /**
-   * The id and URL members of the document being handed on, as JSON.parse and getField would give them;
-   * null when the id may be elsewhere (a dotted name): the caller parses the line.
-   */
-  idAndUrl(): readonly [id: unknown, url: unknown] | null {
-    if (this.idFlags < 0) return this.id.elsewhere ? null : [undefined, this.urlValue];
-    const u = this.units;
-    const quoted = (this.idFlags & TYPE_MASK) === T_STRING ? 2 : 0;
-    return [JSON.parse(u.toString('utf16le', this.idFrom - quoted, this.idTo + quoted)) as unknown, this.urlValue];
+  /** The URL member of the document being handed on, as JSON.parse and getField would give it. */
+  docUrl(): string | undefined {
+    return this.urlValue;
   }
 
   /**

@@ -172,7 +172,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     },
     // A row sink writes the rows back with their types; JSONL output wants JSON-friendly values.
     parquetValues: rowSink ? 'exact' : 'json',
-    idJson: opts.attributes !== undefined,
+    idJson: opts.attributes !== undefined || opts.collectReport === true,
     onParquetTable: rowSink ? (t) => rowSink.begin(t) : undefined,
   };
   const threads = threadsFor(sources, opts);

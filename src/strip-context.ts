@@ -148,14 +148,22 @@ export class StripContext {
 
 /** A record's id and URL members as the reader found them (jsonl-docs.ts JsonlInPlace, read during its onDoc). */
 export interface RecordMeta {
-  /** The id and URL values, as JSON.parse and getField give them (null: parse the record to know). */
-  idAndUrl(): readonly [id: unknown, url: unknown] | null;
+  /** The URL value, as JSON.parse and getField give it (the reader takes a line in place only when it is a string or absent). */
+  docUrl(): string | undefined;
   /** The id member's JSON text as written in the line (compactJson), 'null' without one (null: find it in the line). */
   idJson(): string | null;
 }
 
-function idAndUrl(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): readonly [unknown, unknown] {
-  return meta?.idAndUrl() ?? [getField(r.value as Record<string, unknown>, fields.idField), getField(r.value as Record<string, unknown>, fields.urlField)];
+/**
+ * A record's id and URL for the report's samples. The id is the one its --attributes line writes
+ * (idJsonOf), a string id as the string: a 25-digit number, `1.10`, `1e400`, `-0`, an object, an array, a
+ * Parquet INT64 or DECIMAL show as written (String() of the parsed value rewrote the numbers and dropped
+ * the others); null for a record without one.
+ */
+function sampleIdAndUrl(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): readonly [string | null, unknown] {
+  const json = idJsonOf(r, fields, meta);
+  const id = json === 'null' ? null : json.charCodeAt(0) === 34 ? (JSON.parse(json) as string) : json;
+  return [id, meta !== undefined ? meta.docUrl() : getField(r.value as Record<string, unknown>, fields.urlField)];
 }
 
 /**
@@ -294,7 +302,7 @@ function processRecord(
         stats.removedUnit(k1, k2, () => ({ site, reason: 'structure', scope: 'site', df: pages, of: model.siteDocs(site), removals: 1, text: detached(`<${path.split('>').slice(-3).join('>')}> ${text.slice(0, 160)}`) }));
       });
     }
-    stats.samples = offerSample(stats.samples, site, t, res, () => idAndUrl(r, fields, meta));
+    stats.samples = offerSample(stats.samples, site, t, res, () => sampleIdAndUrl(r, fields, meta));
   }
   if (drop) return null;
   if (annotate !== null) newText = null; // annotate keeps the text

@@ -187,28 +187,44 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
     expect(JSON.parse(last)).toMatchObject({ i: 4799, score: 1199.75, tags: [4799, 4800], meta: { lang: 'ar', depth: 4 }, m: { '4799': 'v4799' }, j: { a: [1, 2] } });
   });
 
-  it('--attributes: an INT64 id column gives every digit (it was an internal error), a DECIMAL or TIMESTAMP one its value as the JSONL output writes it, whatever the output', async () => {
+  it('--attributes and the report\'s samples: an INT64 id column gives every digit (it was an internal error), a DECIMAL or TIMESTAMP one its value as the JSONL output writes it, whatever the output', async () => {
     const lines = run(['clean', inputs.snappy!, '--quiet']).stdout.trim().split('\n');
     expect(lines).toHaveLength(N);
+    const urls = lines.map((l) => (JSON.parse(l) as { url: string | null }).url);
     for (const col of ['big', 'dec', 'fetched']) {
       const attrDir = path.join(dir, `attrs-${col}`);
       const out = path.join(dir, `attrs-${col}.parquet`);
+      const rep = path.join(dir, `attrs-${col}.json`);
       // The id as the JSONL output's row carries it (that row's member, as written); for INT64 and DECIMAL,
       // the digits DuckDB reads.
       const want = lines.map((l) => new RegExp(`"${col}":(.*?),"`).exec(l)![1]);
       if (col !== 'fetched') expect(want).toEqual((await rows(inputs.snappy!, `${col}::VARCHAR AS v`)).map((w) => w.v));
       else expect(want[N - 1]).toBe('"2024-05-01T13:19:59.123456"');
+      // A sample shows that text, a string id as the string (String() of the value lost a bigint and a DECIMAL).
+      // (By URL: the ids of the rows with a sample's URL, which some copies share.)
+      const byUrl = new Map<string | null, string[]>();
+      urls.forEach((u, i) => byUrl.set(u, [...(byUrl.get(u) ?? []), want[i]!.startsWith('"') ? (JSON.parse(want[i]!) as string) : want[i]!]));
+      const samplesShow = (what: string): void => {
+        const samples = (JSON.parse(fs.readFileSync(rep, 'utf8')) as { samples: { id: string | null; url: string | null }[] }).samples.filter((d) => d.url !== null);
+        expect(samples.length).toBeGreaterThan(10);
+        for (const d of samples) expect(byUrl.get(d.url), `${what} ${d.url}`).toContain(d.id);
+      };
       // (With Parquet output, whose rows are read as stored, a DECIMAL id was its unscaled value and a
       // TIMESTAMP one its microseconds.)
       for (const args of [[], ['-o', out]]) {
         fs.rmSync(attrDir, { recursive: true, force: true });
-        const r = run(['clean', inputs.snappy!, '--id-field', col, '--attributes', attrDir, '--quiet', ...args]);
+        const r = run(['clean', inputs.snappy!, '--id-field', col, '--attributes', attrDir, '--report', rep, '--quiet', ...args]);
         expect(r.status, r.stderr).toBe(0);
         // (Named for the input with .jsonl for .parquet: its lines are JSON. It was crawl.snappy.parquet.)
         expect(fs.readdirSync(attrDir)).toEqual(['crawl.snappy.jsonl']);
         const ids = fs.readFileSync(path.join(attrDir, 'crawl.snappy.jsonl'), 'utf8').trim().split('\n').map((l) => /^\{"id":(.*?),"attributes":/.exec(l)![1]);
         expect(ids, `${col} ${args.join(' ')}`).toEqual(want);
+        samplesShow(`${col} ${args.join(' ')}`);
       }
+      // (The report without --attributes, with Parquet output: its ids were the stored values.)
+      const r = run(['clean', inputs.snappy!, '--id-field', col, '--report', rep, '--quiet', '-o', out]);
+      expect(r.status, r.stderr).toBe(0);
+      samplesShow(`${col} -o, no --attributes`);
     }
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportHtml } from '../src/report/html.js';
+import { esc, reportHtml } from '../src/report/html.js';
 import { finalSamples, keepSamples, mergeSamples, offerSample, sampleRanges, SAMPLE_CHARS, SAMPLE_DOCS, SAMPLE_PER_SITE, type SampleDoc } from '../src/report/samples.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
@@ -264,5 +264,67 @@ describe('boilerstrip report and --report-html', () => {
     );
     expect(errors).toEqual([]);
     expect(value).toEqual({ scripts: 0, images: 0, pwned: 'undefined', shown: 1, site: '<b>evil.example</b>' });
+  });
+});
+
+describe("the samples' ids: as written in the input, as --attributes writes them", () => {
+  /** Ids as written in a record (white space around and inside them; undefined: no id member) and as a sample shows them. */
+  const IDS: [written: string | undefined, shown: string | null][] = [
+    ['1234567890123456789012345', '1234567890123456789012345'],
+    ['1.10', '1.10'],
+    ['1e400', '1e400'],
+    ['-0', '-0'],
+    [' 9007199254740993 ', '9007199254740993'],
+    ['{"b": 1.0, "a" : [1, "x y", -0.0]}', '{"b":1.0,"a":[1,"x y",-0.0]}'],
+    ['[ 1E+2 ,\t"<q>" ]', '[1E+2,"<q>"]'],
+    ['true', 'true'],
+    ['"a\\u00e9\\/b"', 'a\u00e9/b'],
+    ['null', null],
+    [undefined, null],
+  ];
+  // SAMPLE_DOCS records, so every one is in the sample; a first line of its own names each, to find it
+  // there. No URLs: the page titles a sample by its id then.
+  const docs = [...simulate(seedPool(path.join(ROOT, 'seeds')), { seed: 5, docs: SAMPLE_DOCS })].map((d, i) => `Record ${i} of the sample test.\n${d.text}`);
+  const idOf = (i: number): [string | undefined, string | null] => IDS[i] ?? [JSON.stringify(`doc-${i}`), `doc-${i}`];
+  const shown = docs.map((_, i) => idOf(i)[1]);
+
+  /** The sample's ids by record (the number its first line gives). */
+  function sampleIds(rep: string): (string | null)[] {
+    const samples = (JSON.parse(fs.readFileSync(rep, 'utf8')) as RunReport).samples;
+    expect(samples).toHaveLength(SAMPLE_DOCS);
+    const ids: (string | null)[] = [];
+    for (const d of samples) ids[Number(/^Record (\d+) /.exec(d.parts[0]![1])![1])] = d.id;
+    return ids;
+  }
+
+  it('JSONL read in place or parsed, a pretty-printed JSON array, at 1 and 2 threads; the page shows them', () => {
+    const jsonl = path.join(dir, 'ids.jsonl');
+    fs.writeFileSync(jsonl, docs.map((t, i) => `{${idOf(i)[0] !== undefined ? `"id": ${idOf(i)[0]} ,` : ''}"text":${JSON.stringify(t)}}\n`).join(''));
+    const array = path.join(dir, 'ids.json');
+    const elements = docs.map((t, i) => `  {\n${idOf(i)[0] !== undefined ? `    "id" : ${idOf(i)[0]},\n` : ''}    "text": ${JSON.stringify(t)}\n  }`);
+    fs.writeFileSync(array, `[\n${elements.join(',\n')}\n]\n`);
+    for (const [input, parseAll] of [[jsonl, '0'], [jsonl, '1'], [array, '0']] as const) {
+      for (const threads of ['1', '2']) {
+        const what = `${path.basename(input)}, parse all ${parseAll}, ${threads} threads`;
+        const rep = path.join(dir, 'ids-run.json');
+        const attrDir = path.join(dir, 'ids-attrs');
+        fs.rmSync(attrDir, { recursive: true, force: true });
+        const env = { BOILERSTRIP_CHUNK_BYTES: '8192', ...(parseAll === '1' ? { BOILERSTRIP_PARSE_ALL: '1' } : {}) };
+        const r = run(['clean', input, '-o', path.join(dir, 'ids-out.jsonl'), '--threads', threads, '--report', rep, '--attributes', attrDir, '--quiet'], { env });
+        expect(r.status, r.stderr).toBe(0);
+        expect(sampleIds(rep), what).toEqual(shown);
+        // The id --attributes writes: a sample's string id is that JSON string, any other id that text.
+        const attrIds = fs
+          .readFileSync(path.join(attrDir, path.basename(input)), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => /^\{"id":(.*),"attributes":/.exec(l)![1]!);
+        expect(attrIds.map((a) => (a === 'null' ? null : a.startsWith('"') ? (JSON.parse(a) as string) : a)), what).toEqual(shown);
+      }
+    }
+    const page = path.join(dir, 'ids.html');
+    expect(run(['report', path.join(dir, 'ids-run.json'), '-o', page]).status).toBe(0);
+    const html = fs.readFileSync(page, 'utf8');
+    for (const id of shown) if (id !== null) expect(html).toContain(`<span class="sample-id" dir="auto">${esc(id)}</span>`);
   });
 });

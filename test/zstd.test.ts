@@ -83,6 +83,15 @@ describe('zstd input', () => {
     expect((await inPieces(cli, 1)).toString()).toBe(CLI_TEXT + CLI_TEXT);
   });
 
+  it('a frame that ends as the 1 MB output buffer fills is whole, not truncated', async () => {
+    // (The decoder was called once more then, and waited for another frame's header: "zstd stream is truncated".)
+    for (const size of [1 << 20, 3 << 20, (1 << 20) + 1]) {
+      const data = Buffer.alloc(size, 0x61);
+      expect((await decompress(frame(data))).equals(data), `${size} bytes`).toBe(true);
+      expect((await decompress(Buffer.concat([frame(data), frame(data)]))).length, `two frames of ${size} bytes`).toBe(2 * size);
+    }
+  });
+
   it('.zst in gives the bytes plain gives: one and two threads, a name without extension, stdin, strip', () => {
     const data = fs.readFileSync(crawl);
     const zst = path.join(dir, 'crawl.jsonl.zst');
@@ -232,6 +241,31 @@ describe('bad zstd input', () => {
     expect(() => decode(block, 100)).toThrow(/^decompresses past the size announced: zstd error 70, destination too small$/);
   });
 
+  it('a streamed line longer than a chunk, under --max-doc-bytes, comes out whole (.gz, .zst; 1 and 2 threads)', () => {
+    // (Its pieces after the first chunk are held apart and joined once its newline comes: plan.ts streamChunks.)
+    const long = `{"id":"long","text":"${'Lorem ipsum dolor sit amet. '.repeat(60_000)}"}`;
+    const lines = fs.readFileSync(crawl, 'utf8').split('\n');
+    lines.splice(400, 0, long);
+    lines.splice(100, 0, long);
+    const data = Buffer.from(lines.join('\n'));
+    const plain = path.join(dir, 'long-lines.jsonl');
+    fs.writeFileSync(plain, data);
+    const want = run(['clean', plain, '--quiet']);
+    expect(want.status, want.stderr).toBe(0);
+    expect(want.stdout.split('"id":"long"').length).toBe(3);
+    const gz = path.join(dir, 'long-lines.jsonl.gz');
+    fs.writeFileSync(gz, gzipSync(data));
+    const zst = path.join(dir, 'long-lines.jsonl.zst');
+    fs.writeFileSync(zst, frames(data, 300_000));
+    for (const f of [gz, zst]) {
+      for (const t of ['1', '2']) {
+        const r = run(['clean', f, '--quiet', '--threads', t]);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout === want.stdout, `${path.basename(f)} --threads ${t}`).toBe(true);
+      }
+    }
+  });
+
   it('a decompression bomb streams in bounded memory and meets --max-doc-bytes', () => {
     // 40 KB of identical frames that expand to 768 MB: one line with no newline, then a good record.
     const piece = frame(Buffer.alloc(4 << 20, 0x78));
@@ -241,12 +275,12 @@ describe('bad zstd input', () => {
     const env = { BOILERSTRIP_PEAK_RSS: '1' };
     const r = run(['clean', f, '--quiet'], { env });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    expect(r.stderr).toMatch(new RegExp(`${esc(f)}:1: record is at least \\d+ bytes, over --max-doc-bytes 64000000 \\(not read to its end\\)`));
     // On threads clean would spool the .zst decompressed: past 20x its size it reads it compressed instead,
     const tmp = tmpdir('bs-zstd-spool-');
     const t = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp]);
     expect(t.status, t.stderr).toBe(2);
-    expect(t.stderr).toMatch(new RegExp(`${esc(f)}:1: record is \\d+ bytes, over --max-doc-bytes 64000000`));
+    expect(t.stderr).toMatch(new RegExp(`${esc(f)}:1: record is at least \\d+ bytes, over --max-doc-bytes 64000000 \\(not read to its end\\)`));
     expect(fs.readdirSync(tmp)).toEqual([]);
     // ...and its threads read past the line as the main thread does (it was a crash: a 768 MB string).
     const u = run(['clean', f, '--quiet', '--threads', '2', '--tmp-dir', tmp, '--on-error', 'skip']);
@@ -260,6 +294,42 @@ describe('bad zstd input', () => {
     // ~400 MB whether the line is 96 MB or 768 MB (the oversized-line path costs about that on a plain file too).
     expect(rss).toBeGreaterThan(0);
     expect(rss).toBeLessThan(512 * 1024 * 1024);
+  });
+
+  it('a one-line bomb stops a fail-mode run at --max-doc-bytes, read no further (.gz, .zst, stdin; 1 and 2 threads); skip reads past it', () => {
+    // Two records, then a line of 24 MB: the stream is cut after it, which a reader that went on would report.
+    const head = Buffer.from('{"text":"a"}\n{"text":"b"}\n{"text":"');
+    const line = Buffer.alloc(24 << 20, 0x78);
+    const tail = Buffer.from('"}\n{"text":"after"}\n');
+    const gz = gzipSync(Buffer.concat([head, line, tail]));
+    const zst = Buffer.concat([frame(head), ...Array<Buffer>(6).fill(frame(line.subarray(0, 4 << 20))), frame(tail)]);
+    const files = { gz: path.join(dir, 'cut-bomb.jsonl.gz'), zst: path.join(dir, 'cut-bomb.jsonl.zst') };
+    fs.writeFileSync(files.gz, gz.subarray(0, gz.length - 30));
+    fs.writeFileSync(files.zst, zst.subarray(0, zst.length - 20));
+    const whole = { gz: path.join(dir, 'bomb.jsonl.gz'), zst: path.join(dir, 'bomb2.jsonl.zst') };
+    fs.writeFileSync(whole.gz, gz);
+    fs.writeFileSync(whole.zst, zst);
+    const tmp = tmpdir('bs-zstd-spool-');
+    const stop = (name: string): RegExp => new RegExp(`^boilerstrip: ${esc(name)}:3: record is at least \\d+ bytes, over --max-doc-bytes 1000000 \\(not read to its end\\)\n$`);
+    for (const t of ['1', '2']) {
+      for (const kind of ['gz', 'zst'] as const) {
+        const r = run(['clean', files[kind], '--max-doc-bytes', '1MB', '--threads', t, '--tmp-dir', tmp]);
+        expect(r.status, `${kind} ${t}`).toBe(2);
+        expect(r.stderr, `${kind} ${t}`).toMatch(stop(files[kind]));
+        const rep = path.join(dir, 'bomb-skip.json');
+        const s = run(['clean', whole[kind], '--quiet', '--max-doc-bytes', '1MB', '--threads', t, '--tmp-dir', tmp, '--on-error', 'skip', '--report', rep]);
+        expect(s.status, s.stderr).toBe(0);
+        expect(s.stdout).toBe('{"text":"a"}\n{"text":"b"}\n{"text":"after"}\n');
+        expect(JSON.parse(fs.readFileSync(rep, 'utf8')).records).toMatchObject({ in: 4, out: 3, rejected: 1, rejectedBy: { E_DOC_TOO_LARGE: 1 } });
+      }
+      // Plain standard input, which learn streams, too (clean spools it to a file first; a plain file is cut by
+      // its planner, which reads the line to its end).
+      const p = run(['learn', '-', '-m', path.join(dir, 'bomb.model'), '--max-doc-bytes', '1MB', '--threads', t], { input: Buffer.concat([head, line, tail]) });
+      expect(p.status).toBe(2);
+      expect(p.stderr).toMatch(stop('-'));
+    }
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
 

@@ -13,8 +13,8 @@ import { LazyRecord, type BadRecord, type ReadItem, type ReadOptions } from './r
 /**
  * Nesting deeper than this in a JSON array element is refused. (Set when an element was written back with
  * JSON.stringify, which overflows the stack near 4,000 levels; it is written back from its own text now, and
- * so is its --attributes id (strip-context.ts idJsonOf), and the report's samples take only a string or
- * number id: nothing known still needs the limit, which stays until that is tested.)
+ * so is its --attributes id (strip-context.ts idJsonOf), which the report's samples show too: nothing
+ * known still needs the limit, which stays until that is tested.)
  */
 export const JSON_ELEMENT_MAX_DEPTH = 1000;
 

@@ -90,7 +90,10 @@ export interface ReadOptions {
   siteField?: string;
   /** Called with what a file lacks that the run would read, when the run goes on without it (Parquet: no URL column). */
   onWarning?: (file: string, message: string) => void;
-  /** Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. */
+  /**
+   * Bad WARC records (a lying length, a bomb, …): 'skip' drops them as rejected records and reads on. A
+   * streamed JSONL line over maxDocBytes: 'skip' reads past it, else reading stops there (plan.ts streamChunks).
+   */
   onError?: 'fail' | 'skip';
   /** Called for each WARC record that is no document (request, metadata, a non-HTML response, …). */
   onNotDocument?: (file: string, type: string) => void;
@@ -103,7 +106,7 @@ export interface ReadOptions {
    * numbers, JSON parsed); 'exact' gives rows a Parquet sink writes back with the same types and values.
    */
   parquetValues?: 'json' | 'exact';
-  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes. */
+  /** Parquet 'exact': also give each row its id as JSONL output writes it (RawRecord.idJson), for --attributes and the report's samples. */
   idJson?: boolean;
   /** Parquet: called with each file's schema when it is opened, before its rows. */
   onParquetTable?: (table: ParquetTable) => void;

@@ -147,8 +147,10 @@ export async function* zstdDecompress(input: AsyncIterable<Uint8Array> | Iterabl
           const made = dv.getUint32(ob + 8, true);
           // Copied out: the wasm heap is reused by the next call.
           if (made > 0) yield Buffer.from(new Uint8Array(x.memory.buffer, outPtr, made));
-          // Done with this input once it is consumed and the output did not fill (nothing left inside).
-          if (dv.getUint32(io + 8, true) >= n && made < OUT_BYTES) break;
+          // Done with this input once it is consumed and the output did not fill (nothing left inside), or a
+          // frame ended as it filled (0: decoded and flushed). Called again then, the context waits for the
+          // next frame's header, and a stream ending there read as cut short (one of exactly 1 MB, a 10 GiB bomb).
+          if (dv.getUint32(io + 8, true) >= n && (made < OUT_BYTES || hint === 0)) break;
         }
       }
     }

@@ -92,7 +92,7 @@ function eachChunkItem(c: Chunk, fds: Fds, opts: RunOptions, sink: ItemSink, inP
   }
   const bytes = readChunk(c, c.bytes ? -1 : fdOf(fds, c.file));
   const lines = countLines(bytes);
-  if (c.oversize !== undefined) sink({ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}`, raw: null });
+  if (c.oversize !== undefined) sink({ file: c.label, line: 1, code: 'E_DOC_TOO_LARGE', message: `record is ${c.cut ? 'at least ' : ''}${c.oversize} bytes, over --max-doc-bytes ${opts.maxDocBytes}${c.cut ? ' (not read to its end)' : ''}`, raw: null });
   else eachJsonlBytes(bytes, c.label, 1, opts, sink, inPlace);
   return lines;
 }

@@ -32,6 +32,8 @@ export interface Chunk {
    * bytes dropped (`bytes` is a lone newline) and this many counted. The thread rejects it as a record.
    */
   oversize?: number;
+  /** In fail mode: the oversize line was not read to its end, `oversize` is what was read of it (streamChunks). */
+  cut?: boolean;
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -152,9 +154,21 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
   const label = src.display ?? src.name;
   let searchFrom = 0;
   const max = opts.maxDocBytes ?? Number.POSITIVE_INFINITY;
+  const skip = opts.onError === 'skip';
   // Bytes of a line over max read past so far (-1: not in one).
   let skipped = -1;
+  // A line longer than a chunk at buf's end (its bytes there; -1: none): the pieces that go on with it without
+  // a newline are held apart, joined to buf once a newline comes or it passes max. (Joined piece by piece,
+  // the line was copied again with each: 30 s to reach a 64 MB --max-doc-bytes in a .gz of one line.)
+  let longLine = -1;
+  const more: Buffer[] = [];
+  let moreBytes = 0;
   for await (const b of src.format === 'warc' ? warcAsJsonl(src, opts) : sourceBytes(src, opts)) {
+    if (longLine >= 0 && b.indexOf(10) < 0 && longLine + moreBytes + b.length <= max) {
+      more.push(b);
+      moreBytes += b.length;
+      continue;
+    }
     if (skipped >= 0) {
       const nl = b.indexOf(10);
       if (nl < 0) {
@@ -167,7 +181,12 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
       skipped = -1;
       buf = b.subarray(nl + 1);
       searchFrom = 0;
-    } else buf = buf.length === 0 ? b : Buffer.concat([buf, b]);
+    } else {
+      buf = buf.length === 0 ? b : Buffer.concat([buf, ...more, b]);
+      more.length = 0;
+      moreBytes = 0;
+      longLine = -1;
+    }
     while (buf.length > chunkBytes) {
       const nl = buf.indexOf(10, Math.max(chunkBytes, searchFrom));
       if (nl < 0) {
@@ -183,7 +202,13 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
           skipped = buf.length - (last + 1);
           buf = Buffer.alloc(0);
           searchFrom = 0;
-        }
+          // In fail mode the line stops the run: it is not read to its end for its size (a small .gz or .zst
+          // can expand to gigabytes of one line), nor is anything after it.
+          if (!skip) {
+            yield { index: index++, fileIndex, file: src.name, label, start, end: start + skipped, bytes: NEWLINE, oversize: skipped, cut: true };
+            return;
+          }
+        } else longLine = buf.length - (last + 1);
         break;
       }
       const bytes = buf.subarray(0, nl + 1);
@@ -197,6 +222,7 @@ async function* streamChunks(src: InputSource, fileIndex: number, firstIndex: nu
     yield { index: index++, fileIndex, file: src.name, label, start, end: start + skipped, bytes: NEWLINE, oversize: skipped };
     return;
   }
+  if (more.length > 0) buf = Buffer.concat([buf, ...more]);
   if (buf.length > 0) yield { index: index++, fileIndex, file: src.name, label, start, end: start + buf.length, bytes: buf };
 }
 
@@ -221,6 +247,8 @@ export async function* feedChunks(sources: InputSource[], opts: ReadOptions = {}
       for await (const c of streamChunks(src, f, index, opts)) {
         index = c.index + 1;
         yield c;
+        // (A line cut in fail mode stops the run: no later source is read.)
+        if (c.cut) return;
       }
     }
   }

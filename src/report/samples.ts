@@ -19,6 +19,7 @@ export const SAMPLE_CHARS = 4000;
 /** A sampled document: pieces of its original text (the whole of it when short) and what was removed there. */
 export interface SampleDoc {
   site: string;
+  /** The id as written in the input: a string id the string, any other its JSON text (null: none). */
   id: string | null;
   url: string | null;
   /** Length of the whole original text (UTF-16 code units). */
@@ -160,10 +161,11 @@ function couldKeep(cands: SampleDoc[], key: number, site: string): boolean {
 }
 
 /**
- * Offer a cleaned document; returns the new candidate list. `meta` gives its id and URL (called only for a
- * document that may be kept: a record read in place parses its value then).
+ * Offer a cleaned document; returns the new candidate list. `meta` gives its id as the report shows it
+ * (strip-context.ts sampleIdAndUrl) and its URL (called only for a document that may be kept: the id's
+ * text is found then).
  */
-export function offerSample(cands: SampleDoc[], site: string, text: string, res: StripResult, meta: () => readonly [id: unknown, url: unknown]): SampleDoc[] {
+export function offerSample(cands: SampleDoc[], site: string, text: string, res: StripResult, meta: () => readonly [id: string | null, url: unknown]): SampleDoc[] {
   const key = sampleKey(site, text, res.spans.length > 0);
   if (!couldKeep(cands, key, site)) return cands;
   const [id, url] = meta();
@@ -179,7 +181,7 @@ export function offerSample(cands: SampleDoc[], site: string, text: string, res:
   }
   const doc: SampleDoc = {
     site,
-    id: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
+    id,
     url: typeof url === 'string' ? url : null,
     chars: text.length,
     removedChars: removed,
