@@ -23,32 +23,23 @@ const MAX_UNITS = 100_000;
  * units without the boxed 53-bit numbers a Map of them needs per lookup.
  */
 export class LaneIndex {
-  /** Open addressing, 4 int32 a slot: k1, k2, the index (-1: empty), unused; one cache line a probe. */
-  private slots = LaneIndex.empty(256);
-  private mask = 255;
+  private slots = new Int32Array(1024).fill(-1);
   k1 = new Int32Array(256);
   k2 = new Int32Array(256);
   size = 0;
 
-  private static empty(cap: number): Int32Array {
-    const t = new Int32Array(4 * cap);
-    for (let i = 2; i < t.length; i += 4) t[i] = -1;
-    return t;
-  }
-
   /** The index of (a, b), -1 when absent. */
   find(a: number, b: number): number {
-    const t = this.slots;
-    const mask = this.mask;
+    const mask = this.slots.length - 1;
     for (let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
-      const e = t[4 * i + 2]!;
-      if (e < 0 || (t[4 * i] === a && t[4 * i + 1] === b)) return e;
+      const e = this.slots[i]!;
+      if (e < 0 || (this.k1[e] === a && this.k2[e] === b)) return e;
     }
   }
 
   /** Add (a, b), which must be absent: its index. */
   add(a: number, b: number): number {
-    if (2 * (this.size + 1) > this.mask + 1) this.grow();
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
     const e = this.size++;
     if (e >= this.k1.length) {
       const k1 = new Int32Array(2 * this.k1.length);
@@ -65,25 +56,19 @@ export class LaneIndex {
   }
 
   clear(): void {
-    if (this.size > 0) this.slots = LaneIndex.empty(this.mask + 1);
+    if (this.size > 0) this.slots.fill(-1);
     this.size = 0;
   }
 
   private place(e: number): void {
-    const t = this.slots;
-    const a = this.k1[e]!;
-    const b = this.k2[e]!;
-    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
-    while (t[4 * i + 2]! >= 0) i = (i + 1) & this.mask;
-    t[4 * i] = a;
-    t[4 * i + 1] = b;
-    t[4 * i + 2] = e;
+    const mask = this.slots.length - 1;
+    let i = (this.k1[e]! ^ Math.imul(this.k2[e]!, 0x9e3779b1)) & mask;
+    while (this.slots[i]! >= 0) i = (i + 1) & mask;
+    this.slots[i] = e;
   }
 
   private grow(): void {
-    const cap = 2 * (this.mask + 1);
-    this.slots = LaneIndex.empty(cap);
-    this.mask = cap - 1;
+    this.slots = new Int32Array(2 * this.slots.length).fill(-1);
     for (let e = 0; e < this.size; e++) this.place(e);
   }
 }
