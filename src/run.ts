@@ -176,7 +176,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     onParquetTable: rowSink ? (t) => rowSink.begin(t) : undefined,
   };
   const threads = threadsFor(sources, opts);
-  const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes, new Set(sources.filter((s) => s.format === 'parquet').map((s) => s.display ?? s.name))) : null;
+  const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes, new Set(sources.filter((s) => s.format !== 'jsonl' && s.format !== 'json').map((s) => s.display ?? s.name))) : null;
   const emit = async (bytes: Buffer | null, rej: string[], attrs?: [string, string][], rows?: CleanRow[]): Promise<void> => {
     if (rows && rows.length > 0) await rowSink!.writeRows(rows);
     if (bytes) {
