@@ -110,14 +110,19 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
       FROM crawl ORDER BY i) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE ${GROUP})`);
     expect((await q(`DESCRIBE SELECT url, site, raw FROM '${f}'`)).map((c) => c.column_type)).toEqual(['BLOB', 'BLOB', 'BLOB']);
     const out = path.join(dir, 'binary-out.parquet');
+    const [jRep, pRep] = [path.join(dir, 'binary-j.json'), path.join(dir, 'binary-p.json')];
+    const samples = (rep: string): { url: string | null }[] => (JSON.parse(fs.readFileSync(rep, 'utf8')) as { samples: { url: string | null }[] }).samples;
     for (const args of [[], ['--site-field', 'site'], ['--html-field', 'raw', '--keep-html']]) {
-      const j = run(['clean', f, ...args, '--quiet']);
+      const j = run(['clean', f, ...args, '--report', jRep, '--quiet']);
       expect(j.status, j.stderr).toBe(0);
       const want = j.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
       if (args.length === 0) expect(want).toEqual(jsonlTexts);
-      const p = run(['clean', f, ...args, '-o', out, '--quiet']);
+      const p = run(['clean', f, ...args, '-o', out, '--report', pRep, '--quiet']);
       expect(p.status, p.stderr).toBe(0);
       expect((await rows(out, 'text')).map((x) => x.text), args.join(' ')).toEqual(want);
+      // The report's samples too: their URLs the JSONL route's text (with Parquet output they were null).
+      expect(samples(jRep).filter((d) => d.url !== null).length).toBeGreaterThan(10);
+      expect(samples(pRep), args.join(' ')).toEqual(samples(jRep));
       expect(await diffOthers(f, out)).toBe(0);
       expect(await diffOthers(out, f)).toBe(0);
     }
