@@ -175,9 +175,10 @@ export function siteOfRecord(value: Record<string, unknown>, f: ResolvedFields):
  * A field's value, bytes read as UTF-8 text (invalid bytes as U+FFFD). Bytes are a Parquet BYTE_ARRAY
  * column without a UTF8 annotation as read for a Parquet sink, which keeps them as stored to write them
  * back (io/parquet.ts 'exact'); read for JSONL output, and in pass 1, the same column is decoded as UTF-8:
- * reading the URL, site and HTML fields so here gives the same sites and pages whichever the output.
+ * reading the URL, site and HTML fields so here gives the same sites and pages whichever the output (and
+ * the report's samples the same URLs: strip-context.ts sampleIdAndUrl).
  */
-function bytesAsText(v: unknown): unknown {
+export function bytesAsText(v: unknown): unknown {
   return v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : v;
 }
 

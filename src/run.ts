@@ -88,8 +88,9 @@ export async function learnSources(sources: InputSource[], opts: RunOptions = {}
       const gi = g++;
       // Formats that cannot be cut by offset are read here, and their records go to one worker in chunks.
       // (Parquet: pass 1 reads only the text and the site's columns; of a struct, only the field a dotted name follows.)
+      // (idField as given, as in stripSources.)
       const onlyFields = [fields.textField, fields.htmlField, fields.urlField, ...(fields.siteField !== undefined ? [fields.siteField] : [])];
-      const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, idField: fields.idField, onlyFields });
+      const feed = group.jsonl ? undefined : recordChunks(group.sources, { ...p.opts, textField: fields.textField, onlyFields });
       const side = cache ? { dir: cache.dir, blocks: cache.chunkBlocks(gi), fail: (why: string) => cache.fail(why) } : undefined;
       // (The last group's are the last counts a final model takes: see learnChunks.)
       const spill = spillDir !== undefined ? { dir: spillDir, from: spillFrom, lastCounts: final && gi === groups.length - 1 } : undefined;
@@ -160,10 +161,10 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
   const t0 = performance.now();
   const p = progressTicker(opts, 2, sources);
   stats.model = model;
+  // (idField as given, not resolved: a Parquet file refuses one named that names no column, see readParquet.)
   const readOpts: ReadOptions = {
     ...p.opts,
     textField: ctx.fields.textField,
-    idField: ctx.fields.idField,
     onInvalidUtf8: () => {
       stats.invalidUtf8Lines++;
     },
@@ -176,7 +177,7 @@ export async function stripSources(model: Model, sources: InputSource[], sink: S
     onParquetTable: rowSink ? (t) => rowSink.begin(t) : undefined,
   };
   const threads = threadsFor(sources, opts);
-  const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes, new Set(sources.filter((s) => s.format === 'parquet').map((s) => s.display ?? s.name))) : null;
+  const attributes = opts.attributes !== undefined ? new AttributesWriter(opts.attributes, new Set(sources.filter((s) => s.format !== 'jsonl' && s.format !== 'json').map((s) => s.display ?? s.name))) : null;
   const emit = async (bytes: Buffer | null, rej: string[], attrs?: [string, string][], rows?: CleanRow[]): Promise<void> => {
     if (rows && rows.length > 0) await rowSink!.writeRows(rows);
     if (bytes) {

@@ -6,7 +6,7 @@ import { DocCleaner, docOf, isDoc, pageDocOf, type Doc, type NoDoc } from './doc
 import { cachedPages, readPage } from './html/page-cache.js';
 import { htmlDoc, PARSE } from './html/page.js';
 import { attributesLine } from './io/attributes.js';
-import { fieldJson, getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
+import { bytesAsText, fieldJson, getField, htmlRecordWithText, resolveFields, setField, spliceHtmlRecord, spliceRecord, stringifyTyped, type ResolvedFields } from './record.js';
 import type { OnEmpty, RunOptions } from './run-options.js';
 import { corpusUnitLanes, type RunStats } from './stats.js';
 import { RemovedUnits, Stripper, type Span } from './strip.js';
@@ -163,7 +163,8 @@ export interface RecordMeta {
 function sampleIdAndUrl(r: RawRecord, fields: ResolvedFields, meta: RecordMeta | undefined): readonly [string | null, unknown] {
   const json = idJsonOf(r, fields, meta);
   const id = json === 'null' ? null : json.charCodeAt(0) === 34 ? (JSON.parse(json) as string) : json;
-  return [id, meta !== undefined ? meta.docUrl() : getField(r.value as Record<string, unknown>, fields.urlField)];
+  // (A binary URL read for a Parquet sink is bytes: as text, as siteOfRecord reads it; it showed as null.)
+  return [id, meta !== undefined ? meta.docUrl() : bytesAsText(getField(r.value as Record<string, unknown>, fields.urlField))];
 }
 
 /**

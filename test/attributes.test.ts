@@ -7,6 +7,7 @@ import { attributesPath, codePointSpans } from '../src/io/attributes.js';
 import { seedPool } from '../src/sim/articles.js';
 import { simRecord, simulate } from '../src/sim/generate.js';
 import { ROOT, run, tmpdir } from './helpers/cli.js';
+import { response } from './helpers/warc.js';
 
 const dir = tmpdir('bs-attr-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +35,34 @@ describe('Dolma attributes', () => {
     expect(attributesPath('/out', '/data/documents/part-1/x.parquet', true)).toBe(path.join('/out', 'part-1/x.jsonl'));
     expect(attributesPath('/out', 'X.PARQUET', true)).toBe(path.join('/out', 'X.jsonl'));
     expect(attributesPath('/out', 'crawl-data', true)).toBe(path.join('/out', 'crawl-data.jsonl'));
+    // So are a WARC's, an HTML or text file's: their extension too, a compression suffix kept.
+    expect(attributesPath('/out', '/data/documents/part-1/x.warc.gz', true)).toBe(path.join('/out', 'part-1/x.jsonl.gz'));
+    expect(attributesPath('/out', 'page.HTM', true)).toBe(path.join('/out', 'page.jsonl'));
+  });
+
+  it('an HTML, text or WARC input\'s attribute file is named .jsonl, and holds JSON lines (it was named as the input)', () => {
+    const d = path.join(dir, 'other-inputs');
+    fs.mkdirSync(d);
+    const page = '<html><body><nav>Home About</nav><p>A page of its own words.</p></body></html>';
+    fs.writeFileSync(path.join(d, 'page.html'), page);
+    fs.writeFileSync(path.join(d, 'notes.txt'), 'Some notes\nof a text file.\n');
+    fs.writeFileSync(path.join(d, 'x.warc.gz'), gzipSync(response('https://w.example/a', page)));
+    const attrDir = path.join(dir, 'attributes-other');
+    const r = run(['clean', ...['page.html', 'notes.txt', 'x.warc.gz'].map((f) => path.join(d, f)), '--attributes', attrDir, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readdirSync(attrDir).sort()).toEqual(['notes.jsonl', 'page.jsonl', 'x.jsonl.gz']);
+    expect(JSON.parse(gunzipSync(fs.readFileSync(path.join(attrDir, 'x.jsonl.gz'))).toString('utf8'))).toMatchObject({ attributes: { boilerstrip__chrome: [] } });
+    expect((JSON.parse(fs.readFileSync(path.join(attrDir, 'page.jsonl'), 'utf8')) as { id: string }).id).toBe(path.join(d, 'page.html'));
+    // Standard input stays stdin.jsonl whatever it holds (not stdin.jsonl.jsonl).
+    const attrStdin = path.join(dir, 'attributes-stdin');
+    const s = run(['clean', '-', '--attributes', attrStdin, '--quiet'], { input: page });
+    expect(s.status, s.stderr).toBe(0);
+    expect(fs.readdirSync(attrStdin)).toEqual(['stdin.jsonl']);
+    // page.html and page.jsonl would now write the same file: refused, as two inputs of one name are.
+    fs.writeFileSync(path.join(d, 'page.jsonl'), '{"id":"j","text":"x"}\n');
+    const c = run(['clean', path.join(d, 'page.html'), path.join(d, 'page.jsonl'), '--attributes', path.join(dir, 'attributes-same'), '--quiet']);
+    expect(c.status).toBe(2);
+    expect(c.stderr).toContain('two inputs would write the same attribute file');
   });
 
   it('one line per record, in order, ids aligned; the spans give the cleaned text', () => {

@@ -110,14 +110,19 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
       FROM crawl ORDER BY i) TO '${f}' (FORMAT parquet, ROW_GROUP_SIZE ${GROUP})`);
     expect((await q(`DESCRIBE SELECT url, site, raw FROM '${f}'`)).map((c) => c.column_type)).toEqual(['BLOB', 'BLOB', 'BLOB']);
     const out = path.join(dir, 'binary-out.parquet');
+    const [jRep, pRep] = [path.join(dir, 'binary-j.json'), path.join(dir, 'binary-p.json')];
+    const samples = (rep: string): { url: string | null }[] => (JSON.parse(fs.readFileSync(rep, 'utf8')) as { samples: { url: string | null }[] }).samples;
     for (const args of [[], ['--site-field', 'site'], ['--html-field', 'raw', '--keep-html']]) {
-      const j = run(['clean', f, ...args, '--quiet']);
+      const j = run(['clean', f, ...args, '--report', jRep, '--quiet']);
       expect(j.status, j.stderr).toBe(0);
       const want = j.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
       if (args.length === 0) expect(want).toEqual(jsonlTexts);
-      const p = run(['clean', f, ...args, '-o', out, '--quiet']);
+      const p = run(['clean', f, ...args, '-o', out, '--report', pRep, '--quiet']);
       expect(p.status, p.stderr).toBe(0);
       expect((await rows(out, 'text')).map((x) => x.text), args.join(' ')).toEqual(want);
+      // The report's samples too: their URLs the JSONL route's text (with Parquet output they were null).
+      expect(samples(jRep).filter((d) => d.url !== null).length).toBeGreaterThan(10);
+      expect(samples(pRep), args.join(' ')).toEqual(samples(jRep));
       expect(await diffOthers(f, out)).toBe(0);
       expect(await diffOthers(out, f)).toBe(0);
     }
@@ -366,7 +371,7 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
     expect(fs.existsSync(out)).toBe(false);
   });
 
-  it('a --url-field or --site-field naming no column or struct field is refused before reading, naming the file, option and field and listing the columns; no url column, not named, is one warning a file', async () => {
+  it('a --url-field, --site-field or --id-field naming no column or struct field is refused before reading, naming the file, option and field and listing the columns; no url column, not named, is one warning a file; no id column, not named, null ids', async () => {
     // (It was no field, as in a JSON record without it: every row of the file in one site, quietly.)
     const f = path.join(dir, 'link.parquet');
     const g = path.join(dir, 'link2.parquet');
@@ -381,6 +386,9 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
       ['--site-field', 'host', 'column', true],
       ['--url-field', 'meta.url', 'column or struct field', false],
       ['--site-field', 'x.site', 'column or struct field', false],
+      // (An --id-field naming nothing gave every row a null id, quietly.)
+      ['--id-field', 'idd', 'column', true],
+      ['--id-field', 'meta.id', 'column or struct field', false],
     ] as const) {
       for (const args of all ? commands : commands.slice(0, 1)) {
         const r = run([...args, option, field, '--quiet']);
@@ -404,6 +412,17 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toBe('');
     }
+    // The default id field missing is not refused: null ids, quietly; named, it is.
+    const noId = path.join(dir, 'noid.parquet');
+    await db.run(`COPY (SELECT url, text FROM crawl WHERE i < 300 ORDER BY i) TO '${noId}' (FORMAT parquet)`);
+    const attrDir = path.join(dir, 'noid-attrs');
+    const r = run(['clean', noId, '--attributes', attrDir, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(new Set(fs.readFileSync(path.join(attrDir, 'noid.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: unknown }).id))).toEqual(new Set([null]));
+    const named = run(['clean', noId, '--id-field', 'id', '--quiet']);
+    expect(named.status).toBe(2);
+    expect(named.stderr).toBe(`boilerstrip: ${noId}: --id-field "id" names no column of this file (columns: url, text)\n`);
   });
 });
 

@@ -327,4 +327,26 @@ describe("the samples' ids: as written in the input, as --attributes writes them
     const html = fs.readFileSync(page, 'utf8');
     for (const id of shown) if (id !== null) expect(html).toContain(`<span class="sample-id" dir="auto">${esc(id)}</span>`);
   });
+
+  it("an id over 200 characters is cut to them, '…' last, not inside a surrogate pair; --attributes keeps it whole", () => {
+    // (A 3 MB object id was in the report JSON and the page whole.)
+    const CAP = 200;
+    const big = `{"blob":"${'x'.repeat(3_000_000)}"}`;
+    const astral = `${'a'.repeat(CAP - 2)}😀${'b'.repeat(100)}`;
+    const exact = 'c'.repeat(CAP);
+    const ids = [big, JSON.stringify(astral), JSON.stringify(exact)];
+    const input = path.join(dir, 'long-ids.jsonl');
+    fs.writeFileSync(input, docs.map((t, i) => `{"id":${ids[i] ?? JSON.stringify(`doc-${i}`)},"text":${JSON.stringify(t)}}\n`).join(''));
+    const rep = path.join(dir, 'long-ids.json');
+    const page = path.join(dir, 'long-ids.html');
+    const attrDir = path.join(dir, 'long-ids-attrs');
+    const r = run(['clean', input, '-o', path.join(dir, 'long-ids-out.jsonl'), '--report', rep, '--report-html', page, '--attributes', attrDir, '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    const got = sampleIds(rep);
+    expect(got.slice(0, 3)).toEqual([`${big.slice(0, CAP - 1)}…`, `${'a'.repeat(CAP - 2)}…`, exact]);
+    expect(got.slice(3)).toEqual(docs.slice(3).map((_, i) => `doc-${i + 3}`));
+    expect(fs.statSync(rep).size).toBeLessThan(200_000);
+    expect(fs.statSync(page).size).toBeLessThan(500_000);
+    expect(fs.readFileSync(path.join(attrDir, 'long-ids.jsonl'), 'utf8').startsWith(`{"id":${big},`)).toBe(true);
+  });
 });

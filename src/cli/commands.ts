@@ -52,7 +52,7 @@ export interface CommonArgs {
   compress?: string;
   quiet?: boolean;
   'text-field': string;
-  'id-field': string;
+  'id-field'?: string;
   'url-field'?: string;
   'site-field'?: string;
   'html-field'?: string;
@@ -243,8 +243,9 @@ export function runOptions(args: CommonArgs): RunOptions {
 export function readOptions(y: Argv): Argv {
   return y
     .option('text-field', { type: 'string', default: 'text', describe: 'Field holding the text', group: 'Records:' })
-    .option('id-field', { type: 'string', default: 'id', describe: 'Field holding the id (text files: their path)', group: 'Records:' })
-    // (No yargs default: a Parquet file without the column is an error when it was named, a warning when not.)
+    // (No yargs default for these two: a Parquet file without the column is an error when it was named; when
+    // not, a warning (url) or null ids (id).)
+    .option('id-field', { type: 'string', describe: 'Field holding the id (text files: their path) (default: id)', group: 'Records:' })
     .option('url-field', { type: 'string', describe: 'Field holding the URL: its host is the site (default: url)', group: 'Records:' })
     .option('site-field', { type: 'string', describe: 'Field holding an explicit site key (wins over the URL)', group: 'Records:' })
     .option('html-field', { type: 'string', describe: 'Field holding a raw HTML page: its blocks are cleaned into the text field (default: a record with "html" and no text field is a page)', group: 'Records:' })

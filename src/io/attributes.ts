@@ -4,9 +4,9 @@
  * `boilerstrip__chrome` removes them.
  *
  * Layout, as Dolma pairs documents and attributes: one attribute file per input file, under DIR with the
- * input's file name (an input under a `documents/` folder keeps its path below that folder; a Parquet
- * input's with .jsonl for .parquet), compressed as the input's name says (.gz, .zst), one line per record
- * in the input's order:
+ * input's file name (an input under a `documents/` folder keeps its path below that folder; a Parquet,
+ * WARC, HTML or text input's with .jsonl for its extension), compressed as the input's name says (.gz,
+ * .zst), one line per record in the input's order:
  *   {"id": <the record's id>, "attributes": {"boilerstrip__chrome": [[start, end, 1.0], ...]}}
  * The id is the id member's own JSON text in the record (a JSONL line, a JSON array element), as written
  * there less insignificant white space, so a join on it finds the document: a 25-digit number, `1.10`,
@@ -63,25 +63,27 @@ export function attributesLine(idJson: string, text: string | null, spans: reado
 
 /**
  * Where an input file's attributes go under `dir`. JSON and JSONL inputs give their own name (Dolma pairs
- * the files by path); a Parquet input's attribute lines are JSON all the same, and readers go by the name:
- * `.jsonl` in place of its `.parquet` (x.parquet: x.jsonl; added to a name without it).
+ * the files by path); any other input's (`other`: Parquet, WARC, an HTML or text file) attribute lines are
+ * JSON all the same, and readers go by the name: `.jsonl` in place of its extension, a .gz or .zst kept
+ * (x.parquet: x.jsonl; page.html: page.jsonl; x.warc.gz: x.jsonl.gz; added to a name without one).
  */
-export function attributesPath(dir: string, input: string, parquet = false): string {
+export function attributesPath(dir: string, input: string, other = false): string {
   // (Resolved first: "documents/sub/a.jsonl" and "./documents/..." keep their sub-folder as an absolute path does.)
   const norm = path.resolve(input).split(path.sep).join('/');
   const at = norm.lastIndexOf('/documents/');
   const name = at >= 0 ? norm.slice(at + '/documents/'.length) : path.basename(input);
-  return path.join(dir, parquet ? `${name.replace(/\.parquet$/i, '')}.jsonl` : name);
+  // (The extensions input.ts sniffFormat knows these formats by.)
+  return path.join(dir, other ? name.replace(/(\.(?:parquet|warc|wet|arc|html?|xhtml|txt))?(\.(?:gz|zst))?$/i, '.jsonl$2') : name);
 }
 
 /** Attribute files, one per input file, written as records come (in input order). */
 export class AttributesWriter {
   private readonly sinks = new Map<string, FileSink>();
   private readonly taken = new Set<string>();
-  /** `parquet`: the inputs (as records name them) that are Parquet files (see attributesPath). */
+  /** `other`: the inputs (as records name them) that are neither JSON nor JSONL (see attributesPath). */
   constructor(
     private readonly dir: string,
-    private readonly parquet: ReadonlySet<string> = new Set(),
+    private readonly other: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Lines made by attributesLine, for records of input `file`, in order. */
@@ -89,7 +91,8 @@ export class AttributesWriter {
     if (lines.length === 0) return;
     let sink = this.sinks.get(file);
     if (sink === undefined) {
-      const out = attributesPath(this.dir, file === '-' ? 'stdin.jsonl' : file, this.parquet.has(file));
+      // (Standard input, whatever its format, is stdin.jsonl: as `other` it was stdin.jsonl.jsonl.)
+      const out = file === '-' ? attributesPath(this.dir, 'stdin.jsonl') : attributesPath(this.dir, file, this.other.has(file));
       if (this.taken.has(out)) throw new BoilerstripError('E_OPTION', `two inputs would write the same attribute file ${out}: give inputs distinct names`, { file });
       this.taken.add(out);
       try {

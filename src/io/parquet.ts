@@ -444,10 +444,12 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     // A URL or site field naming nothing in the file leaves every row of it without one, all in one site:
     // refused when the field was named (a misspelt name would quietly degrade the cleaning), a warning
     // when it is the default URL field and no site field is named (with one, the URL only stands in for
-    // rows without a site).
+    // rows without a site). An id field naming nothing gives every row a null id: refused when named
+    // (ReadOptions.idField is as given, undefined by default); the default id missing stays null ids.
     for (const [option, field] of [
       ['--url-field', opts.urlField],
       ['--site-field', opts.siteField],
+      ['--id-field', opts.idField],
     ] as const) {
       if (field !== undefined && fieldNode(tree, field) === null) {
         throw pqError(name, `${option} "${field}" names no column${field.includes('.') ? ' or struct field' : ''} of this file (columns: ${table.columns.join(', ')})`);

@@ -76,6 +76,7 @@ export interface ReadOptions {
   stdin?: NodeJS.ReadableStream;
   /** Field names a plain text file's record gets: {[idField]: path, [textField]: content}. */
   textField?: string;
+  /** (Default 'id'.) Parquet: given, it must name a column or struct field of each file (see readParquet). */
   idField?: string;
   /** Counts lines that carried invalid UTF-8 (for HTML: pages with bytes invalid in their charset). */
   onInvalidUtf8?: (file: string, line: number) => void;

@@ -15,11 +15,13 @@ export const SAMPLE_DOCS = 20;
 export const SAMPLE_PER_SITE = 2;
 /** Characters of each sampled document kept (the start of the text). */
 export const SAMPLE_CHARS = 4000;
+/** Characters of a sampled document's id kept, '…' included (an object id can be megabytes of JSON). */
+export const SAMPLE_ID_CHARS = 200;
 
 /** A sampled document: pieces of its original text (the whole of it when short) and what was removed there. */
 export interface SampleDoc {
   site: string;
-  /** The id as written in the input: a string id the string, any other its JSON text (null: none). */
+  /** The id as written in the input: a string id the string, any other its JSON text (null: none); cut (sampleId). */
   id: string | null;
   url: string | null;
   /** Length of the whole original text (UTF-16 code units). */
@@ -181,7 +183,7 @@ export function offerSample(cands: SampleDoc[], site: string, text: string, res:
   }
   const doc: SampleDoc = {
     site,
-    id,
+    id: id === null ? null : sampleId(id),
     url: typeof url === 'string' ? url : null,
     chars: text.length,
     removedChars: removed,
@@ -192,6 +194,15 @@ export function offerSample(cands: SampleDoc[], site: string, text: string, res:
   };
   cands.push(doc);
   return keepSamples(cands);
+}
+
+/** An id over SAMPLE_ID_CHARS cut to them with '…' last, not inside a surrogate pair (the report JSON and page stay small). */
+function sampleId(id: string): string {
+  if (id.length <= SAMPLE_ID_CHARS) return id;
+  let end = SAMPLE_ID_CHARS - 1;
+  const c = id.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${id.slice(0, end)}…`;
 }
 
 /** The sample as the report shows it: the capped pick, filled up with the lowest others; by site, then priority. */
