@@ -264,6 +264,26 @@ describe('Parquet written by DuckDB, cleaned, read by DuckDB', () => {
   });
 });
 
+/**
+ * A field option refused for Parquet file `f` before anything is read: each case by `clean` (or, `all`, by
+ * clean, clean to Parquet, learn and strip), exit 2, `message` on stderr, nothing out, no output file.
+ */
+function expectRefused(f: string, stem: string, cases: readonly (readonly [option: string, field: string, what: string, all: boolean])[], message: (option: string, field: string, what: string) => string): void {
+  const model = path.join(dir, `${stem}.model`);
+  expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
+  const out = path.join(dir, `${stem}-out.parquet`);
+  const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, `${stem}-learned.model`)], ['strip', '-m', model, f]];
+  for (const [option, field, what, all] of cases) {
+    for (const args of all ? commands : commands.slice(0, 1)) {
+      const r = run([...args, option, field, '--quiet']);
+      expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toBe(`boilerstrip: ${f}: ${message(option, field, what)}\n`);
+      expect(r.stdout).toBe('');
+    }
+  }
+  expect(fs.existsSync(out)).toBe(false);
+}
+
 describe('dotted --url-field and --site-field on Parquet: struct fields, followed in both passes', () => {
   /** Cleaned texts of a JSONL output. */
   const texts = (stdout: string): (string | null)[] => stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string | null }).text);
@@ -348,27 +368,20 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
     const f = path.join(dir, 'unfollowed.parquet');
     await db.run(`COPY (SELECT id, text, MAP {'url': url} AS m, [{'url': url}] AS l, json_object('url', url) AS j, url AS u, {'inner': MAP {'url': url}} AS s
       FROM crawl WHERE i < 300 ORDER BY i) TO '${f}' (FORMAT parquet)`);
-    const model = path.join(dir, 'any.model');
-    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
-    const out = path.join(dir, 'unfollowed-out.parquet');
-    const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, 'unfollowed.model')], ['strip', '-m', model, f]];
-    for (const [option, field, what, all] of [
-      ['--url-field', 'm.url', 'column "m", a map', true],
-      ['--site-field', 'm.url', 'column "m", a map', false],
-      ['--id-field', 'm.url', 'column "m", a map', false],
-      ['--url-field', 'l.url', 'column "l", a list', false],
-      ['--url-field', 'j.url', 'column "j", of type JSON', true],
-      ['--site-field', 'u.host', 'column "u", of type UTF8', false],
-      ['--url-field', 's.inner.url', 'struct field "s.inner", a map', false],
-    ] as const) {
-      for (const args of all ? commands : commands.slice(0, 1)) {
-        const r = run([...args, option, field, '--quiet']);
-        expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
-        expect(r.stderr).toBe(`boilerstrip: ${f}: ${option} "${field}" goes through ${what}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column\n`);
-        expect(r.stdout).toBe('');
-      }
-    }
-    expect(fs.existsSync(out)).toBe(false);
+    expectRefused(
+      f,
+      'unfollowed',
+      [
+        ['--url-field', 'm.url', 'column "m", a map', true],
+        ['--site-field', 'm.url', 'column "m", a map', false],
+        ['--id-field', 'm.url', 'column "m", a map', false],
+        ['--url-field', 'l.url', 'column "l", a list', false],
+        ['--url-field', 'j.url', 'column "j", of type JSON', true],
+        ['--site-field', 'u.host', 'column "u", of type UTF8', false],
+        ['--url-field', 's.inner.url', 'struct field "s.inner", a map', false],
+      ],
+      (option, field, what) => `${option} "${field}" goes through ${what}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column`,
+    );
   });
 
   it('a --url-field, --site-field or --id-field naming no column or struct field is refused before reading, naming the file, option and field and listing the columns; no url column, not named, is one warning a file; no id column, not named, null ids', async () => {
@@ -376,28 +389,23 @@ describe('dotted --url-field and --site-field on Parquet: struct fields, followe
     const f = path.join(dir, 'link.parquet');
     const g = path.join(dir, 'link2.parquet');
     for (const x of [f, g]) await db.run(`COPY (SELECT id, url AS link, text, {'lang': 'ar'} AS meta FROM crawl WHERE i < 300 ORDER BY i) TO '${x}' (FORMAT parquet)`);
+    expectRefused(
+      f,
+      'link',
+      [
+        ['--url-field', 'lnk', 'column', true],
+        ['--url-field', 'url', 'column', false],
+        ['--site-field', 'host', 'column', true],
+        ['--url-field', 'meta.url', 'column or struct field', false],
+        ['--site-field', 'x.site', 'column or struct field', false],
+        // (An --id-field naming nothing gave every row a null id, quietly.)
+        ['--id-field', 'idd', 'column', true],
+        ['--id-field', 'meta.id', 'column or struct field', false],
+      ],
+      (option, field, what) => `${option} "${field}" names no ${what} of this file (columns: id, link, text, meta)`,
+    );
     const model = path.join(dir, 'link.model');
-    expect(run(['learn', inputs.zstd!, '-m', model, '--quiet']).status).toBe(0);
     const out = path.join(dir, 'link-out.parquet');
-    const commands = [['clean', f], ['clean', f, '-o', out], ['learn', f, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f]];
-    for (const [option, field, what, all] of [
-      ['--url-field', 'lnk', 'column', true],
-      ['--url-field', 'url', 'column', false],
-      ['--site-field', 'host', 'column', true],
-      ['--url-field', 'meta.url', 'column or struct field', false],
-      ['--site-field', 'x.site', 'column or struct field', false],
-      // (An --id-field naming nothing gave every row a null id, quietly.)
-      ['--id-field', 'idd', 'column', true],
-      ['--id-field', 'meta.id', 'column or struct field', false],
-    ] as const) {
-      for (const args of all ? commands : commands.slice(0, 1)) {
-        const r = run([...args, option, field, '--quiet']);
-        expect(r.status, `${args.join(' ')} ${option} ${field}: ${r.stderr}`).toBe(2);
-        expect(r.stderr).toBe(`boilerstrip: ${f}: ${option} "${field}" names no ${what} of this file (columns: id, link, text, meta)\n`);
-        expect(r.stdout).toBe('');
-      }
-    }
-    expect(fs.existsSync(out)).toBe(false);
     // Not named: a warning for each file, once (clean opens it in both passes), with --quiet too; the run goes on.
     const warning = (x: string): string => `boilerstrip: warning: ${x}: no column "url" (columns: id, link, text, meta): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field\n`;
     for (const args of [['clean', f, g], ['clean', f, g, '-o', out], ['learn', f, g, '-m', path.join(dir, 'link-learned.model')], ['strip', '-m', model, f, g]]) {

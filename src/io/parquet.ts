@@ -424,37 +424,28 @@ export async function* readParquet(src: InputSource, opts: ReadOptions = {}): As
     if (htmlField !== undefined && htmlField.includes('.') && !tree.children.some((c) => c.element.name === htmlField)) {
       throw pqError(name, `no column "${htmlField}" for --html-field (columns: ${table.columns.join(', ')}): a dotted --html-field is a path into JSON records; Parquet struct fields are not followed, name a top-level column`);
     }
-    // A dotted --url-field, --site-field or --id-field naming no column is a path through struct fields,
-    // which both passes follow (pass 1 reads the struct's field, see selectFields) as getField follows
-    // nested objects in JSON records. A path through a list, map, variant or leaf is refused: JSON output
-    // follows a map's keys and a JSON column's members, a Parquet sink's rows (maps read as the structs
-    // they are stored as, JSON as its bytes) do not.
+    // A URL, site or id field is found as getField finds it in a row: a top-level column, or a dotted path
+    // through struct fields, which both passes follow (pass 1 reads the struct's field, see selectFields).
+    // A path through a list, map, variant or leaf is refused: JSON output follows a map's keys and a JSON
+    // column's members, a Parquet sink's rows (maps read as the structs they are stored as, JSON as its
+    // bytes) do not. A field naming nothing in the file is refused when it was named: a misspelt URL or site
+    // field would put every row in one site, an id field give every row a null id, quietly. (These options
+    // are as given, undefined by default; the default URL field missing is a warning below, the default id
+    // missing null ids.)
     for (const [option, field] of [
       ['--url-field', opts.urlField],
       ['--site-field', opts.siteField],
       ['--id-field', opts.idField],
     ] as const) {
-      if (field === undefined || !field.includes('.')) continue;
+      if (field === undefined) continue;
       const found = fieldNode(tree, field);
-      if (found && 'blocked' in found) {
+      if (found === null) throw pqError(name, `${option} "${field}" names no column${field.includes('.') ? ' or struct field' : ''} of this file (columns: ${table.columns.join(', ')})`);
+      if ('blocked' in found) {
         const b = found.blocked;
         throw pqError(name, `${option} "${field}" goes through ${b.path.length > 1 ? `struct field "${b.path.join('.')}"` : `column "${b.path[0]}"`}, ${describeNode(b)}, not a struct: a dotted ${option} is followed through Parquet struct fields only; name a struct's field or a top-level column`);
       }
     }
-    // A URL or site field naming nothing in the file leaves every row of it without one, all in one site:
-    // refused when the field was named (a misspelt name would quietly degrade the cleaning), a warning
-    // when it is the default URL field and no site field is named (with one, the URL only stands in for
-    // rows without a site). An id field naming nothing gives every row a null id: refused when named
-    // (ReadOptions.idField is as given, undefined by default); the default id missing stays null ids.
-    for (const [option, field] of [
-      ['--url-field', opts.urlField],
-      ['--site-field', opts.siteField],
-      ['--id-field', opts.idField],
-    ] as const) {
-      if (field !== undefined && fieldNode(tree, field) === null) {
-        throw pqError(name, `${option} "${field}" names no column${field.includes('.') ? ' or struct field' : ''} of this file (columns: ${table.columns.join(', ')})`);
-      }
-    }
+    // With a site field named, the URL only stands in for rows without a site: no warning then.
     if (opts.urlField === undefined && opts.siteField === undefined && fieldNode(tree, 'url') === null) {
       opts.onWarning?.(name, `no column "url" (columns: ${table.columns.join(', ')}): its rows have no URL to tell their sites apart; name the URL column with --url-field, or a site column with --site-field`);
     }
